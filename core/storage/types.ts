@@ -1,0 +1,72 @@
+/**
+ * The one storage interface. A store is rooted at a location (a local folder or an S3 prefix):
+ * every key is relative to that root, uses `/` separators, and may not escape it (`..`, absolute
+ * paths and empty segments are refused with OUTSIDE_LOCATION). That is how "nothing is ever written
+ * outside the location" holds by construction rather than by care at each call site.
+ */
+export interface ObjectInfo {
+  /** Key relative to the store root, e.g. `_delta_log/00000000000000000000.json`. */
+  key: string;
+  size: number;
+  lastModified: Date;
+  /** S3 ETag (quotes stripped) or, for local files, `<mtimeMs>-<size>`. */
+  etag?: string;
+}
+
+export interface ListOptions {
+  /** Group keys by `/` after the prefix into `prefixes` (one level, like `ls`). */
+  delimiter?: boolean;
+  /** Continuation token from the previous page. */
+  token?: string;
+  /** Page size (S3 caps it at 1000). */
+  maxKeys?: number;
+  /** Only keys lexicographically after this full key (relative to root). */
+  startAfter?: string;
+}
+
+export interface ListPage {
+  objects: ObjectInfo[];
+  /** Sub-prefixes (relative to root, ending in `/`) when `delimiter` was set. */
+  prefixes: string[];
+  /** Present when more pages follow. */
+  nextToken?: string;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface ObjectStore {
+  /** `local` for folders, `s3` for AWS S3, R2 and any S3-compatible endpoint. */
+  readonly kind: 'local' | 's3';
+  /** URL of the root, for messages and display: `/abs/path`, `s3://bucket/prefix`, `r2://acct/bucket/prefix`. */
+  readonly url: string;
+  /** Stable identity of the root (used to key caches): same store and root ⇒ same id. */
+  readonly id: string;
+
+  /** One page of keys under `prefix` (relative to root; '' = everything). Keys come sorted. */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** Every object under `prefix`, following all pages (no delimiter). */
+  listAll(prefix: string, options?: { startAfter?: string }): AsyncIterable<ObjectInfo>;
+  /** Metadata of one object, or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Whole object or a byte range. Throws NOT_FOUND when missing. */
+  get(key: string, range?: ByteRange): Promise<Uint8Array>;
+  /** Copy an object to a local file (streams; for the cache and big files). */
+  download(key: string, localPath: string): Promise<ObjectInfo>;
+  /** Create or replace an object. Data files are written once under fresh names; never overwrite log entries. */
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  /** Upload a local file (streams; multipart for big files on S3). */
+  putFile(key: string, localPath: string): Promise<void>;
+  /** Create only if absent. Returns false (and writes nothing) when the key already exists. */
+  putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
+  /** Delete one object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** A store rooted at `root/<prefix>`. */
+  child(prefix: string): ObjectStore;
+  /** Absolute local path of a key for local stores (DuckDB reads these directly); undefined for remote stores. */
+  localPath(key: string): string | undefined;
+  /** URL of one key, for error messages. */
+  urlOf(key: string): string;
+}

@@ -1,0 +1,250 @@
+/**
+ * A Delta table opened on an ObjectStore: snapshots at any version or time, and the commit history.
+ * Reading a snapshot lists `_delta_log/` from the `_last_checkpoint` hint on, reads the newest
+ * complete checkpoint once and the commits after it in parallel, and replays them (replay.ts).
+ */
+import { LakebenchError } from '../../errors';
+import { mapWithConcurrency } from '../../storage/concurrency';
+import type { ObjectInfo, ObjectStore } from '../../storage/types';
+import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, StructType, Txn } from './actions';
+import { readCheckpointParts } from './checkpoint-read';
+import { assertReadable } from './features';
+import {
+  availableRange,
+  earliestReadableVersion,
+  latestListedVersion,
+  listLog,
+  type LogListing,
+  planReplay,
+  type ReplayPlan,
+  readLastCheckpointHint,
+} from './log-listing';
+import { parseCommit } from './parse';
+import { emptyState, replay, type TableState } from './replay';
+import { parseSchema } from './schema';
+
+export interface Snapshot {
+  tableUrl: string;
+  version: number;
+  /** Commit time of `version` in ms since the epoch (in-commit timestamp, commitInfo.timestamp, or the file's mtime). */
+  timestamp: number;
+  protocol: Protocol;
+  metadata: Metadata;
+  schema: StructType;
+  partitionColumns: string[];
+  /** Live files. */
+  files: AddFile[];
+  /** Removed files whose tombstones are still in the log (for VACUUM and conflict checks). */
+  tombstones: RemoveFile[];
+  /** Latest transaction version per application id. */
+  txns: Record<string, Txn>;
+}
+
+/** Which version to read: by number, or the latest commit at or before a time. Neither = latest. */
+export interface VersionSpec {
+  version?: number;
+  asOf?: Date;
+}
+
+export interface CommitSummary {
+  version: number;
+  timestamp: number;
+  operation: string;
+  operationParameters?: Record<string, unknown>;
+  operationMetrics?: Record<string, unknown>;
+  userName?: string;
+  engineInfo?: string;
+  readVersion?: number;
+  isBlindAppend?: boolean;
+}
+
+/** Parallel reads of log files: enough to hide per-request latency on S3 without flooding it. */
+const READ_CONCURRENCY = 16;
+
+interface ReadCommit {
+  version: number;
+  actions: Action[];
+  info: ObjectInfo;
+}
+
+export class DeltaTable {
+  private constructor(readonly store: ObjectStore) {}
+
+  /** Throws NOT_A_TABLE (naming the location) when `_delta_log/` holds no commit or checkpoint. */
+  static async open(store: ObjectStore): Promise<DeltaTable> {
+    const table = new DeltaTable(store);
+    await table.latestVersion();
+    return table;
+  }
+
+  static async exists(store: ObjectStore): Promise<boolean> {
+    return (await new DeltaTable(store).currentListing()) !== undefined;
+  }
+
+  async latestVersion(): Promise<number> {
+    return latestListedVersion(await this.requireListing())!;
+  }
+
+  async snapshot(spec: VersionSpec = {}): Promise<Snapshot> {
+    if (spec.version !== undefined && (!Number.isSafeInteger(spec.version) || spec.version < 0)) {
+      throw new LakebenchError('USAGE', `version must be a whole number ≥ 0, not ${spec.version}`, { object: this.store.url });
+    }
+    if (spec.version !== undefined && spec.asOf !== undefined) {
+      throw new LakebenchError('USAGE', 'give a version or a time to travel to, not both', { object: this.store.url });
+    }
+    if (spec.asOf !== undefined) return this.snapshotAt(await this.versionAsOf(spec.asOf));
+    return this.snapshotAt(spec.version);
+  }
+
+  /** Every commit still in the log, newest first. */
+  async history(): Promise<CommitSummary[]> {
+    const listing = await listLog(this.store);
+    const commits = await mapWithConcurrency([...listing.commits], READ_CONCURRENCY, ([version, info]) => this.readCommit(version, info));
+    return commits
+      .map((commit) => commitSummary(commit))
+      .sort((a, b) => b.version - a.version);
+  }
+
+  /** The listing from the `_last_checkpoint` hint on; the whole log when the hint is missing or stale. */
+  private async currentListing(): Promise<LogListing | undefined> {
+    const hint = await readLastCheckpointHint(this.store);
+    if (hint !== undefined) {
+      const listing = await listLog(this.store, hint);
+      if (latestListedVersion(listing) !== undefined) return listing;
+    }
+    const listing = await listLog(this.store);
+    return latestListedVersion(listing) === undefined ? undefined : listing;
+  }
+
+  private async requireListing(): Promise<LogListing> {
+    const listing = await this.currentListing();
+    if (!listing) throw this.notATable();
+    return listing;
+  }
+
+  private notATable(): LakebenchError {
+    return new LakebenchError('NOT_A_TABLE', `${this.store.url} is not a Delta table: _delta_log/ has no commit or checkpoint`, {
+      object: this.store.url,
+    });
+  }
+
+  private async plan(version: number | undefined): Promise<ReplayPlan> {
+    const listing = await this.requireListing();
+    const target = version ?? latestListedVersion(listing)!;
+    const urlOf = (key: string) => this.store.urlOf(key);
+    return (
+      planReplay(listing, target, this.store.url, urlOf) ??
+      planReplay(await listLog(this.store), target, this.store.url, urlOf)!
+    );
+  }
+
+  private async snapshotAt(version: number | undefined): Promise<Snapshot> {
+    const plan = await this.plan(version);
+    const { checkpoint, versionCommit } = plan;
+    // When the version is the checkpoint's, its commit file (if still there) is read only for its timestamp.
+    const [checkpointActions, commits, ownCommit] = await Promise.all([
+      checkpoint ? this.readCheckpoint(checkpoint.parts) : [],
+      mapWithConcurrency(plan.commits, READ_CONCURRENCY, ({ version, info }) => this.readCommit(version, info)),
+      plan.commits.length === 0 && versionCommit ? this.readCommit(plan.version, versionCommit) : undefined,
+    ]);
+    const fromCheckpoint = checkpoint ? [{ version: checkpoint.version, actions: checkpointActions }] : [];
+    const state = replay(emptyState(), [...fromCheckpoint, ...commits]);
+    const last = commits.at(-1) ?? ownCommit;
+    const timestamp = last ? commitTimestamp(last) : checkpoint!.parts[0].lastModified.getTime();
+    return this.toSnapshot(state, timestamp);
+  }
+
+  private toSnapshot(state: TableState, timestamp: number): Snapshot {
+    const tableUrl = this.store.url;
+    if (!state.protocol || !state.metadata) {
+      throw new LakebenchError('CORRUPT', `${tableUrl}: the log up to version ${state.version} has no ${state.protocol ? 'metaData' : 'protocol'} action`, {
+        object: tableUrl,
+      });
+    }
+    assertReadable(state.protocol, tableUrl, state.metadata);
+    return {
+      tableUrl,
+      version: state.version,
+      timestamp,
+      protocol: state.protocol,
+      metadata: state.metadata,
+      schema: parseSchema(state.metadata.schemaString, tableUrl),
+      partitionColumns: state.metadata.partitionColumns ?? [],
+      files: [...state.files.values()],
+      tombstones: [...state.tombstones.values()],
+      txns: Object.fromEntries(state.txns),
+    };
+  }
+
+  private async readCheckpoint(parts: ObjectInfo[]): Promise<Action[]> {
+    const bytes = await Promise.all(parts.map((part) => this.store.get(part.key)));
+    return readCheckpointParts(bytes, this.store.urlOf(parts[0].key));
+  }
+
+  private async readCommit(version: number, info: ObjectInfo): Promise<ReadCommit> {
+    return { version, actions: parseCommit(await this.store.get(info.key), this.store.urlOf(info.key)), info };
+  }
+
+  /**
+   * The latest version whose commit time is ≤ asOf. Commit times grow with versions (in-commit
+   * timestamps guarantee it; writers' clocks nearly do), so a binary search reads ~log2(n) commits
+   * instead of all of them.
+   */
+  private async versionAsOf(asOf: Date): Promise<number> {
+    const wanted = asOf.getTime();
+    if (Number.isNaN(wanted)) throw new LakebenchError('USAGE', 'the time to travel to is not a valid date', { object: this.store.url });
+    const listing = await listLog(this.store);
+    const earliest = earliestReadableVersion(listing);
+    const latest = latestListedVersion(listing);
+    if (earliest === undefined || latest === undefined) throw this.notATable();
+    const timeOf = async (version: number): Promise<number> => {
+      const info = listing.commits.get(version);
+      if (info) return commitTimestamp(await this.readCommit(version, info));
+      return listing.checkpoints.get(version)![0].lastModified.getTime();
+    };
+    const earliestTime = await timeOf(earliest);
+    if (earliestTime > wanted) {
+      throw new LakebenchError(
+        'NOT_FOUND',
+        `${this.store.url}: ${asOf.toISOString()} is before the earliest available commit (version ${earliest} at ${new Date(earliestTime).toISOString()}); ${availableRange(listing)}`,
+        { object: this.store.url },
+      );
+    }
+    let [low, high] = [earliest, latest]; // invariant: time(low) ≤ wanted
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if ((await timeOf(mid)) <= wanted) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}
+
+function commitInfoIn(actions: Action[]): CommitInfo | undefined {
+  for (const action of actions) if ('commitInfo' in action) return action.commitInfo;
+  return undefined;
+}
+
+/** In-commit timestamp when the table has them, else commitInfo.timestamp, else the file's mtime. */
+function commitTimestamp(commit: ReadCommit): number {
+  const info = commitInfoIn(commit.actions);
+  const inCommit = info?.inCommitTimestamp;
+  if (typeof inCommit === 'number') return inCommit;
+  if (typeof info?.timestamp === 'number') return info.timestamp;
+  return commit.info.lastModified.getTime();
+}
+
+function commitSummary(commit: ReadCommit): CommitSummary {
+  const info = commitInfoIn(commit.actions) ?? {};
+  return {
+    version: commit.version,
+    timestamp: commitTimestamp(commit),
+    operation: info.operation ?? 'UNKNOWN',
+    ...(info.operationParameters && { operationParameters: info.operationParameters }),
+    ...(info.operationMetrics && { operationMetrics: info.operationMetrics }),
+    ...(info.userName !== undefined && { userName: info.userName }),
+    ...(info.engineInfo !== undefined && { engineInfo: info.engineInfo }),
+    ...(info.readVersion !== undefined && { readVersion: info.readVersion }),
+    ...(info.isBlindAppend !== undefined && { isBlindAppend: info.isBlindAppend }),
+  };
+}

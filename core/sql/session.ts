@@ -1,0 +1,261 @@
+/**
+ * A DuckDB session over Lakebench tables: Delta tables at a version and plain Parquet folders appear
+ * as views; queries return JSON-friendly rows (json-values.ts), stream chunk by chunk, and can be
+ * cancelled. One connection per session, so statements run one at a time (a queue); cancel() reaches
+ * whichever is running, including the cache fetches that precede it.
+ *
+ * DuckDB never reads remote objects itself: extension autoload and autoinstall are off (no httpfs, no
+ * network), and remote files reach it only through the FileCache.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { LakebenchError } from '../errors';
+import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet-folder';
+import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
+import type { FileCache } from '../storage/cache';
+import type { ObjectStore } from '../storage/types';
+import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } from './delta-source';
+import { cancelledError, sqlError } from './errors';
+import { toJsonValue, type JsonValue } from './json-values';
+import { referencedNames } from './references';
+import { quoteIdent } from './sql-text';
+
+export interface ResultColumn {
+  name: string;
+  /** DuckDB type as SQL text, e.g. `BIGINT`, `DECIMAL(10,2)`, `STRUCT(a INTEGER)`. */
+  type: string;
+}
+
+export interface ResultChunk {
+  columns: ResultColumn[];
+  rows: JsonValue[][];
+}
+
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: Record<string, JsonValue>[];
+}
+
+export interface SessionOptions {
+  /** Local copies of remote files; required to register remote tables. */
+  cache?: FileCache;
+  /** DuckDB worker threads (default: DuckDB's choice, the number of cores). */
+  threads?: number;
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+}
+
+/** A statement being run: how to stop it. */
+interface Running {
+  abort: AbortController;
+}
+
+export class SqlSession {
+  private readonly remote = new Map<string, RemoteDeltaSource>();
+  /** Tail of the statement queue. */
+  private queue: Promise<void> = Promise.resolve();
+  private running?: Running;
+  /** Makes internal object names unique within the session. */
+  private counter = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly cache: FileCache | undefined,
+  ) {}
+
+  static async create(opts: SessionOptions = {}): Promise<SqlSession> {
+    const config: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    if (opts.threads !== undefined) config.threads = String(opts.threads);
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const connection = await instance.connect();
+    // Delta `timestamp` is UTC; a fixed session zone keeps casts and output independent of the machine.
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return new SqlSession(instance, connection, opts.cache);
+  }
+
+  /** Makes the table's snapshot at `spec` (default: latest) queryable as `name`; returns the snapshot. */
+  async registerDelta(name: string, table: DeltaTable, spec?: VersionSpec): Promise<Snapshot> {
+    const snapshot = await table.snapshot(spec ?? {});
+    const store = table.store;
+    await this.exclusive(async () => {
+      await this.forgetRemote(name);
+      if (store.kind === 'local') {
+        const files = snapshot.files.map((add) => ({ path: store.localPath(fileKeyOf(add, snapshot.tableUrl))!, add }));
+        await createDeltaView(this.connection, name, snapshot, files);
+        return;
+      }
+      const source = new RemoteDeltaSource(name, store, snapshot, this.requireCache(store), this.internalName('parts'));
+      await source.init(this.connection);
+      this.remote.set(name.toLowerCase(), source);
+    });
+    return snapshot;
+  }
+
+  /** Makes a folder of Parquet files (optionally in `k=v` folders) queryable as `name`. */
+  async registerParquetFolder(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
+    const folder = await listParquetFolder(store);
+    await this.exclusive(async (signal) => {
+      await this.forgetRemote(name);
+      const items = folder.files.map((f) => ({ key: f.key, size: f.size, etag: f.etag }));
+      const paths =
+        store.kind === 'local'
+          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
+          : await this.requireCache(store).ensureMany(store, items, { signal });
+      const localPaths = folder.files.map((f) => paths.get(f.key)!);
+      await this.connection.run(parquetFolderViewSql(name, localPaths, folder.hive));
+    }, opts.signal);
+  }
+
+  /** Runs statements for their effect (DDL, SET, …). */
+  async run(sql: string, opts: QueryOptions = {}): Promise<void> {
+    await this.exclusive(async (signal) => {
+      const prepared = await this.prepare(sql, signal);
+      try {
+        await this.connection.run(prepared.sql);
+      } finally {
+        await this.dropTemporary(prepared);
+      }
+    }, opts.signal);
+  }
+
+  /** Runs a query and returns all rows (for small results; use stream() for big ones). */
+  async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
+    return this.exclusive(async (signal) => {
+      const prepared = await this.prepare(sql, signal);
+      try {
+        const reader = await this.connection.runAndReadAll(prepared.sql);
+        const names = reader.deduplicatedColumnNames();
+        const types = reader.columnTypes();
+        return {
+          columns: names.map((name, i) => ({ name, type: types[i].toString() })),
+          rows: reader.convertRowObjects(toJsonValue) as Record<string, JsonValue>[],
+        };
+      } finally {
+        await this.dropTemporary(prepared);
+      }
+    }, opts.signal);
+  }
+
+  /**
+   * Streams a query's result chunk by chunk: DuckDB computes the next chunk only when it is pulled, so
+   * the first arrives before the rest exists. The session stays busy until the iteration ends (or the
+   * consumer stops early).
+   */
+  async *stream(sql: string, opts: QueryOptions = {}): AsyncIterable<ResultChunk> {
+    const { signal, release } = await this.begin(opts.signal);
+    let prepared: PreparedQuery | undefined;
+    try {
+      prepared = await this.prepare(sql, signal);
+      const result = await this.connection.stream(prepared.sql);
+      const types = result.columnTypes();
+      const columns = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (signal.aborted) throw cancelledError();
+        if (!chunk || chunk.rowCount === 0) break;
+        yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
+      }
+    } catch (e) {
+      throw signal.aborted ? cancelledError() : sqlError(e);
+    } finally {
+      if (prepared) await this.dropTemporary(prepared).catch(() => undefined);
+      release();
+    }
+  }
+
+  /** Stops the running statement (it fails with CANCELLED); statements queued behind it still run. */
+  cancel(): void {
+    if (!this.running) return;
+    this.running.abort.abort();
+    this.connection.interrupt();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancel();
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private requireCache(store: ObjectStore): FileCache {
+    if (!this.cache) {
+      throw new LakebenchError('USAGE', 'remote tables need a file cache: create the session with { cache }', {
+        object: store.url,
+      });
+    }
+    return this.cache;
+  }
+
+  private internalName(kind: string): string {
+    return `__lakebench_${kind}_${++this.counter}`;
+  }
+
+  private async forgetRemote(name: string): Promise<void> {
+    const previous = this.remote.get(name.toLowerCase());
+    if (!previous) return;
+    this.remote.delete(name.toLowerCase());
+    await previous.drop(this.connection);
+  }
+
+  /** Fetches the files of the remote tables `sql` names and returns the SQL to run. */
+  private async prepare(sql: string, signal: AbortSignal): Promise<PreparedQuery> {
+    const names = referencedNames(sql, this.remote.keys());
+    let prepared: PreparedQuery = { sql };
+    for (const name of names) {
+      // Pruning rewrites the statement around one table; with several, each is read whole.
+      const prune = names.length === 1 ? { viewName: this.internalName('pruned') } : undefined;
+      prepared = await this.remote.get(name)!.prepare(this.connection, sql, prune, signal);
+    }
+    if (signal.aborted) throw cancelledError();
+    return prepared;
+  }
+
+  private async dropTemporary(prepared: PreparedQuery): Promise<void> {
+    if (prepared.temporaryView) await this.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(prepared.temporaryView)}`);
+  }
+
+  /** Waits for the queue, then marks a statement as running; `release` lets the next one start. */
+  private async begin(userSignal?: AbortSignal): Promise<{ signal: AbortSignal; release: () => void }> {
+    if (this.closed) throw new LakebenchError('USAGE', 'the SQL session is closed');
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.queue;
+    this.queue = previous.then(() => turn);
+    await previous;
+    if (userSignal?.aborted) {
+      release();
+      throw cancelledError();
+    }
+    const running: Running = { abort: new AbortController() };
+    const onAbort = () => this.cancel();
+    userSignal?.addEventListener('abort', onAbort, { once: true });
+    this.running = running;
+    return {
+      signal: running.abort.signal,
+      release: () => {
+        userSignal?.removeEventListener('abort', onAbort);
+        if (this.running === running) this.running = undefined;
+        release();
+      },
+    };
+  }
+
+  private async exclusive<T>(work: (signal: AbortSignal) => Promise<T>, userSignal?: AbortSignal): Promise<T> {
+    const { signal, release } = await this.begin(userSignal);
+    try {
+      if (signal.aborted) throw cancelledError();
+      return await work(signal);
+    } catch (e) {
+      throw signal.aborted ? cancelledError() : sqlError(e);
+    } finally {
+      release();
+    }
+  }
+}

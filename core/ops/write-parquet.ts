@@ -1,0 +1,136 @@
+/**
+ * Writes rows from DuckDB as ZSTD Parquet files into the job's scratch folder, then uploads each under
+ * a fresh unique key and describes it as a Delta `add` (with stats and string partition values).
+ * Nothing here commits: the caller's single commit is what makes the files visible.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddFile } from '../formats/delta/actions';
+import { mapWithConcurrency } from '../storage/concurrency';
+import type { ObjectStore } from '../storage/types';
+import { queryRows, type ColumnType, type ScratchDb } from './scratch-db';
+import { fileStats } from './stats';
+import { quoteIdent, quoteLiteral } from '../sql/sql-text';
+
+export interface WriteRequest {
+  /** SELECT giving the rows to write with every table column, partition columns included. */
+  query: string;
+  /** Partition columns (with their DuckDB types), in the table's partition order. */
+  partitionColumns: ColumnType[];
+  /** Called after each upload: files uploaded so far, files to upload, bytes uploaded so far. */
+  onUploaded?: (progress: { done: number; total: number; bytes: number }) => void;
+}
+
+const PART_COLUMN = '__lb_part';
+const PARTS_TABLE = 'lb_partitions';
+const TARGET_FILE_SIZE = '256MB';
+const UPLOAD_CONCURRENCY = 4;
+/** Spark and delta-rs name the folder of a null partition value this way. */
+const NULL_PARTITION_FOLDER = '__HIVE_DEFAULT_PARTITION__';
+
+export async function writeDataFiles(db: ScratchDb, store: ObjectStore, request: WriteRequest): Promise<AddFile[]> {
+  const outDir = join(db.dir, `out-${randomUUID()}`);
+  const partitionsById = await copyToParquet(db, request, outDir);
+  const written: { localPath: string; partitionValues: Record<string, string | null> }[] = [];
+  for (const [id, partitionValues] of partitionsById) {
+    const dir = request.partitionColumns.length === 0 ? outDir : join(outDir, `${PART_COLUMN}=${id}`);
+    for (const name of await readdir(dir).catch(() => [])) {
+      written.push({ localPath: join(dir, name), partitionValues });
+    }
+  }
+  // Stats come from DuckDB (one connection, so serially); uploads run in parallel afterwards.
+  const described: { localPath: string; add: AddFile; key: string }[] = [];
+  for (const file of written) {
+    db.checkCancelled();
+    const stats = await fileStats(db.connection, file.localPath);
+    if (stats.numRecords === 0) continue; // COPY of no rows still writes a file; Delta needs none
+    const key = dataFileKey(request.partitionColumns, file.partitionValues);
+    const { size } = await stat(file.localPath);
+    described.push({
+      localPath: file.localPath,
+      key,
+      add: {
+        path: keyToAddPath(key),
+        partitionValues: file.partitionValues,
+        size,
+        modificationTime: Date.now(),
+        dataChange: true,
+        stats: JSON.stringify(stats),
+      },
+    });
+  }
+  const uploaded = { done: 0, total: described.length, bytes: 0 };
+  return mapWithConcurrency(described, UPLOAD_CONCURRENCY, async ({ localPath, key, add }) => {
+    db.checkCancelled();
+    await store.putFile(key, localPath);
+    uploaded.done++;
+    uploaded.bytes += add.size;
+    request.onUploaded?.({ ...uploaded });
+    return add;
+  });
+}
+
+/**
+ * One COPY for all partitions: rows get a small integer partition id (the folder DuckDB writes is
+ * `__lb_part=<id>`), so partition values never have to be parsed back from folder names.
+ */
+async function copyToParquet(
+  db: ScratchDb,
+  request: WriteRequest,
+  outDir: string,
+): Promise<Map<number, Record<string, string | null>>> {
+  const options = `FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}'`;
+  const columns = request.partitionColumns;
+  if (columns.length === 0) {
+    // DuckDB cannot split partitioned output by size; unpartitioned output it can.
+    await db.connection.run(`COPY (${request.query}) TO ${quoteLiteral(outDir)} (${options}, FILE_SIZE_BYTES '${TARGET_FILE_SIZE}')`);
+    return new Map([[0, {}]]);
+  }
+  const names = columns.map((c) => quoteIdent(c.name));
+  await db.connection.run(
+    `CREATE OR REPLACE TABLE ${PARTS_TABLE} AS
+       SELECT row_number() OVER () AS ${PART_COLUMN}, * FROM (SELECT DISTINCT ${names.join(', ')} FROM (${request.query}))`,
+  );
+  const matchesPart = names.map((n) => `q.${n} IS NOT DISTINCT FROM p.${n}`).join(' AND ');
+  await db.connection.run(
+    `COPY (SELECT q.* EXCLUDE (${names.join(', ')}), p.${PART_COLUMN}
+             FROM (${request.query}) q JOIN ${PARTS_TABLE} p ON ${matchesPart})
+       TO ${quoteLiteral(outDir)} (${options}, PARTITION_BY (${PART_COLUMN}))`,
+  );
+  const valueSql = columns.map((c) => `${partitionValueText(quoteIdent(c.name), c.type)} AS ${quoteIdent(c.name)}`);
+  const rows = await queryRows(db.connection, `SELECT ${PART_COLUMN}, ${valueSql.join(', ')} FROM ${PARTS_TABLE}`);
+  return new Map(
+    rows.map((row) => [
+      Number(row[PART_COLUMN]),
+      Object.fromEntries(columns.map((c) => [c.name, row[c.name] === null ? null : String(row[c.name])])),
+    ]),
+  );
+}
+
+/** A partition value as Delta's log spells it (PROTOCOL.md, "Partition Value Serialization"). */
+function partitionValueText(column: string, type: string): string {
+  if (type === 'TIMESTAMP WITH TIME ZONE') return `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f')`;
+  if (type === 'TIMESTAMP') return `strftime(${column}, '%Y-%m-%d %H:%M:%S.%f')`;
+  return `CAST(${column} AS VARCHAR)`;
+}
+
+/** `[<col>=<url-encoded value>/…]part-<uuid>-c000.zstd.parquet`: fresh, so no object is ever overwritten. */
+function dataFileKey(columns: ColumnType[], values: Record<string, string | null>): string {
+  const folders = columns.map((c) => {
+    const value = values[c.name];
+    return `${encodeURIComponent(c.name)}=${value === null || value === undefined ? NULL_PARTITION_FOLDER : encodeURIComponent(value)}`;
+  });
+  return [...folders, `part-${randomUUID()}-c000.zstd.parquet`].join('/');
+}
+
+/**
+ * `add.path` is a URI reference: each key segment URL-encoded (a `%` in a key becomes `%25`), except
+ * `=`, which URI paths allow and Spark and delta-rs leave as is in `col=value` folders.
+ */
+function keyToAddPath(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replaceAll('%3D', '='))
+    .join('/');
+}

@@ -1,0 +1,244 @@
+/**
+ * The one API surface of the engine, used by the CLI, later by the local web server and Electron IPC.
+ * Arguments and results are plain JSON-able objects (types.ts); `sql` streams chunks. Heavy parts
+ * (DuckDB, SQLite, the import/delete jobs) load on first use, so browsing a bucket never pays for them.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LakebenchError, isLakebenchError } from '../errors';
+import { openLocation } from '../storage/location';
+import type { ObjectStore } from '../storage/types';
+import type { FileCache } from '../storage/cache';
+import { findTables, detectLayout } from '../formats/detect';
+import { DeltaTable, type VersionSpec } from '../formats/delta/table';
+import type { Catalog, HistoryFilter, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
+import type { SqlSession } from '../sql/session';
+import { fileEntry, partitionEntries } from './snapshot-views';
+import { formatTableBinding } from './table-binding';
+import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
+import type {
+  DeleteArgs,
+  DeleteResult,
+  FilesResult,
+  FoundTable,
+  HistoryEntry,
+  ImportArgs,
+  ImportResult,
+  JobOptions,
+  LocationArgs,
+  LsArgs,
+  LsEntry,
+  LsResult,
+  PartitionsResult,
+  ResultChunk,
+  SchemaResult,
+  SqlArgs,
+  SqlTableBinding,
+  TableArgs,
+} from './types';
+
+export function createApi(options: ApiOptions = {}): LakebenchApi {
+  return new LakebenchApi(resolveSettings(options));
+}
+
+export class LakebenchApi {
+  private catalogHandle?: Catalog;
+  private cacheHandle?: FileCache;
+
+  constructor(readonly settings: ApiSettings) {}
+
+  async ls(args: LsArgs): Promise<LsResult> {
+    const store = this.open(args);
+    const entries: LsEntry[] = [];
+    if (args.recursive) {
+      for await (const o of store.listAll('')) entries.push(objectEntry(o));
+    } else {
+      let token: string | undefined;
+      do {
+        const page = await store.list('', { delimiter: true, token });
+        entries.push(...page.prefixes.map((key): LsEntry => ({ kind: 'prefix', key })), ...page.objects.map(objectEntry));
+        token = page.nextToken;
+      } while (token);
+    }
+    // A local folder that is not there is a typo, not an empty prefix as on S3.
+    if (entries.length === 0 && store.kind === 'local' && !existsSync(store.url)) {
+      throw new LakebenchError('NOT_FOUND', 'no such folder', { object: store.url });
+    }
+    return { location: store.url, entries };
+  }
+
+  async tables(args: LocationArgs): Promise<FoundTable[]> {
+    const store = this.open(args);
+    const found = await findTables(store);
+    return found.map((t) => ({ name: t.name, key: t.key, location: store.urlOf(t.key), layout: t.layout }));
+  }
+
+  /** Commits newest first; with a version or time, only those up to it. */
+  async history(args: TableArgs): Promise<HistoryEntry[]> {
+    const table = await DeltaTable.open(this.open(args));
+    // Resolving the version through a snapshot gives the reader's own errors for missing versions and times.
+    const pinned = args.version !== undefined || args.asOf !== undefined;
+    const upTo = pinned ? (await table.snapshot(deltaVersion(args))).version : undefined;
+    const commits = await table.history();
+    return commits
+      .filter((c) => upTo === undefined || c.version <= upTo)
+      .map((c) => ({
+        version: c.version,
+        timestamp: new Date(c.timestamp).toISOString(),
+        ...(c.operation !== undefined && { operation: c.operation }),
+        ...(c.operationParameters && { operationParameters: c.operationParameters }),
+        ...(c.operationMetrics && { operationMetrics: c.operationMetrics }),
+      }));
+  }
+
+  async files(args: TableArgs): Promise<FilesResult> {
+    const { store, snapshot } = await this.snapshot(args);
+    return { location: store.url, version: snapshot.version, files: snapshot.files.map((f) => fileEntry(f, store.url)) };
+  }
+
+  async partitions(args: TableArgs): Promise<PartitionsResult> {
+    const { location, version, files } = await this.files(args);
+    const { snapshot } = await this.snapshot({ ...args, version });
+    return {
+      location,
+      version,
+      partitionColumns: snapshot.partitionColumns,
+      partitions: partitionEntries(files, snapshot.partitionColumns),
+    };
+  }
+
+  async schema(args: TableArgs): Promise<SchemaResult> {
+    const { store, snapshot } = await this.snapshot(args);
+    return {
+      location: store.url,
+      version: snapshot.version,
+      partitionColumns: snapshot.partitionColumns,
+      fields: snapshot.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable })),
+    };
+  }
+
+  /**
+   * Runs a query over the given tables and streams its result. Every run is recorded in the catalog's
+   * query history, whether it succeeds, fails or is cancelled through `signal`.
+   */
+  async *sql(args: SqlArgs, options: { signal?: AbortSignal } = {}): AsyncGenerator<ResultChunk> {
+    const startedAt = new Date();
+    let rows = 0;
+    let status: QueryStatus = 'ok';
+    let error: string | undefined;
+    const { SqlSession } = await import('../sql/session');
+    const session = await SqlSession.create({ cache: await this.cache() });
+    try {
+      for (const binding of args.tables ?? []) await this.register(session, binding, options.signal);
+      if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, options.signal);
+      for await (const chunk of session.stream(args.sql, { signal: options.signal })) {
+        rows += chunk.rows.length;
+        yield chunk;
+      }
+    } catch (e) {
+      status = isLakebenchError(e, 'CANCELLED') ? 'cancelled' : 'error';
+      error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      session.close();
+      (await this.catalog()).addHistory({
+        sql: args.sql,
+        tables: [...(args.tables ?? []).map(formatTableBinding), ...(args.lake ? [`--lake ${args.lake}`] : [])],
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        rows,
+        status,
+        error,
+      });
+    }
+  }
+
+  async queryHistory(filter: HistoryFilter = {}): Promise<QueryHistoryEntry[]> {
+    return (await this.catalog()).listHistory(filter);
+  }
+
+  /** Imports files into a Delta table (created when absent) in one commit. */
+  async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult> {
+    const { importFiles } = await import('../ops/import');
+    const { location, endpoint, region, profile, ...options } = args;
+    return importFiles(this.open({ location, endpoint, region, profile }), { ...options, ...job });
+  }
+
+  /** Deletes the rows matching a SQL predicate in one commit (none when no row matches). */
+  async deleteWhere(args: DeleteArgs, job: JobOptions = {}): Promise<DeleteResult> {
+    const { deleteWhere } = await import('../ops/delete');
+    return deleteWhere(this.open(args), args.where, job);
+  }
+
+  /** Writes the built-in sample lake into `dir` and lists the tables in it. */
+  async demo(dir: string): Promise<FoundTable[]> {
+    const { writeSampleLake } = await import('../demo/sample-lake');
+    const root = resolve(dir); // the writer's stores are rooted at absolute paths
+    await writeSampleLake(root);
+    return this.tables({ location: root });
+  }
+
+  async close(): Promise<void> {
+    this.catalogHandle?.close();
+    this.catalogHandle = undefined;
+  }
+
+  private open(args: LocationArgs): ObjectStore {
+    const { location, endpoint, region, profile } = args;
+    return openLocation(location, { endpoint, region, profile });
+  }
+
+  private async snapshot(args: TableArgs) {
+    const store = this.open(args);
+    const table = await DeltaTable.open(store);
+    return { store, snapshot: await table.snapshot(deltaVersion(args)) };
+  }
+
+  private async register(session: SqlSession, binding: SqlTableBinding, signal?: AbortSignal): Promise<void> {
+    const store = this.open(binding);
+    const layout = await detectLayout(store);
+    if (layout === 'delta') {
+      await session.registerDelta(binding.name, await DeltaTable.open(store), deltaVersion(binding));
+    } else if (binding.version !== undefined || binding.asOf !== undefined) {
+      throw new LakebenchError('USAGE', `only Delta tables have versions; this is ${layout ?? 'no table'}`, { object: store.url });
+    } else if (layout === 'parquet') {
+      await session.registerParquetFolder(binding.name, store, { signal });
+    } else {
+      throw new LakebenchError('NOT_A_TABLE', 'no Delta table or Parquet folder here', { object: store.url });
+    }
+  }
+
+  private async registerLake(session: SqlSession, args: LocationArgs, signal?: AbortSignal): Promise<void> {
+    const lake = this.open(args);
+    for (const found of await findTables(lake)) {
+      const store = lake.child(found.key);
+      if (found.layout === 'delta') await session.registerDelta(found.name, await DeltaTable.open(store), {});
+      else if (found.layout === 'parquet') await session.registerParquetFolder(found.name, store, { signal });
+    }
+  }
+
+  private async catalog(): Promise<Catalog> {
+    if (!this.catalogHandle) {
+      const { Catalog } = await import('../catalog/catalog');
+      this.catalogHandle = Catalog.open(this.settings.catalogPath);
+    }
+    return this.catalogHandle;
+  }
+
+  private async cache(): Promise<FileCache> {
+    if (!this.cacheHandle) {
+      const { FileCache } = await import('../storage/cache');
+      this.cacheHandle = new FileCache(this.settings.cacheDir, this.settings.cacheBytes);
+    }
+    return this.cacheHandle;
+  }
+}
+
+/** The API's JSON version spec (ISO text) as the Delta reader takes it. */
+function deltaVersion(spec: { version?: number; asOf?: string }): VersionSpec {
+  return { version: spec.version, asOf: spec.asOf === undefined ? undefined : new Date(spec.asOf) };
+}
+
+function objectEntry(o: { key: string; size: number; lastModified: Date }): LsEntry {
+  return { kind: 'object', key: o.key, size: o.size, lastModified: o.lastModified.toISOString() };
+}

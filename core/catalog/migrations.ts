@@ -1,0 +1,37 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema changes of the catalog, in order. Migration N (1-based position) brings `PRAGMA user_version`
+ * from N-1 to N. Never edit or reorder a shipped migration: users' catalogs already ran it; append a new one.
+ */
+export type Migration = (db: Database) => void;
+
+export const migrations: readonly Migration[] = [
+  // 1: every SQL query run through the API, for the history panel and `lakebench` search.
+  (db) =>
+    db.exec(`
+      CREATE TABLE query_history (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        sql         TEXT    NOT NULL,
+        tables      TEXT    NOT NULL DEFAULT '[]', -- JSON array of table specs
+        started_at  TEXT    NOT NULL,              -- ISO-8601 UTC
+        duration_ms INTEGER NOT NULL,
+        rows        INTEGER NOT NULL DEFAULT 0,
+        status      TEXT    NOT NULL CHECK (status IN ('ok', 'error', 'cancelled')),
+        error       TEXT
+      );
+      CREATE INDEX query_history_started_at ON query_history (started_at);
+    `),
+];
+
+/** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current + 1; version <= list.length; version++) {
+    db.transaction(() => {
+      list[version - 1](db);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+  return Math.max(current, list.length);
+}

@@ -1,0 +1,46 @@
+/** `import` and `delete`: jobs that commit one new table version. Ctrl-C cancels before the commit. */
+import type { JobProgress } from '../../api/types';
+import type { CliContext, CommandOutput } from '../context';
+import type { ImportFlags } from '../main';
+import { interruptible } from './interrupt';
+
+const progressLine = (ctx: CliContext) => (p: JobProgress) =>
+  ctx.err(`${p.phase} ${p.done}/${p.total}${p.bytes ? ` (${p.bytes} bytes)` : ''}\n`);
+
+export async function importFiles(ctx: CliContext, table: string, inputs: string[], flags: ImportFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  return interruptible(ctx, async (signal) => {
+    const result = await api.importFiles(
+      {
+        location: table,
+        ...ctx.location,
+        inputs,
+        format: flags.format,
+        partitionBy: flags.partitionBy,
+        mode: flags.mode,
+        key: flags.key,
+        auditColumns: flags.auditColumns,
+        badRowsPath: flags.badRows,
+      },
+      { signal, onProgress: progressLine(ctx) },
+    );
+    const bad = result.badRows ? `; ${result.badRows} bad rows written to ${flags.badRows}` : '';
+    const text =
+      `${result.created ? 'created the table and ' : ''}committed version ${result.version}: ` +
+      `${result.rowsWritten} rows in ${result.filesWritten} files${bad}\n`;
+    return { result, text };
+  });
+}
+
+export async function deleteRows(ctx: CliContext, table: string, where: string): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  return interruptible(ctx, async (signal) => {
+    const result = await api.deleteWhere({ location: table, ...ctx.location, where }, { signal, onProgress: progressLine(ctx) });
+    const text =
+      result.version === undefined
+        ? 'no rows matched; nothing committed\n'
+        : `committed version ${result.version}: ${result.rowsDeleted} rows deleted ` +
+          `(${result.filesRemoved} files replaced by ${result.filesAdded})\n`;
+    return { result, text };
+  });
+}

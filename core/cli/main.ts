@@ -1,0 +1,164 @@
+/**
+ * The `lakebench` command line. This module loads only commander and tiny modules, so `--help` and
+ * `--version` answer at once; each command's handler (and with it DuckDB, the AWS SDK, parquet-wasm)
+ * is imported when that command runs. esbuild keeps those dynamic imports as separate chunks.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { version } from '../../package.json';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
+import { OUTPUT_FORMATS } from './output';
+import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
+
+const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+};
+
+const versionOptions = (command: Command): Command =>
+  command
+    .option('--version <n>', 'read the table at version n')
+    .option('--as-of <timestamp>', 'read the latest version committed at or before an ISO-8601 time');
+
+/**
+ * Options every command takes. They are declared per command, not on the program, because the program's
+ * own `--version` must not swallow `history <table> --version 3` (positional options keep them apart).
+ */
+const jsonOption = (command: Command): Command =>
+  command.option('--json', 'print one JSON document on stdout (logs go to stderr)');
+const locationOptions = (command: Command): Command =>
+  jsonOption(command)
+    .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, R2, …); uses path-style addressing')
+    .option('--region <region>', 'S3 region')
+    .option('--profile <name>', 'AWS profile for credentials');
+
+export function buildProgram(): Command {
+  const program = new Command('lakebench')
+    .description('Workbench for data lakes: browse buckets, query Delta tables at any version, import and delete.')
+    .version(version, '-V, --version', 'print the lakebench version')
+    .enablePositionalOptions()
+    // Usage errors read like every other error: `lakebench: <message>` (subcommands inherit this).
+    .configureOutput({ outputError: (text, write) => write(`lakebench: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  locationOptions(program.command('ls'))
+    .description('list prefixes and objects with size and date (all pages)')
+    .argument('<location>', 'local folder, s3://bucket/prefix or r2://account/bucket/prefix')
+    .option('-r, --recursive', 'list every object below, not just one level')
+    .action((location: string, opts: { recursive?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/browse')).ls(ctx, location, opts)),
+    );
+
+  locationOptions(program.command('tables'))
+    .description('find Delta tables and Parquet folders under a location')
+    .argument('<location>')
+    .action((location: string, _opts: object, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/browse')).tables(ctx, location)),
+    );
+
+  const inspections = {
+    history: "a table's commits: version, time, operation, metrics",
+    files: 'live data files with size, partition values and stats',
+    partitions: 'files, rows (from stats) and bytes per partition',
+    schema: 'columns, types and partition columns',
+  } as const;
+  for (const [name, description] of Object.entries(inspections) as [keyof typeof inspections, string][]) {
+    versionOptions(locationOptions(program.command(name)))
+      .description(description)
+      .argument('<table>', 'table location')
+      .action((table: string, opts: VersionFlags, cmd: Command) =>
+        runCommand(cmd, async (ctx) => (await import('./commands/inspect'))[name](ctx, table, opts)),
+      );
+  }
+
+  locationOptions(program.command('sql'))
+    .description('run DuckDB SQL over tables at any version, printing rows as they arrive (Ctrl-C cancels)')
+    .argument('<query>')
+    .option('--table <name=location[@version|@timestamp]>', 'make a table available as a view (repeatable)', collect, [])
+    .option('--lake <location>', 'make every table under a location available by its folder name')
+    .addOption(new Option('--format <format>', 'output format (--json = json)').choices(OUTPUT_FORMATS).default('table'))
+    .action((query: string, opts: SqlFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/sql')).sql(ctx, query, opts)),
+    );
+
+  locationOptions(program.command('import'))
+    .description('import CSV, NDJSON/JSON or Parquet files into a Delta table (created when absent), in one commit')
+    .argument('<table>')
+    .argument('<files...>', 'files or glob patterns')
+    .addOption(new Option('--format <format>', 'input format (default: from each file extension)').choices(IMPORT_FORMATS))
+    .option('--partition-by <columns>', 'partition columns of a new table, comma-separated', list)
+    .addOption(new Option('--mode <mode>', 'how rows join the table').choices(IMPORT_MODES).default('append'))
+    .option('--key <columns>', 'merge key columns, comma-separated (with --mode merge)', list)
+    .option('--audit-columns', 'add _source_file and _ingested_at columns')
+    .option('--bad-rows <file>', 'write malformed rows here instead of failing')
+    .action((table: string, files: string[], opts: ImportFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/write')).importFiles(ctx, table, files, opts)),
+    );
+
+  locationOptions(program.command('delete'))
+    .description('delete the rows matching a SQL predicate, in one commit')
+    .argument('<table>')
+    .requiredOption('--where <predicate>', 'SQL boolean expression over the table columns')
+    .action((table: string, opts: { where: string }, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/write')).deleteRows(ctx, table, opts.where)),
+    );
+
+  jsonOption(program.command('queries'))
+    .description('past SQL queries from the catalog, newest first')
+    .option('--search <text>', 'only queries whose SQL or tables contain this text')
+    .option('--limit <n>', 'at most n queries', positiveInt, 20)
+    .action((opts: { search?: string; limit: number }, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/queries')).queries(ctx, opts)),
+    );
+
+  jsonOption(program.command('demo'))
+    .description('write the sample lake (orders, customers, staging) to a folder')
+    .argument('<dir>')
+    .action((dir: string, _opts: object, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/demo')).demo(ctx, dir)),
+    );
+
+  return program;
+}
+
+export interface VersionFlags {
+  version?: string;
+  asOf?: string;
+}
+
+export interface SqlFlags {
+  table: string[];
+  lake?: string;
+  format: (typeof OUTPUT_FORMATS)[number];
+}
+
+export interface ImportFlags {
+  format?: ImportArgs['format'];
+  partitionBy?: string[];
+  mode: NonNullable<ImportArgs['mode']>;
+  key?: string[];
+  auditColumns?: boolean;
+  badRows?: string;
+}
+
+/** Runs the CLI and ends the process with its exit status (0 ok, 1 failed, 2 usage, 130 cancelled). */
+export async function main(argv: string[]): Promise<never> {
+  // The AWS SDK warns on every run under Node 20 about its future Node 22 requirement: a note for
+  // developers, not for someone listing a bucket; stderr is kept for our own messages.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // `lakebench … | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_OK : EXIT_FAILED));
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    // Commander has printed the message or help already; help and version exit 0, the rest are usage errors.
+    process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  // Open sockets (S3 keep-alive) and DuckDB threads must not keep a finished command alive.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(process.exitCode ?? EXIT_OK);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Bundles the CLI (core/cli/main.ts) into dist/ with esbuild; runs as npm `prepare`, so `npm install` and
+// `npm ci` leave `npx lakebench` working. Code splitting keeps each command's dynamic import() a separate
+// chunk, so `--help` and `--version` never load DuckDB, the AWS SDK or parquet-wasm. Dependencies stay
+// external (native addons and wasm cannot be bundled) and resolve from node_modules at run time.
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
+
+await rm(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'core/cli/main.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { fileEntry, partitionEntries } from '../../core/api/snapshot-views';
+import type { AddFile } from '../../core/formats/delta/actions';
+import { isLakebenchError } from '../../core/errors';
+
+const add = (path: string, partitionValues: Record<string, string | null>, size: number, numRecords?: number): AddFile => ({
+  path,
+  partitionValues,
+  size,
+  modificationTime: 1_700_000_000_000,
+  dataChange: true,
+  stats: numRecords === undefined ? undefined : JSON.stringify({ numRecords, minValues: { x: 1 }, maxValues: { x: 9 }, nullCount: { x: 0 } }),
+});
+
+describe('fileEntry', () => {
+  it('parses stats and dates', () => {
+    expect(fileEntry(add('a.parquet', {}, 10, 4), '/t')).toEqual({
+      path: 'a.parquet',
+      size: 10,
+      partitionValues: {},
+      stats: { numRecords: 4, minValues: { x: 1 }, maxValues: { x: 9 }, nullCount: { x: 0 } },
+      modificationTime: '2023-11-14T22:13:20.000Z',
+    });
+    expect(fileEntry(add('b.parquet', {}, 10), '/t')).not.toHaveProperty('stats');
+  });
+
+  it('reports malformed stats as CORRUPT naming the table', () => {
+    const broken = { ...add('c.parquet', {}, 1), stats: '{not json' };
+    let error: unknown;
+    try {
+      fileEntry(broken, '/lake/t');
+    } catch (e) {
+      error = e;
+    }
+    expect(isLakebenchError(error, 'CORRUPT')).toBe(true);
+    expect((error as Error).message).toContain('/lake/t');
+    expect((error as Error).message).toContain('c.parquet');
+  });
+});
+
+describe('partitionEntries', () => {
+  it('groups files, rows and bytes per partition; empty string means null', () => {
+    const files = [
+      add('1', { d: '2026-01-01' }, 100, 10),
+      add('2', { d: '2026-01-01' }, 50, 5),
+      add('3', { d: null }, 7, 1),
+      add('4', { d: '' }, 3, 2),
+    ].map((f) => fileEntry(f, '/t'));
+    expect(partitionEntries(files, ['d'])).toEqual([
+      { partitionValues: { d: '2026-01-01' }, files: 2, rows: 15, bytes: 150 },
+      { partitionValues: { d: null }, files: 2, rows: 3, bytes: 10 },
+    ]);
+  });
+
+  it('leaves rows unknown when a file has no stats', () => {
+    const files = [add('1', {}, 1, 3), add('2', {}, 2)].map((f) => fileEntry(f, '/t'));
+    expect(partitionEntries(files, [])).toEqual([{ partitionValues: {}, files: 2, rows: undefined, bytes: 3 }]);
+  });
+});

@@ -6,6 +6,8 @@ export default defineConfig({
     // DuckDB and the S3 server are real; a few integration tests spawn processes.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The SDK warns on Node 20 about its 2027 support window; that is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

@@ -171,10 +171,11 @@ export class LakebenchApi {
   }
 
   /** Writes the built-in sample lake into `dir` and lists the tables in it. */
+  /** Copies the built-in sample lake (resources/sample-lake) to `dir`, which must be absent or empty. */
   async demo(dir: string): Promise<FoundTable[]> {
-    const { writeSampleLake } = await import('../demo/sample-lake');
-    const root = resolve(dir); // the writer's stores are rooted at absolute paths
-    await writeSampleLake(root);
+    const { copySampleLake } = await import('../demo/copy-sample-lake');
+    const root = resolve(dir);
+    await copySampleLake(root);
     return this.tables({ location: root });
   }
 

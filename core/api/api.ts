@@ -37,15 +37,24 @@ import type {
   TableArgs,
 } from './types';
 
-export function createApi(options: ApiOptions = {}): LakebenchApi {
-  return new LakebenchApi(resolveSettings(options));
+/** Opens a location as a store; the workbench passes one that knows its saved connections. */
+export type StoreOpener = (args: LocationArgs) => ObjectStore;
+
+const openWithEnvironment: StoreOpener = ({ location, endpoint, region, profile }) =>
+  openLocation(location, { endpoint, region, profile });
+
+export function createApi(options: ApiOptions = {}, openStore: StoreOpener = openWithEnvironment): LakebenchApi {
+  return new LakebenchApi(resolveSettings(options), openStore);
 }
 
 export class LakebenchApi {
   private catalogHandle?: Catalog;
   private cacheHandle?: FileCache;
 
-  constructor(readonly settings: ApiSettings) {}
+  constructor(
+    readonly settings: ApiSettings,
+    private readonly openStore: StoreOpener = openWithEnvironment,
+  ) {}
 
   async ls(args: LsArgs): Promise<LsResult> {
     const store = this.open(args);
@@ -126,11 +135,9 @@ export class LakebenchApi {
     let rows = 0;
     let status: QueryStatus = 'ok';
     let error: string | undefined;
-    const { SqlSession } = await import('../sql/session');
-    const session = await SqlSession.create({ cache: await this.cache() });
+    let session: SqlSession | undefined;
     try {
-      for (const binding of args.tables ?? []) await this.register(session, binding, options.signal);
-      if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, options.signal);
+      session = await this.openSqlSession(args, options.signal);
       for await (const chunk of session.stream(args.sql, { signal: options.signal })) {
         rows += chunk.rows.length;
         yield chunk;
@@ -140,17 +147,39 @@ export class LakebenchApi {
       error = e instanceof Error ? e.message : String(e);
       throw e;
     } finally {
-      session.close();
-      (await this.catalog()).addHistory({
-        sql: args.sql,
-        tables: [...(args.tables ?? []).map(formatTableBinding), ...(args.lake ? [`--lake ${args.lake}`] : [])],
-        startedAt: startedAt.toISOString(),
-        durationMs: Date.now() - startedAt.getTime(),
-        rows,
-        status,
-        error,
-      });
+      session?.close();
+      await this.recordQuery(args, { startedAt, rows, status, error });
     }
+  }
+
+  /** A DuckDB session with the tables of `args` (bindings and lake) registered; the caller closes it. */
+  async openSqlSession(args: Omit<SqlArgs, 'sql'>, signal?: AbortSignal): Promise<SqlSession> {
+    const { SqlSession } = await import('../sql/session');
+    const session = await SqlSession.create({ cache: await this.cache() });
+    try {
+      for (const binding of args.tables ?? []) await this.register(session, binding, signal);
+      if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, signal);
+      return session;
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  /** Adds a finished query to the catalog's history. */
+  async recordQuery(
+    args: SqlArgs,
+    outcome: { startedAt: Date; rows: number; status: QueryStatus; error?: string },
+  ): Promise<void> {
+    (await this.catalog()).addHistory({
+      sql: args.sql,
+      tables: [...(args.tables ?? []).map(formatTableBinding), ...(args.lake ? [`--lake ${args.lake}`] : [])],
+      startedAt: outcome.startedAt.toISOString(),
+      durationMs: Date.now() - outcome.startedAt.getTime(),
+      rows: outcome.rows,
+      status: outcome.status,
+      error: outcome.error,
+    });
   }
 
   async queryHistory(filter: HistoryFilter = {}): Promise<QueryHistoryEntry[]> {
@@ -160,8 +189,8 @@ export class LakebenchApi {
   /** Imports files into a Delta table (created when absent) in one commit. */
   async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult> {
     const { importFiles } = await import('../ops/import');
-    const { location, endpoint, region, profile, ...options } = args;
-    return importFiles(this.open({ location, endpoint, region, profile }), { ...options, ...job });
+    const { location, endpoint, region, profile, connectionId, ...options } = args;
+    return importFiles(this.open({ location, endpoint, region, profile, connectionId }), { ...options, ...job });
   }
 
   /** Deletes the rows matching a SQL predicate in one commit (none when no row matches). */
@@ -184,9 +213,9 @@ export class LakebenchApi {
     this.catalogHandle = undefined;
   }
 
-  private open(args: LocationArgs): ObjectStore {
-    const { location, endpoint, region, profile } = args;
-    return openLocation(location, { endpoint, region, profile });
+  /** The store of a location, opened the way this API was configured to (see StoreOpener). */
+  open(args: LocationArgs): ObjectStore {
+    return this.openStore(args);
   }
 
   private async snapshot(args: TableArgs) {
@@ -218,7 +247,7 @@ export class LakebenchApi {
     }
   }
 
-  private async catalog(): Promise<Catalog> {
+  async catalog(): Promise<Catalog> {
     if (!this.catalogHandle) {
       const { Catalog } = await import('../catalog/catalog');
       this.catalogHandle = Catalog.open(this.settings.catalogPath);
@@ -226,7 +255,7 @@ export class LakebenchApi {
     return this.catalogHandle;
   }
 
-  private async cache(): Promise<FileCache> {
+  async cache(): Promise<FileCache> {
     if (!this.cacheHandle) {
       const { FileCache } = await import('../storage/cache');
       this.cacheHandle = new FileCache(this.settings.cacheDir, this.settings.cacheBytes);

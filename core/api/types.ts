@@ -11,6 +11,8 @@ export interface LocationOptions {
   region?: string;
   /** AWS profile name for credentials. */
   profile?: string;
+  /** A saved connection (workbench) whose endpoint and credentials open the location. */
+  connectionId?: string;
 }
 
 export interface LocationArgs extends LocationOptions {

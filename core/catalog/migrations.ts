@@ -22,6 +22,39 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX query_history_started_at ON query_history (started_at);
     `),
+  // 2: the desktop workbench: saved connections (secrets sealed by a SecretBox), saved queries, the job
+  // log and small settings such as the last opened workspace.
+  (db) =>
+    db.exec(`
+      CREATE TABLE connections (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('local', 's3', 'r2', 's3-compatible')),
+        settings    TEXT NOT NULL, -- JSON without secrets: path, bucket, prefix, endpoint, region, …
+        secret      BLOB,          -- sealed JSON {accessKeyId, secretAccessKey, sessionToken?}
+        created_at  TEXT NOT NULL
+      );
+      CREATE TABLE saved_queries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL,
+        sql         TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+      CREATE TABLE job_log (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        error       TEXT,
+        result      TEXT -- JSON
+      );
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL -- JSON
+      );
+    `),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

@@ -4,7 +4,7 @@
  * only record of partition values.
  */
 import { LakebenchError } from '../errors';
-import { quoteIdent, quoteLiteralList } from '../sql/sql-text';
+import { quoteIdent, quoteLiteralList } from '../sql-text';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
 
 export interface ParquetFolder {

@@ -12,7 +12,7 @@ import { DeltaTable, type Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { quoteIdent } from '../sql/sql-text';
+import { quoteIdent } from '../sql-text';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
 import { partitionsOf, recordCount, removeOf } from './table-changes';
 import { writeDataFiles } from './write-parquet';

@@ -17,7 +17,7 @@ import {
   writeBadRows,
   type BadRow,
 } from './input-check';
-import { quoteIdent, quoteLiteral } from '../sql/sql-text';
+import { quoteIdent, quoteLiteral } from '../sql-text';
 import { describe, queryRows, type ColumnType } from './scratch-db';
 
 export const INPUT_TABLE = 'lb_input';
@@ -56,8 +56,8 @@ export async function stageInputs(
     const { source, bad } = await sourceOf(file, format, index, options);
     badRows.push(...bad);
     const table = `lb_input_${index}`;
-    await runNamingFile(connection, file, `CREATE TABLE ${table} AS SELECT * FROM ${source}`);
-    perFile.push(`SELECT *, ${auditSelect(file, options)}${index} AS ${fileOrder}, rowid AS ${rowOrder} FROM ${table}`);
+    await runNamingFile(connection, file, `CREATE TABLE ${table} AS SELECT *${auditSelect(file, options)} FROM ${source}`);
+    perFile.push(`SELECT *, ${index} AS ${fileOrder}, rowid AS ${rowOrder} FROM ${table}`);
     options.onFileStaged?.(index + 1);
   }
   badRows.push(...(await csvBadRows(connection)));
@@ -66,8 +66,16 @@ export async function stageInputs(
     if (!options.badRowsPath) throw badInputError(badRows);
     await writeBadRows(options.badRowsPath, badRows);
   }
-  await connection.run(`CREATE TABLE ${INPUT_TABLE} AS ${perFile.join(' UNION ALL BY NAME ')}`);
-  for (const index of files.keys()) await connection.run(`DROP TABLE lb_input_${index}`);
+  if (files.length === 1) {
+    // One input (the common case): keep its table rather than copying every row into a union.
+    await connection.run(`ALTER TABLE lb_input_0 RENAME TO ${INPUT_TABLE}`);
+    await connection.run(`ALTER TABLE ${INPUT_TABLE} ADD COLUMN ${fileOrder} INTEGER DEFAULT 0`);
+    await connection.run(`ALTER TABLE ${INPUT_TABLE} ADD COLUMN ${rowOrder} BIGINT`);
+    await connection.run(`UPDATE ${INPUT_TABLE} SET ${rowOrder} = rowid`);
+  } else {
+    await connection.run(`CREATE TABLE ${INPUT_TABLE} AS ${perFile.join(' UNION ALL BY NAME ')}`);
+    for (const index of files.keys()) await connection.run(`DROP TABLE lb_input_${index}`);
+  }
 
   const columns = (await describe(connection, `SELECT * FROM ${INPUT_TABLE}`)).filter(
     (c) => !(INPUT_ORDER_COLUMNS as readonly string[]).includes(c.name),
@@ -80,10 +88,11 @@ export async function stageInputs(
   return { columns, rows, badRows: badRows.length };
 }
 
+/** `, <source file> AS _source_file, <import time> AS _ingested_at` when audit columns are on. */
 function auditSelect(file: string, options: StageOptions): string {
   if (!options.auditColumns) return '';
-  return `${quoteLiteral(file)} AS ${quoteIdent(AUDIT_COLUMNS.sourceFile)}, ` +
-    `${quoteLiteral(options.ingestedAt.toISOString())}::TIMESTAMPTZ AS ${quoteIdent(AUDIT_COLUMNS.ingestedAt)}, `;
+  return `, ${quoteLiteral(file)} AS ${quoteIdent(AUDIT_COLUMNS.sourceFile)}` +
+    `, ${quoteLiteral(options.ingestedAt.toISOString())}::TIMESTAMPTZ AS ${quoteIdent(AUDIT_COLUMNS.ingestedAt)}`;
 }
 
 /** The DuckDB table function reading one file, and the bad rows found before DuckDB reads it. */

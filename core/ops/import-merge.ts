@@ -9,7 +9,7 @@ import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { INPUT_ORDER_COLUMNS, INPUT_TABLE } from './import-input';
 import { queryRows, type ColumnType, type ScratchDb } from './scratch-db';
-import { quoteIdent } from '../sql/sql-text';
+import { quoteIdent } from '../sql-text';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
 import type { SchemaFit } from './table-schema';
 

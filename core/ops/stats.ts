@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FileStats } from '../formats/delta/actions';
 import { describe, queryRows } from './scratch-db';
-import { quoteLiteral } from '../sql/sql-text';
+import { quoteLiteral } from '../sql-text';
 
 /** DuckDB types whose min/max Delta readers use for data skipping, and how to write them as JSON. */
 function minMaxJson(type: string, value: string): string | undefined {

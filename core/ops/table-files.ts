@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Snapshot } from '../formats/delta/table';
 import { createDeltaView, fileKeyOf } from '../sql/delta-source';
-import { quoteIdent } from '../sql/sql-text';
+import { quoteIdent } from '../sql-text';
 import { FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import type { ScratchDb } from './scratch-db';

@@ -8,7 +8,7 @@ import type { DeltaType, StructField, StructType } from '../formats/delta/action
 import { deltaTypeToDuckDB, duckdbTypeToDelta } from '../formats/delta/schema';
 import { LakebenchError } from '../errors';
 import type { ColumnType } from './scratch-db';
-import { quoteIdent } from '../sql/sql-text';
+import { quoteIdent } from '../sql-text';
 
 export interface SchemaFit {
   /** The table's schema after this import. */

@@ -11,7 +11,7 @@ import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 import { queryRows, type ColumnType, type ScratchDb } from './scratch-db';
 import { fileStats } from './stats';
-import { quoteIdent, quoteLiteral } from '../sql/sql-text';
+import { quoteIdent, quoteLiteral } from '../sql-text';
 
 export interface WriteRequest {
   /** SELECT giving the rows to write with every table column, partition columns included. */

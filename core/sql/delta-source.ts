@@ -11,7 +11,7 @@ import type { Snapshot } from '../formats/delta/table';
 import type { FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import { partsTableSql, pruneQuery } from './prune';
-import { quoteIdent } from './sql-text';
+import { quoteIdent } from '../sql-text';
 import { deltaViewSql, physicalColumnsSql, type ViewFile } from './views';
 
 /** Parallel downloads per query: enough to fill a fast link without flooding the endpoint. */

@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AddFile, StructType } from '../formats/delta/actions';
 import { partitionValueToSql } from '../formats/delta/schema';
-import { quoteIdent } from './sql-text';
+import { quoteIdent } from '../sql-text';
 import { columnType, logValue } from './views';
 
 /** AST nodes as json_serialize_sql writes them: plain JSON objects. */

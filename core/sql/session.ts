@@ -17,7 +17,7 @@ import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } fro
 import { cancelledError, sqlError } from './errors';
 import { toJsonValue, type JsonValue } from './json-values';
 import { referencedNames } from './references';
-import { quoteIdent } from './sql-text';
+import { quoteIdent } from '../sql-text';
 
 export interface ResultColumn {
   name: string;
@@ -76,6 +76,9 @@ export class SqlSession {
     const connection = await instance.connect();
     // Delta `timestamp` is UTC; a fixed session zone keeps casts and output independent of the machine.
     await connection.run(`SET TimeZone = 'UTC'`);
+    // Delta data files are immutable, so their footers can be cached across queries (a view bind with
+    // union_by_name reads every footer; a re-run then reads none).
+    await connection.run(`SET parquet_metadata_cache = true`);
     return new SqlSession(instance, connection, opts.cache);
   }
 

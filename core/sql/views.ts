@@ -13,7 +13,7 @@
 import { LakebenchError } from '../errors';
 import type { AddFile, DeltaType, StructType } from '../formats/delta/actions';
 import { deltaTypeToDuckDB, partitionValueToSql } from '../formats/delta/schema';
-import { quoteIdent, quoteLiteral, quoteLiteralList } from './sql-text';
+import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
 
 /** A live file of the snapshot and where DuckDB can read it. */
 export interface ViewFile {

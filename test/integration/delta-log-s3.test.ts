@@ -1,10 +1,10 @@
 /** The log reader over a real S3 server on loopback: same snapshots as on disk, listing from the checkpoint hint. */
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, type Snapshot } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
+import { uploadFolder } from '../helpers/upload-folder';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 
 const DELTA_RS = path.resolve(__dirname, '../../../shared/fixtures/delta-rs');
@@ -15,18 +15,10 @@ let server: S3TestServer;
 const storeAt = (prefix: string) =>
   new S3Store({ client: server.client, bucket: 'lake', prefix, urlScheme: 's3', endpoint: server.endpoint });
 
-async function upload(localDir: string, store: S3Store): Promise<void> {
-  const entries = await readdir(localDir, { recursive: true, withFileTypes: true });
-  for (const entry of entries.filter((e) => e.isFile())) {
-    const file = path.join(entry.parentPath, entry.name);
-    await store.put(path.relative(localDir, file).split(path.sep).join('/'), await readFile(file));
-  }
-}
-
 beforeAll(async () => {
   server = await startS3Server();
   await server.createBucket('lake');
-  for (const table of TABLES) await upload(path.join(DELTA_RS, table), storeAt(`tables/${table}`));
+  for (const table of TABLES) await uploadFolder(path.join(DELTA_RS, table), storeAt(`tables/${table}`));
 });
 afterAll(async () => {
   await server?.stop();

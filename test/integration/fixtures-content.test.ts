@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { SqlSession } from '../../core/sql/session';
-import { quoteIdent, quoteLiteral } from '../../core/sql/sql-text';
+import { quoteIdent, quoteLiteral } from '../../core/sql-text';
 import { LocalStore } from '../../core/storage/local';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');

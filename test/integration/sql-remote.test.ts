@@ -3,7 +3,7 @@
  * partition pruning fetches only the files of the partitions a query selects (counted from the
  * server's GET requests for data files).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { SqlSession } from '../../core/sql/session';
 import { FileCache } from '../../core/storage/cache';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
-import type { ObjectStore } from '../../core/storage/types';
+import { uploadFolder } from '../helpers/upload-folder';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
@@ -22,14 +22,6 @@ const NULL_PARTITION = path.join(FIXTURES, 'dat/basic_partitioned/delta');
 let server: S3TestServer;
 let cacheDir: string;
 let session: SqlSession;
-
-async function upload(localDir: string, store: ObjectStore, prefix = ''): Promise<void> {
-  for (const entry of await readdir(path.join(localDir, prefix), { withFileTypes: true })) {
-    const key = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) await upload(localDir, store, key);
-    else await store.putFile(key, path.join(localDir, key));
-  }
-}
 
 function storeAt(prefix: string): S3Store {
   return new S3Store({ client: server.client, bucket: 'lake', prefix, urlScheme: 's3', endpoint: server.endpoint });
@@ -46,8 +38,8 @@ function dataFileGets(from: number): string[] {
 beforeAll(async () => {
   server = await startS3Server();
   await server.createBucket('lake');
-  await upload(PARTITIONED, storeAt('tables/partitioned'));
-  await upload(NULL_PARTITION, storeAt('tables/letters'));
+  await uploadFolder(PARTITIONED, storeAt('tables/partitioned'));
+  await uploadFolder(NULL_PARTITION, storeAt('tables/letters'));
   cacheDir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-'));
   session = await SqlSession.create({ cache: new FileCache(cacheDir, 1 << 30), threads: 2 });
   await session.registerDelta('remote', await DeltaTable.open(storeAt('tables/partitioned')));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action, AddFile, StructField } from '../../core/formats/delta/actions';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { SqlSession } from '../../core/sql/session';
-import { quoteLiteral } from '../../core/sql/sql-text';
+import { quoteLiteral } from '../../core/sql-text';
 import { choosePlan, hiveSegments } from '../../core/sql/views';
 import { LocalStore } from '../../core/storage/local';
 

@@ -6,6 +6,7 @@
  */
 import { LakebenchError } from '../../errors';
 import type { DeltaType, StructType } from './actions';
+import { quoteIdent } from '../../sql-text';
 
 const DECIMAL = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
 
@@ -40,11 +41,6 @@ const DELTA_TO_DUCKDB: Record<string, string> = {
   timestamp_ntz: 'TIMESTAMP',
 };
 
-/** A DuckDB identifier, always quoted so that any field name (spaces, keywords, quotes) survives. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 export function deltaTypeToDuckDB(type: DeltaType): string {
   if (typeof type === 'string') {
     const primitive = DELTA_TO_DUCKDB[type];
@@ -55,7 +51,7 @@ export function deltaTypeToDuckDB(type: DeltaType): string {
   }
   switch (type.type) {
     case 'struct':
-      return `STRUCT(${type.fields.map((f) => `${quoteIdentifier(f.name)} ${deltaTypeToDuckDB(f.type)}`).join(', ')})`;
+      return `STRUCT(${type.fields.map((f) => `${quoteIdent(f.name)} ${deltaTypeToDuckDB(f.type)}`).join(', ')})`;
     case 'array':
       return `${deltaTypeToDuckDB(type.elementType)}[]`;
     case 'map':

@@ -1,0 +1,219 @@
+/**
+ * Saved connections: a local folder, AWS S3, Cloudflare R2 or any S3-compatible endpoint. Settings are
+ * stored in the catalog in the clear, keys sealed by a SecretBox; `info()` is what leaves the engine,
+ * and it never holds a secret. Opening a connection unseals its keys once into an S3 client kept in
+ * memory, so `open()` (the API's StoreOpener) stays synchronous.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { LakebenchError } from '../errors';
+import { joinKey } from '../storage/keys';
+import { openLocation, parseLocation } from '../storage/location';
+import { S3Store } from '../storage/s3';
+import { createS3Client, DEFAULT_REGION } from '../storage/s3-client';
+import type { ObjectStore } from '../storage/types';
+import type { SecretBox } from './secret-box';
+import type { LocationArgs } from './types';
+import type { ConnectionInfo, ConnectionInput, ConnectionTestResult } from './workbench';
+import type { ConnectionRow, WorkbenchStore } from './workbench-store';
+
+interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** A connection ready to open stores: its settings and, for buckets, a client holding the keys. */
+interface OpenConnection {
+  row: ConnectionRow;
+  root: string;
+  client?: S3Client;
+}
+
+export class Connections {
+  private readonly opened = new Map<string, OpenConnection>();
+
+  constructor(
+    private readonly store: WorkbenchStore,
+    private readonly box: SecretBox,
+  ) {}
+
+  list(): ConnectionInfo[] {
+    return this.store.connections().map(info);
+  }
+
+  async save(input: ConnectionInput): Promise<ConnectionInfo> {
+    const previous = input.id === undefined ? undefined : this.store.connection(input.id);
+    if (input.id !== undefined && !previous) throw new LakebenchError('NOT_FOUND', `no connection with id ${input.id}`);
+    const keys = keysOf(input);
+    const row: ConnectionRow = {
+      id: previous?.id ?? randomUUID(),
+      name: input.name,
+      kind: input.kind,
+      settings: { ...settingsOf(input), ...(keys ? { accessKeyHint: keys.accessKeyId.slice(-4) } : previous && { accessKeyHint: previous.settings.accessKeyHint }) },
+      // Empty keys on an update keep the stored ones, so the UI never needs to have them.
+      secret: keys ? await this.box.seal(JSON.stringify(keys)) : previous?.secret,
+      createdAt: previous?.createdAt ?? new Date().toISOString(),
+    };
+    if (row.kind !== 'local' && row.kind !== 's3' && !row.secret) {
+      throw new LakebenchError('USAGE', `a ${row.kind} connection needs an access key id and secret`, { object: rootOf(row) });
+    }
+    this.store.putConnection(row);
+    this.forget(row.id);
+    return info(row);
+  }
+
+  remove(id: string): void {
+    this.forget(id);
+    if (!this.store.removeConnection(id)) throw new LakebenchError('NOT_FOUND', `no connection with id ${id}`);
+  }
+
+  info(id: string): ConnectionInfo {
+    return info(this.row(id));
+  }
+
+  /** Unseals a saved connection's keys (once) so that open() can use it. */
+  async ready(id: string): Promise<void> {
+    if (this.opened.has(id)) return;
+    const row = this.row(id);
+    const keys = row.secret ? (JSON.parse(await this.box.open(row.secret)) as Keys) : undefined;
+    this.opened.set(id, connect(row, keys));
+  }
+
+  /** StoreOpener: a location through its connection (after ready()), or with the standard AWS chain. */
+  open(args: LocationArgs): ObjectStore {
+    if (args.connectionId === undefined) {
+      return openLocation(args.location, { endpoint: args.endpoint, region: args.region, profile: args.profile });
+    }
+    const opened = this.opened.get(args.connectionId);
+    if (!opened) throw new LakebenchError('USAGE', `connection ${args.connectionId} is not open`, { object: args.location });
+    return openInside(opened, args.location);
+  }
+
+  /** Lists the first entries of a connection's root: saved (by id) or not yet saved (input with keys). */
+  async test(input: ConnectionInput | { id: string }): Promise<ConnectionTestResult> {
+    let connection: OpenConnection;
+    let temporary = false;
+    if ('kind' in input) {
+      const saved = input.id === undefined ? undefined : this.store.connection(input.id);
+      const storedKeys = saved?.secret ? (JSON.parse(await this.box.open(saved.secret)) as Keys) : undefined;
+      const row: ConnectionRow = { id: 'test', name: input.name, kind: input.kind, settings: settingsOf(input), createdAt: '' };
+      connection = connect(row, keysOf(input) ?? storedKeys);
+      temporary = true;
+    } else {
+      await this.ready(input.id);
+      connection = this.opened.get(input.id)!;
+    }
+    try {
+      const page = await openInside(connection, connection.root).list('', { delimiter: true, maxKeys: 10 });
+      return { ok: true, root: connection.root, entries: page.objects.length + page.prefixes.length };
+    } catch (e) {
+      const code = e instanceof LakebenchError ? e.code : 'IO';
+      return { ok: false, root: connection.root, code, message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      if (temporary) connection.client?.destroy();
+    }
+  }
+
+  close(): void {
+    for (const id of [...this.opened.keys()]) this.forget(id);
+  }
+
+  private row(id: string): ConnectionRow {
+    const row = this.store.connection(id);
+    if (!row) throw new LakebenchError('NOT_FOUND', `no connection with id ${id}`);
+    return row;
+  }
+
+  private forget(id: string): void {
+    this.opened.get(id)?.client?.destroy();
+    this.opened.delete(id);
+  }
+}
+
+function keysOf(input: ConnectionInput): Keys | undefined {
+  if (input.kind === 'local' || !input.accessKeyId || !input.secretAccessKey) return undefined;
+  const sessionToken = input.kind === 's3' ? input.sessionToken : undefined;
+  return { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey, ...(sessionToken && { sessionToken }) };
+}
+
+/** The non-secret settings of an input, as stored. */
+function settingsOf(input: ConnectionInput): Record<string, string | undefined> {
+  switch (input.kind) {
+    case 'local':
+      return { path: path.resolve(input.path) };
+    case 's3':
+      return { bucket: input.bucket, prefix: joinKey(input.prefix ?? ''), region: input.region, profile: input.profile };
+    case 'r2':
+      return { accountId: input.accountId, bucket: input.bucket, prefix: joinKey(input.prefix ?? '') };
+    case 's3-compatible':
+      return { endpoint: input.endpoint, bucket: input.bucket, prefix: joinKey(input.prefix ?? ''), region: input.region };
+  }
+}
+
+function rootOf(row: ConnectionRow): string {
+  const s = row.settings;
+  if (row.kind === 'local') return s.path!;
+  const bucketUrl = row.kind === 'r2' ? `r2://${s.accountId}/${s.bucket}` : `s3://${s.bucket}`;
+  return s.prefix ? `${bucketUrl}/${s.prefix}` : bucketUrl;
+}
+
+function endpointOf(row: ConnectionRow): string | undefined {
+  if (row.kind === 'r2') return `https://${row.settings.accountId}.r2.cloudflarestorage.com`;
+  return row.kind === 's3-compatible' ? row.settings.endpoint : undefined;
+}
+
+function regionOf(row: ConnectionRow): string {
+  return row.kind === 'r2' ? 'auto' : (row.settings.region ?? DEFAULT_REGION);
+}
+
+function connect(row: ConnectionRow, keys: Keys | undefined): OpenConnection {
+  const root = rootOf(row);
+  if (row.kind === 'local') return { row, root };
+  const client = createS3Client({ endpoint: endpointOf(row), region: regionOf(row), credentials: keys, profile: row.settings.profile });
+  return { row, root, client };
+}
+
+/** A store at `location`, which must lie inside the connection's root (OUTSIDE_LOCATION otherwise). */
+function openInside(connection: OpenConnection, location: string): ObjectStore {
+  const outside = () =>
+    new LakebenchError('OUTSIDE_LOCATION', `not inside the connection "${connection.row.name}" (${connection.root})`, { object: location });
+  const { row } = connection;
+  if (row.kind === 'local') {
+    const target = path.resolve(location);
+    const relative = path.relative(row.settings.path!, target);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw outside();
+    return openLocation(target);
+  }
+  const parsed = parseLocation(location);
+  const rootPrefix = row.settings.prefix ?? '';
+  const sameBucket =
+    parsed.scheme === (row.kind === 'r2' ? 'r2' : 's3') && parsed.bucket === row.settings.bucket && parsed.account === row.settings.accountId;
+  const insidePrefix = rootPrefix === '' || parsed.prefix === rootPrefix || parsed.prefix.startsWith(`${rootPrefix}/`);
+  if (!sameBucket || !insidePrefix) throw outside();
+  return new S3Store({
+    client: connection.client!,
+    bucket: parsed.bucket!,
+    prefix: parsed.prefix,
+    urlScheme: parsed.scheme === 'r2' ? 'r2' : 's3',
+    account: parsed.account,
+    endpoint: endpointOf(row),
+  });
+}
+
+function info(row: ConnectionRow): ConnectionInfo {
+  const { path: _path, accessKeyHint, ...settings } = row.settings;
+  const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined && v !== ''));
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    root: rootOf(row),
+    ...(endpointOf(row) !== undefined && { endpoint: endpointOf(row) }),
+    ...defined,
+    hasSecret: row.secret !== undefined,
+    ...(accessKeyHint && { accessKeyHint }),
+    createdAt: row.createdAt,
+  };
+}

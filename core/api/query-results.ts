@@ -1,0 +1,320 @@
+/**
+ * Result sessions for the grid: the engine holds each query's result and the renderer asks for windows
+ * of it, so a 1,000,000-row result never crosses the transport whole.
+ *
+ * How a result is held: the query first runs as a stream and its first two chunks are kept, so the
+ * first page is served as soon as DuckDB has it. When more rows follow, the statement is run again as
+ * `CREATE TEMP TABLE … AS <sql>` and later pages (and sorts) are read from that table. The second run
+ * costs a re-scan (remote files are in the local cache by then) and, for blocking plans such as
+ * aggregates, a second computation: SqlSession streams JSON rows, not DuckDB chunks, so the streamed
+ * rows cannot be appended to a table in one pass. Small results (≤ two chunks) live in memory only.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, basename, isAbsolute, join } from 'node:path';
+import { isLakebenchError, LakebenchError } from '../errors';
+import { quoteIdent, quoteLiteral } from '../sql-text';
+import type { SqlSession } from '../sql/session';
+import type { JsonValue } from '../sql/json-values';
+import type { QueryStatus } from '../catalog/catalog';
+import type { ResultColumn } from './types';
+import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted } from './workbench';
+
+export const MAX_PAGE_ROWS = 10_000;
+
+export interface QueryOutcome {
+  startedAt: Date;
+  rows: number;
+  status: QueryStatus;
+  error?: string;
+}
+
+export interface StartQuery {
+  sql: string;
+  queryId?: string;
+  /** Opens a session with the query's tables registered. */
+  openSession(signal: AbortSignal): Promise<SqlSession>;
+  /** Called once when the query has finished (all rows held), failed or was cancelled. */
+  onFinished(outcome: QueryOutcome): void;
+}
+
+interface HeldTable {
+  name: string;
+  rows: number;
+}
+
+class HeldQuery {
+  readonly abort = new AbortController();
+  readonly startedAt = new Date();
+  session?: SqlSession;
+  columns: ResultColumn[] = [];
+  /** The first rows (or all of them, when `complete`). */
+  buffered: JsonValue[][] = [];
+  complete = false;
+  /** The result as a DuckDB table, while or once it is materialised. */
+  table?: Promise<HeldTable>;
+  totalRows?: number;
+  sorted?: { key: string; table: Promise<string> };
+  private finished = false;
+
+  constructor(
+    readonly id: string,
+    readonly sql: string,
+    private readonly onFinished: StartQuery['onFinished'],
+  ) {}
+
+  finish(status: QueryStatus, error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    const message = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
+    this.onFinished({ startedAt: this.startedAt, rows: this.totalRows ?? this.buffered.length, status, error: message });
+  }
+
+  failWith(e: unknown): void {
+    this.finish(isLakebenchError(e, 'CANCELLED') || this.abort.signal.aborted ? 'cancelled' : 'error', e);
+  }
+}
+
+export class QueryResults {
+  private readonly held = new Map<string, HeldQuery>();
+  private counter = 0;
+
+  async start(request: StartQuery): Promise<QueryStarted> {
+    const id = request.queryId ?? randomUUID();
+    if (this.held.has(id)) throw new LakebenchError('USAGE', `query id ${id} is in use`);
+    const query = new HeldQuery(id, withoutTrailingSemicolons(request.sql), request.onFinished);
+    this.held.set(id, query);
+    const began = performance.now();
+    try {
+      query.session = await request.openSession(query.abort.signal);
+      const { signal } = query.abort;
+      const chunks = query.session.stream(query.sql, { signal })[Symbol.asyncIterator]();
+      const first = await chunks.next();
+      const engineFirstChunkMs = Math.round(performance.now() - began);
+      if (first.done) {
+        query.columns = await describeColumns(query.session, query.sql);
+        this.completeInMemory(query, []);
+      } else {
+        query.columns = first.value.columns;
+        // A second chunk tells whether the result is bigger than what is buffered.
+        const second = await chunks.next();
+        if (second.done) {
+          this.completeInMemory(query, first.value.rows);
+        } else {
+          query.buffered = [...first.value.rows, ...second.value.rows];
+          await chunks.return?.();
+          query.table = this.materialise(query);
+          query.table.catch(() => undefined); // failures reach queryPage and onFinished
+        }
+      }
+      return { queryId: id, columns: query.columns, engineFirstChunkMs };
+    } catch (e) {
+      query.failWith(e);
+      this.close(id);
+      throw e;
+    }
+  }
+
+  async page(args: QueryPageArgs): Promise<QueryPage> {
+    const query = this.get(args.queryId);
+    const { offset, limit } = args;
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) {
+      throw new LakebenchError('USAGE', `a page is 1–${MAX_PAGE_ROWS} rows at an offset ≥ 0`);
+    }
+    const sort = args.sort ?? [];
+    sort.forEach((s) => this.requireColumn(query, s.column));
+    if (!query.complete && sort.length === 0 && offset + limit <= query.buffered.length) {
+      return pageOf(query.buffered.slice(offset, offset + limit), offset, query.totalRows);
+    }
+    if (!query.complete) {
+      const table = await query.table!;
+      if (!query.complete) {
+        const name = sort.length ? await this.sortedTable(query, table.name, sort) : table.name;
+        const rows = await collect(query.session!, `SELECT * FROM ${quoteIdent(name)} LIMIT ${limit} OFFSET ${offset}`);
+        return pageOf(rows, offset, table.rows);
+      }
+    }
+    const rows = sort.length ? sortRows(query.buffered, query.columns, sort) : query.buffered;
+    return pageOf(rows.slice(offset, offset + limit), offset, rows.length);
+  }
+
+  cancel(queryId: string): void {
+    const query = this.held.get(queryId);
+    if (!query) return; // finished and closed already: nothing to stop
+    query.abort.abort();
+    query.session?.cancel();
+  }
+
+  close(queryId: string): void {
+    const query = this.held.get(queryId);
+    if (!query) return;
+    this.held.delete(queryId);
+    query.abort.abort();
+    query.finish('cancelled');
+    query.session?.close();
+  }
+
+  closeAll(): void {
+    for (const id of [...this.held.keys()]) this.close(id);
+  }
+
+  /** Writes the whole result to a local file (via a temporary name, renamed when complete). */
+  async export(args: ExportResultArgs, signal: AbortSignal): Promise<ExportResult> {
+    const query = this.get(args.queryId);
+    if (!isAbsolute(args.path)) throw new LakebenchError('USAGE', 'the export path must be absolute', { object: args.path });
+    if (!existsSync(dirname(args.path))) throw new LakebenchError('NOT_FOUND', 'no such folder', { object: dirname(args.path) });
+    if (!args.overwrite && existsSync(args.path)) throw new LakebenchError('USAGE', 'the file exists already', { object: args.path });
+    const table = await this.tableFor(query);
+    (args.sort ?? []).forEach((s) => this.requireColumn(query, s.column));
+    const source = args.sort?.length ? await this.sortedTable(query, table.name, args.sort) : table.name;
+    const partial = join(dirname(args.path), `.${basename(args.path)}.${randomUUID()}.partial`);
+    const options = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true' }[args.format];
+    try {
+      await query.session!.run(`COPY (SELECT * FROM ${quoteIdent(source)}) TO ${quoteLiteral(partial)} (${options})`, { signal });
+      await rename(partial, args.path);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    return { path: args.path, rows: table.rows, bytes: (await stat(args.path)).size };
+  }
+
+  /** Rows of the whole result known so far (for export progress). */
+  totalRows(queryId: string): number | undefined {
+    return this.held.get(queryId)?.totalRows;
+  }
+
+  private get(queryId: string): HeldQuery {
+    const query = this.held.get(queryId);
+    if (!query) throw new LakebenchError('NOT_FOUND', `no open query ${queryId} (closed, or the engine restarted)`);
+    return query;
+  }
+
+  private requireColumn(query: HeldQuery, column: string): void {
+    if (!query.columns.some((c) => c.name === column)) {
+      throw new LakebenchError('USAGE', `the result has no column "${column}"`);
+    }
+  }
+
+  private completeInMemory(query: HeldQuery, rows: JsonValue[][]): void {
+    query.buffered = rows;
+    query.complete = true;
+    query.totalRows = rows.length;
+    query.finish('ok');
+  }
+
+  private async materialise(query: HeldQuery): Promise<HeldTable> {
+    const name = this.internalName('result');
+    const { signal } = query.abort;
+    try {
+      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS ${query.sql}`, { signal });
+    } catch (e) {
+      if (signal.aborted || !isLakebenchError(e, 'USAGE')) {
+        query.failWith(e);
+        throw e;
+      }
+      // Not a statement a table can be made of (SHOW, PRAGMA, …): hold all of it in memory instead.
+      return this.streamIntoMemory(query);
+    }
+    const counted = await query.session!.query(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(name)}`, { signal });
+    query.totalRows = Number(counted.rows[0].n);
+    query.finish('ok');
+    return { name, rows: query.totalRows };
+  }
+
+  private async streamIntoMemory(query: HeldQuery): Promise<HeldTable> {
+    const rows: JsonValue[][] = [];
+    try {
+      for await (const chunk of query.session!.stream(query.sql, { signal: query.abort.signal })) rows.push(...chunk.rows);
+    } catch (e) {
+      query.failWith(e);
+      throw e;
+    }
+    this.completeInMemory(query, rows);
+    return { name: '', rows: rows.length };
+  }
+
+  /** The result as a table: materialised already, or (small results) made now for an export. */
+  private async tableFor(query: HeldQuery): Promise<HeldTable> {
+    if (query.table) {
+      const table = await query.table;
+      if (table.name) return table;
+    }
+    const name = this.internalName('result');
+    try {
+      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS ${query.sql}`);
+    } catch (e) {
+      throw new LakebenchError('USAGE', `this statement's result cannot be exported; wrap it in a SELECT (${(e as Error).message})`);
+    }
+    const table = { name, rows: query.buffered.length };
+    query.table = Promise.resolve(table);
+    return table;
+  }
+
+  /** A sorted copy of the result table, made once per sort spec (the previous one is dropped). */
+  private sortedTable(query: HeldQuery, source: string, sort: QuerySort[]): Promise<string> {
+    const key = JSON.stringify(sort);
+    if (query.sorted?.key === key) return query.sorted.table;
+    const previous = query.sorted?.table;
+    const name = this.internalName('sorted');
+    const orderBy = sort.map((s) => `${quoteIdent(s.column)} ${s.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
+    const table = (async () => {
+      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${quoteIdent(source)} ORDER BY ${orderBy}`);
+      const old = await previous?.catch(() => undefined);
+      if (old) await query.session!.run(`DROP TABLE IF EXISTS ${quoteIdent(old)}`);
+      return name;
+    })();
+    query.sorted = { key, table };
+    return table;
+  }
+
+  private internalName(kind: string): string {
+    return `__lakebench_${kind}_${++this.counter}`;
+  }
+}
+
+function pageOf(rows: JsonValue[][], offset: number, totalRows: number | undefined): QueryPage {
+  const done = totalRows !== undefined && offset + rows.length >= totalRows;
+  return { rows, offset, ...(totalRows !== undefined && { totalRows }), done };
+}
+
+async function collect(session: SqlSession, sql: string): Promise<JsonValue[][]> {
+  const rows: JsonValue[][] = [];
+  for await (const chunk of session.stream(sql)) rows.push(...chunk.rows);
+  return rows;
+}
+
+/** Columns of a statement that returned no rows: DESCRIBE binds it without running it again. */
+async function describeColumns(session: SqlSession, sql: string): Promise<ResultColumn[]> {
+  try {
+    const described = await session.query(`DESCRIBE ${sql}`);
+    return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  } catch {
+    return []; // DDL and other statements without a result shape
+  }
+}
+
+function withoutTrailingSemicolons(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** Sorts a small in-memory result like DuckDB would: nulls last, numbers numerically, the rest as text. */
+function sortRows(rows: JsonValue[][], columns: ResultColumn[], sort: QuerySort[]): JsonValue[][] {
+  const keys = sort.map((s) => ({ index: columns.findIndex((c) => c.name === s.column), sign: s.descending ? -1 : 1 }));
+  return [...rows].sort((a, b) => {
+    for (const { index, sign } of keys) {
+      const order = compareValues(a[index], b[index], sign);
+      if (order !== 0) return order;
+    }
+    return 0;
+  });
+}
+
+function compareValues(a: JsonValue, b: JsonValue, sign: number): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return sign * (a - b);
+  const [x, y] = [typeof a === 'object' ? JSON.stringify(a) : String(a), typeof b === 'object' ? JSON.stringify(b) : String(b)];
+  return sign * (x < y ? -1 : x > y ? 1 : 0);
+}

@@ -1,0 +1,524 @@
+/**
+ * The desktop workbench's contract: what the renderer calls, whether through Electron IPC
+ * (`window.lakebench`), the local server (`lakebench serve`, renderer/src/api/http-client.ts) or
+ * directly in tests. Every method is async and takes and returns plain JSON (no Dates, bigints, class
+ * instances); secrets go in (saveConnection, testConnection) and never come back out.
+ *
+ * Locations: `location` is always a full location string (local path, `s3://bucket/prefix`,
+ * `r2://account/bucket/prefix`), as FoundTable.location and WorkspaceInfo.root give it. With
+ * `connectionId`, the saved connection's endpoint and credentials open it, and it must lie inside the
+ * connection's root; without it, the standard AWS variables and profiles apply (like the CLI).
+ */
+import type { HistoryFilter, QueryHistoryEntry } from '../catalog/catalog';
+import type {
+  FilesResult,
+  FoundTable,
+  HistoryEntry,
+  ImportFormat,
+  IMPORT_MODES,
+  LocationArgs,
+  PartitionsResult,
+  ResultColumn,
+  SchemaField,
+  SchemaResult,
+  SqlTableBinding,
+  TableArgs,
+} from './types';
+
+export type { FilesResult, FoundTable, HistoryEntry, PartitionsResult, ResultColumn, SchemaResult, QueryHistoryEntry, HistoryFilter };
+/** A location (and a table location at a version): see the module comment for `connectionId`. */
+export type { LocationArgs, TableArgs, SqlTableBinding };
+
+/** A JSON value as query results carry it (big integers beyond 2^53 and decimals as strings). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+// ---------- browsing ----------
+
+export interface LsPageArgs extends LocationArgs {
+  /** Folder inside the location, relative, '' or ending in `/` (default ''). */
+  prefix?: string;
+  /** `nextToken` of the previous page. */
+  token?: string;
+  /** Entries per page (default 500, at most 1000). */
+  limit?: number;
+}
+
+export interface LsPageEntry {
+  kind: 'prefix' | 'object';
+  /** Relative to the location, including `prefix`; prefixes end with `/`. */
+  key: string;
+  /** Just the last path segment (prefixes keep their trailing `/`), for display. */
+  name: string;
+  size?: number;
+  /** ISO-8601. */
+  lastModified?: string;
+}
+
+export interface LsPageResult {
+  /** URL of the location root (what `key` is relative to). */
+  location: string;
+  prefix: string;
+  entries: LsPageEntry[];
+  /** Present when more entries follow: pass it back as `token`. */
+  nextToken?: string;
+}
+
+export interface PreviewArgs extends LocationArgs {
+  /** Object key relative to `location`. */
+  key: string;
+  /** Rows (Parquet, CSV, JSON lines) or lines (text) to return; default 50, at most 1000. */
+  limit?: number;
+}
+
+export interface ParquetColumnStats {
+  rowGroup: number;
+  column: string;
+  type: string;
+  compression: string;
+  numValues: number;
+  nullCount?: number;
+  /** Min and max as text, as the footer stores them. */
+  min?: string;
+  max?: string;
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+export interface ParquetRowGroup {
+  index: number;
+  rows: number;
+  /** Compressed bytes of all its column chunks. */
+  bytes: number;
+}
+
+export type PreviewResult =
+  | {
+      kind: 'parquet';
+      url: string;
+      size: number;
+      rows: number;
+      /** Columns as DuckDB reads them. */
+      schema: ResultColumn[];
+      rowGroups: ParquetRowGroup[];
+      columnStats: ParquetColumnStats[];
+      head: { columns: ResultColumn[]; rows: JsonValue[][] };
+    }
+  | {
+      kind: 'text';
+      url: string;
+      size: number;
+      /** `json`, `ndjson`, `csv` or `text`: how the renderer should highlight it. */
+      format: 'json' | 'ndjson' | 'csv' | 'text';
+      /** The first lines (up to `limit`, from at most the first 256 KiB). */
+      lines: string[];
+      /** True when the object has more than was returned. */
+      truncated: boolean;
+    }
+  | { kind: 'binary'; url: string; size: number };
+
+export interface CompareVersionsArgs extends LocationArgs {
+  from: number;
+  to: number;
+}
+
+export interface SchemaChange {
+  column: string;
+  change: 'added' | 'removed' | 'type-changed' | 'nullability-changed';
+  /** Delta types (primitive name or struct/array/map object) before and after. */
+  before?: SchemaField;
+  after?: SchemaField;
+}
+
+export interface CompareVersionsResult {
+  location: string;
+  from: number;
+  to: number;
+  rowsFrom: number;
+  rowsTo: number;
+  /** Rows in `to` that are not in `from` and vice versa (multiset difference over the common columns). */
+  rowsAdded: number;
+  rowsRemoved: number;
+  filesAdded: number;
+  filesRemoved: number;
+  schemaChanges: SchemaChange[];
+}
+
+// ---------- queries and result sessions ----------
+
+export interface QueryStartArgs {
+  sql: string;
+  /**
+   * Your own id for the query (e.g. crypto.randomUUID()), so you can queryCancel it before queryStart
+   * answers; default: one is made up.
+   */
+  queryId?: string;
+  /** Extra views; the workspace's lake is registered too unless `lake` is given. */
+  tables?: SqlTableBinding[];
+  /** Register every table under this location by folder name; default: the workspace root. */
+  lake?: LocationArgs;
+}
+
+export interface QueryStarted {
+  queryId: string;
+  columns: ResultColumn[];
+  /** Milliseconds from the start until the engine had the first chunk of rows. */
+  engineFirstChunkMs: number;
+}
+
+export interface QuerySort {
+  column: string;
+  descending?: boolean;
+}
+
+export interface QueryPageArgs {
+  queryId: string;
+  offset: number;
+  /** Rows wanted; at most 10,000 per call. */
+  limit: number;
+  /** Sort the whole result (the engine sorts once per sort spec and pages the sorted copy). */
+  sort?: QuerySort[];
+}
+
+export interface QueryPage {
+  rows: JsonValue[][];
+  offset: number;
+  /** Known once the whole result is held by the engine. */
+  totalRows?: number;
+  /** True when no row follows this page. */
+  done: boolean;
+}
+
+export interface QueryIdArgs {
+  queryId: string;
+}
+
+export interface CompleteArgs {
+  sql: string;
+  /** Character offset of the cursor in `sql`. */
+  cursor: number;
+  /** Tables to offer besides the workspace lake (as in queryStart). */
+  tables?: SqlTableBinding[];
+}
+
+export interface Completion {
+  /** Text to insert. */
+  text: string;
+  kind: 'keyword' | 'function' | 'table' | 'column' | 'other';
+  /** For columns: the table; for tables: the location. */
+  detail?: string;
+}
+
+export interface CompleteResult {
+  /** Offset in `sql` where the replaced word starts (the completion replaces sql[from, cursor)). */
+  from: number;
+  items: Completion[];
+}
+
+// ---------- jobs ----------
+
+export type JobKind = 'export' | 'import' | 'delete';
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  jobId: string;
+  kind: JobKind;
+  /** What it is about, for the jobs drawer: `Export to /tmp/x.csv`. */
+  title: string;
+  state: JobState;
+  /** ISO-8601. */
+  startedAt: string;
+  finishedAt?: string;
+  progress?: JobProgressEvent;
+  error?: string;
+  /** The job's result once done (ImportResult, DeleteResult, ExportResult). */
+  result?: unknown;
+}
+
+export interface JobProgressEvent {
+  jobId: string;
+  phase: string;
+  done: number;
+  total: number;
+  bytes: number;
+  /** Estimated milliseconds left, when it can be told. */
+  etaMs?: number;
+}
+
+export interface ExportResultArgs {
+  queryId: string;
+  format: 'csv' | 'parquet' | 'json';
+  /** Absolute path of the file to write. */
+  path: string;
+  /** Replace an existing file (default false: an existing file is an error). */
+  overwrite?: boolean;
+  /** Export in this order (default: the result's own order). */
+  sort?: QuerySort[];
+}
+
+export interface ExportResult {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface ImportJobArgs extends LocationArgs {
+  inputs: string[];
+  format?: ImportFormat;
+  partitionBy?: string[];
+  mode?: (typeof IMPORT_MODES)[number];
+  key?: string[];
+  auditColumns?: boolean;
+  badRowsPath?: string;
+}
+
+export interface DeleteJobArgs extends LocationArgs {
+  where: string;
+}
+
+export interface JobIdArgs {
+  jobId: string;
+}
+
+// ---------- saved queries ----------
+
+export interface SavedQuery {
+  id: number;
+  name: string;
+  sql: string;
+  /** ISO-8601. */
+  updatedAt: string;
+}
+
+export interface SaveQueryArgs {
+  /** Update this saved query; absent = create one. */
+  id?: number;
+  name: string;
+  sql: string;
+}
+
+// ---------- connections ----------
+
+export type ConnectionKind = 'local' | 's3' | 'r2' | 's3-compatible';
+
+/** What saveConnection and testConnection take (secrets included). */
+export type ConnectionInput =
+  | { kind: 'local'; id?: string; name: string; path: string }
+  | {
+      kind: 's3';
+      id?: string;
+      name: string;
+      bucket: string;
+      prefix?: string;
+      region?: string;
+      /** Access keys; absent = the standard AWS chain (env, `profile`, SSO, instance role). */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
+      profile?: string;
+    }
+  | {
+      kind: 'r2';
+      id?: string;
+      name: string;
+      accountId: string;
+      bucket: string;
+      prefix?: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    }
+  | {
+      kind: 's3-compatible';
+      id?: string;
+      name: string;
+      /** e.g. `https://minio.example.com:9000`. */
+      endpoint: string;
+      bucket: string;
+      prefix?: string;
+      region?: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+
+/**
+ * A saved connection as the UI sees it: never a secret. When updating (saveConnection with `id`),
+ * leave accessKeyId/secretAccessKey empty to keep the stored ones.
+ */
+export interface ConnectionInfo {
+  id: string;
+  name: string;
+  kind: ConnectionKind;
+  /** The location string of its root: a path, `s3://bucket/prefix` or `r2://account/bucket/prefix`. */
+  root: string;
+  endpoint?: string;
+  region?: string;
+  bucket?: string;
+  prefix?: string;
+  accountId?: string;
+  profile?: string;
+  hasSecret: boolean;
+  /** Last 4 characters of the access key id, to tell keys apart. */
+  accessKeyHint?: string;
+  /** ISO-8601. */
+  createdAt: string;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** URL that was tried. */
+  root: string;
+  /** Entries found on the first page (when ok). */
+  entries?: number;
+  /** LakebenchError code and message (when not ok). */
+  code?: string;
+  message?: string;
+}
+
+export interface ConnectionIdArgs {
+  id: string;
+}
+
+// ---------- workspace ----------
+
+export interface WorkspaceInfo {
+  /** Location string of the opened lake or folder. */
+  root: string;
+  /** The saved connection it was opened through, if any. */
+  connectionId?: string;
+  /** True for the built-in sample lake ($LAKEBENCH_HOME/sample-lake). */
+  isSample: boolean;
+  /** Tables found under the root. */
+  tables: FoundTable[];
+}
+
+export interface OpenWorkspaceArgs {
+  location: string;
+  connectionId?: string;
+}
+
+// ---------- events ----------
+
+export type WorkbenchEvent =
+  | { type: 'job-progress'; progress: JobProgressEvent }
+  | { type: 'job-state'; job: JobInfo }
+  | { type: 'engine-restarted'; reason: string };
+
+export interface EmptyArgs {}
+
+/** The engine API of the workbench. */
+export interface WorkbenchApi {
+  // browsing and inspection
+  lsPage(args: LsPageArgs): Promise<LsPageResult>;
+  tables(args: LocationArgs): Promise<FoundTable[]>;
+  history(args: TableArgs): Promise<HistoryEntry[]>;
+  files(args: TableArgs): Promise<FilesResult>;
+  partitions(args: TableArgs): Promise<PartitionsResult>;
+  schema(args: TableArgs): Promise<SchemaResult>;
+  preview(args: PreviewArgs): Promise<PreviewResult>;
+  compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
+
+  // queries: the engine holds each result until queryClose
+  queryStart(args: QueryStartArgs): Promise<QueryStarted>;
+  queryPage(args: QueryPageArgs): Promise<QueryPage>;
+  queryCancel(args: QueryIdArgs): Promise<void>;
+  queryClose(args: QueryIdArgs): Promise<void>;
+  complete(args: CompleteArgs): Promise<CompleteResult>;
+  queryHistory(args: HistoryFilter): Promise<QueryHistoryEntry[]>;
+  savedQueries(args: EmptyArgs): Promise<SavedQuery[]>;
+  saveQuery(args: SaveQueryArgs): Promise<SavedQuery>;
+  removeSavedQuery(args: { id: number }): Promise<void>;
+
+  // jobs: start answers at once with the running job; progress arrives as events
+  exportResult(args: ExportResultArgs): Promise<JobInfo>;
+  importFiles(args: ImportJobArgs): Promise<JobInfo>;
+  deleteWhere(args: DeleteJobArgs): Promise<JobInfo>;
+  jobs(args: EmptyArgs): Promise<JobInfo[]>;
+  jobCancel(args: JobIdArgs): Promise<void>;
+
+  // connections (secrets go in, never out)
+  connections(args: EmptyArgs): Promise<ConnectionInfo[]>;
+  saveConnection(args: ConnectionInput): Promise<ConnectionInfo>;
+  /** Tries a connection: unsaved input, or a saved one by id. */
+  testConnection(args: ConnectionInput | ConnectionIdArgs): Promise<ConnectionTestResult>;
+  removeConnection(args: ConnectionIdArgs): Promise<void>;
+
+  // workspace
+  /** The last opened location; on first start the sample lake (written on demand). */
+  workspace(args: EmptyArgs): Promise<WorkspaceInfo>;
+  openWorkspace(args: OpenWorkspaceArgs): Promise<WorkspaceInfo>;
+}
+
+export type WorkbenchMethod = keyof WorkbenchApi;
+
+/** Every method name: the allow-list of the IPC channel and the server's routes. */
+export const WORKBENCH_METHODS = [
+  'lsPage',
+  'tables',
+  'history',
+  'files',
+  'partitions',
+  'schema',
+  'preview',
+  'compareVersions',
+  'queryStart',
+  'queryPage',
+  'queryCancel',
+  'queryClose',
+  'complete',
+  'queryHistory',
+  'savedQueries',
+  'saveQuery',
+  'removeSavedQuery',
+  'exportResult',
+  'importFiles',
+  'deleteWhere',
+  'jobs',
+  'jobCancel',
+  'connections',
+  'saveConnection',
+  'testConnection',
+  'removeConnection',
+  'workspace',
+  'openWorkspace',
+] as const satisfies readonly WorkbenchMethod[];
+
+// Fails to compile when a method of WorkbenchApi is missing from the list.
+type MissingMethods = Exclude<WorkbenchMethod, (typeof WORKBENCH_METHODS)[number]>;
+const allMethodsListed: [MissingMethods] extends [never] ? true : MissingMethods = true;
+void allMethodsListed;
+
+export function isWorkbenchMethod(name: string): name is WorkbenchMethod {
+  return (WORKBENCH_METHODS as readonly string[]).includes(name);
+}
+
+/**
+ * What the renderer holds (`window.lakebench` in Electron, the http client in web mode): the API plus
+ * events, plus native dialogs where the transport has them (Electron only; absent in web mode).
+ */
+export interface WorkbenchClient extends WorkbenchApi {
+  /** Subscribes to engine events; returns the unsubscribe function. */
+  onEvent(listener: (event: WorkbenchEvent) => void): () => void;
+  /** Native save dialog (Electron); resolves to undefined when the user cancels. */
+  pickSavePath?(args: { defaultName: string }): Promise<string | undefined>;
+  /** Native folder picker (Electron), for a local-folder connection. */
+  pickFolder?(args: EmptyArgs): Promise<string | undefined>;
+}
+
+/** An error as it crosses a transport: the LakebenchError code and object survive. */
+export interface WorkbenchErrorJson {
+  code: string;
+  message: string;
+  object?: string;
+}
+
+/** How a transport's client rethrows a failed call: `code` is the engine's ErrorCode (or `INTERNAL`). */
+export class WorkbenchError extends Error {
+  readonly code: string;
+  readonly object?: string;
+
+  constructor(error: WorkbenchErrorJson) {
+    super(error.message);
+    this.name = 'WorkbenchError';
+    this.code = error.code;
+    this.object = error.object;
+  }
+}

@@ -1,0 +1,26 @@
+/** Actions that span stores: running the editor's SQL, and time travel (table view ↔ editor ↔ results). */
+import { activeTab, useEditor } from './editor';
+import { useResults } from './results';
+import { useTableView } from './table-view';
+
+/** Runs SQL from the active tab; `editorOffset` is where it starts in the tab's text (for error markers). */
+export function runInActiveTab(sql: string, editorOffset: number): Promise<void> {
+  const tab = activeTab(useEditor.getState());
+  return useResults.getState().run(tab.id, sql, editorOffset, tab.bindings);
+}
+
+/**
+ * Moves the table view to `version` and pins the table's view in the active tab at that version; the
+ * tab's last query runs again, so its result shows the table as it was.
+ */
+export async function travelTo(version: number): Promise<void> {
+  const { table } = useTableView.getState();
+  if (!table) return;
+  const details = useTableView.getState().setVersion(version);
+  const editor = useEditor.getState();
+  const tab = activeTab(editor);
+  editor.bindTable(tab.id, { name: table.name, location: table.location, version });
+  const last = useResults.getState().byTab[tab.id];
+  const rerun = last ? runInActiveTab(last.sql, last.editorOffset) : Promise.resolve();
+  await Promise.all([details, rerun]);
+}

@@ -1,0 +1,60 @@
+/** The opened lake (root location, its tables) and the saved connections. */
+import { create } from 'zustand';
+import type { ConnectionInfo, ConnectionInput, ConnectionTestResult, FoundTable, WorkspaceInfo } from '../../../core/api/workbench';
+import { api, errorMessage } from '../api/client';
+
+interface WorkspaceState {
+  info?: WorkspaceInfo;
+  loading: boolean;
+  error?: string;
+  connections: ConnectionInfo[];
+  load(): Promise<void>;
+  open(location: string, connectionId?: string): Promise<void>;
+  refreshConnections(): Promise<void>;
+  saveConnection(input: ConnectionInput): Promise<ConnectionInfo>;
+  testConnection(input: ConnectionInput): Promise<ConnectionTestResult>;
+  removeConnection(id: string): Promise<void>;
+}
+
+export const useWorkspace = create<WorkspaceState>()((set, get) => {
+  /** Runs a workspace call, keeping the previous workspace when it fails. */
+  const settle = async (call: () => Promise<WorkspaceInfo>) => {
+    set({ loading: true, error: undefined });
+    try {
+      set({ info: await call(), loading: false });
+    } catch (e) {
+      set({ loading: false, error: errorMessage(e) });
+    }
+  };
+  return {
+    loading: false,
+    connections: [],
+    load: async () => {
+      await Promise.all([settle(() => api().workspace({})), get().refreshConnections()]);
+    },
+    open: (location, connectionId) => settle(() => api().openWorkspace({ location, connectionId })),
+    refreshConnections: async () => {
+      try {
+        set({ connections: await api().connections({}) });
+      } catch (e) {
+        set({ error: errorMessage(e) });
+      }
+    },
+    saveConnection: async (input) => {
+      const saved = await api().saveConnection(input);
+      await get().refreshConnections();
+      return saved;
+    },
+    testConnection: (input) => api().testConnection(input),
+    removeConnection: async (id) => {
+      await api().removeConnection({ id });
+      await get().refreshConnections();
+    },
+  };
+});
+
+/** The table whose root is `key` (relative to the workspace root), if the workspace found one there. */
+export function tableAtKey(tables: readonly FoundTable[], key: string): FoundTable | undefined {
+  const folder = key.replace(/\/$/, '');
+  return tables.find((t) => t.key.replace(/\/$/, '') === folder);
+}

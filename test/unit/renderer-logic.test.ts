@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { sqlErrorPosition, sqlErrorSummary } from '../../renderer/src/logic/sql-error-position';
+import { statementAt, statementSeparators } from '../../renderer/src/logic/statement-at-cursor';
+import { RowWindow, type FetchPage } from '../../renderer/src/logic/row-window';
+import { formatBytes, formatCell } from '../../renderer/src/logic/format';
+
+describe('sqlErrorPosition (messages as DuckDB prints them)', () => {
+  it('points at the caret on a later line, with the token length', () => {
+    const sql = 'select 1,\n  2 frm x';
+    const message = 'Parser Error: syntax error at or near "x"\n\nLINE 2:   2 frm x\n                ^';
+    expect(sqlErrorPosition(message, sql)).toEqual({ line: 2, column: 9, length: 1 });
+    expect(sql.split('\n')[1][9 - 1]).toBe('x');
+  });
+
+  it('maps a windowed long line ("...") back to the real column', () => {
+    const sql = 'select ' + Array.from({ length: 60 }, (_, k) => `${k} as c${k}`).join(', ') + ', nope from range(3)';
+    const message =
+      'Binder Error: Referenced column "nope" not found in FROM clause!\nCandidate bindings: "range"\n\n' +
+      'LINE 1: ... c54, 55 as c55, 56 as c56, 57 as c57, 58 as c58, 59 as c59, nope from range(3)\n' +
+      '                                                                        ^';
+    const pos = sqlErrorPosition(message, sql)!;
+    expect(pos.line).toBe(1);
+    expect(sql.slice(pos.column - 1, pos.column - 1 + 4)).toBe('nope');
+  });
+
+  it('points at the end of the text for "at end of input" and gives up on messages without a position', () => {
+    expect(sqlErrorPosition('Parser Error: syntax error at end of input', 'select 1 +\n  2 +')).toEqual({ line: 2, column: 6 });
+    expect(sqlErrorPosition('IO Error: no such file', 'select 1')).toBeUndefined();
+  });
+
+  it('summarises without the LINE block', () => {
+    expect(sqlErrorSummary('Parser Error: syntax error at or near "selec"\n\nLINE 1: selec 1\n        ^')).toBe(
+      'Parser Error: syntax error at or near "selec"',
+    );
+  });
+});
+
+describe('statementAt', () => {
+  const script = "select 1;\nselect ';' as semi -- a ; in a comment\n;\n\nselect 3 /* ; */";
+
+  it('ignores semicolons in strings and comments', () => {
+    expect(statementSeparators(script)).toEqual([8, script.indexOf('\n;') + 1]);
+  });
+
+  it('finds the statement under the cursor, and the previous one right after its semicolon', () => {
+    expect(statementAt(script, 3)?.sql).toBe('select 1');
+    expect(statementAt(script, 9)?.sql).toBe('select 1');
+    expect(statementAt(script, script.indexOf("';'"))?.sql).toBe("select ';' as semi -- a ; in a comment");
+    expect(statementAt(script, script.length)?.sql).toBe('select 3 /* ; */');
+    const third = statementAt(script, script.length)!;
+    expect(script.slice(third.start, third.end)).toBe(third.sql);
+  });
+
+  it('returns nothing for blank text', () => {
+    expect(statementAt('  \n -- only a comment\n', 2)).toBeUndefined();
+  });
+});
+
+describe('RowWindow', () => {
+  /** A result of `total` rows whose row i is [i], with a log of the requests made. */
+  function source(total: number) {
+    const requests: Array<[number, number]> = [];
+    const fetchPage: FetchPage = async (offset, limit) => {
+      requests.push([offset, limit]);
+      const end = Math.min(total, offset + limit);
+      const rows = Array.from({ length: Math.max(0, end - offset) }, (_, k) => [offset + k]);
+      return { rows, done: end >= total };
+    };
+    return { fetchPage, requests };
+  }
+
+  it('pages rows in on demand, learns the total at the end and holds a bounded window', async () => {
+    const { fetchPage, requests } = source(1_000_000);
+    const window = new RowWindow(fetchPage, { pageSize: 1000, maxPages: 4 });
+    expect(window.rowCount).toBe(0);
+    await window.ensure(0, 50);
+    expect(window.row(7)).toEqual([7]);
+    expect(window.totalRows).toBeUndefined();
+    expect(window.rowCount).toBe(2000); // what is known plus a page to scroll into
+
+    for (let first = 0; first < 1_000_000; first += 50_000) await window.ensure(first, first + 40);
+    await window.ensure(999_950, 999_999);
+    expect(window.row(999_999)).toEqual([999_999]);
+    expect(window.totalRows).toBe(1_000_000);
+    expect(window.rowCount).toBe(1_000_000);
+    expect(window.cachedRows).toBeLessThanOrEqual(4 * 1000);
+    expect(window.row(0)).toBeUndefined(); // evicted, fetched again on return
+    const before = requests.length;
+    await window.ensure(0, 10);
+    expect(window.row(0)).toEqual([0]);
+    expect(requests.length).toBe(before + 1);
+  });
+
+  it('makes one request per page even when asked twice at once', async () => {
+    const { fetchPage, requests } = source(10);
+    const window = new RowWindow(fetchPage, { pageSize: 4 });
+    await Promise.all([window.ensure(0, 3), window.ensure(1, 2)]);
+    expect(requests).toEqual([[0, 4]]);
+    await window.ensure(0, 11);
+    expect(window.totalRows).toBe(10);
+    expect(window.rowCount).toBe(10);
+    expect(requests.length).toBe(3);
+    await window.ensure(0, 100); // nothing past the known end is asked for
+    expect(requests.length).toBe(3);
+  });
+
+  it('keeps the first error for the grid to show', async () => {
+    const window = new RowWindow(async () => {
+      throw new Error('query was cancelled');
+    });
+    await window.ensure(0, 10);
+    expect(window.error?.message).toBe('query was cancelled');
+  });
+});
+
+describe('format', () => {
+  it('formats sizes and cells', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GB');
+    expect(formatCell(null)).toBe('NULL');
+    expect(formatCell({ a: 1 })).toBe('{"a":1}');
+  });
+});

@@ -8,7 +8,8 @@
  */
 import type { AddFile, DeltaType } from '../formats/delta/actions';
 import { commit } from '../formats/delta/commit';
-import { DeltaTable, type Snapshot } from '../formats/delta/table';
+import { writableSnapshot } from './writable-snapshot';
+import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { withScratchDb, type ScratchDb } from './scratch-db';
@@ -49,7 +50,7 @@ const PARTITIONS_TABLE = 'lb_delete_partitions';
 
 export async function deleteWhere(store: ObjectStore, predicate: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   if (predicate.trim() === '') throw new LakebenchError('USAGE', 'delete needs a predicate', { object: store.url });
-  const snapshot = await (await DeltaTable.open(store)).snapshot();
+  const snapshot = await writableSnapshot(store);
   const progress = (phase: DeletePhase, done: number, total: number, bytes = 0) =>
     opts.onProgress?.({ phase, done, total, bytes });
 

@@ -8,6 +8,7 @@
 import type { Action } from '../formats/delta/actions';
 import { commit, type CommitRequest } from '../formats/delta/commit';
 import { newTableActions } from '../formats/delta/create';
+import { writableSnapshot } from './writable-snapshot';
 import { DeltaTable } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
@@ -66,7 +67,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
   const files = await expandInputs(options.inputs);
   const progress = (phase: ImportProgress['phase'], done: number, total: number, bytes = 0) =>
     options.onProgress?.({ phase, done, total, bytes });
-  const snapshot = (await DeltaTable.exists(store)) ? await (await DeltaTable.open(store)).snapshot() : undefined;
+  const snapshot = (await DeltaTable.exists(store)) ? await writableSnapshot(store) : undefined;
 
   return withScratchDb('import', options.signal, async (db) => {
     progress('read', 0, files.length);

@@ -1,0 +1,29 @@
+/** Writers refuse tables whose protocol asks for writer features Lakebench does not implement. */
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importFiles } from '../../core/ops/import';
+import { deleteWhere } from '../../core/ops/delete';
+import { LocalStore } from '../../core/storage/local';
+
+const DV_TABLE = path.resolve(__dirname, '../../../shared/fixtures/delta-rs/table-with-dv-small');
+
+describe('writing to a table with unsupported features', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-write-protocol-'));
+    await cp(DV_TABLE, path.join(dir, 'table'), { recursive: true });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('import and delete are refused naming deletionVectors, and no commit is added', async () => {
+    const store = new LocalStore(path.join(dir, 'table'));
+    const before = await readdir(path.join(dir, 'table', '_delta_log'));
+    const input = path.join(dir, 'rows.ndjson');
+    await writeFile(input, '{"value": 9}\n');
+    await expect(importFiles(store, { inputs: [input] })).rejects.toMatchObject({ code: 'UNSUPPORTED_FEATURE', message: expect.stringContaining('deletionVectors') });
+    await expect(deleteWhere(store, 'value = 1')).rejects.toMatchObject({ code: 'UNSUPPORTED_FEATURE', message: expect.stringContaining('deletionVectors') });
+    expect(await readdir(path.join(dir, 'table', '_delta_log'))).toEqual(before);
+  });
+});

@@ -157,8 +157,9 @@ export class LakebenchApi {
     const { SqlSession } = await import('../sql/session');
     const session = await SqlSession.create({ cache: await this.cache() });
     try {
-      for (const binding of args.tables ?? []) await this.register(session, binding, signal);
+      // The lake first: an explicit binding (`orders` at version 3) replaces the lake's table of that name.
       if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, signal);
+      for (const binding of args.tables ?? []) await this.register(session, binding, signal);
       return session;
     } catch (e) {
       session.close();

@@ -22,6 +22,7 @@ import type { ResultColumn } from './types';
 import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted } from './workbench';
 
 export const MAX_PAGE_ROWS = 10_000;
+const MAX_EARLY_CANCELS = 1000;
 
 export interface QueryOutcome {
   startedAt: Date;
@@ -78,6 +79,8 @@ class HeldQuery {
 
 export class QueryResults {
   private readonly held = new Map<string, HeldQuery>();
+  /** Ids cancelled before their queryStart arrived (the renderer may cancel right after sending it). */
+  private readonly cancelledEarly = new Set<string>();
   private counter = 0;
 
   async start(request: StartQuery): Promise<QueryStarted> {
@@ -85,10 +88,12 @@ export class QueryResults {
     if (this.held.has(id)) throw new LakebenchError('USAGE', `query id ${id} is in use`);
     const query = new HeldQuery(id, withoutTrailingSemicolons(request.sql), request.onFinished);
     this.held.set(id, query);
+    if (this.cancelledEarly.delete(id)) query.abort.abort();
     const began = performance.now();
     try {
-      query.session = await request.openSession(query.abort.signal);
       const { signal } = query.abort;
+      if (signal.aborted) throw new LakebenchError('CANCELLED', 'query was cancelled');
+      query.session = await request.openSession(signal);
       const chunks = query.session.stream(query.sql, { signal })[Symbol.asyncIterator]();
       const first = await chunks.next();
       const engineFirstChunkMs = Math.round(performance.now() - began);
@@ -141,7 +146,11 @@ export class QueryResults {
 
   cancel(queryId: string): void {
     const query = this.held.get(queryId);
-    if (!query) return; // finished and closed already: nothing to stop
+    if (!query) {
+      if (this.cancelledEarly.size >= MAX_EARLY_CANCELS) this.cancelledEarly.clear();
+      this.cancelledEarly.add(queryId);
+      return;
+    }
     query.abort.abort();
     query.session?.cancel();
   }

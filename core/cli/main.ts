@@ -11,6 +11,11 @@ import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0–65535');
+  return n;
+};
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
@@ -119,6 +124,15 @@ export function buildProgram(): Command {
     .argument('<dir>')
     .action((dir: string, _opts: object, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/demo')).demo(ctx, dir)),
+    );
+
+  program
+    .command('serve')
+    .description('open the workbench in a browser: serves the app and its API on 127.0.0.1 with a random token')
+    .option('--port <n>', 'port to listen on (0 = any free port)', port, 0)
+    .option('--lake <location>', 'open this lake or folder (default: the last one, or the sample lake)')
+    .action((opts: { port: number; lake?: string }, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/serve')).serve(ctx, opts)),
     );
 
   return program;

@@ -1,0 +1,66 @@
+/**
+ * SQL completion for the editor: DuckDB's own `sql_auto_complete` for keywords and functions, plus the
+ * workspace's table (view) names and their columns, which DuckDB cannot know without registering them.
+ */
+import { quoteLiteral } from '../sql-text';
+import type { SqlSession } from '../sql/session';
+import type { CompleteResult, Completion } from './workbench';
+
+/** View name → its columns. */
+export type TableColumns = Map<string, { location: string; columns: string[] }>;
+
+const MAX_ITEMS = 200;
+
+/** The identifier (possibly `table.col`) ending at the cursor. */
+export function wordAt(sql: string, cursor: number): { from: number; word: string } {
+  let from = Math.max(0, Math.min(cursor, sql.length));
+  const end = from;
+  while (from > 0 && /[A-Za-z0-9_.]/.test(sql[from - 1])) from--;
+  return { from, word: sql.slice(from, end) };
+}
+
+export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number): Promise<CompleteResult> {
+  const { from, word } = wordAt(sql, cursor);
+  const dot = word.lastIndexOf('.');
+  if (dot >= 0) {
+    // `orders.am|`: the columns of that table, replacing only what follows the dot.
+    const table = tables.get(word.slice(0, dot).toLowerCase());
+    const prefix = word.slice(dot + 1).toLowerCase();
+    const items = (table?.columns ?? [])
+      .filter((c) => c.toLowerCase().startsWith(prefix))
+      .map((c): Completion => ({ text: c, kind: 'column', detail: word.slice(0, dot) }));
+    return { from: from + dot + 1, items };
+  }
+  const prefix = word.toLowerCase();
+  const items: Completion[] = [];
+  for (const [name, table] of tables) {
+    if (name.startsWith(prefix)) items.push({ text: name, kind: 'table', detail: table.location });
+  }
+  for (const [name, table] of tables) {
+    for (const column of table.columns) {
+      if (column.toLowerCase().startsWith(prefix)) items.push({ text: column, kind: 'column', detail: name });
+    }
+  }
+  const { rows } = await session.query(
+    `SELECT suggestion, suggestion_type FROM sql_auto_complete(${quoteLiteral(sql.slice(0, cursor))}) LIMIT ${MAX_ITEMS}`,
+  );
+  const seen = new Set(items.map((i) => i.text.toLowerCase()));
+  for (const row of rows) {
+    const text = String(row.suggestion).trimEnd();
+    if (!text.toLowerCase().startsWith(prefix) || seen.has(text.toLowerCase())) continue;
+    seen.add(text.toLowerCase());
+    const type = String(row.suggestion_type);
+    items.push({ text, kind: type === 'keyword' ? 'keyword' : type === 'function' ? 'function' : 'other' });
+  }
+  return { from, items: dedupe(items).slice(0, MAX_ITEMS) };
+}
+
+function dedupe(items: Completion[]): Completion[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const key = `${i.kind}:${i.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

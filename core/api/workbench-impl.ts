@@ -1,0 +1,340 @@
+/**
+ * WorkbenchApi over the engine: LakebenchApi for browsing, inspection, SQL sessions and writes, plus the
+ * workbench's own state (connections, saved queries, job log, workspace) and the held query results.
+ * Transports (core/server, electron/) call this and nothing else.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LakebenchError } from '../errors';
+import type { SqlSession } from '../sql/session';
+import { createApi, type LakebenchApi } from './api';
+import { compareVersions } from './compare-versions';
+import { complete, type TableColumns } from './completion';
+import { Connections } from './connections';
+import { Jobs } from './jobs';
+import { previewObject } from './preview';
+import { QueryResults } from './query-results';
+import { KeyFileSecretBox, type SecretBox } from './secret-box';
+import { lakebenchHome, resolveSettings, type ApiOptions } from './settings';
+import type { FoundTable, LocationArgs, SqlTableBinding, TableArgs } from './types';
+import type * as W from './workbench';
+import { WorkbenchStore } from './workbench-store';
+
+export interface WorkbenchOptions extends ApiOptions {
+  /** App state folder; default `$LAKEBENCH_HOME` (`~/.lakebench`). */
+  home?: string;
+  /** How connection secrets are sealed; default: a key file in `home` (see KeyFileSecretBox). */
+  secretBox?: SecretBox;
+}
+
+const WORKSPACE_SETTING = 'workspace';
+const DEFAULT_PAGE = 500;
+const MAX_LIST_PAGE = 1000;
+const DEFAULT_PREVIEW_ROWS = 50;
+const MAX_PREVIEW_ROWS = 1000;
+
+export function createWorkbench(options: WorkbenchOptions = {}): Workbench {
+  return new Workbench(options);
+}
+
+export class Workbench implements W.WorkbenchApi {
+  readonly home: string;
+  private readonly api: LakebenchApi;
+  private readonly store: WorkbenchStore;
+  private readonly connectionRegistry: Connections;
+  private readonly results = new QueryResults();
+  private readonly jobRunner: Jobs;
+  private readonly listeners = new Set<(event: W.WorkbenchEvent) => void>();
+  /** Columns of the workspace's tables for completion, computed once per workspace. */
+  private completionTables?: { root: string; tables: Promise<TableColumns> };
+  private completionSession?: Promise<SqlSession>;
+  /** The sample lake is written once, even when several calls ask for it at the same time. */
+  private sampleWritten?: Promise<void>;
+
+  constructor(options: WorkbenchOptions = {}) {
+    this.home = options.home ?? lakebenchHome();
+    const settings = resolveSettings({
+      catalogPath: options.catalogPath ?? join(this.home, 'catalog.sqlite'),
+      cacheDir: options.cacheDir ?? join(this.home, 'cache'),
+      cacheBytes: options.cacheBytes,
+    });
+    this.store = WorkbenchStore.open(settings.catalogPath);
+    this.connectionRegistry = new Connections(this.store, options.secretBox ?? new KeyFileSecretBox(join(this.home, 'secret.key')));
+    this.api = createApi(settings, (args) => this.connectionRegistry.open(args));
+    this.jobRunner = new Jobs(
+      {
+        progress: (progress) => this.emit({ type: 'job-progress', progress }),
+        state: (job) => this.emit({ type: 'job-state', job }),
+      },
+      (job) => this.store.logJob(job),
+      () => this.store.jobLog(),
+    );
+  }
+
+  onEvent(listener: (event: W.WorkbenchEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------- browsing and inspection ----------
+
+  async lsPage(args: W.LsPageArgs): Promise<W.LsPageResult> {
+    const store = await this.open(args);
+    const prefix = args.prefix ?? '';
+    const limit = Math.min(args.limit ?? DEFAULT_PAGE, MAX_LIST_PAGE);
+    const page = await store.list(prefix, { delimiter: true, token: args.token, maxKeys: limit });
+    const entries: W.LsPageEntry[] = [
+      ...page.prefixes.map((key): W.LsPageEntry => ({ kind: 'prefix', key, name: nameOf(key) })),
+      ...page.objects.map(
+        (o): W.LsPageEntry => ({ kind: 'object', key: o.key, name: nameOf(o.key), size: o.size, lastModified: o.lastModified.toISOString() }),
+      ),
+    ];
+    if (entries.length === 0 && !args.token && store.kind === 'local' && !existsSync(prefix ? store.localPath(prefix.replace(/\/$/, ''))! : store.url)) {
+      throw new LakebenchError('NOT_FOUND', 'no such folder', { object: store.urlOf(prefix) });
+    }
+    return { location: store.url, prefix, entries, ...(page.nextToken && { nextToken: page.nextToken }) };
+  }
+
+  async tables(args: LocationArgs): Promise<FoundTable[]> {
+    await this.ready(args);
+    return this.api.tables(args);
+  }
+
+  async history(args: TableArgs) {
+    await this.ready(args);
+    return this.api.history(args);
+  }
+
+  async files(args: TableArgs) {
+    await this.ready(args);
+    return this.api.files(args);
+  }
+
+  async partitions(args: TableArgs) {
+    await this.ready(args);
+    return this.api.partitions(args);
+  }
+
+  async schema(args: TableArgs) {
+    await this.ready(args);
+    return this.api.schema(args);
+  }
+
+  async preview(args: W.PreviewArgs): Promise<W.PreviewResult> {
+    const store = await this.open(args);
+    const limit = Math.min(args.limit ?? DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS);
+    return previewObject(store, args.key, limit, await this.api.cache());
+  }
+
+  async compareVersions(args: W.CompareVersionsArgs): Promise<W.CompareVersionsResult> {
+    await this.ready(args);
+    return compareVersions(this.api, args);
+  }
+
+  // ---------- queries ----------
+
+  async queryStart(args: W.QueryStartArgs): Promise<W.QueryStarted> {
+    const lake = args.lake ?? (await this.workspaceLocation());
+    const tables = args.tables ?? [];
+    await Promise.all([lake, ...tables].map((where) => this.ready(where)));
+    const sqlArgs = { sql: args.sql, tables, lake: lake.location, connectionId: lake.connectionId };
+    return this.results.start({
+      sql: args.sql,
+      queryId: args.queryId,
+      openSession: (signal) => this.api.openSqlSession(sqlArgs, signal),
+      onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
+    });
+  }
+
+  async queryPage(args: W.QueryPageArgs): Promise<W.QueryPage> {
+    return this.results.page(args);
+  }
+
+  async queryCancel(args: W.QueryIdArgs): Promise<void> {
+    this.results.cancel(args.queryId);
+  }
+
+  async queryClose(args: W.QueryIdArgs): Promise<void> {
+    this.results.close(args.queryId);
+  }
+
+  async complete(args: W.CompleteArgs): Promise<W.CompleteResult> {
+    const columns = new Map(await this.workspaceColumns());
+    for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);
+    this.completionSession ??= import('../sql/session').then(({ SqlSession }) => SqlSession.create({ threads: 1 }));
+    return complete(await this.completionSession, columns, args.sql, args.cursor);
+  }
+
+  async queryHistory(args: W.HistoryFilter) {
+    return this.api.queryHistory(args);
+  }
+
+  async savedQueries(): Promise<W.SavedQuery[]> {
+    return this.store.savedQueries();
+  }
+
+  async saveQuery(args: W.SaveQueryArgs): Promise<W.SavedQuery> {
+    return this.store.saveQuery(args);
+  }
+
+  async removeSavedQuery(args: { id: number }): Promise<void> {
+    this.store.removeSavedQuery(args.id);
+  }
+
+  // ---------- jobs ----------
+
+  async exportResult(args: W.ExportResultArgs): Promise<W.JobInfo> {
+    return this.jobRunner.start('export', `Export to ${args.path}`, async ({ signal, progress }) => {
+      const total = this.results.totalRows(args.queryId) ?? 0;
+      progress({ phase: 'writing', done: 0, total, bytes: 0 });
+      const result = await this.results.export(args, signal);
+      progress({ phase: 'done', done: result.rows, total: result.rows, bytes: result.bytes });
+      return result;
+    });
+  }
+
+  async importFiles(args: W.ImportJobArgs): Promise<W.JobInfo> {
+    await this.ready(args);
+    return this.jobRunner.start('import', `Import into ${args.location}`, ({ signal, progress }) =>
+      this.api.importFiles(args, { signal, onProgress: progress }),
+    );
+  }
+
+  async deleteWhere(args: W.DeleteJobArgs): Promise<W.JobInfo> {
+    await this.ready(args);
+    return this.jobRunner.start('delete', `Delete from ${args.location} where ${args.where}`, ({ signal, progress }) =>
+      this.api.deleteWhere(args, { signal, onProgress: progress }),
+    );
+  }
+
+  async jobs(): Promise<W.JobInfo[]> {
+    return this.jobRunner.list();
+  }
+
+  async jobCancel(args: W.JobIdArgs): Promise<void> {
+    this.jobRunner.cancel(args.jobId);
+  }
+
+  /** Resolves when a job has ended (tests, shutdown). */
+  jobSettled(jobId: string): Promise<void> {
+    return this.jobRunner.settled(jobId);
+  }
+
+  // ---------- connections ----------
+
+  async connections(): Promise<W.ConnectionInfo[]> {
+    return this.connectionRegistry.list();
+  }
+
+  async saveConnection(args: W.ConnectionInput): Promise<W.ConnectionInfo> {
+    return this.connectionRegistry.save(args);
+  }
+
+  async testConnection(args: W.ConnectionInput | W.ConnectionIdArgs): Promise<W.ConnectionTestResult> {
+    return this.connectionRegistry.test(args);
+  }
+
+  async removeConnection(args: W.ConnectionIdArgs): Promise<void> {
+    this.connectionRegistry.remove(args.id);
+  }
+
+  // ---------- workspace ----------
+
+  async workspace(): Promise<W.WorkspaceInfo> {
+    return this.describeWorkspace(await this.workspaceLocation());
+  }
+
+  async openWorkspace(args: W.OpenWorkspaceArgs): Promise<W.WorkspaceInfo> {
+    const where = { location: args.location, ...(args.connectionId && { connectionId: args.connectionId }) };
+    // Listing first: a location that cannot be read is refused before it becomes the workspace.
+    const info = await this.describeWorkspace(where);
+    this.store.setSetting(WORKSPACE_SETTING, where);
+    return info;
+  }
+
+  async close(): Promise<void> {
+    this.results.closeAll();
+    await this.jobRunner.cancelAll();
+    (await this.completionSession?.catch(() => undefined))?.close();
+    this.connectionRegistry.close();
+    await this.api.close();
+    this.store.close();
+  }
+
+  /** Delivers an event to every subscriber (also used by hosts, e.g. for "engine restarted"). */
+  emit(event: W.WorkbenchEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private get sampleLake(): string {
+    return join(this.home, 'sample-lake');
+  }
+
+  private async workspaceLocation(): Promise<LocationArgs> {
+    const saved = this.store.setting<LocationArgs>(WORKSPACE_SETTING);
+    if (saved) return saved;
+    this.sampleWritten ??= existsSync(this.sampleLake)
+      ? Promise.resolve()
+      : import('../demo/copy-sample-lake').then(({ copySampleLake }) => copySampleLake(this.sampleLake));
+    await this.sampleWritten;
+    return { location: this.sampleLake };
+  }
+
+  private async describeWorkspace(where: LocationArgs): Promise<W.WorkspaceInfo> {
+    const tables = await this.tables(where);
+    const root = this.api.open(where).url;
+    return {
+      root,
+      ...(where.connectionId && { connectionId: where.connectionId }),
+      isSample: !where.connectionId && resolve(root) === resolve(this.sampleLake),
+      tables,
+    };
+  }
+
+  private async workspaceColumns(): Promise<TableColumns> {
+    const where = await this.workspaceLocation();
+    const root = JSON.stringify(where);
+    if (this.completionTables?.root !== root) {
+      const tables = this.tables(where).then((found) =>
+        this.columnsOf(found.map((t) => ({ name: t.name, location: t.location, connectionId: where.connectionId }))),
+      );
+      tables.catch(() => undefined);
+      this.completionTables = { root, tables };
+    }
+    return this.completionTables.tables;
+  }
+
+  /** Column names per binding: Delta from the log's schema, anything else as DuckDB sees the view. */
+  private async columnsOf(bindings: SqlTableBinding[]): Promise<TableColumns> {
+    const result: TableColumns = new Map();
+    for (const binding of bindings) {
+      await this.ready(binding);
+      let columns: string[] = [];
+      try {
+        columns = (await this.api.schema(binding)).fields.map((f) => f.name);
+      } catch {
+        const session = await this.api.openSqlSession({ tables: [binding] }).catch(() => undefined);
+        const described = await session?.query(`DESCRIBE ${binding.name}`).catch(() => undefined);
+        session?.close();
+        columns = described?.rows.map((r) => String(r.column_name)) ?? [];
+      }
+      result.set(binding.name.toLowerCase(), { location: binding.location, columns });
+    }
+    return result;
+  }
+
+  private async ready(where: { connectionId?: string }): Promise<void> {
+    if (where.connectionId !== undefined) await this.connectionRegistry.ready(where.connectionId);
+  }
+
+  private async open(args: LocationArgs) {
+    await this.ready(args);
+    return this.api.open(args);
+  }
+}
+
+function nameOf(key: string): string {
+  const trimmed = key.endsWith('/') ? key.slice(0, -1) : key;
+  const name = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  return key.endsWith('/') ? `${name}/` : name;
+}

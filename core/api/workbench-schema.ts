@@ -1,0 +1,125 @@
+/**
+ * Argument validation for every WorkbenchApi method, applied by the transports (Electron IPC in main,
+ * the local server) before a call reaches the engine: a renderer is untrusted input. Unknown keys are
+ * dropped; wrong types and sizes are refused with USAGE.
+ */
+import { z } from 'zod';
+import { LakebenchError } from '../errors';
+import { IMPORT_FORMATS, IMPORT_MODES } from './types';
+import type { WorkbenchMethod } from './workbench';
+
+const text = z.string().max(4096);
+const name = z.string().min(1).max(256);
+const count = z.number().int().min(0);
+
+const locationOptions = {
+  endpoint: z.url().max(2048).optional(),
+  region: z.string().max(64).optional(),
+  profile: z.string().max(256).optional(),
+  connectionId: z.string().max(64).optional(),
+};
+const location = z.object({ location: text.min(1), ...locationOptions });
+const version = { version: count.optional(), asOf: z.string().min(1).max(64).optional() };
+const table = location.extend(version);
+const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128) });
+const sort = z.array(z.object({ column: name, descending: z.boolean().optional() })).max(16).optional();
+const queryId = z.object({ queryId: z.string().min(1).max(128) });
+const empty = z.object({});
+const bucket = z.string().min(1).max(255);
+const prefix = z.string().max(1024).optional();
+const secret = z.string().max(4096);
+
+const connectionInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local'), id: z.string().max(64).optional(), name, path: text.min(1) }),
+  z.object({
+    kind: z.literal('s3'),
+    id: z.string().max(64).optional(),
+    name,
+    bucket,
+    prefix,
+    region: z.string().max(64).optional(),
+    accessKeyId: secret.optional(),
+    secretAccessKey: secret.optional(),
+    sessionToken: secret.optional(),
+    profile: z.string().max(256).optional(),
+  }),
+  z.object({
+    kind: z.literal('r2'),
+    id: z.string().max(64).optional(),
+    name,
+    accountId: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
+    bucket,
+    prefix,
+    accessKeyId: secret,
+    secretAccessKey: secret,
+  }),
+  z.object({
+    kind: z.literal('s3-compatible'),
+    id: z.string().max(64).optional(),
+    name,
+    endpoint: z.url().max(2048),
+    bucket,
+    prefix,
+    region: z.string().max(64).optional(),
+    accessKeyId: secret,
+    secretAccessKey: secret,
+  }),
+]);
+const connectionId = z.object({ id: z.string().min(1).max(64) });
+
+export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
+  lsPage: location.extend({ prefix, token: z.string().max(4096).optional(), limit: z.number().int().min(1).max(1000).optional() }),
+  tables: location,
+  history: table,
+  files: table,
+  partitions: table,
+  schema: table,
+  preview: location.extend({ key: text.min(1), limit: z.number().int().min(1).max(1000).optional() }),
+  compareVersions: location.extend({ from: count, to: count }),
+  queryStart: z.object({
+    sql: z.string().min(1).max(1_000_000),
+    queryId: z.string().min(1).max(128).optional(),
+    tables: z.array(binding).max(100).optional(),
+    lake: location.optional(),
+  }),
+  queryPage: queryId.extend({ offset: count, limit: z.number().int().min(1).max(10_000), sort }),
+  queryCancel: queryId,
+  queryClose: queryId,
+  complete: z.object({ sql: z.string().max(1_000_000), cursor: count, tables: z.array(binding).max(100).optional() }),
+  queryHistory: z.object({ search: z.string().max(1000).optional(), limit: z.number().int().min(1).max(10_000).optional() }),
+  savedQueries: empty,
+  saveQuery: z.object({ id: z.number().int().optional(), name, sql: z.string().max(1_000_000) }),
+  removeSavedQuery: z.object({ id: z.number().int() }),
+  exportResult: queryId.extend({
+    format: z.enum(['csv', 'parquet', 'json']),
+    path: text.min(1),
+    overwrite: z.boolean().optional(),
+    sort,
+  }),
+  importFiles: location.extend({
+    inputs: z.array(text.min(1)).min(1).max(10_000),
+    format: z.enum(IMPORT_FORMATS).optional(),
+    partitionBy: z.array(name).max(16).optional(),
+    mode: z.enum(IMPORT_MODES).optional(),
+    key: z.array(name).max(16).optional(),
+    auditColumns: z.boolean().optional(),
+    badRowsPath: text.optional(),
+  }),
+  deleteWhere: location.extend({ where: z.string().min(1).max(100_000) }),
+  jobs: empty,
+  jobCancel: z.object({ jobId: z.string().min(1).max(128) }),
+  connections: empty,
+  saveConnection: connectionInput,
+  testConnection: z.union([connectionInput, connectionId]),
+  removeConnection: connectionId,
+  workspace: empty,
+  openWorkspace: z.object({ location: text.min(1), connectionId: z.string().max(64).optional() }),
+};
+
+/** The validated arguments of `method`, or a USAGE error saying what is wrong (never echoing values). */
+export function parseWorkbenchArgs(method: WorkbenchMethod, args: unknown): unknown {
+  const parsed = workbenchArgs[method].safeParse(args ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+  throw new LakebenchError('USAGE', `bad arguments for ${method}: ${problems}`);
+}

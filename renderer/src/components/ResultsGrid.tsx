@@ -68,8 +68,7 @@ export function ResultsGrid({ run, onSort }: { run: QueryRun; onSort(sort: Query
   // Only the rows on screen are handed to the table model (revision: rows that just arrived).
   const data = useMemo(
     () => items.map((item): GridRow => ({ index: item.index, values: rows?.row(item.index) })),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [first, last, rows, run.revision],
+    [first, last, rows, run.revision], // `items` changes identity every render; its range is what matters
   );
   const table = useTable({ features, columns, data, getRowId: (row: GridRow) => String(row.index) });
   const totalWidth = INDEX_WIDTH + widths.reduce((a, b) => a + b, 0);

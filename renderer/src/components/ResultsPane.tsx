@@ -1,6 +1,6 @@
 /** The active tab's result: status line (rows, timing), export, error, and the grid. */
 import { api, errorMessage } from '../api/client';
-import { formatCount, formatDuration } from '../logic/format';
+import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';
 import { activeTab, useEditor } from '../stores/editor';
 import { useJobs } from '../stores/jobs';
@@ -31,7 +31,9 @@ async function exportRun(run: QueryRun, format: ExportFormat): Promise<void> {
 
 function StatusLine({ run }: { run: QueryRun }) {
   const total = run.rows?.totalRows;
-  const shown = total === undefined ? `${formatCount(run.rows?.rowCount ?? 0)}+ rows` : `${formatCount(total)} rows`;
+  const loaded = run.rows?.loadedRowCount ?? 0;
+  const shown =
+    total !== undefined ? countOf(total, 'row') : loaded > 0 ? `${formatCount(loaded)}+ rows` : 'fetching rows…';
   switch (run.status) {
     case 'running':
       return <span data-testid="result-status">Running…</span>;

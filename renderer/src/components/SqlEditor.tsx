@@ -73,6 +73,7 @@ export function SqlEditor({ onEditor }: { onEditor?(editor: monaco.editor.IStand
       scrollBeyondLastLine: false,
       fixedOverflowWidgets: true,
       tabSize: 2,
+      wordWrap: 'on',
     });
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runFromEditor(editor));
     editorRef.current = editor;

@@ -16,6 +16,11 @@ export function formatCount(n: number | undefined): string {
   return n === undefined ? '' : n.toLocaleString('en-US');
 }
 
+/** `1 row`, `2 rows`, `1,000,000 rows`. */
+export function countOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** `2024-05-01 12:30:05` in the user's zone: dates in lists must be short and sortable by eye. */
 export function formatDate(iso: string | undefined): string {
   if (!iso) return '';

@@ -52,6 +52,11 @@ export class RowWindow {
     return this.seen === 0 && this.pages.size === 0 ? 0 : Math.min(this.seen + this.pageSize, this.bound);
   }
 
+  /** Rows fetched so far reach this far (a lower bound of the total while it is unknown). */
+  get loadedRowCount(): number {
+    return this.seen;
+  }
+
   get totalRows(): number | undefined {
     return this.total;
   }

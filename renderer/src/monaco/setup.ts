@@ -18,7 +18,6 @@ import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
 import 'monaco-editor/editor/contrib/wordOperations/browser/wordOperations';
 import 'monaco-editor/editor/contrib/gotoError/browser/gotoError';
 import 'monaco-editor/editor/browser/coreCommands';
-import 'monaco-editor/base/browser/ui/codicons/codicon/codicon-modifiers.css';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import { registerDuckdbLanguage, DUCKDB_LANGUAGE_ID } from './duckdb-language';
 import { registerCompletion } from './completion';

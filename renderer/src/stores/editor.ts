@@ -26,6 +26,8 @@ interface EditorState {
   setSql(id: string, sql: string): void;
   /** Binds (or with version undefined, re-binds to latest) a table view in a tab. */
   bindTable(id: string, binding: SqlTableBinding): void;
+  /** Drops every tab's bindings: they name tables of a workspace that is no longer open. */
+  clearBindings(): void;
   loadHistory(search?: string): Promise<void>;
   loadSaved(): Promise<void>;
   saveActive(name: string): Promise<void>;
@@ -66,6 +68,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
         t.id === id ? { ...t, bindings: [...t.bindings.filter((b) => b.name !== binding.name), binding] } : t,
       ),
     })),
+  clearBindings: () => set((s) => ({ tabs: s.tabs.map((t) => ({ ...t, bindings: [] })) })),
   loadHistory: async (search = get().historySearch) => {
     set({ historySearch: search });
     try {

@@ -28,7 +28,6 @@ interface ExplorerState {
   loadPage(prefix: string): Promise<void>;
   toggle(prefix: string): void;
   setFilter(filter: string): void;
-  select(key: string): void;
   showPreview(key: string): Promise<void>;
 }
 
@@ -63,7 +62,6 @@ export const useExplorer = create<ExplorerState>()((set, get) => ({
     if (open && !get().folders[prefix]) void get().loadPage(prefix);
   },
   setFilter: (filter) => set({ filter }),
-  select: (key) => set({ selected: key }),
   showPreview: async (key) => {
     const { location, connectionId } = get();
     if (!location) return;

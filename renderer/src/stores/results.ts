@@ -4,7 +4,6 @@
  */
 import { create } from 'zustand';
 import type { QuerySort, ResultColumn, SqlTableBinding } from '../../../core/api/workbench';
-import { WorkbenchError } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 import { RowWindow } from '../logic/row-window';
 
@@ -82,7 +81,8 @@ export const useResults = create<ResultsState>()((set, get) => {
         });
         await rows.ensure(0, ROWS_PER_PAGE - 1);
       } catch (e) {
-        const cancelled = e instanceof WorkbenchError && e.code === 'CANCELLED';
+        // WorkbenchError over a transport, LakebenchError in process: both carry the engine's code.
+        const cancelled = (e as { code?: unknown } | undefined)?.code === 'CANCELLED';
         update(tabId, queryId, { status: cancelled ? 'cancelled' : 'error', error: errorMessage(e), elapsedMs: performance.now() - startedAt });
       }
     },

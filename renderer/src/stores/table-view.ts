@@ -74,7 +74,9 @@ export const useTableView = create<TableViewState>()((set, get) => {
     details: {},
     loading: false,
     open: async (table, connectionId) => {
-      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: true, error: undefined });
+      const versioned = table.layout === 'delta'; // other layouts have no log to show
+      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: versioned, error: undefined });
+      if (!versioned) return;
       try {
         const history = await api().history(args());
         if (get().table?.location !== table.location) return;

@@ -1,0 +1,148 @@
+/** Adding a connection: local folder, AWS S3, Cloudflare R2 or an S3-compatible endpoint; test, then save. */
+import { useState } from 'react';
+import type { ConnectionInput, ConnectionKind, ConnectionTestResult } from '../../../core/api/workbench';
+import { api, errorMessage } from '../api/client';
+import { useWorkspace } from '../stores/workspace';
+
+type Fields = Record<string, string>;
+
+const KIND_LABELS: Record<ConnectionKind, string> = {
+  local: 'Local folder',
+  s3: 'AWS S3',
+  r2: 'Cloudflare R2',
+  's3-compatible': 'S3-compatible endpoint',
+};
+
+/** The form fields each kind asks for: [field, label, secret?]. */
+const KIND_FIELDS: Record<ConnectionKind, Array<[string, string, boolean?]>> = {
+  local: [['path', 'Folder path']],
+  s3: [
+    ['bucket', 'Bucket'],
+    ['prefix', 'Prefix (optional)'],
+    ['region', 'Region (optional)'],
+    ['profile', 'AWS profile (optional)'],
+    ['accessKeyId', 'Access key id (optional)'],
+    ['secretAccessKey', 'Secret access key (optional)', true],
+  ],
+  r2: [
+    ['accountId', 'Account id'],
+    ['bucket', 'Bucket'],
+    ['prefix', 'Prefix (optional)'],
+    ['accessKeyId', 'Access key id'],
+    ['secretAccessKey', 'Secret access key', true],
+  ],
+  's3-compatible': [
+    ['endpoint', 'Endpoint URL'],
+    ['bucket', 'Bucket'],
+    ['prefix', 'Prefix (optional)'],
+    ['region', 'Region (optional)'],
+    ['accessKeyId', 'Access key id'],
+    ['secretAccessKey', 'Secret access key', true],
+  ],
+};
+
+/** The form's fields as the API's input; empty optional fields are left out. */
+function toInput(kind: ConnectionKind, name: string, fields: Fields): ConnectionInput {
+  const filled = Object.fromEntries(
+    KIND_FIELDS[kind].map(([field]) => [field, fields[field]?.trim()]).filter(([, v]) => v),
+  );
+  return { kind, name, ...filled } as ConnectionInput;
+}
+
+export function ConnectionDialog({ onClose }: { onClose(): void }) {
+  const [kind, setKind] = useState<ConnectionKind>('s3-compatible');
+  const [name, setName] = useState('');
+  const [fields, setFields] = useState<Fields>({});
+  const [test, setTest] = useState<ConnectionTestResult>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const { saveConnection, testConnection, open } = useWorkspace();
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const input = () => toInput(kind, name.trim() || KIND_LABELS[kind], fields);
+  const pickFolder = api().pickFolder;
+
+  return (
+    <div className="overlay" data-testid="connection-dialog">
+      <form
+        className="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const saved = await saveConnection(input());
+            await open(saved.root, saved.id);
+            onClose();
+          });
+        }}
+      >
+        <h3>Add a connection</h3>
+        <label>
+          Kind
+          <select value={kind} onChange={(e) => setKind(e.target.value as ConnectionKind)} data-testid="connection-kind">
+            {Object.entries(KIND_LABELS).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder={KIND_LABELS[kind]} data-testid="connection-name" />
+        </label>
+        {KIND_FIELDS[kind].map(([field, label, secret]) => (
+          <label key={field}>
+            {label}
+            <span className="row">
+              <input
+                type={secret ? 'password' : 'text'}
+                autoComplete="off"
+                value={fields[field] ?? ''}
+                onChange={(e) => setFields({ ...fields, [field]: e.target.value })}
+                data-testid={`connection-${field}`}
+              />
+              {field === 'path' && pickFolder && (
+                <button type="button" onClick={() => void pickFolder({}).then((path) => path && setFields({ ...fields, path }))}>
+                  Choose…
+                </button>
+              )}
+            </span>
+          </label>
+        ))}
+        {test && (
+          <p className={test.ok ? 'ok' : 'status-error'} data-testid="connection-test-result">
+            {test.ok ? `Connected to ${test.root}: ${test.entries ?? 0} entries on the first page.` : `${test.code}: ${test.message}`}
+          </p>
+        )}
+        {error && (
+          <p className="status-error" data-testid="connection-error">
+            {error}
+          </p>
+        )}
+        <div className="row">
+          <button type="button" disabled={busy} onClick={() => void run(async () => setTest(await testConnection(input())))} data-testid="connection-test">
+            Test
+          </button>
+          <span className="spacer" />
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy} data-testid="connection-save">
+            Save and open
+          </button>
+        </div>
+        <p className="muted small">Secrets are encrypted at rest by the engine and never shown again.</p>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+/** Editor tabs, Run/Cancel, and the history and saved-queries panel beside the editor. */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { monaco } from '../monaco/setup';
+import { activeTab, useEditor } from '../stores/editor';
+import { useResults } from '../stores/results';
+import { runFromEditor, SqlEditor } from './SqlEditor';
+import { countOf, formatDate, formatDuration } from '../logic/format';
+
+function Tabs() {
+  const { tabs, activeId, activate, closeTab, addTab } = useEditor();
+  return (
+    <div className="tabs" role="tablist">
+      {tabs.map((t) => (
+        <div key={t.id} role="tab" aria-selected={t.id === activeId} className={`tab${t.id === activeId ? ' active' : ''}`} onClick={() => activate(t.id)} data-testid="editor-tab">
+          <span>{t.title}</span>
+          {tabs.length > 1 && (
+            <button
+              className="tab-close"
+              title="Close tab"
+              onClick={(e) => {
+                e.stopPropagation();
+                closeTab(t.id);
+              }}
+            >
+              ×
+            </button>
+          )}
+        </div>
+      ))}
+      <button className="tab-add" title="New tab (Alt+N)" onClick={() => addTab()} data-testid="new-tab">
+        +
+      </button>
+    </div>
+  );
+}
+
+function SidePanel() {
+  const [view, setView] = useState<'history' | 'saved'>('history');
+  const { history, historySearch, saved, loadHistory, loadSaved, addTab, removeSaved } = useEditor();
+  const tabId = useEditor((s) => s.activeId);
+  const lastStatus = useResults((s) => s.byTab[tabId]?.status);
+  useEffect(() => {
+    void loadSaved();
+  }, [loadSaved]);
+  // The history grows with every run.
+  useEffect(() => {
+    if (lastStatus !== 'running') void loadHistory();
+  }, [lastStatus, loadHistory]);
+  return (
+    <aside className="side-panel" data-testid="query-side-panel">
+      <div className="segmented">
+        <button className={view === 'history' ? 'on' : ''} onClick={() => setView('history')}>
+          History
+        </button>
+        <button className={view === 'saved' ? 'on' : ''} onClick={() => setView('saved')}>
+          Saved
+        </button>
+      </div>
+      {view === 'history' ? (
+        <>
+          <input type="search" placeholder="Search history" value={historySearch} onChange={(e) => void loadHistory(e.target.value)} data-testid="history-search" />
+          <ul className="plain-list" data-testid="history-list">
+            {history.map((h) => (
+              <li key={h.id} title={h.error ?? h.sql} onClick={() => addTab({ sql: h.sql, title: 'From history' })}>
+                <code>{h.sql.slice(0, 120)}</code>
+                <small className={h.status === 'ok' ? '' : 'status-error'}>
+                  {formatDate(h.startedAt)} · {h.status} · {countOf(h.rows, 'row')} · {formatDuration(h.durationMs)}
+                </small>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <ul className="plain-list" data-testid="saved-list">
+          {saved.map((q) => (
+            <li key={q.id} onClick={() => addTab({ sql: q.sql, title: q.name, savedId: q.id })}>
+              <strong>{q.name}</strong>
+              <code>{q.sql.slice(0, 120)}</code>
+              <button
+                className="link"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  void removeSaved(q.id);
+                }}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
+
+export function EditorPane() {
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor>(undefined);
+  const tab = useEditor((s) => activeTab(s));
+  const saveActive = useEditor((s) => s.saveActive);
+  const status = useResults((s) => s.byTab[tab.id]?.status);
+  const cancel = useResults((s) => s.cancel);
+  const onEditor = useCallback((editor: monaco.editor.IStandaloneCodeEditor) => {
+    editorRef.current = editor;
+  }, []);
+  const save = () => {
+    const name = window.prompt('Save query as:', tab.title);
+    if (name) void saveActive(name);
+  };
+  return (
+    <section className="editor-pane">
+      <Tabs />
+      <div className="toolbar">
+        <button className="primary" onClick={() => editorRef.current && runFromEditor(editorRef.current)} disabled={status === 'running'} data-testid="run">
+          ▶ Run
+        </button>
+        <button onClick={() => void cancel(tab.id)} disabled={status !== 'running'} data-testid="cancel">
+          ■ Cancel
+        </button>
+        <button onClick={save} data-testid="save-query">
+          Save
+        </button>
+        <span className="hint">Ctrl/⌘+Enter runs the statement under the cursor or the selection</span>
+      </div>
+      <div className="editor-body">
+        <SqlEditor onEditor={onEditor} />
+        <SidePanel />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+/** The keyboard shortcuts overlay (`?`). */
+export const SHORTCUTS: Array<[keys: string, what: string]> = [
+  ['Ctrl/⌘ + Enter', 'Run the statement under the cursor, or the selection'],
+  ['Alt + .', 'Cancel the running query'],
+  ['Alt + N', 'New editor tab'],
+  ['Alt + W', 'Close the editor tab'],
+  ['Alt + J', 'Show or hide the jobs drawer'],
+  ['Alt + F', 'Filter the explorer'],
+  ['Double-click a cell', 'Copy its value'],
+  ['?', 'This help'],
+  ['Esc', 'Close dialogs and this help'],
+];
+
+export function ShortcutsHelp({ onClose }: { onClose(): void }) {
+  return (
+    <div className="overlay" onClick={onClose} data-testid="shortcuts-help">
+      <div className="dialog" role="dialog" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
+        <h3>Keyboard shortcuts</h3>
+        <table className="small-table">
+          <tbody>
+            {SHORTCUTS.map(([keys, what]) => (
+              <tr key={keys}>
+                <td>
+                  <kbd>{keys}</kbd>
+                </td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button onClick={onClose}>Close</button>
+      </div>
+    </div>
+  );
+}

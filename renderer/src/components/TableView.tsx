@@ -1,0 +1,206 @@
+/**
+ * One table: the time-travel slider (bound to the editor: moving it pins the table's view at that
+ * version in the active tab and re-runs its query), and history, schema, files, partitions and a
+ * comparison of two versions.
+ */
+import { useEffect, useState } from 'react';
+import type { HistoryEntry } from '../../../core/api/workbench';
+import { formatBytes, formatCount, formatDate } from '../logic/format';
+import { commitSummary } from '../logic/table-stats';
+import { travelTo } from '../stores/actions';
+import { useTableView, type TableTab } from '../stores/table-view';
+import { PartitionsChart } from './PartitionsChart';
+
+const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare'];
+
+function plusMinus(added?: number, removed?: number, format: (n: number) => string = formatCount): string {
+  const parts = [added ? `+${format(added)}` : '', removed ? `−${format(removed)}` : ''].filter(Boolean);
+  return parts.join(' ');
+}
+
+function HistoryTimeline({ history, version }: { history: HistoryEntry[]; version?: number }) {
+  return (
+    <ol className="timeline" data-testid="history">
+      {history.map((h) => {
+        const s = commitSummary(h);
+        return (
+          <li key={h.version} className={h.version === version ? 'current' : ''} onClick={() => void travelTo(h.version)}>
+            <div className="timeline-head">
+              <strong>v{h.version}</strong> <span>{h.operation ?? 'commit'}</span>
+              <span className="muted">{formatDate(h.timestamp)}</span>
+            </div>
+            <div className="timeline-metrics muted">
+              {[
+                plusMinus(s.rowsAdded, s.rowsRemoved) && `rows ${plusMinus(s.rowsAdded, s.rowsRemoved)}`,
+                plusMinus(s.filesAdded, s.filesRemoved) && `files ${plusMinus(s.filesAdded, s.filesRemoved)}`,
+                plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes) && `bytes ${plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes)}`,
+                typeof h.operationParameters?.predicate === 'string' && `where ${h.operationParameters.predicate}`,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function TimeTravelSlider({ versions, version }: { versions: number[]; version?: number }) {
+  // The slider moves over positions in the list of versions: the log may start after version 0.
+  const index = version === undefined ? versions.length - 1 : versions.indexOf(version);
+  const [dragging, setDragging] = useState<number>();
+  const shown = dragging ?? index;
+  if (versions.length === 0) return null;
+  const commit = (position: number) => {
+    setDragging(undefined);
+    if (versions[position] !== version) void travelTo(versions[position]);
+  };
+  return (
+    <div className="time-travel">
+      <label htmlFor="time-travel">Version</label>
+      <input
+        id="time-travel"
+        type="range"
+        min={0}
+        max={versions.length - 1}
+        step={1}
+        value={shown}
+        data-testid="time-travel"
+        onChange={(e) => setDragging(Number(e.target.value))}
+        onPointerUp={(e) => commit(Number((e.target as HTMLInputElement).value))}
+        onKeyUp={(e) => commit(Number((e.target as HTMLInputElement).value))}
+      />
+      <strong data-testid="time-travel-version">v{versions[shown]}</strong>
+      <span className="muted">of v{versions[versions.length - 1]}</span>
+    </div>
+  );
+}
+
+function CompareTab({ versions }: { versions: number[] }) {
+  const { compare, compareVersions, version } = useTableView();
+  const [from, setFrom] = useState(versions[0]);
+  const [to, setTo] = useState(version ?? versions[versions.length - 1]);
+  useEffect(() => setTo(version ?? versions[versions.length - 1]), [version, versions]);
+  const pick = (value: number, onChange: (v: number) => void) => (
+    <select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+      {versions.map((v) => (
+        <option key={v} value={v}>
+          v{v}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <div data-testid="compare">
+      <div className="row">
+        From {pick(from, setFrom)} to {pick(to, setTo)}
+        <button onClick={() => void compareVersions(from, to)} data-testid="compare-run">
+          Compare
+        </button>
+      </div>
+      {compare && (
+        <table className="small-table" data-testid="compare-result">
+          <tbody>
+            <tr>
+              <td>Rows</td>
+              <td>
+                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)})
+              </td>
+            </tr>
+            <tr>
+              <td>Files</td>
+              <td>
+                +{compare.filesAdded} / −{compare.filesRemoved}
+              </td>
+            </tr>
+            <tr>
+              <td>Schema</td>
+              <td>{compare.schemaChanges.length === 0 ? 'unchanged' : compare.schemaChanges.map((c) => `${c.column}: ${c.change}`).join(', ')}</td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function typeText(type: unknown): string {
+  return typeof type === 'string' ? type : JSON.stringify(type);
+}
+
+export function TableView() {
+  const { table, history, version, tab, setTab, details, loading, error, close } = useTableView();
+  if (!table) return null;
+  const versions = history.map((h) => h.version).sort((a, b) => a - b);
+  const isDelta = table.layout === 'delta';
+  return (
+    <div className="inspector-body" data-testid="table-view">
+      <div className="row">
+        <h3>{table.name}</h3>
+        <span className={`badge badge-${table.layout}`}>{table.layout}</span>
+        <span className="spacer" />
+        <button className="link" onClick={close} title="Close the table view">
+          ×
+        </button>
+      </div>
+      <p className="muted path" title={table.location}>
+        {table.location}
+      </p>
+      {!isDelta && <p className="muted">Plain Parquet folder: no versions. Query it as “{table.name}”.</p>}
+      {loading && <p className="muted">Loading…</p>}
+      {error && <p className="status-error">{error}</p>}
+      {isDelta && (
+        <>
+          <TimeTravelSlider versions={versions} version={version} />
+          <div className="segmented">
+            {TABS.map((t) => (
+              <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`table-tab-${t}`}>
+                {t}
+              </button>
+            ))}
+          </div>
+          {tab === 'history' && <HistoryTimeline history={history} version={version} />}
+          {tab === 'schema' && details.schema && (
+            <table className="small-table" data-testid="schema">
+              <tbody>
+                {details.schema.fields.map((f) => (
+                  <tr key={f.name}>
+                    <td>{f.name}</td>
+                    <td className="muted">{typeText(f.type)}</td>
+                    <td>{f.nullable ? 'null' : 'not null'}</td>
+                    <td>{details.schema!.partitionColumns.includes(f.name) ? 'partition' : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {tab === 'files' && details.files && (
+            <table className="small-table" data-testid="files">
+              <thead>
+                <tr>
+                  <th>File</th>
+                  <th>Rows</th>
+                  <th>Size</th>
+                  <th>Modified</th>
+                </tr>
+              </thead>
+              <tbody>
+                {details.files.files.map((f) => (
+                  <tr key={f.path} title={JSON.stringify(f.stats ?? {})}>
+                    <td className="path">{f.path}</td>
+                    <td>{formatCount(f.stats?.numRecords)}</td>
+                    <td>{formatBytes(f.size)}</td>
+                    <td>{formatDate(f.modificationTime)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {tab === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
+          {tab === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
+        </>
+      )}
+    </div>
+  );
+}

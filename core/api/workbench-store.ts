@@ -4,11 +4,9 @@
  * history; WAL lets both handles work side by side.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { LakebenchError } from '../errors';
-import { migrate } from '../catalog/migrations';
 import type { ConnectionKind, JobInfo, SavedQuery } from './workbench';
+import { openCatalogDatabase } from '../catalog/database';
 
 export interface ConnectionRow {
   id: string;
@@ -33,17 +31,7 @@ export class WorkbenchStore {
   private constructor(private readonly db: Database.Database) {}
 
   static open(path: string): WorkbenchStore {
-    let db: Database.Database;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
-    } catch (e) {
-      throw new LakebenchError('IO', `cannot open catalog: ${(e as Error).message}`, { object: path, cause: e });
-    }
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return new WorkbenchStore(db);
+    return new WorkbenchStore(openCatalogDatabase(path));
   }
 
   connections(): ConnectionRow[] {

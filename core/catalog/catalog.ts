@@ -1,8 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { LakebenchError } from '../errors';
-import { migrate } from './migrations';
+import { openCatalogDatabase } from './database';
 
 export type QueryStatus = 'ok' | 'error' | 'cancelled';
 
@@ -48,17 +45,7 @@ export class Catalog {
   ) {}
 
   static open(path: string): Catalog {
-    let db: Database.Database;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
-    } catch (e) {
-      throw new LakebenchError('IO', `cannot open catalog: ${(e as Error).message}`, { object: path, cause: e });
-    }
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return new Catalog(db, path);
+    return new Catalog(openCatalogDatabase(path), path);
   }
 
   /** Schema version (number of migrations applied). */

@@ -13,6 +13,7 @@ import { findTables, detectLayout } from '../formats/detect';
 import { DeltaTable, type VersionSpec } from '../formats/delta/table';
 import type { Catalog, HistoryFilter, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
+import { watchedCache, type FetchWatcher } from './fetch-progress';
 import { fileEntry, partitionEntries } from './snapshot-views';
 import { formatTableBinding } from './table-binding';
 import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
@@ -152,10 +153,14 @@ export class LakebenchApi {
     }
   }
 
-  /** A DuckDB session with the tables of `args` (bindings and lake) registered; the caller closes it. */
-  async openSqlSession(args: Omit<SqlArgs, 'sql'>, signal?: AbortSignal): Promise<SqlSession> {
+  /**
+   * A DuckDB session with the tables of `args` (bindings and lake) registered; the caller closes it.
+   * `watchFetch` hears about every fetch of remote files into the cache that the session makes.
+   */
+  async openSqlSession(args: Omit<SqlArgs, 'sql'>, signal?: AbortSignal, watchFetch?: FetchWatcher): Promise<SqlSession> {
     const { SqlSession } = await import('../sql/session');
-    const session = await SqlSession.create({ cache: await this.cache() });
+    const cache = await this.cache();
+    const session = await SqlSession.create({ cache: watchFetch ? watchedCache(cache, watchFetch) : cache });
     try {
       // The lake first: an explicit binding (`orders` at version 3) replaces the lake's table of that name.
       if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, signal);

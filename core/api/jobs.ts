@@ -12,6 +12,13 @@ export interface JobContext {
   progress(progress: JobProgress): void;
 }
 
+/** A job driven from outside (e.g. the file fetch inside a query): report progress, then end it once. */
+export interface JobHandle extends JobContext {
+  readonly info: JobInfo;
+  finish(result?: unknown): void;
+  fail(error: unknown): void;
+}
+
 export interface JobListener {
   progress(event: JobProgressEvent): void;
   state(job: JobInfo): void;
@@ -34,26 +41,48 @@ export class Jobs {
 
   /** Starts `work` and answers at once with the running job. */
   start(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<unknown>): JobInfo {
+    const job = this.begin(kind, title);
+    work(job).then(
+      (result) => job.finish(result),
+      (e: unknown) => job.fail(e),
+    );
+    return { ...job.info };
+  }
+
+  /** Registers a running job whose work happens elsewhere; the caller ends it with finish or fail. */
+  begin(kind: JobKind, title: string): JobHandle {
     const info: JobInfo = { jobId: randomUUID(), kind, title, state: 'running', startedAt: new Date().toISOString() };
     const abort = new AbortController();
     const began = Date.now();
-    const progress = (p: JobProgress) => {
-      const event: JobProgressEvent = { jobId: info.jobId, ...p, ...etaOf(p, Date.now() - began) };
-      info.progress = event;
-      this.listener.progress(event);
+    let ended: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const end = (outcome: Pick<JobInfo, 'state' | 'result' | 'error'>) => {
+      if (!this.running.has(info.jobId)) return; // ended already
+      Object.assign(info, outcome, { finishedAt: new Date().toISOString() });
+      this.running.delete(info.jobId);
+      this.log(info);
+      this.listener.state({ ...info });
+      ended();
     };
+    this.running.set(info.jobId, { info, abort, done });
     this.log(info);
-    const done = work({ signal: abort.signal, progress }).then(
-      (result) => this.end(info, { state: 'done', result }),
-      (e: unknown) =>
-        this.end(info, {
+    this.listener.state({ ...info });
+    return {
+      info,
+      signal: abort.signal,
+      progress: (p) => {
+        if (!this.running.has(info.jobId)) return;
+        const event: JobProgressEvent = { jobId: info.jobId, ...p, ...etaOf(p, Date.now() - began) };
+        info.progress = event;
+        this.listener.progress(event);
+      },
+      finish: (result) => end({ state: 'done', result }),
+      fail: (e) =>
+        end({
           state: isLakebenchError(e, 'CANCELLED') || abort.signal.aborted ? 'cancelled' : 'failed',
           error: e instanceof Error ? e.message : String(e),
         }),
-    );
-    this.running.set(info.jobId, { info, abort, done });
-    this.listener.state({ ...info });
-    return { ...info };
+    };
   }
 
   /** Running jobs first, then the job log. */
@@ -77,13 +106,6 @@ export class Jobs {
     const jobs = [...this.running.values()];
     jobs.forEach((j) => j.abort.abort());
     await Promise.all(jobs.map((j) => j.done));
-  }
-
-  private end(info: JobInfo, outcome: Pick<JobInfo, 'state' | 'result' | 'error'>): void {
-    Object.assign(info, outcome, { finishedAt: new Date().toISOString() });
-    this.running.delete(info.jobId);
-    this.log(info);
-    this.listener.state({ ...info });
   }
 }
 

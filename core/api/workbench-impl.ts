@@ -3,6 +3,7 @@
  * workbench's own state (connections, saved queries, job log, workspace) and the held query results.
  * Transports (core/server, electron/) call this and nothing else.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LakebenchError } from '../errors';
@@ -11,6 +12,9 @@ import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
 import { complete, type TableColumns } from './completion';
 import { Connections } from './connections';
+import { fetchJobListener, type FetchWatcher } from './fetch-progress';
+import { listParquetFolder } from '../formats/parquet-folder';
+import { folderFiles } from './parquet-folder-details';
 import { Jobs } from './jobs';
 import { previewObject } from './preview';
 import { QueryResults } from './query-results';
@@ -131,6 +135,12 @@ export class Workbench implements W.WorkbenchApi {
     return compareVersions(this.api, args);
   }
 
+  async parquetFolder(args: LocationArgs): Promise<W.ParquetFolderResult> {
+    const store = await this.open(args);
+    const [folder, columns] = await Promise.all([listParquetFolder(store), this.describe({ ...args, name: 'folder' })]);
+    return { location: store.url, columns, ...folderFiles(folder.files) };
+  }
+
   // ---------- queries ----------
 
   async queryStart(args: W.QueryStartArgs): Promise<W.QueryStarted> {
@@ -138,12 +148,23 @@ export class Workbench implements W.WorkbenchApi {
     const tables = args.tables ?? [];
     await Promise.all([lake, ...tables].map((where) => this.ready(where)));
     const sqlArgs = { sql: args.sql, tables, lake: lake.location, connectionId: lake.connectionId };
+    const queryId = args.queryId ?? randomUUID();
     return this.results.start({
       sql: args.sql,
-      queryId: args.queryId,
-      openSession: (signal) => this.api.openSqlSession(sqlArgs, signal),
+      queryId,
+      openSession: (signal) => this.api.openSqlSession(sqlArgs, signal, this.prefetchJobs(queryId)),
       onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
     });
+  }
+
+  /** Each fetch of remote files for the query becomes a prefetch job; cancelling it cancels the query. */
+  private prefetchJobs(queryId: string): FetchWatcher {
+    return (store) =>
+      fetchJobListener((missing) => {
+        const job = this.jobRunner.begin('prefetch', `Fetch ${missing} ${missing === 1 ? 'file' : 'files'} of ${store.url} for a query`);
+        job.signal.addEventListener('abort', () => this.results.cancel(queryId));
+        return job;
+      });
   }
 
   async queryPage(args: W.QueryPageArgs): Promise<W.QueryPage> {
@@ -240,14 +261,14 @@ export class Workbench implements W.WorkbenchApi {
 
   // ---------- workspace ----------
 
-  async workspace(): Promise<W.WorkspaceInfo> {
-    return this.describeWorkspace(await this.workspaceLocation());
+  async workspace(args: W.WorkspaceArgs = {}): Promise<W.WorkspaceInfo> {
+    return this.describeWorkspace(await this.workspaceLocation(), args.withoutTables);
   }
 
   async openWorkspace(args: W.OpenWorkspaceArgs): Promise<W.WorkspaceInfo> {
     const where = { location: args.location, ...(args.connectionId && { connectionId: args.connectionId }) };
     // Listing first: a location that cannot be read is refused before it becomes the workspace.
-    const info = await this.describeWorkspace(where);
+    const info = await this.describeWorkspace(where, args.withoutTables);
     this.store.setSetting(WORKSPACE_SETTING, where);
     return info;
   }
@@ -280,8 +301,9 @@ export class Workbench implements W.WorkbenchApi {
     return { location: this.sampleLake };
   }
 
-  private async describeWorkspace(where: LocationArgs): Promise<W.WorkspaceInfo> {
-    const tables = await this.tables(where);
+  private async describeWorkspace(where: LocationArgs, withoutTables = false): Promise<W.WorkspaceInfo> {
+    // Without tables, one small listing still proves the location readable (and a local folder present).
+    const tables = withoutTables ? (await this.lsPage({ ...where, limit: 1 }), []) : await this.tables(where);
     const root = this.api.open(where).url;
     return {
       root,
@@ -313,14 +335,22 @@ export class Workbench implements W.WorkbenchApi {
       try {
         columns = (await this.api.schema(binding)).fields.map((f) => f.name);
       } catch {
-        const session = await this.api.openSqlSession({ tables: [binding] }).catch(() => undefined);
-        const described = await session?.query(`DESCRIBE ${binding.name}`).catch(() => undefined);
-        session?.close();
-        columns = described?.rows.map((r) => String(r.column_name)) ?? [];
+        columns = (await this.describe(binding).catch(() => [])).map((c) => c.name);
       }
       result.set(binding.name.toLowerCase(), { location: binding.location, columns });
     }
     return result;
+  }
+
+  /** Columns of a binding as DuckDB sees its view. */
+  private async describe(binding: SqlTableBinding): Promise<W.ResultColumn[]> {
+    const session = await this.api.openSqlSession({ tables: [binding] });
+    try {
+      const described = await session.query(`DESCRIBE ${binding.name}`);
+      return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    } finally {
+      session.close();
+    }
   }
 
   private async ready(where: { connectionId?: string }): Promise<void> {

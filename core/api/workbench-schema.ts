@@ -76,6 +76,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   schema: table,
   preview: location.extend({ key: text.min(1), limit: z.number().int().min(1).max(1000).optional() }),
   compareVersions: location.extend({ from: count, to: count }),
+  parquetFolder: location,
   queryStart: z.object({
     sql: z.string().min(1).max(1_000_000),
     queryId: z.string().min(1).max(128).optional(),
@@ -112,8 +113,8 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   saveConnection: connectionInput,
   testConnection: z.union([connectionInput, connectionId]),
   removeConnection: connectionId,
-  workspace: empty,
-  openWorkspace: z.object({ location: text.min(1), connectionId: z.string().max(64).optional() }),
+  workspace: z.object({ withoutTables: z.boolean().optional() }),
+  openWorkspace: z.object({ location: text.min(1), connectionId: z.string().max(64).optional(), withoutTables: z.boolean().optional() }),
 };
 
 /** The validated arguments of `method`, or a USAGE error saying what is wrong (never echoing values). */

@@ -11,12 +11,14 @@
  */
 import type { HistoryFilter, QueryHistoryEntry } from '../catalog/catalog';
 import type {
+  FileEntry,
   FilesResult,
   FoundTable,
   HistoryEntry,
   ImportFormat,
   IMPORT_MODES,
   LocationArgs,
+  PartitionEntry,
   PartitionsResult,
   ResultColumn,
   SchemaField,
@@ -25,7 +27,7 @@ import type {
   TableArgs,
 } from './types';
 
-export type { FilesResult, FoundTable, HistoryEntry, PartitionsResult, ResultColumn, SchemaResult, QueryHistoryEntry, HistoryFilter };
+export type { FileEntry, FilesResult, FoundTable, HistoryEntry, PartitionEntry, PartitionsResult, ResultColumn, SchemaResult, QueryHistoryEntry, HistoryFilter };
 /** A location (and a table location at a version): see the module comment for `connectionId`. */
 export type { LocationArgs, TableArgs, SqlTableBinding };
 
@@ -143,6 +145,21 @@ export interface CompareVersionsResult {
   schemaChanges: SchemaChange[];
 }
 
+/**
+ * A plain Parquet folder (no log: no versions, no history). Partitions come from `k=v` folder names;
+ * rows per partition are unknown (no stats without reading every footer).
+ */
+export interface ParquetFolderResult {
+  location: string;
+  /** Hive folder names in the order they nest, e.g. `['country']`. */
+  partitionColumns: string[];
+  /** Columns as DuckDB reads the folder (partition columns included). */
+  columns: ResultColumn[];
+  /** `path` is relative to the folder (not URL-encoded, unlike Delta's). */
+  files: FileEntry[];
+  partitions: PartitionEntry[];
+}
+
 // ---------- queries and result sessions ----------
 
 export interface QueryStartArgs {
@@ -216,7 +233,8 @@ export interface CompleteResult {
 
 // ---------- jobs ----------
 
-export type JobKind = 'export' | 'import' | 'delete';
+/** `prefetch`: remote files fetched into the local cache for a query on a remote table. */
+export type JobKind = 'export' | 'import' | 'delete' | 'prefetch';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {
@@ -386,11 +404,20 @@ export interface WorkspaceInfo {
   connectionId?: string;
   /** True for the built-in sample lake ($LAKEBENCH_HOME/sample-lake). */
   isSample: boolean;
-  /** Tables found under the root. */
+  /** Tables found under the root (empty when asked `withoutTables`). */
   tables: FoundTable[];
 }
 
-export interface OpenWorkspaceArgs {
+export interface WorkspaceArgs {
+  /**
+   * Answer as soon as the root is known to be readable, with `tables` empty; ask `tables` for them.
+   * Finding tables lists every folder, which takes long on a folder of 100,000 objects: the explorer
+   * should not wait for it.
+   */
+  withoutTables?: boolean;
+}
+
+export interface OpenWorkspaceArgs extends WorkspaceArgs {
   location: string;
   connectionId?: string;
 }
@@ -415,6 +442,7 @@ export interface WorkbenchApi {
   schema(args: TableArgs): Promise<SchemaResult>;
   preview(args: PreviewArgs): Promise<PreviewResult>;
   compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
+  parquetFolder(args: LocationArgs): Promise<ParquetFolderResult>;
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
@@ -443,7 +471,7 @@ export interface WorkbenchApi {
 
   // workspace
   /** The last opened location; on first start the sample lake (written on demand). */
-  workspace(args: EmptyArgs): Promise<WorkspaceInfo>;
+  workspace(args: WorkspaceArgs): Promise<WorkspaceInfo>;
   openWorkspace(args: OpenWorkspaceArgs): Promise<WorkspaceInfo>;
 }
 
@@ -459,6 +487,7 @@ export const WORKBENCH_METHODS = [
   'schema',
   'preview',
   'compareVersions',
+  'parquetFolder',
   'queryStart',
   'queryPage',
   'queryCancel',

@@ -2,71 +2,15 @@
  * The renderer end to end: `lakebench serve` on a temp copy of the sample lake, driven in Debian's
  * Chromium through playwright-core. Screenshots of each main view go to test-artifacts/screenshots/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Newest modification time of any file under `dir` (0 when absent). */
-function newest(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return latest;
-}
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-/** Rebuilds the renderer and the CLI when their sources changed since the last build. */
-function buildIfStale(): void {
-  const built = existsSync(join(ROOT, 'out', 'renderer', 'index.html')) ? statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs : 0;
-  if (built < Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'core', 'api')))) run('npm', ['run', 'build']);
-  if (newest(join(ROOT, 'dist')) < newest(join(ROOT, 'core'))) run(process.execPath, ['scripts/build-cli.mjs']);
-}
-
-/** Starts `lakebench serve` and resolves with the URL it prints. */
-function serve(lake: string, home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/lakebench.mjs', 'serve', '--port', '0', '--lake', lake], {
-    cwd: ROOT,
-    env: { ...process.env, LAKEBENCH_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      const url = /Lakebench: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(stdout)?.[1];
-      if (url) resolve({ child, url });
-    });
-    child.once('exit', (code) => reject(new Error(`lakebench serve exited (${code}):\n${stderr}`)));
-  });
-}
+import { buildIfStale, launchBrowser, ROOT, serve, SHOTS } from './ui-harness';
 
 let dir: string;
 let server: { child: ChildProcess; url: string };
@@ -105,7 +49,6 @@ async function doneStatus(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
   buildIfStale();
   dir = await mkdtemp(join(tmpdir(), 'lakebench-ui-'));
   const lake = join(dir, 'lake');
@@ -118,13 +61,8 @@ beforeAll(async () => {
     await s3.client.send(new PutObjectCommand({ Bucket: 'ui-bucket', Key: key, Body: `{"key":"${key}"}\n` }));
   }
   server = await serve(lake, join(dir, 'home'));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-  });
+  context = await launchBrowser(join(dir, 'profile'));
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
@@ -171,6 +109,25 @@ describe('the workbench in a browser', () => {
     await page.getByTestId('history').waitFor();
   });
 
+  it('shows a plain Parquet folder in the table view: schema, files, partitions and plainly no history', async () => {
+    await page.locator('[data-testid="explorer-entry"][data-key="customers/"]').click();
+    await poll(() => page.getByTestId('no-history').textContent()).toContain('no history');
+    await poll(() => page.getByTestId('schema').textContent()).toContain('customer_id');
+    expect(await page.getByTestId('schema').textContent()).toContain('partition'); // country, from the folders
+    await shot('parquet-folder-schema');
+    await page.getByTestId('table-tab-files').click();
+    await poll(() => page.locator('[data-testid="files"] tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="files"] tbody tr').first().textContent()).toMatch(/^country=/);
+    await page.getByTestId('table-tab-partitions').click();
+    await poll(() => page.getByTestId('partitions').textContent()).toContain('Partitioned by country');
+    await shot('parquet-folder-partitions');
+    expect(await page.getByTestId('time-travel').count()).toBe(0);
+    await page.locator('[data-testid="explorer-entry"][data-key="orders/"]').click();
+    await page.locator('[data-testid="explorer-entry"][data-key="orders/"]').click();
+    await page.getByTestId('table-tab-history').click();
+    await page.getByTestId('history').waitFor();
+  });
+
   it('runs a query and reads a result cell', async () => {
     await runSql('select order_id, amount from orders order by order_id limit 5');
     expect(await doneStatus()).toMatch(/^5 rows/);
@@ -178,6 +135,20 @@ describe('the workbench in a browser', () => {
     expect(Number(await cell(0, 0).textContent())).toBeGreaterThan(0);
     expect(await page.getByTestId('col-amount').textContent()).toContain('DOUBLE');
     await shot('query-result');
+  });
+
+  it('copies the focused cell with Ctrl+C', async () => {
+    await cell(1, 1).click();
+    await page.keyboard.press('ControlOrMeta+C');
+    const amount = (await cell(1, 1).textContent()) ?? '';
+    expect(amount).not.toBe('');
+    await poll(() => page.getByTestId('copied').textContent()).toBe(`Copied ${amount}`);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(amount);
+    // Arrow keys move the focus; the next copy takes the cell below.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ControlOrMeta+C');
+    const below = (await cell(2, 1).textContent()) ?? '';
+    await poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(below);
   });
 
   it('exports the result to CSV as a job (web mode: a path prompt) and shows it in the jobs drawer', async () => {
@@ -192,6 +163,28 @@ describe('the workbench in a browser', () => {
     await shot('jobs-drawer');
     await page.keyboard.press('Alt+J');
     await page.getByTestId('job').first().waitFor({ state: 'detached' });
+  });
+
+  it('imports a CSV file into a new partitioned table as a job from the explorer', async () => {
+    const csv = join(dir, 'people.csv');
+    await writeFile(csv, 'id,name,country\n1,Ada,GB\n2,Grace,US\n3,Linus,FI\n');
+    await page.getByTestId('explorer-import').click();
+    await page.getByTestId('import-location').fill(join(dir, 'lake', 'people'));
+    await page.getByTestId('import-inputs').fill(csv);
+    await page.getByTestId('import-partition-by').fill('country');
+    await shot('import-dialog');
+    await page.getByTestId('import-start').click();
+    const job = page.getByTestId('job').first();
+    await poll(() => job.textContent()).toContain('Import into');
+    await poll(() => job.getByTestId('job-state').textContent()).toBe('done');
+    // The new table shows up in the explorer, recognised as Delta.
+    const people = page.locator('[data-testid="explorer-entry"][data-key="people/"]');
+    await poll(() => people.getByTestId('table-badge').textContent()).toBe('delta');
+    await shot('import-done');
+    await page.keyboard.press('Alt+J');
+    await runSql('select count(*) as n from people');
+    await doneStatus();
+    await poll(() => cell(0, 0).textContent()).toBe('3');
   });
 
   it('completes table and column names from the engine', async () => {
@@ -226,6 +219,30 @@ describe('the workbench in a browser', () => {
     await poll(() => cell(999_999, 0).textContent().catch(() => null)).toBe('999999');
     expect(await page.getByTestId('result-rowcount').textContent()).toBe('1,000,000 rows');
     await shot('results-1m-end');
+  });
+
+  it('scrolls a 3,000,000-row result (taller than the browser can lay out) to its last row', async () => {
+    await runSql('select range as n, range * 2 as twice from range(3000000)');
+    await doneStatus();
+    await cell(0, 0).waitFor();
+    const grid = page.getByTestId('results-scroll');
+    const height = await grid.evaluate((el) => el.scrollHeight);
+    expect(height).toBeLessThan(3_000_000 * 24); // the spacer is capped …
+    for (let i = 0; i < 5; i++) {
+      await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await page.waitForTimeout(150);
+    }
+    // … yet the end of the scroll is the last row.
+    await poll(() => cell(2_999_999, 0).textContent().catch(() => null)).toBe('2999999');
+    expect(await cell(2_999_999, 1).textContent()).toBe('5999998');
+    expect(await page.getByTestId('result-rowcount').textContent()).toBe('3,000,000 rows');
+    const last = await page.locator('[data-testid="results-grid"] [data-row-index="2999999"]').boundingBox();
+    const box = await grid.boundingBox();
+    expect(last!.y + last!.height).toBeLessThanOrEqual(box!.y + box!.height + 1); // on screen, not below it
+    await shot('results-3m-end');
+    // Halfway down the scrollbar shows rows around the middle.
+    await grid.evaluate((el) => el.scrollTo({ top: (el.scrollHeight - el.clientHeight) / 2 }));
+    await poll(() => page.locator('[data-testid="results-grid"] [data-row-index="1500000"]').count()).toBe(1);
   });
 
   it('moves the time-travel slider and sees the result change', async () => {
@@ -264,7 +281,8 @@ describe('the workbench in a browser', () => {
     await shot('connection-dialog');
     await page.getByTestId('connection-save').click();
     // The dialog closes once the connection is saved and opened; an error would keep it open.
-    await poll(async () => (await page.getByTestId('connection-dialog').count()) === 0 || (await page.getByTestId('connection-error').textContent()))
+    const saveError = page.getByTestId('connection-error');
+    await poll(async () => (await page.getByTestId('connection-dialog').count()) === 0 || ((await saveError.count()) > 0 && (await saveError.textContent())))
       .toBe(true);
     await page.locator('[data-testid="explorer-entry"][data-key="events/"]').waitFor();
     expect(await page.getByTestId('workspace-root').textContent()).toContain('ui-bucket');

@@ -149,4 +149,17 @@ describe('renderer stores over the real engine', () => {
     const done = await until(() => useJobs.getState().jobs.find((j) => j.jobId === job.jobId && j.state !== 'running'), 'the job to end');
     expect(done.state).toBe('done');
   });
+
+  it('opens a plain Parquet folder in the table view with its files and partitions, and no history', async () => {
+    const customers = useWorkspace.getState().info!.tables.find((t) => t.name === 'customers')!;
+    expect(customers.layout).toBe('parquet');
+    await useTableView.getState().open(customers);
+    const { folder, history, error } = useTableView.getState();
+    expect(error).toBeUndefined();
+    expect(history).toEqual([]);
+    expect(folder?.partitionColumns).toEqual(['country']);
+    expect(folder?.columns.some((c) => c.name === 'customer_id')).toBe(true);
+    expect(folder?.partitions.reduce((n, p) => n + p.files, 0)).toBe(folder?.files.length);
+    useTableView.getState().close();
+  });
 });

@@ -1,6 +1,7 @@
 /** The app shell: top bar; explorer | editor over results | inspector (table view or object preview); jobs drawer. */
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
+import { refreshAfterWrite } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useExplorer } from '../stores/explorer';
 import { useJobs } from '../stores/jobs';
@@ -67,7 +68,10 @@ export function App() {
   useEffect(() => {
     void useWorkspace.getState().load();
     void useJobs.getState().refresh();
-    return api().onEvent((event) => useJobs.getState().onEvent(event));
+    return api().onEvent((event) => {
+      useJobs.getState().onEvent(event);
+      if (event.type === 'job-state') void refreshAfterWrite(event.job);
+    });
   }, []);
   // Opening another location starts browsing it afresh.
   useEffect(() => {

@@ -2,7 +2,7 @@
  * The explorer: the browsed location as a lazily paged tree in a virtualized list, so a bucket with
  * 100,000 objects stays responsive. Scrolling to a folder's "more" row fetches its next page.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FoundTable } from '../../../core/api/workbench';
 import { explorerRows, type ExplorerRow } from '../logic/explorer-rows';
@@ -10,6 +10,7 @@ import { formatBytes, formatDate } from '../logic/format';
 import { useExplorer } from '../stores/explorer';
 import { tableAtKey, useWorkspace } from '../stores/workspace';
 import { useTableView } from '../stores/table-view';
+import { ImportDialog } from './ImportDialog';
 
 const ROW_HEIGHT = 26;
 
@@ -43,11 +44,12 @@ function EntryRow({ row, tables }: { row: Extract<ExplorerRow, { kind: 'entry' }
           {table.layout}
         </span>
       )}
-      {entry.kind === 'object' && (
-        <span className="tree-meta">
-          {formatBytes(entry.size)}
-        </span>
-      )}
+      <span className="tree-size" data-testid="entry-size">
+        {formatBytes(entry.size)}
+      </span>
+      <span className="tree-date" data-testid="entry-modified">
+        {formatDate(entry.lastModified).slice(0, 16)}
+      </span>
     </div>
   );
 }
@@ -66,8 +68,9 @@ function MoreRow({ row }: { row: Extract<ExplorerRow, { kind: 'more' }> }) {
 }
 
 export function Explorer() {
-  const { folders, expanded, filter, setFilter, location } = useExplorer();
+  const { folders, expanded, filter, setFilter, location, connectionId } = useExplorer();
   const workspace = useWorkspace((s) => s.info);
+  const findingTables = useWorkspace((s) => s.findingTables);
   const tables = workspace && workspace.root === location ? workspace.tables : [];
   const rows = useMemo(() => explorerRows(folders, expanded, filter), [folders, expanded, filter]);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -78,9 +81,20 @@ export function Explorer() {
     overscan: 15,
   });
   const loadedObjects = useMemo(() => Object.values(folders).reduce((n, f) => n + f.entries.length, 0), [folders]);
+  const [importing, setImporting] = useState(false);
   return (
     <nav className="explorer" data-testid="explorer">
-      <input type="search" placeholder="Filter loaded names" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="explorer-filter" />
+      <div className="row explorer-tools">
+        <input type="search" placeholder="Filter loaded names" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="explorer-filter" />
+        <button onClick={() => setImporting(true)} disabled={!location} title="Import files into a new or existing table" data-testid="explorer-import">
+          Import…
+        </button>
+      </div>
+      <div className="tree-header muted">
+        <span className="tree-name">Name</span>
+        <span className="tree-size">Size</span>
+        <span className="tree-date">Modified</span>
+      </div>
       <div className="tree" ref={scrollRef}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
@@ -102,8 +116,11 @@ export function Explorer() {
         </div>
       </div>
       <div className="explorer-footer" data-testid="explorer-count">
-        {loadedObjects.toLocaleString('en-US')} entries loaded
+        {loadedObjects.toLocaleString('en-US')} entries loaded{findingTables ? ' · finding tables…' : ''}
       </div>
+      {importing && location && (
+        <ImportDialog target={{ location: `${location.replace(/\/+$/, '')}/new_table`, connectionId }} onClose={() => setImporting(false)} />
+      )}
     </nav>
   );
 }

@@ -4,7 +4,8 @@ import type { PartitionsResult } from '../../../core/api/workbench';
 import { formatBytes, formatCount } from '../logic/format';
 import { partitionLabel, smallFilePartitions, SMALL_FILE_BYTES } from '../logic/table-stats';
 
-export function PartitionsChart({ result }: { result: PartitionsResult }) {
+/** Delta partitions at a version, or a Parquet folder's (which has no version). */
+export function PartitionsChart({ result }: { result: Pick<PartitionsResult, 'partitionColumns' | 'partitions'> }) {
   const data = result.partitions.map((p) => ({ name: partitionLabel(p.partitionValues), bytes: p.bytes, files: p.files, rows: p.rows }));
   const small = smallFilePartitions(result.partitions);
   return (

@@ -4,14 +4,16 @@
  * comparison of two versions.
  */
 import { useEffect, useState } from 'react';
-import type { HistoryEntry } from '../../../core/api/workbench';
+import type { FileEntry, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
 import { travelTo } from '../stores/actions';
 import { useTableView, type TableTab } from '../stores/table-view';
+import { ImportDialog } from './ImportDialog';
 import { PartitionsChart } from './PartitionsChart';
 
 const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare'];
+const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions'];
 
 function plusMinus(added?: number, removed?: number, format: (n: number) => string = formatCount): string {
   const parts = [added ? `+${format(added)}` : '', removed ? `−${format(removed)}` : ''].filter(Boolean);
@@ -129,8 +131,82 @@ function typeText(type: unknown): string {
   return typeof type === 'string' ? type : JSON.stringify(type);
 }
 
+/** Columns with their type (Delta's or DuckDB's), nullability when known, and partition role. */
+function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean }>; partitionColumns: string[] }) {
+  return (
+    <table className="small-table" data-testid="schema">
+      <tbody>
+        {columns.map((c) => (
+          <tr key={c.name}>
+            <td>{c.name}</td>
+            <td className="muted">{c.type}</td>
+            <td>{c.nullable === undefined ? '' : c.nullable ? 'null' : 'not null'}</td>
+            <td>{partitionColumns.includes(c.name) ? 'partition' : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FilesTable({ files }: { files: FileEntry[] }) {
+  return (
+    <table className="small-table" data-testid="files">
+      <thead>
+        <tr>
+          <th>File</th>
+          <th>Rows</th>
+          <th>Size</th>
+          <th>Modified</th>
+        </tr>
+      </thead>
+      <tbody>
+        {files.map((f) => (
+          <tr key={f.path} title={f.stats ? JSON.stringify(f.stats) : undefined}>
+            <td className="path">{f.path}</td>
+            <td>{formatCount(f.stats?.numRecords)}</td>
+            <td>{formatBytes(f.size)}</td>
+            <td>{formatDate(f.modificationTime)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TabBar({ tabs, tab, setTab }: { tabs: TableTab[]; tab: TableTab; setTab(tab: TableTab): void }) {
+  return (
+    <div className="segmented">
+      {tabs.map((t) => (
+        <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`table-tab-${t}`}>
+          {t}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A plain Parquet folder: what its files say, and plainly no history (there is no log). */
+function ParquetFolderView() {
+  const { folder, tab, setTab } = useTableView();
+  const shown = FOLDER_TABS.includes(tab) ? tab : 'schema';
+  if (!folder) return null;
+  return (
+    <>
+      <p className="muted" data-testid="no-history">
+        Plain Parquet folder: there is no transaction log, so no history, versions or time travel.
+      </p>
+      <TabBar tabs={FOLDER_TABS} tab={shown} setTab={setTab} />
+      {shown === 'schema' && <SchemaTable columns={folder.columns} partitionColumns={folder.partitionColumns} />}
+      {shown === 'files' && <FilesTable files={folder.files} />}
+      {shown === 'partitions' && <PartitionsChart result={folder} />}
+    </>
+  );
+}
+
 export function TableView() {
-  const { table, history, version, tab, setTab, details, loading, error, close } = useTableView();
+  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = useTableView();
+  const [importing, setImporting] = useState(false);
   if (!table) return null;
   const versions = history.map((h) => h.version).sort((a, b) => a - b);
   const isDelta = table.layout === 'delta';
@@ -140,6 +216,11 @@ export function TableView() {
         <h3>{table.name}</h3>
         <span className={`badge badge-${table.layout}`}>{table.layout}</span>
         <span className="spacer" />
+        {isDelta && (
+          <button onClick={() => setImporting(true)} title="Import files into this table (a job)" data-testid="table-import">
+            Import…
+          </button>
+        )}
         <button className="link" onClick={close} title="Close the table view">
           ×
         </button>
@@ -147,60 +228,26 @@ export function TableView() {
       <p className="muted path" title={table.location}>
         {table.location}
       </p>
-      {!isDelta && <p className="muted">Plain Parquet folder: no versions. Query it as “{table.name}”.</p>}
       {loading && <p className="muted">Loading…</p>}
       {error && <p className="status-error">{error}</p>}
+      {table.layout === 'parquet' && <ParquetFolderView />}
       {isDelta && (
         <>
           <TimeTravelSlider versions={versions} version={version} />
-          <div className="segmented">
-            {TABS.map((t) => (
-              <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`table-tab-${t}`}>
-                {t}
-              </button>
-            ))}
-          </div>
+          <TabBar tabs={TABS} tab={tab} setTab={setTab} />
           {tab === 'history' && <HistoryTimeline history={history} version={version} />}
           {tab === 'schema' && details.schema && (
-            <table className="small-table" data-testid="schema">
-              <tbody>
-                {details.schema.fields.map((f) => (
-                  <tr key={f.name}>
-                    <td>{f.name}</td>
-                    <td className="muted">{typeText(f.type)}</td>
-                    <td>{f.nullable ? 'null' : 'not null'}</td>
-                    <td>{details.schema!.partitionColumns.includes(f.name) ? 'partition' : ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SchemaTable
+              columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable }))}
+              partitionColumns={details.schema.partitionColumns}
+            />
           )}
-          {tab === 'files' && details.files && (
-            <table className="small-table" data-testid="files">
-              <thead>
-                <tr>
-                  <th>File</th>
-                  <th>Rows</th>
-                  <th>Size</th>
-                  <th>Modified</th>
-                </tr>
-              </thead>
-              <tbody>
-                {details.files.files.map((f) => (
-                  <tr key={f.path} title={JSON.stringify(f.stats ?? {})}>
-                    <td className="path">{f.path}</td>
-                    <td>{formatCount(f.stats?.numRecords)}</td>
-                    <td>{formatBytes(f.size)}</td>
-                    <td>{formatDate(f.modificationTime)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {tab === 'files' && details.files && <FilesTable files={details.files.files} />}
           {tab === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {tab === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
         </>
       )}
+      {importing && <ImportDialog target={{ location: table.location, connectionId }} onClose={() => setImporting(false)} />}
     </div>
   );
 }

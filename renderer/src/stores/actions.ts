@@ -1,7 +1,10 @@
 /** Actions that span stores: running the editor's SQL, and time travel (table view ↔ editor ↔ results). */
+import type { JobInfo } from '../../../core/api/workbench';
 import { activeTab, useEditor } from './editor';
+import { useExplorer } from './explorer';
 import { useResults } from './results';
 import { useTableView } from './table-view';
+import { useWorkspace } from './workspace';
 
 /** Runs SQL from the active tab; `editorOffset` is where it starts in the tab's text (for error markers). */
 export function runInActiveTab(sql: string, editorOffset: number): Promise<void> {
@@ -23,4 +26,13 @@ export async function travelTo(version: number): Promise<void> {
   const last = useResults.getState().byTab[tab.id];
   const rerun = last ? runInActiveTab(last.sql, last.editorOffset) : Promise.resolve();
   await Promise.all([details, rerun]);
+}
+
+/** After an import or delete has committed: the lake's tables, the explorer and an open table view show the new state. */
+export async function refreshAfterWrite(job: JobInfo): Promise<void> {
+  if (job.state !== 'done' || (job.kind !== 'import' && job.kind !== 'delete')) return;
+  useExplorer.getState().reloadRoot();
+  await useWorkspace.getState().load();
+  const { table, connectionId } = useTableView.getState();
+  if (table) await useTableView.getState().open(table, connectionId);
 }

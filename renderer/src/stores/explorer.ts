@@ -24,6 +24,8 @@ interface ExplorerState {
   preview?: PreviewState;
   /** Starts browsing a location from its root. */
   browse(location: string, connectionId?: string): void;
+  /** Lists the root again (keeping open folders open), e.g. after an import made a table. */
+  reloadRoot(): void;
   /** Fetches a folder's first page, or its next page when it has one. */
   loadPage(prefix: string): Promise<void>;
   toggle(prefix: string): void;
@@ -37,6 +39,13 @@ export const useExplorer = create<ExplorerState>()((set, get) => ({
   filter: '',
   browse: (location, connectionId) => {
     set({ location, connectionId, folders: {}, expanded: {}, selected: undefined, preview: undefined });
+    void get().loadPage('');
+  },
+  reloadRoot: () => {
+    set((s) => {
+      const { '': _root, ...rest } = s.folders;
+      return { folders: rest };
+    });
     void get().loadPage('');
   },
   loadPage: async (prefix) => {

@@ -21,8 +21,11 @@ interface JobsState {
 /** Newest first, one entry per job. */
 function upsert(jobs: JobInfo[], job: JobInfo): JobInfo[] {
   const known = jobs.find((j) => j.jobId === job.jobId);
-  // A progress event may overtake the state event that started the job; keep what is newer.
-  const merged = known ? { ...known, ...job, progress: job.progress ?? known.progress } : job;
+  // Events and the start call's answer race: a progress event may overtake the state event that started
+  // the job, and a quick job's "done" event may arrive before the answer saying "running". An ended
+  // job never goes back to running.
+  const ended = known && known.state !== 'running' && job.state === 'running';
+  const merged = known ? (ended ? known : { ...known, ...job, progress: job.progress ?? known.progress }) : job;
   return [merged, ...jobs.filter((j) => j.jobId !== job.jobId)].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 

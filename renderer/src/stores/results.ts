@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { QuerySort, ResultColumn, SqlTableBinding } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
+import { markRun } from '../logic/perf-marks';
 import { RowWindow } from '../logic/row-window';
 
 /** Rows per queryPage call: one screenful is ~40 rows; bigger pages mean fewer round trips while scrolling. */
@@ -66,6 +67,7 @@ export const useResults = create<ResultsState>()((set, get) => {
     run: async (tabId, sql, editorOffset, bindings) => {
       release(get().byTab[tabId]);
       const queryId = crypto.randomUUID();
+      markRun(queryId);
       const startedAt = performance.now();
       const run: QueryRun = { queryId, sql, editorOffset, bindings, status: 'running', columns: [], sort: [], startedAt, revision: 0 };
       set((s) => ({ byTab: { ...s.byTab, [tabId]: run } }));

@@ -8,6 +8,7 @@ import type {
   FilesResult,
   FoundTable,
   HistoryEntry,
+  ParquetFolderResult,
   PartitionsResult,
   SchemaResult,
 } from '../../../core/api/workbench';
@@ -31,6 +32,8 @@ interface TableViewState {
   tab: TableTab;
   details: VersionDetails;
   compare?: CompareVersionsResult;
+  /** A plain Parquet folder's columns, files and partitions (it has no log, so no history). */
+  folder?: ParquetFolderResult;
   loading: boolean;
   error?: string;
   open(table: FoundTable, connectionId?: string): Promise<void>;
@@ -68,15 +71,24 @@ export const useTableView = create<TableViewState>()((set, get) => {
     );
   };
 
+  const loadFolder = async (table: FoundTable) => {
+    try {
+      const folder = await api().parquetFolder({ location: table.location, connectionId: get().connectionId });
+      if (get().table?.location === table.location) set({ folder, loading: false });
+    } catch (e) {
+      if (get().table?.location === table.location) set({ loading: false, error: errorMessage(e) });
+    }
+  };
+
   return {
     history: [],
     tab: 'history',
     details: {},
     loading: false,
     open: async (table, connectionId) => {
-      const versioned = table.layout === 'delta'; // other layouts have no log to show
-      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: versioned, error: undefined });
-      if (!versioned) return;
+      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, folder: undefined, loading: true, error: undefined });
+      if (table.layout === 'parquet') return loadFolder(table);
+      if (table.layout !== 'delta') return set({ loading: false }); // no log and no files to show
       try {
         const history = await api().history(args());
         if (get().table?.location !== table.location) return;
@@ -87,7 +99,7 @@ export const useTableView = create<TableViewState>()((set, get) => {
         if (get().table?.location === table.location) set({ loading: false, error: errorMessage(e) });
       }
     },
-    close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined }),
+    close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined, folder: undefined }),
     setTab: (tab) => set({ tab }),
     setVersion: async (version) => {
       if (!get().table || version === get().version) return;

@@ -6,6 +6,8 @@ import { api, errorMessage } from '../api/client';
 interface WorkspaceState {
   info?: WorkspaceInfo;
   loading: boolean;
+  /** True while the tables under the opened root are being found. */
+  findingTables?: boolean;
   error?: string;
   connections: ConnectionInfo[];
   load(): Promise<void>;
@@ -17,22 +19,29 @@ interface WorkspaceState {
 }
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
-  /** Runs a workspace call, keeping the previous workspace when it fails. */
-  const settle = async (call: () => Promise<WorkspaceInfo>) => {
+  /**
+   * Runs a workspace call, keeping the previous workspace when it fails. The root comes first (the
+   * explorer starts browsing it), its tables after: finding them lists every folder, which is slow on
+   * big buckets.
+   */
+  const settle = async (call: (args: { withoutTables: true }) => Promise<WorkspaceInfo>) => {
     set({ loading: true, error: undefined });
     try {
-      set({ info: await call(), loading: false });
+      const info = await call({ withoutTables: true });
+      set({ info, loading: false, findingTables: true });
+      const tables = await api().tables({ location: info.root, connectionId: info.connectionId });
+      if (get().info === info) set({ info: { ...info, tables }, findingTables: false });
     } catch (e) {
-      set({ loading: false, error: errorMessage(e) });
+      set({ loading: false, findingTables: false, error: errorMessage(e) });
     }
   };
   return {
     loading: false,
     connections: [],
     load: async () => {
-      await Promise.all([settle(() => api().workspace({})), get().refreshConnections()]);
+      await Promise.all([settle((args) => api().workspace(args)), get().refreshConnections()]);
     },
-    open: (location, connectionId) => settle(() => api().openWorkspace({ location, connectionId })),
+    open: (location, connectionId) => settle((args) => api().openWorkspace({ location, connectionId, ...args })),
     refreshConnections: async () => {
       try {
         set({ connections: await api().connections({}) });

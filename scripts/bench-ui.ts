@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`, second part: the renderer's speed goals, measured in Debian's Chromium (driven by
+ * playwright-core) against the built renderer (out/renderer) served by the real server over a temp
+ * copy of the sample lake. Prints `BENCH <name> <value> <unit>`; no pass/fail, as in scripts/bench.ts.
+ *
+ *   ui_first_rows_ms    Run → first rows of a 1,000,000-row result painted, minus the engine's own
+ *                       time to its first chunk (median); raw ui_run_to_rows_ms and engine_first_chunk_ms too
+ *   ui_scroll_frame_ms  p95 frame time while scrolling that result end to end; p50 and the frame count too
+ *                       (rAF deltas come in whole 60 Hz vsync intervals: 16.7 ms is a frame on time)
+ *   ui_heap_mb          the page's JS heap after that scroll, after a forced garbage collection
+ *
+ * The page marks Run and first-rows-painted itself (renderer/src/logic/perf-marks.ts).
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { createWorkbench } from '../core/api/workbench-impl';
+import { startServer } from '../core/server/server';
+import { FIRST_ROWS_MARK, RUN_MARK, type FirstRowsMarkDetail, type RunMarkDetail } from '../renderer/src/logic/perf-marks';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/e2e/ui-harness';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const RENDERER = path.join(ROOT, 'out', 'renderer');
+const RESULT_ROWS = 1_000_000;
+/** A million rows of mixed types, so that each row paints several formatted cells. */
+const QUERY = `select i as id, i % 97 as bucket, 'row-' || i as label, i * 0.25 as amount, date '2024-01-01' + (i % 365)::int as day from range(${RESULT_ROWS}) t(i)`;
+const FIRST_ROWS_ROUNDS = 7;
+/**
+ * Frames to scroll the million rows in: ~20 s at 60 Hz, i.e. ~830 rows (about one 1,000-row page)
+ * per frame, as when dragging the scrollbar end to end: every frame shows rows not fetched yet.
+ */
+const SCROLL_FRAMES = 1200;
+
+function report(name: string, value: number, unit: string): void {
+  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
+}
+
+/** The value at quantile `q` (0..1) of `values`, nearest rank. */
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+interface FirstRowsTiming {
+  queryId: string;
+  runToRowsMs: number;
+  engineFirstChunkMs: number;
+}
+
+/** Runs the editor's statement (Ctrl+Enter) and waits for the page's marks of that run. */
+async function runAndTimeFirstRows(page: Page): Promise<FirstRowsTiming> {
+  await page.evaluate(() => performance.clearMarks());
+  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  const timing = await page.waitForFunction(
+    ([runName, rowsName]) => {
+      const run = performance.getEntriesByName(runName)[0] as PerformanceMark | undefined;
+      const rows = performance.getEntriesByName(rowsName)[0] as PerformanceMark | undefined;
+      if (!run || !rows) return undefined;
+      const runDetail = run.detail as RunMarkDetail;
+      const rowsDetail = rows.detail as FirstRowsMarkDetail;
+      if (rowsDetail.queryId !== runDetail.queryId) throw new Error('first rows marked for another query');
+      return { queryId: runDetail.queryId, runToRowsMs: rows.startTime - run.startTime, engineFirstChunkMs: rowsDetail.engineFirstChunkMs ?? NaN };
+    },
+    [RUN_MARK, FIRST_ROWS_MARK] as const,
+    { timeout: 120_000 },
+  );
+  return (await timing.jsonValue()) as FirstRowsTiming;
+}
+
+/**
+ * Scrolls the grid top to bottom in SCROLL_FRAMES equal scrollTop steps, one per animation frame, and
+ * returns the time between consecutive frames (requestAnimationFrame timestamps).
+ */
+function scrollFrameTimes(page: Page): Promise<number[]> {
+  // No named functions inside: tsx would wrap them in a helper (__name) that the page does not have.
+  return page.getByTestId('results-scroll').evaluate(async (grid, frames) => {
+    const step = (grid.scrollHeight - grid.clientHeight) / frames;
+    const deltas: number[] = [];
+    let previous = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+    for (let frame = 1; frame <= frames; frame++) {
+      // Resumed in a microtask right after the frame's rAF callbacks: before its layout and paint.
+      grid.scrollTop = Math.round(frame * step);
+      const now = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+      deltas.push(now - previous);
+      previous = now;
+    }
+    return deltas;
+  }, SCROLL_FRAMES);
+}
+
+/**
+ * The grid lays out the rows it knows of; it learns the total from the first page fetched after the
+ * engine holds the whole result. Scrolling to the end once gets there; then back to the top.
+ */
+async function learnRowCount(page: Page): Promise<void> {
+  const grid = page.getByTestId('results-scroll');
+  const rowCount = page.getByTestId('result-rowcount');
+  const expected = `${RESULT_ROWS.toLocaleString('en-US')} rows`;
+  for (let attempt = 0; (await rowCount.textContent()) !== expected; attempt++) {
+    if (attempt === 100) throw new Error(`the grid never learned the row count: ${await rowCount.textContent()}`);
+    await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.waitForTimeout(100);
+  }
+  await grid.evaluate((el) => el.scrollTo({ top: 0 }));
+}
+
+/** The last row's first cell, once its page has arrived (proof the scroll reached the end). */
+async function waitForLastRow(page: Page): Promise<void> {
+  const selector = `[data-testid="results-grid"] [data-row-index="${RESULT_ROWS - 1}"] [data-col="0"]`;
+  await page.waitForFunction(
+    ([cell, text]) => document.querySelector(cell)?.textContent === text,
+    [selector, String(RESULT_ROWS - 1)] as const,
+    { timeout: 60_000 },
+  );
+}
+
+if (!existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run \`npx electron-vite build\` first`);
+if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'lakebench-bench-ui-'));
+const workbench = createWorkbench({ home: path.join(work, 'home') });
+try {
+  const lake = path.join(work, 'lake');
+  await cp(path.join(ROOT, 'resources', 'sample-lake'), lake, { recursive: true });
+  await workbench.openWorkspace({ location: lake });
+  const server = await startServer({ workbench, rendererDir: RENDERER, port: 0 });
+  // Headless with --disable-gpu: frames are rasterised in software, as on a machine without a usable
+  // GPU, so frame times are an upper bound of what a desktop with GPU compositing shows.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(server.url);
+    await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.insertText(QUERY);
+    await page.keyboard.press('Escape'); // closes a completion list, if one opened
+
+    // One run to warm up (JIT, the engine's first session), then the measured ones. Each run waits
+    // until the engine holds the whole result, so the next run does not share the CPU with it.
+    const runs: FirstRowsTiming[] = [];
+    for (let round = 0; round <= FIRST_ROWS_ROUNDS; round++) {
+      const timing = await runAndTimeFirstRows(page);
+      await workbench.queryPage({ queryId: timing.queryId, offset: RESULT_ROWS - 1, limit: 1 });
+      if (round > 0) runs.push(timing);
+    }
+    const runToRows = quantile(runs.map((r) => r.runToRowsMs), 0.5);
+    const engine = quantile(runs.map((r) => r.engineFirstChunkMs), 0.5);
+    report('ui_run_to_rows_ms', Math.round(runToRows), 'ms');
+    report('engine_first_chunk_ms', Math.round(engine), 'ms');
+    report('ui_first_rows_ms', Math.round(quantile(runs.map((r) => r.runToRowsMs - r.engineFirstChunkMs), 0.5)), 'ms');
+
+    await learnRowCount(page);
+    const frames = await scrollFrameTimes(page);
+    await waitForLastRow(page);
+    report('ui_scroll_frames', frames.length, 'frames');
+    report('ui_scroll_frame_p50_ms', quantile(frames, 0.5), 'ms');
+    report('ui_scroll_frame_ms', quantile(frames, 0.95), 'ms');
+
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    report('ui_heap_mb', heap.usedSize / (1 << 20), 'MB');
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+} finally {
+  await workbench.close();
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,76 @@
+/**
+ * What the browser e2e tests share: building the renderer and CLI when stale, `lakebench serve` on a
+ * lake, and Debian's Chromium through playwright-core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+/** Debian Chromium, headless, with nothing reaching out to the network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Newest modification time of any file under `dir` (0 when absent). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Rebuilds the renderer and the CLI when their sources changed since the last build. */
+export function buildIfStale(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+  const built = existsSync(join(ROOT, 'out', 'renderer', 'index.html')) ? statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs : 0;
+  if (built < Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'core', 'api')))) run('npm', ['run', 'build']);
+  if (newest(join(ROOT, 'dist')) < newest(join(ROOT, 'core'))) run(process.execPath, ['scripts/build-cli.mjs']);
+}
+
+/** Starts `lakebench serve` and resolves with the URL it prints. */
+export function serve(lake: string, home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['bin/lakebench.mjs', 'serve', '--port', '0', '--lake', lake], {
+    cwd: ROOT,
+    env: { ...process.env, LAKEBENCH_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const url = /Lakebench: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(stdout)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.once('exit', (code) => reject(new Error(`lakebench serve exited (${code}):\n${stderr}`)));
+  });
+}
+
+export function launchBrowser(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'light',
+  });
+}

@@ -15,8 +15,8 @@ import type {
   FilesResult,
   FoundTable,
   HistoryEntry,
-  ImportFormat,
-  IMPORT_MODES,
+  DeleteArgs,
+  ImportArgs,
   LocationArgs,
   PartitionEntry,
   PartitionsResult,
@@ -279,19 +279,9 @@ export interface ExportResult {
   bytes: number;
 }
 
-export interface ImportJobArgs extends LocationArgs {
-  inputs: string[];
-  format?: ImportFormat;
-  partitionBy?: string[];
-  mode?: (typeof IMPORT_MODES)[number];
-  key?: string[];
-  auditColumns?: boolean;
-  badRowsPath?: string;
-}
-
-export interface DeleteJobArgs extends LocationArgs {
-  where: string;
-}
+/** The CLI's import and delete arguments; in the app they run as jobs. */
+export type ImportJobArgs = ImportArgs;
+export type DeleteJobArgs = DeleteArgs;
 
 export interface JobIdArgs {
   jobId: string;

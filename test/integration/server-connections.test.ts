@@ -25,16 +25,21 @@ afterAll(async () => {
 
 const SECRET = 'S3RVER'; // the test server's secret key: must not be findable in the catalog file
 
+/** The loopback S3 server as a saved S3-compatible connection. */
+function loopbackConnection() {
+  return {
+    kind: 's3-compatible' as const,
+    name: 'loopback',
+    endpoint: s3.endpoint,
+    bucket: 'lake',
+    accessKeyId: s3.credentials.accessKeyId,
+    secretAccessKey: SECRET,
+  };
+}
+
 describe('connections', () => {
   it('seals the secret on disk and never returns it', async () => {
-    const saved = await served.client.saveConnection({
-      kind: 's3-compatible',
-      name: 'loopback',
-      endpoint: s3.endpoint,
-      bucket: 'lake',
-      accessKeyId: s3.credentials.accessKeyId,
-      secretAccessKey: SECRET,
-    });
+    const saved = await served.client.saveConnection(loopbackConnection());
     expect(saved).toMatchObject({ name: 'loopback', kind: 's3-compatible', root: 's3://lake', hasSecret: true, accessKeyHint: 'RVER' });
     const listed = await served.client.connections({});
     for (const reply of [saved, listed]) {
@@ -58,14 +63,7 @@ describe('connections', () => {
   });
 
   it('browses the bucket through a saved connection, one page at a time', async () => {
-    const connection = await served.client.saveConnection({
-      kind: 's3-compatible',
-      name: 'loopback',
-      endpoint: s3.endpoint,
-      bucket: 'lake',
-      accessKeyId: s3.credentials.accessKeyId,
-      secretAccessKey: SECRET,
-    });
+    const connection = await served.client.saveConnection(loopbackConnection());
     expect(await served.client.testConnection({ id: connection.id })).toMatchObject({ ok: true, root: 's3://lake', entries: 2 });
 
     const top = await served.client.lsPage({ location: connection.root, connectionId: connection.id });

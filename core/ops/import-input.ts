@@ -21,8 +21,8 @@ import { quoteIdent, quoteLiteral } from '../sql-text';
 import { describe, queryRows, type ColumnType } from './scratch-db';
 
 export const INPUT_TABLE = 'lb_input';
-/** Ordering columns of INPUT_TABLE: position of the file in the inputs, then of the row in the file. */
-export const INPUT_ORDER_COLUMNS = ['__lb_file_ord', '__lb_row_ord'] as const;
+/** Ordering columns of a multi-file INPUT_TABLE: position of the file in the inputs, then of the row in the file. */
+const INPUT_ORDER_COLUMNS = ['__lb_file_ord', '__lb_row_ord'] as const;
 export const AUDIT_COLUMNS = { sourceFile: '_source_file', ingestedAt: '_ingested_at' } as const;
 
 export interface StageOptions {
@@ -41,6 +41,8 @@ export interface StagedInput {
   columns: ColumnType[];
   rows: number;
   badRows: number;
+  /** ORDER BY list over INPUT_TABLE that puts the last input row first (merge: last row wins). */
+  newestFirst: string;
 }
 
 export async function stageInputs(
@@ -66,12 +68,12 @@ export async function stageInputs(
     if (!options.badRowsPath) throw badInputError(badRows);
     await writeBadRows(options.badRowsPath, badRows);
   }
+  let newestFirst = `${fileOrder} DESC, ${rowOrder} DESC`;
   if (files.length === 1) {
-    // One input (the common case): keep its table rather than copying every row into a union.
+    // One input (the common case): keep its table rather than copying every row into a union; its
+    // rowid already is the input order (DuckDB keeps insertion order when loading a file).
     await connection.run(`ALTER TABLE lb_input_0 RENAME TO ${INPUT_TABLE}`);
-    await connection.run(`ALTER TABLE ${INPUT_TABLE} ADD COLUMN ${fileOrder} INTEGER DEFAULT 0`);
-    await connection.run(`ALTER TABLE ${INPUT_TABLE} ADD COLUMN ${rowOrder} BIGINT`);
-    await connection.run(`UPDATE ${INPUT_TABLE} SET ${rowOrder} = rowid`);
+    newestFirst = 'rowid DESC';
   } else {
     await connection.run(`CREATE TABLE ${INPUT_TABLE} AS ${perFile.join(' UNION ALL BY NAME ')}`);
     for (const index of files.keys()) await connection.run(`DROP TABLE lb_input_${index}`);
@@ -85,7 +87,7 @@ export async function stageInputs(
   if (rows === 0) {
     throw new LakebenchError('BAD_INPUT', `no rows to import in ${files.length} input file(s)`, { object: files[0] });
   }
-  return { columns, rows, badRows: badRows.length };
+  return { columns, rows, badRows: badRows.length, newestFirst };
 }
 
 /** `, <source file> AS _source_file, <import time> AS _ingested_at` when audit columns are on. */

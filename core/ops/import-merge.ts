@@ -7,7 +7,7 @@ import type { AddFile } from '../formats/delta/actions';
 import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
-import { INPUT_ORDER_COLUMNS, INPUT_TABLE } from './import-input';
+import { INPUT_TABLE } from './import-input';
 import { queryRows, type ColumnType, type ScratchDb } from './scratch-db';
 import { quoteIdent } from '../sql-text';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
@@ -28,6 +28,8 @@ export interface MergeRequest {
   fit: SchemaFit;
   /** Input columns (as staged), to resolve the key. */
   inputColumns: ColumnType[];
+  /** ORDER BY list over the staged input putting the last input row first. */
+  newestFirst: string;
   snapshot: Snapshot | undefined;
   key: string[];
 }
@@ -43,10 +45,9 @@ export async function planMerge(db: ScratchDb, store: ObjectStore, request: Merg
     if (!input || !column) throw new LakebenchError('USAGE', `merge key "${name}" is not a column of the input`, { object: store.url });
     return { input: quoteIdent(input.name), table: quoteIdent(column.name) };
   });
-  const newestFirst = INPUT_ORDER_COLUMNS.map((c) => `${c} DESC`).join(', ');
   await db.connection.run(
     `CREATE TABLE ${NEW_ROWS} AS SELECT ${fit.projection} FROM ${INPUT_TABLE}
-       QUALIFY row_number() OVER (PARTITION BY ${keys.map((k) => `${INPUT_TABLE}.${k.input}`).join(', ')} ORDER BY ${newestFirst}) = 1`,
+       QUALIFY row_number() OVER (PARTITION BY ${keys.map((k) => `${INPUT_TABLE}.${k.input}`).join(', ')} ORDER BY ${request.newestFirst}) = 1`,
   );
   const [count] = await queryRows(db.connection, `SELECT count(*) AS n FROM ${NEW_ROWS}`);
   const inputRows = Number(count!.n);

@@ -86,7 +86,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
 
     const plan: WritePlan =
       mode === 'merge'
-        ? await planMerge(db, store, { fit, inputColumns: staged.columns, snapshot, key: options.key! })
+        ? await planMerge(db, store, { fit, inputColumns: staged.columns, newestFirst: staged.newestFirst, snapshot, key: options.key! })
         : {
             query: `SELECT ${fit.projection} FROM ${INPUT_TABLE}`,
             inputRows: staged.rows,

@@ -1,7 +1,8 @@
 /**
- * Loads the import's input files into one DuckDB table (`lb_input`), with the columns of all files
- * united by name, optional audit columns, and the input order kept in two ordering columns so that
- * a merge can let the last row for a key win.
+ * The import's input files as DuckDB sees them: one SELECT over all files (columns united by name,
+ * optional audit columns), read once by the COPY that writes Parquet — or, when the rows are needed
+ * more than once (a merge; a partitioned write), loaded into one table (`lb_input`) with the input order
+ * kept so that a merge can let the last row for a key win.
  */
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -25,73 +26,95 @@ export const INPUT_TABLE = 'lb_input';
 const INPUT_ORDER_COLUMNS = ['__lb_file_ord', '__lb_row_ord'] as const;
 export const AUDIT_COLUMNS = { sourceFile: '_source_file', ingestedAt: '_ingested_at' } as const;
 
-export interface StageOptions {
+export interface InputOptions {
   format?: InputFormat;
   auditColumns?: boolean;
   ingestedAt: Date;
   badRowsPath?: string;
   /** Folder for cleaned copies of inputs with bad rows. */
   scratchDir: string;
-  /** Called after each file is loaded, with the number loaded so far. */
-  onFileStaged?: (done: number) => void;
+}
+
+export interface InputQuery {
+  files: string[];
+  /** SELECT of every input row (not read yet: DuckDB reads the files when a statement runs it). */
+  query: string;
+  /** Its columns, in input order. */
+  columns: ColumnType[];
+  /** One SELECT per file, in input order. */
+  fileSelects: string[];
+  /** Malformed rows found before DuckDB reads (NDJSON); CSV rows DuckDB refuses are known after reading. */
+  badRowsBefore: BadRow[];
 }
 
 export interface StagedInput {
-  /** Data columns of INPUT_TABLE (without the ordering columns), in input order. */
-  columns: ColumnType[];
   rows: number;
-  badRows: number;
   /** ORDER BY list over INPUT_TABLE that puts the last input row first (merge: last row wins). */
   newestFirst: string;
 }
 
-export async function stageInputs(
-  connection: DuckDBConnection,
-  files: string[],
-  options: StageOptions,
-): Promise<StagedInput> {
-  const [fileOrder, rowOrder] = INPUT_ORDER_COLUMNS;
-  const perFile: string[] = [];
-  const badRows: BadRow[] = [];
+/** Describes the inputs without reading their rows; a file DuckDB cannot read is named in the error. */
+export async function describeInputs(connection: DuckDBConnection, files: string[], options: InputOptions): Promise<InputQuery> {
+  const fileSelects: string[] = [];
+  const badRowsBefore: BadRow[] = [];
+  let columns: ColumnType[] = [];
   for (const [index, file] of files.entries()) {
-    const format = options.format ?? formatOfPath(file);
-    const { source, bad } = await sourceOf(file, format, index, options);
-    badRows.push(...bad);
-    const table = `lb_input_${index}`;
-    await runNamingFile(connection, file, `CREATE TABLE ${table} AS SELECT *${auditSelect(file, options)} FROM ${source}`);
-    perFile.push(`SELECT *, ${index} AS ${fileOrder}, rowid AS ${rowOrder} FROM ${table}`);
-    options.onFileStaged?.(index + 1);
+    const { source, bad } = await sourceOf(file, options.format ?? formatOfPath(file), index, options);
+    badRowsBefore.push(...bad);
+    const select = `SELECT *${auditSelect(file, options)} FROM ${source}`;
+    columns = await describeNamingFile(connection, file, select);
+    fileSelects.push(select);
   }
-  badRows.push(...(await csvBadRows(connection)));
-  badRows.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
-  if (badRows.length > 0) {
-    if (!options.badRowsPath) throw badInputError(badRows);
-    await writeBadRows(options.badRowsPath, badRows);
-  }
+  const query = fileSelects.join(' UNION ALL BY NAME ');
+  if (files.length > 1) columns = await describe(connection, query);
+  return { files, query, columns, fileSelects, badRowsBefore };
+}
+
+/** Loads the inputs into INPUT_TABLE, keeping the input order; refuses an input without rows. */
+export async function stageInputs(connection: DuckDBConnection, input: InputQuery): Promise<StagedInput> {
+  const [fileOrder, rowOrder] = INPUT_ORDER_COLUMNS;
   let newestFirst = `${fileOrder} DESC, ${rowOrder} DESC`;
-  if (files.length === 1) {
-    // One input (the common case): keep its table rather than copying every row into a union; its
-    // rowid already is the input order (DuckDB keeps insertion order when loading a file).
-    await connection.run(`ALTER TABLE lb_input_0 RENAME TO ${INPUT_TABLE}`);
+  if (input.files.length === 1) {
+    // One input (the common case): its rowid already is the input order (DuckDB keeps insertion
+    // order when loading a file).
+    await runNamingFile(connection, input.files[0]!, `CREATE TABLE ${INPUT_TABLE} AS ${input.fileSelects[0]}`);
     newestFirst = 'rowid DESC';
   } else {
+    const perFile: string[] = [];
+    for (const [index, file] of input.files.entries()) {
+      await runNamingFile(connection, file, `CREATE TABLE lb_input_${index} AS ${input.fileSelects[index]}`);
+      perFile.push(`SELECT *, ${index} AS ${fileOrder}, rowid AS ${rowOrder} FROM lb_input_${index}`);
+    }
     await connection.run(`CREATE TABLE ${INPUT_TABLE} AS ${perFile.join(' UNION ALL BY NAME ')}`);
-    for (const index of files.keys()) await connection.run(`DROP TABLE lb_input_${index}`);
+    for (const index of input.files.keys()) await connection.run(`DROP TABLE lb_input_${index}`);
   }
-
-  const columns = (await describe(connection, `SELECT * FROM ${INPUT_TABLE}`)).filter(
-    (c) => !(INPUT_ORDER_COLUMNS as readonly string[]).includes(c.name),
-  );
   const [count] = await queryRows(connection, `SELECT count(*) AS n FROM ${INPUT_TABLE}`);
   const rows = Number(count!.n);
-  if (rows === 0) {
-    throw new LakebenchError('BAD_INPUT', `no rows to import in ${files.length} input file(s)`, { object: files[0] });
+  if (rows === 0) throw noRowsError(input.files);
+  return { rows, newestFirst };
+}
+
+export function noRowsError(files: string[]): LakebenchError {
+  return new LakebenchError('BAD_INPUT', `no rows to import in ${files.length} input file(s)`, { object: files[0] });
+}
+
+/**
+ * Once the inputs have been read: the malformed rows found before and the CSV rows DuckDB refused
+ * (read_csv's store_rejects skips them) either refuse the import or, with a bad-rows path, are written
+ * there. Returns how many there were.
+ */
+export async function settleBadRows(connection: DuckDBConnection, input: InputQuery, badRowsPath: string | undefined): Promise<number> {
+  const badRows = [...input.badRowsBefore, ...(await csvBadRows(connection))];
+  badRows.sort((a, b) => input.files.indexOf(a.file) - input.files.indexOf(b.file) || a.line - b.line);
+  if (badRows.length > 0) {
+    if (!badRowsPath) throw badInputError(badRows);
+    await writeBadRows(badRowsPath, badRows);
   }
-  return { columns, rows, badRows: badRows.length, newestFirst };
+  return badRows.length;
 }
 
 /** `, <source file> AS _source_file, <import time> AS _ingested_at` when audit columns are on. */
-function auditSelect(file: string, options: StageOptions): string {
+function auditSelect(file: string, options: InputOptions): string {
   if (!options.auditColumns) return '';
   return `, ${quoteLiteral(file)} AS ${quoteIdent(AUDIT_COLUMNS.sourceFile)}` +
     `, ${quoteLiteral(options.ingestedAt.toISOString())}::TIMESTAMPTZ AS ${quoteIdent(AUDIT_COLUMNS.ingestedAt)}`;
@@ -102,7 +125,7 @@ async function sourceOf(
   file: string,
   format: InputFormat,
   index: number,
-  options: StageOptions,
+  options: InputOptions,
 ): Promise<{ source: string; bad: BadRow[] }> {
   const path = quoteLiteral(file);
   switch (format) {
@@ -118,7 +141,7 @@ async function sourceOf(
   }
 }
 
-async function ndjsonSource(file: string, index: number, options: StageOptions): Promise<{ source: string; bad: BadRow[] }> {
+async function ndjsonSource(file: string, index: number, options: InputOptions): Promise<{ source: string; bad: BadRow[] }> {
   const bad = await ndjsonBadRows(file);
   if (bad.length > 0 && !options.badRowsPath) throw badInputError(bad);
   let readPath = file;
@@ -143,8 +166,16 @@ async function startsWithArray(file: string): Promise<boolean> {
 
 /** DuckDB's own read errors (unparseable JSON, a CSV it cannot sniff) become BAD_INPUT naming the file. */
 async function runNamingFile(connection: DuckDBConnection, file: string, sql: string): Promise<void> {
+  await namingFile(file, () => connection.run(sql));
+}
+
+async function describeNamingFile(connection: DuckDBConnection, file: string, select: string): Promise<ColumnType[]> {
+  return namingFile(file, () => describe(connection, select));
+}
+
+async function namingFile<T>(file: string, read: () => Promise<T>): Promise<T> {
   try {
-    await connection.run(sql);
+    return await read();
   } catch (e) {
     throw new LakebenchError('BAD_INPUT', `cannot read input: ${(e as Error).message}`, { object: file, cause: e });
   }

@@ -16,8 +16,8 @@ import type { SchemaFit } from './table-schema';
 export interface WritePlan {
   /** SELECT of every row to write, with every table column. */
   query: string;
-  /** Input rows among them. */
-  inputRows: number;
+  /** Input rows among them, when known before writing (otherwise counted in the written files). */
+  inputRows?: number;
   /** Live files the commit removes. */
   removed: AddFile[];
   /** Live files read to decide the commit (for conflict detection). */

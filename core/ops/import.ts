@@ -5,7 +5,7 @@
  * uploaded under fresh unique keys, and only then made visible by one commit. A failure before the
  * commit leaves at most orphan data files, never a commit.
  */
-import type { Action } from '../formats/delta/actions';
+import type { Action, FileStats } from '../formats/delta/actions';
 import { commit, type CommitRequest } from '../formats/delta/commit';
 import { newTableActions } from '../formats/delta/create';
 import { writableSnapshot } from './writable-snapshot';
@@ -13,12 +13,12 @@ import { DeltaTable } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { expandInputs, type InputFormat } from './input-files';
-import { INPUT_TABLE, stageInputs } from './import-input';
+import { describeInputs, INPUT_TABLE, noRowsError, settleBadRows, stageInputs } from './import-input';
 import { planMerge, type WritePlan } from './import-merge';
 import { withScratchDb } from './scratch-db';
 import { fitPartitionColumns, fitSchema } from './table-schema';
 import { partitionsOf, removeOf, withSchema } from './table-changes';
-import { writeDataFiles } from './write-parquet';
+import { uploadDataFiles, writeLocalFiles } from './write-parquet';
 
 export type ImportMode = 'append' | 'overwrite' | 'merge';
 
@@ -71,35 +71,39 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
 
   return withScratchDb('import', options.signal, async (db) => {
     progress('read', 0, files.length);
-    const staged = await stageInputs(db.connection, files, {
+    const input = await describeInputs(db.connection, files, {
       format: options.format,
       auditColumns: options.auditColumns,
       ingestedAt: new Date(),
       badRowsPath: options.badRowsPath,
       scratchDir: db.dir,
-      onFileStaged: (done) => progress('read', done, files.length),
     });
-    const fit = fitSchema(staged.columns, snapshot?.schema, store.url);
+    const fit = fitSchema(input.columns, snapshot?.schema, store.url);
     const partitionNames = fitPartitionColumns(options.partitionBy, fit.schema, snapshot?.partitionColumns, store.url);
     const partitionColumns = partitionNames.map((name) => fit.columns.find((c) => c.name === name)!);
     db.checkCancelled();
 
+    // A merge and a partitioned write read the rows more than once: load them once. Otherwise the
+    // COPY to Parquet reads the files itself, with no copy in between.
+    const staged = mode === 'merge' || partitionColumns.length > 0 ? await stageInputs(db.connection, input) : undefined;
+    progress('read', files.length, files.length);
     const plan: WritePlan =
       mode === 'merge'
-        ? await planMerge(db, store, { fit, inputColumns: staged.columns, newestFirst: staged.newestFirst, snapshot, key: options.key! })
+        ? await planMerge(db, store, { fit, inputColumns: input.columns, newestFirst: staged!.newestFirst, snapshot, key: options.key! })
         : {
-            query: `SELECT ${fit.projection} FROM ${INPUT_TABLE}`,
-            inputRows: staged.rows,
+            query: `SELECT ${fit.projection} FROM ${staged ? INPUT_TABLE : `(${input.query}) AS ${INPUT_TABLE}`}`,
+            inputRows: staged?.rows,
             removed: mode === 'overwrite' && snapshot ? snapshot.files : [],
             readFiles: [],
           };
 
     progress('write', 0, 1);
-    const adds = await writeDataFiles(db, store, {
-      query: plan.query,
-      partitionColumns,
-      onUploaded: ({ done, total, bytes }) => progress('upload', done, total, bytes),
-    });
+    const written = await writeLocalFiles(db, { query: plan.query, partitionColumns });
+    const badRows = await settleBadRows(db.connection, input, options.badRowsPath);
+    const inputRows = plan.inputRows ?? written.reduce((sum, file) => sum + (JSON.parse(file.add.stats!) as FileStats).numRecords, 0);
+    if (inputRows === 0 && mode !== 'merge') throw noRowsError(files);
+    db.checkCancelled();
+    const adds = await uploadDataFiles(db, store, written, ({ done, total, bytes }) => progress('upload', done, total, bytes));
     const uploadedBytes = adds.reduce((sum, add) => sum + add.size, 0);
     db.checkCancelled();
 
@@ -119,7 +123,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
       operationParameters: operationParameters(mode, partitionNames, options.key),
       operationMetrics: {
         numFiles: adds.length,
-        numOutputRows: plan.inputRows,
+        numOutputRows: inputRows,
         numRemovedFiles: plan.removed.length,
         numOutputBytes: uploadedBytes,
       },
@@ -129,9 +133,9 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
     progress('commit', 1, 1, uploadedBytes);
     return {
       version,
-      rowsWritten: plan.inputRows,
+      rowsWritten: inputRows,
       filesWritten: adds.length,
-      badRows: staged.badRows,
+      badRows,
       created: !snapshot,
     };
   });

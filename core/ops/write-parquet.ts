@@ -18,6 +18,8 @@ export interface WriteRequest {
   query: string;
   /** Partition columns (with their DuckDB types), in the table's partition order. */
   partitionColumns: ColumnType[];
+  /** zstd level (1–22); DuckDB's default when absent. */
+  compressionLevel?: number;
   /** Called after each upload: files uploaded so far, files to upload, bytes uploaded so far. */
   onUploaded?: (progress: { done: number; total: number; bytes: number }) => void;
 }
@@ -29,7 +31,20 @@ const UPLOAD_CONCURRENCY = 4;
 /** Spark and delta-rs name the folder of a null partition value this way. */
 const NULL_PARTITION_FOLDER = '__HIVE_DEFAULT_PARTITION__';
 
+/** A data file written into the scratch folder, described as the `add` it becomes once uploaded to `key`. */
+export interface LocalDataFile {
+  localPath: string;
+  key: string;
+  add: AddFile;
+}
+
+/** Writes the rows and uploads the files: the usual sequence when nothing must be checked in between. */
 export async function writeDataFiles(db: ScratchDb, store: ObjectStore, request: WriteRequest): Promise<AddFile[]> {
+  return uploadDataFiles(db, store, await writeLocalFiles(db, request), request.onUploaded);
+}
+
+/** Writes the rows as Parquet files in the scratch folder, with their stats; files of no rows are dropped. */
+export async function writeLocalFiles(db: ScratchDb, request: Omit<WriteRequest, 'onUploaded'>): Promise<LocalDataFile[]> {
   const outDir = join(db.dir, `out-${randomUUID()}`);
   const partitionsById = await copyToParquet(db, request, outDir);
   const written: { localPath: string; partitionValues: Record<string, string | null> }[] = [];
@@ -40,7 +55,7 @@ export async function writeDataFiles(db: ScratchDb, store: ObjectStore, request:
     }
   }
   // Stats come from DuckDB (one connection, so serially); uploads run in parallel afterwards.
-  const described: { localPath: string; add: AddFile; key: string }[] = [];
+  const described: LocalDataFile[] = [];
   for (const file of written) {
     db.checkCancelled();
     const stats = await fileStats(db.connection, file.localPath);
@@ -60,13 +75,23 @@ export async function writeDataFiles(db: ScratchDb, store: ObjectStore, request:
       },
     });
   }
-  const uploaded = { done: 0, total: described.length, bytes: 0 };
-  return mapWithConcurrency(described, UPLOAD_CONCURRENCY, async ({ localPath, key, add }) => {
+  return described;
+}
+
+/** Uploads written files under their fresh keys, in parallel; answers their `add`s in the same order. */
+export async function uploadDataFiles(
+  db: ScratchDb,
+  store: ObjectStore,
+  files: LocalDataFile[],
+  onUploaded?: WriteRequest['onUploaded'],
+): Promise<AddFile[]> {
+  const uploaded = { done: 0, total: files.length, bytes: 0 };
+  return mapWithConcurrency(files, UPLOAD_CONCURRENCY, async ({ localPath, key, add }) => {
     db.checkCancelled();
     await store.putFile(key, localPath);
     uploaded.done++;
     uploaded.bytes += add.size;
-    request.onUploaded?.({ ...uploaded });
+    onUploaded?.({ ...uploaded });
     return add;
   });
 }
@@ -77,10 +102,11 @@ export async function writeDataFiles(db: ScratchDb, store: ObjectStore, request:
  */
 async function copyToParquet(
   db: ScratchDb,
-  request: WriteRequest,
+  request: Omit<WriteRequest, 'onUploaded'>,
   outDir: string,
 ): Promise<Map<number, Record<string, string | null>>> {
-  const options = `FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}'`;
+  const level = request.compressionLevel === undefined ? '' : `, COMPRESSION_LEVEL ${Math.trunc(request.compressionLevel)}`;
+  const options = `FORMAT parquet, COMPRESSION zstd${level}, FILENAME_PATTERN 'part-{uuid}'`;
   const columns = request.partitionColumns;
   if (columns.length === 0) {
     // DuckDB cannot split partitioned output by size; unpartitioned output it can.

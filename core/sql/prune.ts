@@ -111,7 +111,8 @@ export async function pruneQuery(
   target: PruneTarget,
   prunedView: string,
 ): Promise<PrunedQuery | undefined> {
-  if (target.partitionColumns.length === 0) return undefined;
+  // Without the word WHERE there is no filter to prune by: spare the parse.
+  if (target.partitionColumns.length === 0 || !/\bwhere\b/i.test(sql)) return undefined;
   const statement = await serialize(connection, sql);
   const from = statement && singleTable(statement, target.name);
   const where = (statement?.node as AstNode | undefined)?.where_clause;

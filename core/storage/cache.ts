@@ -99,17 +99,21 @@ export class FileCache {
     const wanted = items.map((item) => ({ item, id: `${hash}/${normalizeKey(item.key, store.url)}` }));
     const progress: CacheProgress = { done: 0, total: items.length, bytes: 0 };
     for (const { id } of wanted) this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let downloads = 0;
     try {
-      const missing = [];
-      for (const { item, id } of wanted) {
-        const cached = entries.get(id);
-        if (cached && sameIdentity(cached, item) && (await this.fileHasSize(id, cached.size))) {
-          this.touch(id, cached);
-          result.set(item.key, this.pathOf(id));
-          progress.done++;
-        } else {
-          missing.push({ item, id });
-        }
+      const present = await Promise.all(
+        wanted.map(async ({ item, id }) => {
+          const cached = entries.get(id);
+          return cached !== undefined && sameIdentity(cached, item) && (await this.fileHasSize(id, cached.size));
+        }),
+      );
+      const missing = wanted.filter((_, i) => !present[i]);
+      downloads = missing.length;
+      for (const [i, { item, id }] of wanted.entries()) {
+        if (!present[i]) continue;
+        this.touch(id, entries.get(id)!);
+        result.set(item.key, this.pathOf(id));
+        progress.done++;
       }
       options.onProgress?.({ ...progress });
       await this.evictToFit(missing.reduce((sum, { item }) => sum + item.size, 0));
@@ -126,7 +130,9 @@ export class FileCache {
         if (count === 0) this.pins.delete(id);
         else this.pins.set(id, count);
       }
-      await this.saveIndex();
+      // All hits only reorder the LRU: that order is saved with the next download or eviction, which
+      // spares every warm query a write of the index.
+      if (downloads > 0) await this.saveIndex();
     }
     return result;
   }

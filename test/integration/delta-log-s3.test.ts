@@ -46,15 +46,30 @@ describe('Delta log on S3', () => {
   });
 
   it('lists the log from the _last_checkpoint version on', async () => {
+    // A table this process has not opened yet (snapshots and listing starts are remembered per table).
+    const prefix = 'first-open/simple_table_with_checkpoint';
+    await uploadFolder(path.join(DELTA_RS, 'simple_table_with_checkpoint'), storeAt(prefix));
     server.requests.length = 0;
-    const snapshot = await (await DeltaTable.open(storeAt('tables/simple_table_with_checkpoint'))).snapshot();
+    const snapshot = await (await DeltaTable.open(storeAt(prefix))).snapshot();
     expect(snapshot.version).toBe(10);
     const lists = server.requests.filter((r) => r.method === 'GET' && r.url.includes('list-type=2'));
     expect(lists.length).toBeGreaterThan(0);
-    for (const list of lists) expect(decodeURIComponent(list.url)).toContain('start-after=tables/simple_table_with_checkpoint/_delta_log/00000000000000000010');
+    for (const list of lists) expect(decodeURIComponent(list.url)).toContain(`start-after=${prefix}/_delta_log/00000000000000000010`);
     // Only the checkpoint and commit 10 (for its timestamp) are read, not commits 0..9.
     const gets = server.requests.filter((r) => r.method === 'GET' && r.url.includes('/_delta_log/0')).map((r) => r.url);
     expect(gets.some((u) => u.includes('00000000000000000003.json'))).toBe(false);
     expect(gets.some((u) => u.includes('00000000000000000010.checkpoint.parquet'))).toBe(true);
+  });
+
+  it('opens a table again with one listing and no log reads', async () => {
+    const prefix = 'tables/simple_table_with_checkpoint';
+    const first = await (await DeltaTable.open(storeAt(prefix))).snapshot();
+    server.requests.length = 0;
+    const again = await (await DeltaTable.open(storeAt(prefix))).snapshot();
+    expect(summary(again)).toEqual(summary(first));
+    const requests = server.requests.map((r) => `${r.method} ${decodeURIComponent(r.url)}`);
+    expect(requests.filter((r) => r.includes('list-type=2')).length).toBeGreaterThan(0);
+    // No _last_checkpoint, no checkpoint, no commit: the listing shows version 10 unchanged.
+    expect(requests.filter((r) => r.startsWith('GET') && !r.includes('list-type=2'))).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import {
 import { parseCommit } from './parse';
 import { emptyState, replay, type TableState } from './replay';
 import { parseSchema } from './schema';
+import { cachedSnapshot, rememberSnapshot, snapshotCacheKey } from './snapshot-cache';
 
 export interface Snapshot {
   tableUrl: string;
@@ -67,6 +68,14 @@ interface ReadCommit {
   info: ObjectInfo;
 }
 
+/**
+ * Where the next listing of a table's log starts, by store id: the newest checkpoint seen so far in this
+ * process. Listing from there finds every newer commit and checkpoint, so `_last_checkpoint` (one more
+ * request) is read only the first time a table is opened. A start that no longer fits (the table was
+ * re-created, or its log cleaned up) only costs a full listing: see currentListing and plan.
+ */
+const listStarts = new Map<string, number>();
+
 export class DeltaTable {
   private constructor(readonly store: ObjectStore) {}
 
@@ -107,13 +116,18 @@ export class DeltaTable {
 
   /** The listing from the `_last_checkpoint` hint on; the whole log when the hint is missing or stale. */
   private async currentListing(): Promise<LogListing | undefined> {
-    const hint = await readLastCheckpointHint(this.store);
-    if (hint !== undefined) {
-      const listing = await listLog(this.store, hint);
-      if (latestListedVersion(listing) !== undefined) return listing;
+    const start = listStarts.get(this.store.id) ?? (await readLastCheckpointHint(this.store));
+    if (start !== undefined) {
+      const listing = await listLog(this.store, start);
+      if (latestListedVersion(listing) !== undefined) return this.remember(listing);
     }
     const listing = await listLog(this.store);
-    return latestListedVersion(listing) === undefined ? undefined : listing;
+    return latestListedVersion(listing) === undefined ? undefined : this.remember(listing);
+  }
+
+  private remember(listing: LogListing): LogListing {
+    listStarts.set(this.store.id, Math.max(listing.listedFrom, ...listing.checkpoints.keys()));
+    return listing;
   }
 
   private async requireListing(): Promise<LogListing> {
@@ -141,6 +155,9 @@ export class DeltaTable {
   private async snapshotAt(version: number | undefined): Promise<Snapshot> {
     const plan = await this.plan(version);
     const { checkpoint, versionCommit } = plan;
+    const cacheKey = snapshotCacheKey(this.store.id, plan.version, versionCommit ?? checkpoint!.parts[0]);
+    const cached = cachedSnapshot(cacheKey);
+    if (cached) return cached;
     // When the version is the checkpoint's, its commit file (if still there) is read only for its timestamp.
     const [checkpointActions, commits, ownCommit] = await Promise.all([
       checkpoint ? this.readCheckpoint(checkpoint.parts) : [],
@@ -151,7 +168,9 @@ export class DeltaTable {
     const state = replay(emptyState(), [...fromCheckpoint, ...commits]);
     const last = commits.at(-1) ?? ownCommit;
     const timestamp = last ? commitTimestamp(last) : checkpoint!.parts[0].lastModified.getTime();
-    return this.toSnapshot(state, timestamp);
+    const snapshot = this.toSnapshot(state, timestamp);
+    rememberSnapshot(cacheKey, snapshot);
+    return snapshot;
   }
 
   private toSnapshot(state: TableState, timestamp: number): Snapshot {

@@ -53,6 +53,13 @@ interface Running {
 
 export class SqlSession {
   private readonly remote = new Map<string, RemoteDeltaSource>();
+  /**
+   * The snapshot each local Delta view was made from, and the view's catalog id then. Snapshots come
+   * from a cache (one object per table version), so re-registering the same version finds the same
+   * object, and an unchanged id shows no statement has replaced or dropped the view since: the view
+   * is kept rather than rebuilt (which reads every file's footer).
+   */
+  private readonly localViews = new Map<string, { snapshot: Snapshot; oid: bigint | undefined }>();
   /** Tail of the statement queue. */
   private queue: Promise<void> = Promise.resolve();
   private running?: Running;
@@ -89,8 +96,10 @@ export class SqlSession {
     await this.exclusive(async () => {
       await this.forgetRemote(name);
       if (store.kind === 'local') {
+        if (await this.showsAlready(name, snapshot)) return;
         const files = snapshot.files.map((add) => ({ path: store.localPath(fileKeyOf(add, snapshot.tableUrl))!, add }));
         await createDeltaView(this.connection, name, snapshot, files);
+        this.localViews.set(name.toLowerCase(), { snapshot, oid: await this.viewOid(name) });
         return;
       }
       const source = new RemoteDeltaSource(name, store, snapshot, this.requireCache(store), this.internalName('parts'));
@@ -198,6 +207,20 @@ export class SqlSession {
 
   private internalName(kind: string): string {
     return `__lakebench_${kind}_${++this.counter}`;
+  }
+
+  private async showsAlready(name: string, snapshot: Snapshot): Promise<boolean> {
+    const view = this.localViews.get(name.toLowerCase());
+    return view?.snapshot === snapshot && view.oid !== undefined && view.oid === (await this.viewOid(name));
+  }
+
+  private async viewOid(name: string): Promise<bigint | undefined> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT view_oid FROM duckdb_views() WHERE lower(view_name) = lower($1) AND NOT internal AND NOT temporary`,
+      [name],
+    );
+    const row = reader.getRows()[0];
+    return row ? BigInt(row[0] as bigint) : undefined;
   }
 
   private async forgetRemote(name: string): Promise<void> {

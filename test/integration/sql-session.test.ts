@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
 import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
+import { DeltaTable } from '../../core/formats/delta/table';
+import { importFiles } from '../../core/ops/import';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
 /** Sums hashes over 10^11 rows: minutes of work, so it is still running when cancelled. */
@@ -38,6 +40,24 @@ async function cancelUntilSettled(running: Promise<unknown>, cancel: () => void)
 }
 
 describe('SqlSession', () => {
+  it('keeps the view of an unchanged table version, and rebuilds it after a statement replaced it or a commit', async () => {
+    const input = path.join(dir, 'rereg.csv');
+    writeFileSync(input, 'id\n1\n2\n');
+    const store = new LocalStore(path.join(dir, 'rereg'));
+    await importFiles(store, { inputs: [input] });
+    const count = async () => (await session.query('SELECT count(*)::INT AS n FROM rereg')).rows[0]!.n;
+    await session.registerDelta('rereg', await DeltaTable.open(store));
+    expect(await count()).toBe(2);
+    await session.run('CREATE OR REPLACE VIEW rereg AS SELECT 42 AS id');
+    await session.registerDelta('rereg', await DeltaTable.open(store));
+    expect(await count()).toBe(2);
+    await importFiles(store, { inputs: [input] });
+    await session.registerDelta('rereg', await DeltaTable.open(store));
+    expect(await count()).toBe(4);
+    await session.registerDelta('rereg', await DeltaTable.open(store), { version: 0 });
+    expect(await count()).toBe(2);
+  });
+
   it('converts values to JSON-friendly forms', async () => {
     const { rows, columns } = await session.query(`SELECT 1::BIGINT AS small, 9007199254740993::BIGINT AS big,
       12.50::DECIMAL(5,2) AS dec, DATE '2024-01-02' AS d, TIMESTAMP '2024-01-02 03:04:05.123456' AS ts,

@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // DuckDB and the S3 server are real; a few integration tests spawn processes.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -5,11 +5,14 @@
 // external (native addons and wasm cannot be bundled) and resolve from node_modules at run time.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist');
+// `--outdir <dir>` (inside the project, so that node_modules resolves) builds a private copy: the crash
+// tests run one that other test files' rebuilds of dist/ cannot remove under them.
+const outdirFlag = process.argv.indexOf('--outdir');
+const outdir = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1]) : join(root, 'dist');
 
 await rm(outdir, { recursive: true, force: true });
 await build({

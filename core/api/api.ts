@@ -11,9 +11,11 @@ import type { ObjectStore } from '../storage/types';
 import type { FileCache } from '../storage/cache';
 import { findTables, detectLayout } from '../formats/detect';
 import { DeltaTable, type VersionSpec } from '../formats/delta/table';
-import type { Catalog, HistoryFilter, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
+import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
+import type { MaintenanceOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
+import type { MaintenanceRun } from './maintenance-log';
 import { fileEntry, partitionEntries } from './snapshot-views';
 import { formatTableBinding } from './table-binding';
 import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
@@ -203,6 +205,25 @@ export class LakebenchApi {
   async deleteWhere(args: DeleteArgs, job: JobOptions = {}): Promise<DeleteResult> {
     const { deleteWhere } = await import('../ops/delete');
     return deleteWhere(this.open(args), args.where, job);
+  }
+
+  /**
+   * Runs one maintenance operation against the table (or location) at `args`. Every run is recorded in
+   * the catalog's maintenance log: status, duration, versions and live files before and after.
+   */
+  async maintenance<T>(
+    operation: MaintenanceOperation,
+    args: LocationArgs,
+    work: (store: ObjectStore) => Promise<T>,
+    run: MaintenanceRun = {},
+  ): Promise<T> {
+    const { runMaintenance } = await import('./maintenance-log');
+    return runMaintenance(await this.catalog(), operation, this.open(args), work, run);
+  }
+
+  /** The maintenance log, newest first: every run, or only those on the table at `args`. */
+  async maintenanceLog(args?: LocationArgs, limit?: number): Promise<MaintenanceLogEntry[]> {
+    return (await this.catalog()).listMaintenance({ tableName: args && this.open(args).url, limit });
   }
 
   /** Writes the built-in sample lake into `dir` and lists the tables in it. */

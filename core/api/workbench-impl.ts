@@ -228,6 +228,18 @@ export class Workbench implements W.WorkbenchApi {
     );
   }
 
+  async maintenanceStart(args: W.MaintenanceJobArgs): Promise<W.JobInfo> {
+    await this.ready(args);
+    const { maintenanceJobTitle, runMaintenanceJob } = await import('./maintenance-jobs');
+    return this.jobRunner.start('maintenance', maintenanceJobTitle(args), (job) => runMaintenanceJob(this.api, args, job));
+  }
+
+  async maintenanceLog(args: W.MaintenanceLogArgs): Promise<W.MaintenanceLogEntry[]> {
+    const table = args.location === undefined ? undefined : { location: args.location, connectionId: args.connectionId };
+    if (table) await this.ready(table);
+    return this.api.maintenanceLog(table, args.limit);
+  }
+
   async jobs(): Promise<W.JobInfo[]> {
     return this.jobRunner.list();
   }

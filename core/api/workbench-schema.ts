@@ -67,6 +67,41 @@ const connectionInput = z.discriminatedUnion('kind', [
 ]);
 const connectionId = z.object({ id: z.string().min(1).max(64) });
 
+const millis = z.number().int().min(0);
+const dryRun = z.boolean().optional();
+const compactOptions = { targetSize: z.number().int().min(1).optional(), minFiles: z.number().int().min(1).optional() };
+const maintenanceJob = z.discriminatedUnion('operation', [
+  location.extend({
+    operation: z.literal('compact'),
+    ...compactOptions,
+    where: z.string().min(1).max(100_000).optional(),
+    sortBy: z.array(name).max(16).optional(),
+    dryRun,
+  }),
+  location.extend({ operation: z.literal('compact-staging'), into: text.min(1).optional(), dryRun }),
+  location.extend({ operation: z.literal('verify'), deep: z.boolean().optional() }),
+  location.extend({ operation: z.literal('orphans'), olderThanMs: millis.optional() }),
+  location.extend({ operation: z.literal('vacuum'), retentionMs: millis.optional(), force: z.boolean().optional(), dryRun }),
+  location.extend({
+    operation: z.literal('repack'),
+    purgeWhere: z.string().min(1).max(100_000).optional(),
+    purge: z.boolean().optional(),
+    dropCorrupt: z.boolean().optional(),
+    recompressLevel: z.number().int().min(1).max(22).optional(),
+    dryRun,
+  }),
+  location.extend({ operation: z.literal('checkpoint') }),
+  location.extend({ operation: z.literal('expire'), logRetentionMs: millis.optional(), dryRun }),
+  location.extend({
+    operation: z.literal('maintain'),
+    ...compactOptions,
+    retentionMs: millis.optional(),
+    logRetentionMs: millis.optional(),
+    force: z.boolean().optional(),
+    dryRun,
+  }),
+]);
+
 export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   lsPage: location.extend({ prefix, token: z.string().max(4096).optional(), limit: z.number().int().min(1).max(1000).optional() }),
   tables: location,
@@ -109,6 +144,12 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   deleteWhere: location.extend({ where: z.string().min(1).max(100_000) }),
   jobs: empty,
   jobCancel: z.object({ jobId: z.string().min(1).max(128) }),
+  maintenanceStart: maintenanceJob,
+  maintenanceLog: z.object({
+    location: text.min(1).optional(),
+    connectionId: z.string().max(64).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  }),
   connections: empty,
   saveConnection: connectionInput,
   testConnection: z.union([connectionInput, connectionId]),

@@ -9,7 +9,16 @@
  * `connectionId`, the saved connection's endpoint and credentials open it, and it must lie inside the
  * connection's root; without it, the standard AWS variables and profiles apply (like the CLI).
  */
-import type { HistoryFilter, QueryHistoryEntry } from '../catalog/catalog';
+import type { HistoryFilter, MaintenanceLogEntry, MaintenanceStatus, QueryHistoryEntry } from '../catalog/catalog';
+import type { MaintenanceOperation } from '../ops/maintenance/operations';
+import type { CompactResult } from '../ops/compact';
+import type { CompactStagingResult } from '../ops/compact-staging';
+import type { ExpireResult } from '../ops/expire';
+import type { MaintainResult } from '../ops/maintain';
+import type { OrphansResult } from '../ops/orphans';
+import type { RepackResult } from '../ops/repack';
+import type { VacuumResult } from '../ops/vacuum';
+import type { VerifyProblem, VerifyReport } from '../ops/verify/verify';
 import type {
   FileEntry,
   FilesResult,
@@ -233,8 +242,11 @@ export interface CompleteResult {
 
 // ---------- jobs ----------
 
-/** `prefetch`: remote files fetched into the local cache for a query on a remote table. */
-export type JobKind = 'export' | 'import' | 'delete' | 'prefetch';
+/**
+ * `prefetch`: remote files fetched into the local cache for a query on a remote table.
+ * `maintenance`: one maintenance operation (or `maintain`) on a table, see maintenanceStart.
+ */
+export type JobKind = 'export' | 'import' | 'delete' | 'prefetch' | 'maintenance';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {
@@ -285,6 +297,56 @@ export type DeleteJobArgs = DeleteArgs;
 
 export interface JobIdArgs {
   jobId: string;
+}
+
+// ---------- maintenance ----------
+
+export { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
+export type { MaintenanceLogEntry, MaintenanceStatus, MaintenanceOperation };
+export type { CompactResult, CompactStagingResult, ExpireResult, MaintainResult, OrphansResult, RepackResult, VacuumResult, VerifyProblem, VerifyReport };
+
+/** What a maintenance job runs: one operation, or `maintain` (compact → checkpoint → expire → vacuum, each logged). */
+export type MaintenanceJobOperation = MaintenanceOperation | 'maintain';
+
+/**
+ * One maintenance job on the table (or folder) at `location`, with the CLI command's options: durations
+ * in milliseconds, sizes in bytes; an absent option takes the CLI's default (MAINTENANCE_DEFAULTS), and
+ * an absent retention the table's own property (delta.deletedFileRetentionDuration, delta.logRetentionDuration).
+ * `dryRun` runs the plan only: the job's result is the plan and nothing changes.
+ */
+export type MaintenanceJobArgs = LocationArgs &
+  (
+    | { operation: 'compact'; targetSize?: number; minFiles?: number; where?: string; sortBy?: string[]; dryRun?: boolean }
+    /** `location` is the staging area; `into` the Delta table to write (default `<location>/delta`). */
+    | { operation: 'compact-staging'; into?: string; dryRun?: boolean }
+    | { operation: 'verify'; deep?: boolean }
+    | { operation: 'orphans'; olderThanMs?: number }
+    | { operation: 'vacuum'; retentionMs?: number; force?: boolean; dryRun?: boolean }
+    | { operation: 'repack'; purgeWhere?: string; purge?: boolean; dropCorrupt?: boolean; recompressLevel?: number; dryRun?: boolean }
+    | { operation: 'checkpoint' }
+    | { operation: 'expire'; logRetentionMs?: number; dryRun?: boolean }
+    | { operation: 'maintain'; targetSize?: number; minFiles?: number; retentionMs?: number; logRetentionMs?: number; force?: boolean; dryRun?: boolean }
+  );
+
+/** A finished maintenance job's `result`, by operation. */
+export interface MaintenanceJobResults {
+  compact: CompactResult;
+  'compact-staging': CompactStagingResult;
+  verify: VerifyReport;
+  orphans: OrphansResult;
+  vacuum: VacuumResult;
+  repack: RepackResult;
+  checkpoint: { version: number; object: string };
+  expire: ExpireResult;
+  maintain: MaintainResult & { runId: string };
+}
+
+export interface MaintenanceLogArgs {
+  /** Only runs on this table; default: every table. */
+  location?: string;
+  connectionId?: string;
+  /** Newest first; default 100. */
+  limit?: number;
 }
 
 // ---------- saved queries ----------
@@ -451,6 +513,9 @@ export interface WorkbenchApi {
   deleteWhere(args: DeleteJobArgs): Promise<JobInfo>;
   jobs(args: EmptyArgs): Promise<JobInfo[]>;
   jobCancel(args: JobIdArgs): Promise<void>;
+  /** Starts a maintenance operation (or its dry run) as a job; every run is recorded in the maintenance log. */
+  maintenanceStart(args: MaintenanceJobArgs): Promise<JobInfo>;
+  maintenanceLog(args: MaintenanceLogArgs): Promise<MaintenanceLogEntry[]>;
 
   // connections (secrets go in, never out)
   connections(args: EmptyArgs): Promise<ConnectionInfo[]>;
@@ -492,6 +557,8 @@ export const WORKBENCH_METHODS = [
   'deleteWhere',
   'jobs',
   'jobCancel',
+  'maintenanceStart',
+  'maintenanceLog',
   'connections',
   'saveConnection',
   'testConnection',

@@ -26,6 +26,58 @@ export interface HistoryFilter {
   limit?: number;
 }
 
+export type MaintenanceStatus = 'ok' | 'failed' | 'cancelled' | 'problems';
+
+/** One maintenance run as the catalog's maintenance log holds it (formats.md §5 plus duration and dry run). */
+export interface MaintenanceLogInput {
+  /** URL of the table or location. */
+  tableName: string;
+  operation: string;
+  /** 'problems': verify or orphans ran and found something. */
+  status: MaintenanceStatus;
+  /** The operation's result, or `{error, code, object}` when it failed or was cancelled. */
+  details: unknown;
+  /** Table versions readable from the log; null when the location is not a (readable) Delta table. */
+  snapshotsBefore: number | null;
+  snapshotsAfter: number | null;
+  /** Live files at the latest version; null as above. */
+  filesBefore: number | null;
+  filesAfter: number | null;
+  /** Shared by the steps of one `maintain` run. */
+  runId: string;
+  /** ISO-8601 UTC, when the run started. */
+  executedAt: string;
+  durationMs: number;
+  dryRun: boolean;
+}
+
+export interface MaintenanceLogEntry extends MaintenanceLogInput {
+  id: number;
+}
+
+export interface MaintenanceLogFilter {
+  /** Only runs on this table (its URL). */
+  tableName?: string;
+  /** Newest first; default 100. */
+  limit?: number;
+}
+
+interface MaintenanceLogRow {
+  id: number;
+  table_name: string;
+  operation: string;
+  status: MaintenanceStatus;
+  details: string | null;
+  snapshots_before: number | null;
+  snapshots_after: number | null;
+  files_before: number | null;
+  files_after: number | null;
+  run_id: string;
+  executed_at: string;
+  duration_ms: number;
+  dry_run: number;
+}
+
 interface QueryHistoryRow {
   id: number;
   sql: string;
@@ -80,6 +132,46 @@ export class Catalog {
       rows: r.rows,
       status: r.status,
       ...(r.error === null ? {} : { error: r.error }),
+    }));
+  }
+
+  addMaintenance(entry: MaintenanceLogInput): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO maintenance_log (table_name, operation, status, details, snapshots_before, snapshots_after,
+           files_before, files_after, run_id, executed_at, duration_ms, dry_run)
+         VALUES (@tableName, @operation, @status, @details, @snapshotsBefore, @snapshotsAfter,
+           @filesBefore, @filesAfter, @runId, @executedAt, @durationMs, @dryRun)`,
+      )
+      .run({
+        ...entry,
+        details: entry.details === undefined ? null : JSON.stringify(entry.details),
+        dryRun: entry.dryRun ? 1 : 0,
+      });
+    return Number(result.lastInsertRowid);
+  }
+
+  listMaintenance(filter: MaintenanceLogFilter = {}): MaintenanceLogEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM maintenance_log WHERE @tableName IS NULL OR table_name = @tableName
+         ORDER BY executed_at DESC, id DESC LIMIT @limit`,
+      )
+      .all({ tableName: filter.tableName ?? null, limit: filter.limit ?? 100 }) as MaintenanceLogRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      tableName: r.table_name,
+      operation: r.operation,
+      status: r.status,
+      details: r.details === null ? undefined : (JSON.parse(r.details) as unknown),
+      snapshotsBefore: r.snapshots_before,
+      snapshotsAfter: r.snapshots_after,
+      filesBefore: r.files_before,
+      filesAfter: r.files_after,
+      runId: r.run_id,
+      executedAt: r.executed_at,
+      durationMs: r.duration_ms,
+      dryRun: r.dry_run === 1,
     }));
   }
 

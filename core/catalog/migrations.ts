@@ -55,6 +55,29 @@ export const migrations: readonly Migration[] = [
         value TEXT NOT NULL -- JSON
       );
     `),
+  // 3: the maintenance log (formats.md §5's `_maintenance_log` fields plus duration and dry run): one row
+  // per maintenance operation run on a table, whatever its outcome. Counts are null for a location that
+  // is not a Delta table (a Parquet folder, a staging area) or whose log could not be read.
+  (db) =>
+    db.exec(`
+      CREATE TABLE maintenance_log (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        table_name       TEXT    NOT NULL, -- URL of the table (or location)
+        operation        TEXT    NOT NULL,
+        status           TEXT    NOT NULL CHECK (status IN ('ok', 'failed', 'cancelled', 'problems')),
+        details          TEXT,             -- JSON: the result, or {error, code, object} of the failure
+        snapshots_before INTEGER,          -- table versions readable from the log
+        snapshots_after  INTEGER,
+        files_before     INTEGER,          -- live files at the latest version
+        files_after      INTEGER,
+        run_id           TEXT    NOT NULL, -- shared by the steps of one maintain run
+        executed_at      TEXT    NOT NULL, -- ISO-8601 UTC, when the run started
+        duration_ms      INTEGER NOT NULL,
+        dry_run          INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1))
+      );
+      CREATE INDEX maintenance_log_executed_at ON maintenance_log (executed_at);
+      CREATE INDEX maintenance_log_table ON maintenance_log (table_name, executed_at);
+    `),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { version } from '../../package.json';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
 import { OUTPUT_FORMATS } from './output';
+import { addMaintenanceCommands } from './maintenance-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -110,6 +111,8 @@ export function buildProgram(): Command {
     .action((table: string, opts: { where: string }, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/write')).deleteRows(ctx, table, opts.where)),
     );
+
+  addMaintenanceCommands(program, locationOptions);
 
   jsonOption(program.command('queries'))
     .description('past SQL queries from the catalog, newest first')

@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import type { Snapshot } from '../formats/delta/table';
 import { createDeltaView, fileKeyOf } from '../sql/delta-source';
 import { quoteIdent } from '../sql-text';
-import { FileCache } from '../storage/cache';
+import type { AddFile } from '../formats/delta/actions';
+import { FileCache, type EnsureOptions } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import type { ScratchDb } from './scratch-db';
 
 export const FILE_INDEX_COLUMN = '__lb_file';
 
 export async function createFilesView(db: ScratchDb, store: ObjectStore, snapshot: Snapshot, view: string): Promise<void> {
-  const paths = await localPaths(db, store, snapshot);
+  const paths = await localPaths(db, store, snapshot.tableUrl, snapshot.files);
   const perFile: string[] = [];
   for (const [index, path] of paths.entries()) {
     db.checkCancelled();
@@ -31,10 +32,19 @@ export async function createFilesView(db: ScratchDb, store: ObjectStore, snapsho
   await db.connection.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS ${perFile.join(' UNION ALL ')}`);
 }
 
-/** Local paths DuckDB can read: the files themselves for local stores, copies in the job's scratch otherwise. */
-async function localPaths(db: ScratchDb, store: ObjectStore, snapshot: Snapshot): Promise<string[]> {
-  const items = snapshot.files.map((add) => ({ key: fileKeyOf(add, snapshot.tableUrl), size: add.size }));
+/**
+ * Local paths DuckDB can read of some of a table's files, in their order: the files themselves for local
+ * stores, copies in the job's scratch otherwise.
+ */
+export async function localPaths(
+  db: ScratchDb,
+  store: ObjectStore,
+  tableUrl: string,
+  files: readonly AddFile[],
+  onProgress?: EnsureOptions['onProgress'],
+): Promise<string[]> {
+  const items = files.map((add) => ({ key: fileKeyOf(add, tableUrl), size: add.size }));
   const cache = new FileCache(join(db.dir, 'table-files'), Number.POSITIVE_INFINITY);
-  const paths = await cache.ensureMany(store, items, { signal: db.signal });
+  const paths = await cache.ensureMany(store, items, { signal: db.signal, onProgress });
   return items.map((item) => paths.get(item.key)!);
 }

@@ -58,24 +58,38 @@ export async function writeLocalFiles(db: ScratchDb, request: Omit<WriteRequest,
   const described: LocalDataFile[] = [];
   for (const file of written) {
     db.checkCancelled();
-    const stats = await fileStats(db.connection, file.localPath);
-    if (stats.numRecords === 0) continue; // COPY of no rows still writes a file; Delta needs none
-    const key = dataFileKey(request.partitionColumns, file.partitionValues);
-    const { size } = await stat(file.localPath);
-    described.push({
-      localPath: file.localPath,
-      key,
-      add: {
-        path: keyToAddPath(key),
-        partitionValues: file.partitionValues,
-        size,
-        modificationTime: Date.now(),
-        dataChange: true,
-        stats: JSON.stringify(stats),
-      },
-    });
+    const local = await describeLocalFile(db, file.localPath, request.partitionColumns, file.partitionValues);
+    if (local) described.push(local);
   }
   return described;
+}
+
+/**
+ * A Parquet file written into the scratch folder, described as the `add` of a fresh key in its partition
+ * (stats from its footer); undefined when it holds no rows (COPY of no rows still writes a file).
+ */
+export async function describeLocalFile(
+  db: ScratchDb,
+  localPath: string,
+  partitionColumns: ColumnType[],
+  partitionValues: Record<string, string | null>,
+): Promise<LocalDataFile | undefined> {
+  const stats = await fileStats(db.connection, localPath);
+  if (stats.numRecords === 0) return undefined;
+  const key = dataFileKey(partitionColumns, partitionValues);
+  const { size } = await stat(localPath);
+  return {
+    localPath,
+    key,
+    add: {
+      path: keyToAddPath(key),
+      partitionValues,
+      size,
+      modificationTime: Date.now(),
+      dataChange: true,
+      stats: JSON.stringify(stats),
+    },
+  };
 }
 
 /** Uploads written files under their fresh keys, in parallel; answers their `add`s in the same order. */

@@ -217,11 +217,11 @@ export class LocalStore implements ObjectStore {
     };
   }
 
-  async *listAll(prefix: string, options: { startAfter?: string } = {}): AsyncIterable<ObjectInfo> {
+  async *listAll(prefix: string, options: { startAfter?: string; includeTemporary?: boolean } = {}): AsyncIterable<ObjectInfo> {
     normalizePrefix(prefix, this.url);
     // One walk for all pages (instead of list() per page), so a 100,000-file folder is read once.
     let batch: WalkEntry[] = [];
-    for await (const entry of this.walk(dirOfKey(prefix), prefix, options.startAfter, true)) {
+    for await (const entry of this.walk(dirOfKey(prefix), prefix, options.startAfter, true, options.includeTemporary)) {
       batch.push(entry);
       if (batch.length === DEFAULT_MAX_KEYS) {
         yield* await this.statAll(batch);
@@ -236,19 +236,25 @@ export class LocalStore implements ObjectStore {
    * `name/`, which makes the walk order exactly the lexicographic order of full keys. Recursive walks
    * skip whole subtrees that sort before `after`, so resuming a listing does not re-read them.
    */
-  private async *walk(dirKey: string, prefix: string, after: string | undefined, recursive: boolean): AsyncGenerator<WalkEntry> {
-    for (const entry of await this.readSortedDir(dirKey)) {
+  private async *walk(
+    dirKey: string,
+    prefix: string,
+    after: string | undefined,
+    recursive: boolean,
+    includeTemporary = false,
+  ): AsyncGenerator<WalkEntry> {
+    for (const entry of await this.readSortedDir(dirKey, includeTemporary)) {
       const key = dirKey + entry.sortName;
       if (!key.startsWith(prefix)) continue;
       // A folder that `after` points inside still holds keys to come (or is that folder's prefix).
       const resumesInside = entry.isDir && after !== undefined && after.startsWith(key) && after !== key;
       if (after !== undefined && key <= after && !resumesInside) continue;
-      if (entry.isDir && recursive) yield* this.walk(key, prefix, after, recursive);
+      if (entry.isDir && recursive) yield* this.walk(key, prefix, after, recursive, includeTemporary);
       else yield { key, isDir: entry.isDir };
     }
   }
 
-  private async readSortedDir(dirKey: string): Promise<{ sortName: string; isDir: boolean }[]> {
+  private async readSortedDir(dirKey: string, includeTemporary: boolean): Promise<{ sortName: string; isDir: boolean }[]> {
     const dir = path.join(this.rootDir, ...dirKey.split('/'));
     let dirents;
     try {
@@ -259,7 +265,7 @@ export class LocalStore implements ObjectStore {
       throw fsError(e, dir, 'list');
     }
     const entries = await mapWithConcurrency(
-      dirents.filter((d) => !d.name.startsWith(TEMP_FILE_PREFIX)),
+      dirents.filter((d) => includeTemporary || !d.name.startsWith(TEMP_FILE_PREFIX)),
       STAT_CONCURRENCY,
       async (d) => {
         let isDir = d.isDirectory();

@@ -47,8 +47,12 @@ export interface ObjectStore {
 
   /** One page of keys under `prefix` (relative to root; '' = everything). Keys come sorted. */
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
-  /** Every object under `prefix`, following all pages (no delimiter). */
-  listAll(prefix: string, options?: { startAfter?: string }): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object under `prefix`, following all pages (no delimiter). `includeTemporary` also lists the
+   * temp files of in-flight (or crashed) local writes, which listings otherwise hide — for the orphan
+   * report; S3 writes have none.
+   */
+  listAll(prefix: string, options?: { startAfter?: string; includeTemporary?: boolean }): AsyncIterable<ObjectInfo>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Whole object or a byte range. Throws NOT_FOUND when missing. */

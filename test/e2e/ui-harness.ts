@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -73,4 +73,15 @@ export function launchBrowser(profileDir: string): Promise<BrowserContext> {
     viewport: { width: 1440, height: 900 },
     colorScheme: 'light',
   });
+}
+
+/** The app's page in `context`, at `url`, with console errors and uncaught page errors pushed to `errors`. */
+export async function openApp(context: BrowserContext, url: string, errors: string[]): Promise<Page> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(url);
+  return page;
 }

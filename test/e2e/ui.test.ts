@@ -10,7 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-import { buildIfStale, launchBrowser, ROOT, serve, SHOTS } from './ui-harness';
+import { buildIfStale, launchBrowser, openApp, ROOT, serve, SHOTS } from './ui-harness';
 
 let dir: string;
 let server: { child: ChildProcess; url: string };
@@ -63,12 +63,7 @@ beforeAll(async () => {
   server = await serve(lake, join(dir, 'home'));
   context = await launchBrowser(join(dir, 'profile'));
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  await page.goto(server.url);
+  page = await openApp(context, server.url, pageErrors);
 }, 240_000);
 
 afterAll(async () => {

@@ -11,14 +11,19 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Bundles core/cli into dist/ once (what `npm install` does through `prepare`). */
-export function buildCli(): void {
-  const build = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, encoding: 'utf8' });
+/**
+ * Bundles core/cli into dist/ (what `npm install` does through `prepare`), or into `outdir`. Under the
+ * test runner dist/ is built once by test/global-setup.ts, so building it again is skipped.
+ */
+export function buildCli(outdir?: string): void {
+  if (!outdir && process.env.LAKEBENCH_TEST_CLI_BUILT) return;
+  const build = spawnSync(process.execPath, ['scripts/build-cli.mjs', ...(outdir ? ['--outdir', outdir] : [])], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build-cli failed:\n${build.stderr}`);
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'bin', 'lakebench.mjs'), ...args], {
+/** Starts the CLI; `launcher` is bin/lakebench.mjs or a script like it that runs another build. */
+export function startCli(args: string[], env: Record<string, string> = {}, launcher = join(ROOT, 'bin', 'lakebench.mjs')): ChildProcess {
+  return spawn(process.execPath, [launcher, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

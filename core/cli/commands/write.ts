@@ -4,7 +4,7 @@ import type { CliContext, CommandOutput } from '../context';
 import type { ImportFlags } from '../main';
 import { interruptible } from './interrupt';
 
-const progressLine = (ctx: CliContext) => (p: JobProgress) =>
+export const progressLine = (ctx: CliContext) => (p: JobProgress) =>
   ctx.err(`${p.phase} ${p.done}/${p.total}${p.bytes ? ` (${p.bytes} bytes)` : ''}\n`);
 
 export async function importFiles(ctx: CliContext, table: string, inputs: string[], flags: ImportFlags): Promise<CommandOutput | number> {

@@ -10,6 +10,7 @@ import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet 
 import type { ObjectStore } from '../../storage/types';
 import type { Metadata } from './actions';
 import { checkpointKey, LAST_CHECKPOINT_KEY } from './log-files';
+import { readLastCheckpointHint } from './log-listing';
 import type { Snapshot } from './table';
 
 const field = (name: string, type: DataType) => new Field(name, type, true);
@@ -96,7 +97,11 @@ const INTERVAL_UNIT_MS: Record<string, number> = {
  */
 export function tombstoneRetentionMs(metadata: Metadata): number {
   const setting = metadata.configuration?.['delta.deletedFileRetentionDuration'];
-  if (setting === undefined) return DEFAULT_TOMBSTONE_RETENTION_MS;
+  return setting === undefined ? DEFAULT_TOMBSTONE_RETENTION_MS : intervalMs(setting);
+}
+
+/** Milliseconds of a table property interval such as "interval 7 days"; infinite when unreadable. */
+export function intervalMs(setting: string): number {
   const match = /^\s*interval\s+(\d+)\s+([a-z]+?)s?\s*$/i.exec(setting);
   const unitMs = match ? INTERVAL_UNIT_MS[match[2].toLowerCase()] : undefined;
   return match && unitMs ? Number(match[1]) * unitMs : Number.POSITIVE_INFINITY;
@@ -127,11 +132,14 @@ export function checkpointParquet(rows: CheckpointRow[]): Uint8Array {
   return writeParquet(wasmTable, new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build());
 }
 
-export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot): Promise<void> {
-  const rows = checkpointRows(snapshot, Date.now());
+/** `now` is the time tombstones are aged against (expire passes its own, so tests can age things). */
+export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, now = Date.now()): Promise<void> {
+  const rows = checkpointRows(snapshot, now);
   const bytes = checkpointParquet(rows);
   // An existing checkpoint of this version holds the same state: keep it, still refresh the hint.
   await store.putIfAbsent(checkpointKey(snapshot.version), bytes);
+  // A checkpoint of an older version (expire writes one at its cut) must not move the hint back.
+  if ((await readLastCheckpointHint(store) ?? -1) > snapshot.version) return;
   const hint = { version: snapshot.version, size: rows.length, sizeInBytes: bytes.length, numOfAddFiles: snapshot.files.length };
   await store.put(LAST_CHECKPOINT_KEY, JSON.stringify(hint));
 }

@@ -78,7 +78,12 @@ export function planReplay(listing: LogListing, version: number, tableUrl: strin
   const fullListing = listing.listedFrom === 0;
   if (latest === undefined || version > latest || (checkpointVersion < 0 && !listing.commits.has(0))) {
     if (!fullListing) return undefined;
-    throw new LakebenchError('NOT_FOUND', `${tableUrl}: version ${version} does not exist; ${availableRange(listing)}`, {
+    const earliest = earliestReadableVersion(listing);
+    const why =
+      earliest !== undefined && version < earliest
+        ? `is no longer readable: the log entries before version ${earliest} were expired (cleaned up)`
+        : 'does not exist';
+    throw new LakebenchError('NOT_FOUND', `${tableUrl}: version ${version} ${why}; ${availableRange(listing)}`, {
       object: tableUrl,
     });
   }
@@ -110,17 +115,22 @@ export function availableRange(listing: LogListing): string {
  * saves listing time, and a reader must work without it.
  */
 export async function readLastCheckpointHint(store: ObjectStore): Promise<number | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.get(LAST_CHECKPOINT_KEY);
-  } catch (e) {
-    if (isLakebenchError(e, 'NOT_FOUND')) return undefined;
-    throw e;
-  }
+  const bytes = await readLastCheckpointFile(store);
+  if (bytes === undefined) return undefined;
   try {
     const version = (JSON.parse(new TextDecoder().decode(bytes)) as { version?: unknown }).version;
     return typeof version === 'number' && Number.isSafeInteger(version) && version >= 0 ? version : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The bytes of `_last_checkpoint`, or undefined when there is none. */
+export async function readLastCheckpointFile(store: ObjectStore): Promise<Uint8Array | undefined> {
+  try {
+    return await store.get(LAST_CHECKPOINT_KEY);
+  } catch (e) {
+    if (isLakebenchError(e, 'NOT_FOUND')) return undefined;
+    throw e;
   }
 }

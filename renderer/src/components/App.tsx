@@ -5,6 +5,7 @@ import { refreshAfterWrite } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useExplorer } from '../stores/explorer';
 import { useJobs } from '../stores/jobs';
+import { startMaintenanceSchedules, useMaintenance } from '../stores/maintenance';
 import { useResults } from '../stores/results';
 import { useTableView } from '../stores/table-view';
 import { followSystemTheme, resolvedTheme, useTheme } from '../stores/theme';
@@ -59,6 +60,7 @@ export function App() {
   const theme = useTheme((s) => resolvedTheme(s));
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
+  const wideInspector = useTableView((s) => !!s.table && s.tab === 'maintenance');
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);
@@ -68,10 +70,16 @@ export function App() {
   useEffect(() => {
     void useWorkspace.getState().load();
     void useJobs.getState().refresh();
-    return api().onEvent((event) => {
+    const stopSchedules = startMaintenanceSchedules();
+    const unsubscribe = api().onEvent((event) => {
       useJobs.getState().onEvent(event);
+      useMaintenance.getState().onEvent(event);
       if (event.type === 'job-state') void refreshAfterWrite(event.job);
     });
+    return () => {
+      unsubscribe();
+      stopSchedules();
+    };
   }, []);
   // Opening another location starts browsing it afresh.
   useEffect(() => {
@@ -95,7 +103,7 @@ export function App() {
           {notice} (click to dismiss)
         </div>
       )}
-      <main className={`panes${tableOpen || previewOpen ? ' with-inspector' : ''}`}>
+      <main className={`panes${tableOpen || previewOpen ? ' with-inspector' : ''}${wideInspector ? ' wide-inspector' : ''}`}>
         <Explorer />
         <div className="center">
           <EditorPane />

@@ -10,10 +10,11 @@ import { commitSummary } from '../logic/table-stats';
 import { travelTo } from '../stores/actions';
 import { useTableView, type TableTab } from '../stores/table-view';
 import { ImportDialog } from './ImportDialog';
+import { MaintenancePanel } from './MaintenancePanel';
 import { PartitionsChart } from './PartitionsChart';
 
-const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare'];
-const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions'];
+const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare', 'maintenance'];
+const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions', 'maintenance'];
 
 function plusMinus(added?: number, removed?: number, format: (n: number) => string = formatCount): string {
   const parts = [added ? `+${format(added)}` : '', removed ? `−${format(removed)}` : ''].filter(Boolean);
@@ -188,9 +189,9 @@ function TabBar({ tabs, tab, setTab }: { tabs: TableTab[]; tab: TableTab; setTab
 
 /** A plain Parquet folder: what its files say, and plainly no history (there is no log). */
 function ParquetFolderView() {
-  const { folder, tab, setTab } = useTableView();
+  const { table, connectionId, folder, tab, setTab } = useTableView();
   const shown = FOLDER_TABS.includes(tab) ? tab : 'schema';
-  if (!folder) return null;
+  if (!folder || !table) return null;
   return (
     <>
       <p className="muted" data-testid="no-history">
@@ -200,6 +201,7 @@ function ParquetFolderView() {
       {shown === 'schema' && <SchemaTable columns={folder.columns} partitionColumns={folder.partitionColumns} />}
       {shown === 'files' && <FilesTable files={folder.files} />}
       {shown === 'partitions' && <PartitionsChart result={folder} />}
+      {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
     </>
   );
 }
@@ -245,6 +247,7 @@ export function TableView() {
           {tab === 'files' && details.files && <FilesTable files={details.files.files} />}
           {tab === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {tab === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
+          {tab === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
         </>
       )}
       {importing && <ImportDialog target={{ location: table.location, connectionId }} onClose={() => setImporting(false)} />}

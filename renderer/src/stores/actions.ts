@@ -31,6 +31,11 @@ export async function travelTo(version: number): Promise<void> {
 /** After an import or delete has committed: the lake's tables, the explorer and an open table view show the new state. */
 export async function refreshAfterWrite(job: JobInfo): Promise<void> {
   if (job.state !== 'done' || (job.kind !== 'import' && job.kind !== 'delete')) return;
+  await refreshLake();
+}
+
+/** Reloads the lake's tables, the explorer and an open table view (after anything changed a table). */
+export async function refreshLake(): Promise<void> {
   useExplorer.getState().reloadRoot();
   await useWorkspace.getState().load();
   const { table, connectionId } = useTableView.getState();

@@ -1,0 +1,106 @@
+/**
+ * The workbench's maintenance jobs: one MaintenanceJobArgs → the operation, run through
+ * `LakebenchApi.maintenance` so it lands in the maintenance log, with the job's signal and progress.
+ * Options the caller leaves out take the CLI's defaults; absent retentions let the table's own
+ * properties decide (delta.deletedFileRetentionDuration, delta.logRetentionDuration). Each operation's module loads when it runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { LakebenchError } from '../errors';
+import { MAINTENANCE_DEFAULTS as DEFAULTS } from '../ops/maintenance/defaults';
+import type { MaintainOptions, MaintainResult } from '../ops/maintain';
+import type { OpOptions } from '../ops/maintenance/operations';
+import type { LakebenchApi } from './api';
+import type { JobContext } from './jobs';
+import type { LocationArgs } from './types';
+import type { MaintenanceJobArgs, MaintenanceJobOperation } from './workbench';
+
+const VERBS: Record<MaintenanceJobOperation, string> = {
+  compact: 'Compact',
+  'compact-staging': 'Compact staging',
+  verify: 'Verify',
+  orphans: 'Find orphans in',
+  vacuum: 'Vacuum',
+  repack: 'Repack',
+  checkpoint: 'Checkpoint',
+  expire: 'Expire the log of',
+  maintain: 'Maintain',
+};
+
+/** `Compact /lake/orders (plan)`: the job's title in the jobs drawer. */
+export function maintenanceJobTitle(args: MaintenanceJobArgs): string {
+  const verb = args.operation === 'verify' && args.deep ? 'Deep verify' : VERBS[args.operation];
+  const into = args.operation === 'compact-staging' && args.into ? ` into ${args.into}` : '';
+  return `${verb} ${args.location}${into}${'dryRun' in args && args.dryRun ? ' (plan)' : ''}`;
+}
+
+export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobArgs, job: JobContext): Promise<unknown> {
+  const { location, endpoint, region, profile, connectionId } = args;
+  const where: LocationArgs = { location, endpoint, region, profile, connectionId };
+  const op: OpOptions = { signal: job.signal, onProgress: job.progress };
+  const dryRun = 'dryRun' in args && args.dryRun === true;
+  const run = { dryRun };
+  switch (args.operation) {
+    case 'compact': {
+      const { compactTable } = await import('../ops/compact');
+      const options = { targetSize: args.targetSize ?? DEFAULTS.targetSize, minFiles: args.minFiles ?? DEFAULTS.minFiles };
+      return api.maintenance('compact', where, (store) => compactTable(store, { ...options, where: args.where, sortBy: args.sortBy, dryRun, ...op }), run);
+    }
+    case 'compact-staging': {
+      // Logged on the target table, as the CLI does.
+      const { compactStaging } = await import('../ops/compact-staging');
+      const staging = api.open(where);
+      const into = { ...where, location: args.into ?? `${location.replace(/\/+$/, '')}/delta` };
+      return api.maintenance('compact-staging', into, (target) => compactStaging(staging, target, { dryRun, ...op }), run);
+    }
+    case 'verify': {
+      const { verifyLocation } = await import('../ops/verify/verify');
+      return api.maintenance('verify', where, (store) => verifyLocation(store, { deep: args.deep, ...op }));
+    }
+    case 'orphans': {
+      const { findOrphans } = await import('../ops/orphans');
+      return api.maintenance('orphans', where, (store) => findOrphans(store, { olderThanMs: args.olderThanMs ?? 0, ...op }));
+    }
+    case 'vacuum': {
+      const { vacuumTable } = await import('../ops/vacuum');
+      // An absent retention lets the table's delta.deletedFileRetentionDuration decide (as in the CLI).
+      const { retentionMs, force } = args;
+      return api.maintenance('vacuum', where, (store) => vacuumTable(store, { retentionMs, force, dryRun, ...op }), run);
+    }
+    case 'repack': {
+      const { repackTable } = await import('../ops/repack');
+      const { purgeWhere, purge, dropCorrupt, recompressLevel } = args;
+      return api.maintenance('repack', where, (store) => repackTable(store, { purgeWhere, purge, dropCorrupt, recompressLevel, dryRun, ...op }), run);
+    }
+    case 'checkpoint': {
+      const { checkpointTable } = await import('../ops/checkpoint');
+      return api.maintenance('checkpoint', where, (store) => checkpointTable(store, op));
+    }
+    case 'expire': {
+      const { expireLog } = await import('../ops/expire');
+      const { logRetentionMs } = args;
+      return api.maintenance('expire', where, (store) => expireLog(store, { logRetentionMs, dryRun, ...op }), run);
+    }
+    case 'maintain': {
+      const result = await maintainLogged(api, where, {
+        targetSize: args.targetSize ?? DEFAULTS.targetSize,
+        minFiles: args.minFiles ?? DEFAULTS.minFiles,
+        retentionMs: args.retentionMs,
+        logRetentionMs: args.logRetentionMs,
+        force: args.force,
+        dryRun,
+        ...op,
+      });
+      // The job fails like its step did (the steps before it are in the maintenance log).
+      if (result.failed) throw new LakebenchError(result.failed.code ?? 'IO', `maintain stopped at ${result.failed.step}: ${result.failed.error}`);
+      return result;
+    }
+  }
+}
+
+/** Runs `maintain` on the table at `where`, each step recorded in the maintenance log under one run id. */
+export async function maintainLogged(api: LakebenchApi, where: LocationArgs, options: MaintainOptions & OpOptions): Promise<MaintainResult & { runId: string }> {
+  const { maintainTable } = await import('../ops/maintain');
+  const runId = randomUUID();
+  const run = { runId, dryRun: options.dryRun ?? false };
+  return { runId, ...(await maintainTable((step, work) => api.maintenance(step, where, work, run), options)) };
+}

@@ -1,0 +1,101 @@
+/**
+ * `orphans`, `vacuum`, `checkpoint` and `expire`: the commands that clean up after a table's writers.
+ * Each runs its op through `api.maintenance` (so it is logged); Ctrl-C cancels (exit 130), and what is
+ * already deleted stays deleted — never anything a retained version needs.
+ */
+import bytes from 'bytes';
+import type { LocationArgs } from '../../api/types';
+import { formatDuration } from '../../units';
+import type { CliContext, CommandOutput } from '../context';
+import { DEFAULTS, type ExpireFlags, type OrphansFlags, type VacuumFlags } from '../maintenance-program';
+import { renderTable } from '../output';
+import { interruptible } from './interrupt';
+import { progressLine } from './write';
+
+const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
+const where = (ctx: CliContext, table: string): LocationArgs => ({ location: table, ...ctx.location });
+const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
+
+export async function orphans(ctx: CliContext, table: string, flags: OrphansFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  return interruptible(ctx, async (signal) => {
+    const { findOrphans } = await import('../../ops/orphans');
+    const result = await api.maintenance('orphans', where(ctx, table), (store) =>
+      findOrphans(store, { olderThanMs: flags.olderThan, signal, onProgress: progressLine(ctx) }),
+    );
+    const age = flags.olderThan > 0 ? ` older than ${formatDuration(flags.olderThan)}` : '';
+    if (result.orphans.length === 0) return { result, text: `no orphans${age}\n` };
+    const rows = result.orphans.map((o) => [o.key, size(o.size), formatDuration(o.ageMs), o.reason]);
+    const text = renderTable(['object', 'size', 'age', 'reason'], rows) + `${files(result.orphans.length)}${age}, ${size(result.bytes)}\n`;
+    return { result, text };
+  });
+}
+
+export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  const dryRun = flags.dryRun ?? false;
+  return interruptible(ctx, async (signal) => {
+    const { vacuumTable } = await import('../../ops/vacuum');
+    const result = await api.maintenance(
+      'vacuum',
+      where(ctx, table),
+      (store) =>
+        vacuumTable(store, {
+          // Not given (the flag's default): the table's delta.deletedFileRetentionDuration decides when longer.
+          retentionMs: flags.retention === DEFAULTS.retentionMs ? undefined : flags.retention,
+          force: flags.force,
+          dryRun,
+          signal,
+          onProgress: progressLine(ctx),
+        }),
+      { dryRun },
+    );
+    const rows = result.deleted.map((d) => [d.object, size(d.size), d.reason]);
+    const listing = rows.length > 0 ? renderTable(['object', 'size', 'reason'], rows) : '';
+    const what = `${files(result.deleted.length)} (${size(result.bytes)}) removed or written more than ${result.retention} ago`;
+    return { result, text: listing + (dryRun ? `dry run: would delete ${what}; nothing deleted\n` : `deleted ${what}\n`) };
+  });
+}
+
+export async function checkpoint(ctx: CliContext, table: string): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  return interruptible(ctx, async (signal) => {
+    const { checkpointTable } = await import('../../ops/checkpoint');
+    const result = await api.maintenance('checkpoint', where(ctx, table), (store) =>
+      checkpointTable(store, { signal, onProgress: progressLine(ctx) }),
+    );
+    return { result, text: `checkpoint of version ${result.version}: ${result.object}\n` };
+  });
+}
+
+export async function expire(ctx: CliContext, table: string, flags: ExpireFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  const dryRun = flags.dryRun ?? false;
+  return interruptible(ctx, async (signal) => {
+    const { expireLog } = await import('../../ops/expire');
+    const result = await api.maintenance(
+      'expire',
+      where(ctx, table),
+      (store) =>
+        expireLog(store, {
+          // Not given (the flag's default): the table's delta.logRetentionDuration decides when set.
+          logRetentionMs: flags.logRetention === DEFAULTS.logRetentionMs ? undefined : flags.logRetention,
+          dryRun,
+          signal,
+          onProgress: progressLine(ctx),
+        }),
+      { dryRun },
+    );
+    if (result.deleted.length === 0) {
+      return { result, text: `nothing to expire (log retention ${result.logRetention}); oldest readable version: ${result.oldestVersion}\n` };
+    }
+    const checkpointLine =
+      result.checkpointWritten === undefined
+        ? ''
+        : `${dryRun ? 'would write' : 'wrote'} a checkpoint at version ${result.checkpointWritten} so the table reads from there\n`;
+    const outcome = `${dryRun ? 'dry run: would delete' : 'deleted'} ${result.deleted.length} log entries older than ${result.logRetention}`;
+    const text = result.deleted.map((url) => `${url}\n`).join('') + checkpointLine +
+      `${outcome}; oldest readable version: ${result.oldestVersion}\n`;
+    return { result, text };
+  });
+}

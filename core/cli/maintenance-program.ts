@@ -1,0 +1,180 @@
+/**
+ * The maintenance commands (compact, compact-staging, verify, orphans, vacuum, repack, checkpoint,
+ * expire, maintain, log). Like main.ts this loads only commander: each handler is imported when it runs.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { runCommand } from './context';
+import { parseDuration, parseSize } from '../units';
+import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
+
+const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
+const asUsage =
+  <T>(parse: (text: string) => T) =>
+  (text: string): T => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+    }
+  };
+const duration = asUsage(parseDuration);
+const size = asUsage(parseSize);
+const count = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+};
+const zstdLevel = (value: string): number => {
+  const m = /^zstd:(\d{1,2})$/.exec(value);
+  const level = m ? Number(m[1]) : NaN;
+  if (!(level >= 1 && level <= 22)) throw new InvalidArgumentError('expected zstd:N with N from 1 to 22');
+  return level;
+};
+
+export interface CompactFlags {
+  targetSize: number;
+  minFiles: number;
+  where?: string;
+  sortBy?: string[];
+  dryRun?: boolean;
+}
+export interface CompactStagingFlags {
+  into?: string;
+  dryRun?: boolean;
+}
+export interface VerifyFlags {
+  deep?: boolean;
+}
+export interface OrphansFlags {
+  olderThan: number;
+}
+export interface VacuumFlags {
+  retention: number;
+  dryRun?: boolean;
+  force?: boolean;
+}
+export interface RepackFlags {
+  purgeWhere?: string;
+  purge?: boolean;
+  dropCorrupt?: boolean;
+  /** zstd level. */
+  recompress?: number;
+  dryRun?: boolean;
+}
+export interface ExpireFlags {
+  logRetention: number;
+  dryRun?: boolean;
+}
+export interface MaintainFlags {
+  targetSize: number;
+  minFiles: number;
+  retention: number;
+  logRetention: number;
+  dryRun?: boolean;
+  force?: boolean;
+}
+export interface LogFlags {
+  limit: number;
+}
+
+export const DEFAULTS = MAINTENANCE_DEFAULTS;
+
+type Options = (command: Command) => Command;
+
+export function addMaintenanceCommands(program: Command, locationOptions: Options): void {
+  locationOptions(program.command('compact'))
+    .description('bin-pack small files per partition into files near the target size (one OPTIMIZE commit)')
+    .argument('<table>')
+    .option('--target-size <size>', 'size of the files to write', size, DEFAULTS.targetSize)
+    .option('--min-files <n>', 'compact a partition only when it has at least n small files', count, DEFAULTS.minFiles)
+    .option('--where <predicate>', 'only partitions matching this filter on partition columns')
+    .option('--sort-by <columns>', 'sort rows within each new file by these columns', list)
+    .option('--dry-run', 'print the plan, change nothing')
+    .action((table: string, opts: CompactFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/compact')).compact(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('compact-staging'))
+    .description('compact a Lakeside-style staging area (data/<partition>/*.json|ndjson) into a partitioned Delta table')
+    .argument('<location>', 'the staging bucket or folder (holds data/ and optionally schema/schema.json)')
+    .option('--into <table>', 'the Delta table to write (default: <location>/delta)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action((location: string, opts: CompactStagingFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/compact-staging')).compactStaging(ctx, location, opts)),
+    );
+
+  locationOptions(program.command('verify'))
+    .description('check a Delta table, Parquet folder or Parquet file: log, files, footers, row counts (exit 1 on problems)')
+    .argument('<location>')
+    .option('--deep', 'also decode every page (DuckDB and parquet-wasm) and check page CRCs')
+    .action((location: string, opts: VerifyFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/verify')).verify(ctx, location, opts)),
+    );
+
+  locationOptions(program.command('orphans'))
+    .description('objects under a table that no retained version references, with size and age')
+    .argument('<table>')
+    .option('--older-than <duration>', 'only orphans at least this old (e.g. 7d)', duration, 0)
+    .action((table: string, opts: OrphansFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).orphans(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('vacuum'))
+    .description('delete tombstoned files and orphans older than the retention')
+    .argument('<table>')
+    .option('--retention <duration>', 'keep files removed or written more recently than this', duration, DEFAULTS.retentionMs)
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .option('--force', 'allow a retention under 7 days')
+    .action((table: string, opts: VacuumFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).vacuum(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('repack'))
+    .description('rewrite files in one commit: purge rows, quarantine corrupt files, recompress')
+    .argument('<table>')
+    .option('--purge-where <predicate>', 'physically remove the rows matching this predicate')
+    .option('--purge', 'with --purge-where: also make the rows unreadable at every retained version (right to erasure)')
+    .option('--drop-corrupt', 'quarantine files verify finds corrupt, keeping their readable rows')
+    .option('--recompress <zstd:N>', 'rewrite files with zstd at level N', zstdLevel)
+    .option('--dry-run', 'print the plan, change nothing')
+    .action((table: string, opts: RepackFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/repack')).repack(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('checkpoint'))
+    .description('write a checkpoint at the latest version')
+    .argument('<table>')
+    .action((table: string, _opts: object, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).checkpoint(ctx, table)),
+    );
+
+  locationOptions(program.command('expire'))
+    .description('delete log entries older than the log retention that a later checkpoint makes unnecessary')
+    .argument('<table>')
+    .option('--log-retention <duration>', 'keep log entries younger than this', duration, DEFAULTS.logRetentionMs)
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .action((table: string, opts: ExpireFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).expire(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('maintain'))
+    .description('compact → checkpoint → expire → vacuum, for cron')
+    .argument('<table>')
+    .option('--target-size <size>', 'compaction target file size', size, DEFAULTS.targetSize)
+    .option('--min-files <n>', 'compaction minimum small files per partition', count, DEFAULTS.minFiles)
+    .option('--retention <duration>', 'vacuum retention', duration, DEFAULTS.retentionMs)
+    .option('--log-retention <duration>', 'log retention for expire', duration, DEFAULTS.logRetentionMs)
+    .option('--dry-run', 'print each step\'s plan, change nothing')
+    .option('--force', 'allow a vacuum retention under 7 days')
+    .action((table: string, opts: MaintainFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/maintain')).maintain(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('log'))
+    .description('the maintenance log: operations run, status, versions and files before and after')
+    .argument('[table]', 'only this table')
+    .option('--limit <n>', 'at most n entries', count, 50)
+    .action((table: string | undefined, opts: LogFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/maintain')).log(ctx, table, opts)),
+    );
+}

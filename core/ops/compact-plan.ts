@@ -1,0 +1,98 @@
+/**
+ * Which files a compaction merges, decided from the log and the files' physical schemas alone: small
+ * files (under the target size) are grouped by partition and schema, and each group with enough of them
+ * is bin-packed into output files near the target. Pure functions, no I/O.
+ */
+import type { AddFile } from '../formats/delta/actions';
+import type { PartitionValues } from '../formats/delta/commit';
+import { logValue } from '../sql/views';
+import type { PhysicalSchema } from './parquet-footer';
+
+export interface CompactLimits {
+  /** Files smaller than this are small; output files are packed up to it. */
+  targetSize: number;
+  /** A group is compacted only when it has at least this many small files. */
+  minFiles: number;
+}
+
+/** Small files of one partition and one physical schema, and how they are packed. */
+export interface CompactGroup {
+  /** Partition values as the log means them ('' read as null). */
+  partition: PartitionValues;
+  schema: PhysicalSchema;
+  /** Each bin becomes one output file; every bin holds at least two files. */
+  bins: AddFile[][];
+}
+
+/** Files that compaction may merge: under the target, and without deletion vectors (rows hidden elsewhere). */
+export function smallFiles(files: readonly AddFile[], targetSize: number): AddFile[] {
+  return files.filter((f) => f.size < targetSize && !f.deletionVector);
+}
+
+/** The files of partitions holding at least `minFiles` of them (no schema group elsewhere can reach it). */
+export function inBusyPartitions(files: readonly AddFile[], partitionColumns: readonly string[], minFiles: number): AddFile[] {
+  const groups = groupBy(files, (f) => partitionKey(f, partitionColumns));
+  return [...groups.values()].filter((g) => g.length >= minFiles).flat();
+}
+
+/** Groups small files by partition and schema and packs every group that has enough of them. */
+export function planGroups(
+  files: readonly { add: AddFile; schema: PhysicalSchema }[],
+  partitionColumns: readonly string[],
+  limits: CompactLimits,
+): CompactGroup[] {
+  const groups = groupBy(files, ({ add, schema }) => JSON.stringify([partitionKey(add, partitionColumns), schema.signature]));
+  const planned: CompactGroup[] = [];
+  for (const members of groups.values()) {
+    if (members.length < limits.minFiles) continue;
+    const bins = binPack(
+      members.map((m) => m.add),
+      limits.targetSize,
+    ).filter((bin) => bin.length > 1); // a file alone would only be copied
+    if (bins.length === 0) continue;
+    const first = members[0]!.add;
+    planned.push({
+      partition: Object.fromEntries(partitionColumns.map((c) => [c, logValue(first, c)])),
+      schema: members[0]!.schema,
+      bins,
+    });
+  }
+  return planned;
+}
+
+/**
+ * Next-fit packing in the order files were written (oldest first), so rows that arrived together stay
+ * together: a bin is closed when the next file would take it past the target.
+ */
+export function binPack(files: readonly AddFile[], targetSize: number): AddFile[][] {
+  const ordered = [...files].sort((a, b) => a.modificationTime - b.modificationTime);
+  const bins: AddFile[][] = [];
+  let current: AddFile[] = [];
+  let bytes = 0;
+  for (const file of ordered) {
+    if (current.length > 0 && bytes + file.size > targetSize) {
+      bins.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.size;
+  }
+  if (current.length > 0) bins.push(current);
+  return bins;
+}
+
+function partitionKey(file: AddFile, partitionColumns: readonly string[]): string {
+  return JSON.stringify(partitionColumns.map((c) => logValue(file, c)));
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}

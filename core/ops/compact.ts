@@ -1,0 +1,301 @@
+/**
+ * OPTIMIZE (bin-packing compaction) of a Delta table: small files of one partition and one physical
+ * schema are merged into files near the target size, in one commit whose adds and removes carry
+ * `dataChange: false` (the rows are the same; only their files change).
+ *
+ * Crash safety: new files get fresh names and become visible only through the commit. The commit reads
+ * exactly the files it replaces, so a concurrent delete or compaction that removed one of them makes it
+ * fail with CONFLICT (nothing lost, nothing resurrected), while concurrent appends go through.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { AddFile } from '../formats/delta/actions';
+import { commit } from '../formats/delta/commit';
+import type { Snapshot } from '../formats/delta/table';
+import { LakebenchError } from '../errors';
+import { fileKeyOf } from '../sql/delta-source';
+import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
+import { mapWithConcurrency } from '../storage/concurrency';
+import type { ObjectStore } from '../storage/types';
+import { inBusyPartitions, planGroups, smallFiles, type CompactGroup } from './compact-plan';
+import type { OpOptions } from './maintenance/operations';
+import { readLocalPhysicalSchemas, readPhysicalSchema, type PhysicalSchema } from './parquet-footer';
+import { filesMatchingPartitions, predicateColumns } from './partition-predicate';
+import { partitionColumnTypes } from './row-match';
+import { withScratchDb, type ScratchDb } from './scratch-db';
+import { localPaths } from './table-files';
+import { recordCount, removeOf } from './table-changes';
+import { describeLocalFile, uploadDataFiles } from './write-parquet';
+import { writableSnapshot } from './writable-snapshot';
+
+export interface CompactOptions extends OpOptions {
+  /** Files under this size are merged into files of about this size (bytes). */
+  targetSize: number;
+  /** Only partitions (and schemas) with at least this many small files are compacted. */
+  minFiles: number;
+  /** SQL predicate on partition columns only: the partitions to compact. */
+  where?: string;
+  /** Columns to sort the rows of each new file by. */
+  sortBy?: string[];
+  dryRun?: boolean;
+  /** Runs after the new files are uploaded and before the commit (lets tests race a concurrent writer). */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** One group of small files merged together: a partition (and one physical schema in it). */
+export interface CompactPlanEntry {
+  partition: Record<string, string | null>;
+  files: number;
+  bytes: number;
+  outputFiles: number;
+}
+
+export interface CompactResult {
+  /** The OPTIMIZE commit; undefined when there was nothing to do or on a dry run. */
+  version?: number;
+  plan: CompactPlanEntry[];
+  filesRemoved: number;
+  filesAdded: number;
+  bytesRemoved: number;
+  bytesAdded: number;
+}
+
+/** Footers read at once while planning (small range reads). */
+const FOOTER_CONCURRENCY = 16;
+
+export async function compactTable(store: ObjectStore, options: CompactOptions): Promise<CompactResult> {
+  const { targetSize, minFiles } = options;
+  if (!(targetSize > 0) || !(Number.isSafeInteger(minFiles) && minFiles >= 1)) {
+    throw new LakebenchError('USAGE', `compact needs a positive target size and min-files ≥ 1 (got ${targetSize}, ${minFiles})`, {
+      object: store.url,
+    });
+  }
+  const snapshot = await writableSnapshot(store);
+  const sortBy = resolveSortColumns(store, snapshot, options.sortBy ?? []);
+  const progress = (phase: string, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes });
+
+  return withScratchDb('compact', options.signal, async (db) => {
+    let candidates = smallFiles(snapshot.files, targetSize);
+    if (options.where !== undefined) candidates = await inMatchingPartitions(db, store, snapshot, candidates, options.where);
+    const considered = candidates.length;
+    candidates = inBusyPartitions(candidates, snapshot.partitionColumns, minFiles);
+
+    progress('plan', 0, candidates.length);
+    const withSchemas = await physicalSchemas(db, store, snapshot, candidates, (read) => progress('plan', read, candidates.length));
+    const groups = planGroups(withSchemas, snapshot.partitionColumns, { targetSize, minFiles });
+    const plan = groups.map(planEntry);
+    const nothingChanged = { plan, filesRemoved: 0, filesAdded: 0, bytesRemoved: 0, bytesAdded: 0 };
+    if (options.dryRun || groups.length === 0) return nothingChanged;
+
+    const inputs = groups.flatMap((g) => g.bins.flat());
+    const adds = await writeGroups(db, store, snapshot, groups, sortBy, progress);
+    assertSameRowCount(store, inputs, adds);
+    db.checkCancelled();
+    await options.beforeCommit?.();
+
+    progress('commit', 0, 1);
+    const version = await commitOptimize(store, snapshot, { ...options, sortBy }, groups, adds, considered);
+    progress('commit', 1, 1);
+    const bytesRemoved = sum(inputs.map((f) => f.size));
+    const bytesAdded = sum(adds.map((f) => f.size));
+    return { version, plan, filesRemoved: inputs.length, filesAdded: adds.length, bytesRemoved, bytesAdded };
+  });
+}
+
+/** Each candidate with its file's physical schema: in one DuckDB query for a local table, else footer by footer. */
+async function physicalSchemas(
+  db: ScratchDb,
+  store: ObjectStore,
+  snapshot: Snapshot,
+  files: AddFile[],
+  onRead: (read: number) => void,
+): Promise<{ add: AddFile; schema: PhysicalSchema }[]> {
+  if (store.kind === 'local' && files.length > 0) {
+    // The footers read here are then cached for the COPYs that read the same files (they are immutable).
+    await db.connection.run('SET parquet_metadata_cache = true');
+    const paths = files.map((add) => store.localPath(fileKeyOf(add, snapshot.tableUrl))!);
+    const schemas = await readLocalPhysicalSchemas(db.connection, paths).catch(() => undefined);
+    if (schemas && paths.every((p) => schemas.has(p))) {
+      onRead(files.length);
+      return files.map((add, i) => ({ add, schema: schemas.get(paths[i]!)! }));
+    }
+  }
+  let read = 0;
+  return mapWithConcurrency(files, FOOTER_CONCURRENCY, async (add) => {
+    db.checkCancelled();
+    const schema = await readPhysicalSchema(store, fileKeyOf(add, snapshot.tableUrl), add.size);
+    if (isStep(++read, files.length)) onRead(read);
+    return { add, schema };
+  });
+}
+
+/** The one commit: the inputs removed and the new files added, neither changing data. */
+async function commitOptimize(
+  store: ObjectStore,
+  snapshot: Snapshot,
+  options: CompactOptions & { sortBy: string[] },
+  groups: CompactGroup[],
+  adds: AddFile[],
+  considered: number,
+): Promise<number> {
+  const inputs = groups.flatMap((g) => g.bins.flat());
+  const now = Date.now();
+  const { version } = await commit(store, {
+    actions: [
+      ...inputs.map((f) => ({ remove: { ...removeOf(f, now).remove, dataChange: false } })),
+      ...adds.map((add) => ({ add: { ...add, dataChange: false } })),
+    ],
+    readVersion: snapshot.version,
+    operation: 'OPTIMIZE',
+    operationParameters: {
+      targetSize: options.targetSize,
+      minFiles: options.minFiles,
+      predicate: options.where ? [options.where] : [],
+      sortBy: options.sortBy,
+    },
+    operationMetrics: {
+      numFilesAdded: adds.length,
+      numFilesRemoved: inputs.length,
+      numBytesAdded: sum(adds.map((f) => f.size)),
+      numBytesRemoved: sum(inputs.map((f) => f.size)),
+      partitionsOptimized: new Set(groups.map((g) => JSON.stringify(g.partition))).size,
+      numBatches: sum(groups.map((g) => g.bins.length)),
+      totalConsideredFiles: considered,
+      totalFilesSkipped: considered - inputs.length,
+    },
+    isBlindAppend: false,
+    // Only the replaced files were read: a concurrent remove of one conflicts, a concurrent append does not.
+    readFiles: inputs.map((f) => f.path),
+    readPartitions: [],
+  });
+  return version;
+}
+
+/**
+ * Writes one file per bin (one COPY each, rows read from the input files as they are stored, so the
+ * physical schema is kept) and uploads each while the next is written. Returns the new files' adds.
+ */
+async function writeGroups(
+  db: ScratchDb,
+  store: ObjectStore,
+  snapshot: Snapshot,
+  groups: CompactGroup[],
+  sortBy: string[],
+  progress: (phase: string, done: number, total: number, bytes?: number) => void,
+): Promise<AddFile[]> {
+  const inputs = groups.flatMap((g) => g.bins.flat());
+  const paths = await localPaths(db, store, snapshot.tableUrl, inputs, (p) => {
+    if (isStep(p.done, p.total)) progress('download', p.done, p.total, p.bytes);
+  });
+  const pathOf = new Map(inputs.map((file, i) => [file, paths[i]!]));
+  const partitionColumns = partitionColumnTypes(snapshot);
+  const outDir = join(db.dir, 'compacted');
+  await mkdir(outDir);
+
+  const bins = groups.flatMap((group) => group.bins.map((bin) => ({ group, bin })));
+  const written = { bins: 0, bytes: 0 };
+  const uploaded = { done: 0, bytes: 0 };
+  const uploads: Promise<AddFile[]>[] = [];
+  try {
+    progress('write', 0, bins.length);
+    for (const { group, bin } of bins) {
+      db.checkCancelled();
+      const localPath = join(outDir, `${randomUUID()}.parquet`);
+      const order = sortColumnsOf(group, sortBy);
+      await db.connection.run(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteralList(bin.map((f) => pathOf.get(f)!))}, hive_partitioning = false)` +
+          `${order.length > 0 ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''})` +
+          ` TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const file = await describeLocalFile(db, localPath, partitionColumns, group.partition);
+      written.bins++;
+      written.bytes += sum(bin.map((f) => f.size));
+      progress('write', written.bins, bins.length, written.bytes);
+      if (!file) continue; // inputs of no rows: removing them loses nothing
+      const upload = uploadDataFiles(db, store, [file]).then(async (adds) => {
+        await rm(localPath); // scratch holds only the files not uploaded yet, however big the job
+        uploaded.done++;
+        uploaded.bytes += file.add.size;
+        progress('upload', uploaded.done, bins.length, uploaded.bytes);
+        return adds;
+      });
+      upload.catch(() => {}); // awaited below; this only keeps a failure from being unhandled meanwhile
+      uploads.push(upload);
+    }
+    return (await Promise.all(uploads)).flat();
+  } catch (e) {
+    await Promise.allSettled(uploads); // let them finish with the scratch folder still there
+    throw e;
+  }
+}
+
+/** The sort columns a group's files hold (the others are null in all of its rows, or constant partition values). */
+function sortColumnsOf(group: CompactGroup, sortBy: string[]): string[] {
+  const stored = new Map(group.schema.columns.map((c) => [c.toLowerCase(), c]));
+  return sortBy.flatMap((name) => stored.get(name.toLowerCase()) ?? []);
+}
+
+/** The table's spelling of each --sort-by column; USAGE naming the first that is not a column. */
+function resolveSortColumns(store: ObjectStore, snapshot: Snapshot, names: string[]): string[] {
+  return names.map((name) => {
+    const field = snapshot.schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    if (!field) throw new LakebenchError('USAGE', `--sort-by: the table has no column "${name}"`, { object: store.url });
+    return field.name;
+  });
+}
+
+/**
+ * Keeps the files in partitions matching `where`, decided from the log's partition values. A predicate
+ * naming any other column is refused by name: compaction never reads rows to pick them.
+ */
+async function inMatchingPartitions(
+  db: ScratchDb,
+  store: ObjectStore,
+  snapshot: Snapshot,
+  files: AddFile[],
+  where: string,
+): Promise<AddFile[]> {
+  const usage = (message: string, cause?: unknown) =>
+    new LakebenchError('USAGE', `--where ${JSON.stringify(where)}: ${message}`, { object: store.url, cause });
+  let names: string[];
+  try {
+    names = await predicateColumns(db, where);
+  } catch (e) {
+    throw usage(`not a valid predicate: ${(e as Error).message}`, e);
+  }
+  const partitionColumns = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
+  const allowed = snapshot.partitionColumns.length > 0 ? `partition columns (${snapshot.partitionColumns.join(', ')})` : 'partition columns (the table has none)';
+  for (const name of names) {
+    if (partitionColumns.has(name.toLowerCase())) continue;
+    const isDataColumn = snapshot.schema.fields.some((f) => f.name.toLowerCase() === name.toLowerCase());
+    throw usage(`may name only ${allowed}; "${name}" is ${isDataColumn ? 'a data column' : 'not a column of the table'}`);
+  }
+  try {
+    return await filesMatchingPartitions(db, snapshot, files, where);
+  } catch (e) {
+    throw usage(`cannot be evaluated: ${(e as Error).message}`, e);
+  }
+}
+
+/** A last check before the commit: the new files hold as many rows as the files they replace. */
+function assertSameRowCount(store: ObjectStore, inputs: AddFile[], adds: AddFile[]): void {
+  if (inputs.some((f) => !f.stats || JSON.parse(f.stats).numRecords === undefined)) return; // not known for all inputs
+  const before = recordCount(inputs);
+  const after = recordCount(adds);
+  if (before !== after) {
+    throw new LakebenchError('CORRUPT', `compaction wrote ${after} rows for ${before} in its input files; nothing committed`, {
+      object: store.url,
+    });
+  }
+}
+
+function planEntry(group: CompactGroup): CompactPlanEntry {
+  const files = group.bins.flat();
+  return { partition: group.partition, files: files.length, bytes: sum(files.map((f) => f.size)), outputFiles: group.bins.length };
+}
+
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Whether a per-file count is worth reporting: about a hundred steps, so 2,000 files do not flood a terminal. */
+const isStep = (done: number, total: number): boolean => done === total || done % Math.ceil(total / 100) === 0;

@@ -1,0 +1,113 @@
+/**
+ * `expire`: log cleanup (PROTOCOL.md, "Metadata Cleanup"). The cut is the newest version committed
+ * longer ago than the log retention; every log entry (commit, checkpoint, checksum) of a version before
+ * the cut is deleted, and the table stays readable from the cut's checkpoint on. Data files are not
+ * touched: files only the expired versions referenced become orphans for vacuum.
+ */
+import { writeCheckpoint } from '../formats/delta/checkpoint-write';
+import { LOG_DIR } from '../formats/delta/log-files';
+import { earliestReadableVersion, listLog, type LogListing } from '../formats/delta/log-listing';
+import { DeltaTable } from '../formats/delta/table';
+import type { ObjectStore } from '../storage/types';
+import type { OpOptions } from './maintenance/operations';
+import { DEFAULT_LOG_RETENTION_MS, describeRetention, LOG_RETENTION_PROPERTY, tableRetention } from './retention';
+import { checkCancelled } from './table-references';
+import { writableSnapshot } from './writable-snapshot';
+
+export interface ExpireOptions {
+  /** Keep log entries younger than this. Default: the table's delta.logRetentionDuration, else 30 days. */
+  logRetentionMs?: number;
+  dryRun?: boolean;
+  /** The time ages are measured from (default: now). */
+  now?: number;
+}
+
+export interface ExpireResult {
+  /** URLs of the log entries deleted (or, in a dry run, to delete), oldest first. */
+  deleted: string[];
+  /** The oldest version still readable afterwards. */
+  oldestVersion: number;
+  dryRun: boolean;
+  /** The version a checkpoint was written at (or would be, in a dry run) so that the cut is readable. */
+  checkpointWritten?: number;
+  /** The retention applied. */
+  logRetentionMs: number;
+  /** "30d (the table's delta.logRetentionDuration, …)", for reports. */
+  logRetention: string;
+}
+
+/** `_delta_log/<20-digit version>.…`: commits, checkpoint parts, checksums, compacted logs. */
+const VERSIONED_LOG_FILE = /^_delta_log\/(\d{20})\.[^/]+$/;
+
+export async function expireLog(store: ObjectStore, options: ExpireOptions & OpOptions): Promise<ExpireResult> {
+  const { signal, onProgress, dryRun = false } = options;
+  const now = options.now ?? Date.now();
+  // Expire may write a checkpoint and deletes log entries: both are writes.
+  const latest = await writableSnapshot(store);
+  const table = tableRetention(latest.metadata, LOG_RETENTION_PROPERTY, store.url);
+  const logRetentionMs = options.logRetentionMs ?? table?.ms ?? DEFAULT_LOG_RETENTION_MS;
+  const listing = await listLog(store);
+  const oldest = earliestReadableVersion(listing)!;
+  const cut = cutVersion(listing, oldest, now - logRetentionMs);
+  const doomed = cut === undefined ? [] : await logFilesBefore(store, cut);
+  const result = {
+    deleted: doomed.flat().map((key) => store.urlOf(key)),
+    oldestVersion: doomed.length > 0 ? cut! : oldest,
+    dryRun,
+    logRetentionMs,
+    logRetention: describeRetention(logRetentionMs, table),
+  };
+  if (doomed.length === 0) return result;
+
+  // Without a checkpoint at the cut, the versions after it could only be rebuilt from version 0, so
+  // nothing before it could go. Writing one there makes the cut exact (an older checkpoint would keep
+  // versions the retention lets go — which matters when expire is run to purge old data).
+  const checkpointWritten = listing.checkpoints.has(cut!) ? undefined : cut!;
+  if (dryRun) return { ...result, checkpointWritten };
+  checkCancelled(signal, store);
+  if (checkpointWritten !== undefined) {
+    await writeCheckpoint(store, await (await DeltaTable.open(store)).snapshot({ version: checkpointWritten }), now);
+  }
+
+  // Oldest version first, one version at a time: a kill mid-way leaves a log that still reads from its
+  // oldest remaining checkpoint (or, at worst, from the cut), with no gap after it.
+  const progress = { phase: 'delete', done: 0, total: result.deleted.length, bytes: 0 };
+  onProgress?.({ ...progress });
+  for (const keys of doomed) {
+    checkCancelled(signal, store);
+    await Promise.all(keys.map((key) => store.delete(key)));
+    progress.done += keys.length;
+    onProgress?.({ ...progress });
+  }
+  return { ...result, checkpointWritten };
+}
+
+/**
+ * The newest version committed at or before `cutoff`, among the readable ones. Commit times are the
+ * log files' modification times made strictly increasing (as Spark does), so a clock step back on
+ * one writer cannot put the cut after a younger version.
+ */
+function cutVersion(listing: LogListing, oldest: number, cutoff: number): number | undefined {
+  const versions = [...new Set([...listing.commits.keys(), ...listing.checkpoints.keys()])].filter((v) => v >= oldest).sort((a, b) => a - b);
+  let cut: number | undefined;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const version of versions) {
+    const info = listing.commits.get(version) ?? listing.checkpoints.get(version)![0];
+    previous = Math.max(info.lastModified.getTime(), previous + 1);
+    if (previous > cutoff) break;
+    cut = version;
+  }
+  return cut;
+}
+
+/** Keys of the log files of versions before `cut`, grouped by version, oldest first. */
+async function logFilesBefore(store: ObjectStore, cut: number): Promise<string[][]> {
+  const byVersion = new Map<number, string[]>();
+  for await (const info of store.listAll(LOG_DIR)) {
+    const match = VERSIONED_LOG_FILE.exec(info.key);
+    const version = match ? Number(match[1]) : undefined;
+    if (version === undefined || version >= cut) continue;
+    byVersion.set(version, [...(byVersion.get(version) ?? []), info.key]);
+  }
+  return [...byVersion].sort(([a], [b]) => a - b).map(([, keys]) => keys);
+}

@@ -1,0 +1,26 @@
+/** The maintenance operations Lakebench runs on a table, as recorded in the catalog's maintenance log. */
+export const MAINTENANCE_OPERATIONS = [
+  'compact',
+  'compact-staging',
+  'verify',
+  'orphans',
+  'vacuum',
+  'repack',
+  'checkpoint',
+  'expire',
+] as const;
+export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
+
+/** Progress of a maintenance job (the same shape as a job's progress in the API). */
+export interface OpProgress {
+  phase: string;
+  done: number;
+  total: number;
+  bytes: number;
+}
+
+/** What every maintenance operation takes besides its own options. */
+export interface OpOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: OpProgress) => void;
+}

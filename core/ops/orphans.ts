@@ -1,0 +1,127 @@
+/**
+ * Orphans: objects under a table that no retained version references — files of failed or killed
+ * writes, files whose removal has dropped out of the log, temp leftovers (also those of log writes in
+ * `_delta_log/`, the only objects there that are ever orphans; expire cleans up log entries). A file
+ * tombstoned by a retained version is not an orphan (vacuum handles it by its deletion time).
+ *
+ * Like Spark's VACUUM, hidden paths (a folder or file name starting with `_` or `.`) are not table
+ * data and are left alone — `_change_data/`, `_delta_index/` and partition folders (`_col=…`) are
+ * table data — except temp leftovers, which are reported as `temporary`.
+ */
+import type { OpOptions } from './maintenance/operations';
+import { LOG_DIR } from '../formats/delta/log-files';
+import { TEMP_FILE_PREFIX } from '../storage/temp-file';
+import type { ObjectInfo, ObjectStore } from '../storage/types';
+import { checkCancelled, readRetainedVersions, type RetainedVersions } from './table-references';
+
+export interface Orphan {
+  object: string;
+  key: string;
+  size: number;
+  lastModified: string;
+  ageMs: number;
+  reason: 'unreferenced' | 'temporary';
+}
+
+export interface OrphansResult {
+  orphans: Orphan[];
+  bytes: number;
+}
+
+export interface OrphansOptions {
+  /** Only orphans at least this old (by last modification). */
+  olderThanMs: number;
+  /** The time ages are measured from (default: now). */
+  now?: number;
+}
+
+/** The objects under a table, classified. */
+export interface TableScan {
+  /** Every orphan, whatever its age. */
+  orphans: Orphan[];
+  /** Every listed object that is table data (referenced or not), by key. */
+  dataObjects: Map<string, ObjectInfo>;
+}
+
+export async function findOrphans(store: ObjectStore, options: OrphansOptions & OpOptions): Promise<OrphansResult> {
+  const retained = await readRetainedLog(store, options);
+  const { orphans } = await scanTable(store, retained, options.now ?? Date.now(), options);
+  const old = orphans.filter((o) => o.ageMs >= options.olderThanMs);
+  return { orphans: old, bytes: old.reduce((sum, o) => sum + o.size, 0) };
+}
+
+/** The retained versions, with progress. */
+export async function readRetainedLog(store: ObjectStore, { signal, onProgress }: OpOptions): Promise<RetainedVersions> {
+  onProgress?.({ phase: 'log', done: 0, total: 1, bytes: 0 });
+  const retained = await readRetainedVersions(store, signal);
+  onProgress?.({ phase: 'log', done: 1, total: 1, bytes: 0 });
+  return retained;
+}
+
+/**
+ * Lists the table and classifies what it holds. The log must be read first: a file committed after
+ * that shows as a young orphan (which every retention keeps), never the other way round.
+ */
+export async function scanTable(
+  store: ObjectStore,
+  retained: RetainedVersions,
+  now: number,
+  { signal, onProgress }: OpOptions,
+): Promise<TableScan> {
+  const partitionColumns = retained.latest.metadata.partitionColumns ?? [];
+  const orphans: Orphan[] = [];
+  const dataObjects = new Map<string, ObjectInfo>();
+  const nestedTableFolders = new Set<string>();
+  let listed = 0;
+  for await (const info of store.listAll('', { includeTemporary: true })) {
+    if (++listed % 1000 === 0) {
+      checkCancelled(signal, store);
+      onProgress?.({ phase: 'list', done: listed, total: 0, bytes: 0 });
+    }
+    const nestedLog = info.key.indexOf(`/${LOG_DIR}`);
+    if (nestedLog > 0) nestedTableFolders.add(info.key.slice(0, nestedLog + 1));
+    const temporary = isTemporary(info.key);
+    if (!temporary && (info.key.startsWith(LOG_DIR) || isHidden(info.key, partitionColumns))) continue;
+    if (!temporary) dataObjects.set(info.key, info);
+    if (temporary || !retained.referenced.has(info.key)) {
+      orphans.push({
+        object: store.urlOf(info.key),
+        key: info.key,
+        size: info.size,
+        lastModified: info.lastModified.toISOString(),
+        // A file written this very millisecond can carry a time a hair ahead of the process clock.
+        ageMs: Math.max(0, now - info.lastModified.getTime()),
+        reason: temporary ? 'temporary' : 'unreferenced',
+      });
+    }
+  }
+  onProgress?.({ phase: 'list', done: listed, total: listed, bytes: 0 });
+  return withoutNestedTables(nestedTableFolders, { orphans, dataObjects });
+}
+
+/**
+ * Leaves out what lies in a folder holding its own `_delta_log/`: another table, nested inside this
+ * one's folder, whose files this table's log of course never mentions.
+ */
+function withoutNestedTables(folders: Set<string>, scan: TableScan): TableScan {
+  if (folders.size === 0) return scan;
+  const nested = (key: string) => [...folders].some((folder) => key.startsWith(folder));
+  for (const key of scan.dataObjects.keys()) if (nested(key)) scan.dataObjects.delete(key);
+  return { ...scan, orphans: scan.orphans.filter((o) => !nested(o.key)) };
+}
+
+/** Leftovers of writes: Hadoop/Spark `_temporary/` folders, `*.tmp` names, Lakebench's own temp files. */
+function isTemporary(key: string): boolean {
+  return key.split('/').some((name) => name === '_temporary' || name.endsWith('.tmp') || name.startsWith(TEMP_FILE_PREFIX));
+}
+
+/** Spark's rule (DeltaTableUtils.isHiddenDirectory), applied to every folder and the file name. */
+function isHidden(key: string, partitionColumns: string[]): boolean {
+  return key.split('/').some(
+    (name) =>
+      (name.startsWith('_') || name.startsWith('.')) &&
+      !name.startsWith('_change_data') &&
+      !name.startsWith('_delta_index') &&
+      !partitionColumns.some((column) => name.startsWith(`${column}=`)),
+  );
+}

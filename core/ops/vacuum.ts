@@ -1,0 +1,128 @@
+/**
+ * VACUUM: deletes files that are (a) tombstoned — removed by a retained version, not live at the
+ * latest — longer ago than the retention, and (b) orphans last modified longer ago than the retention.
+ * A live file of the latest version is never deleted, so a kill at any moment loses nothing live: what
+ * is left undeleted is found again by the next run.
+ *
+ * The retention is what protects work in flight: a concurrent writer's just-uploaded, not yet committed
+ * file is an orphan too, but a young one, and so is a file committed after the log was read. Hence the
+ * 7-day floor without `force` (Delta's default deletedFileRetentionDuration).
+ */
+import { LakebenchError } from '../errors';
+import { assertWritable } from '../formats/delta/features';
+import { decodedPath } from '../formats/delta/replay';
+import { DeltaTable } from '../formats/delta/table';
+import { mapWithConcurrency } from '../storage/concurrency';
+import type { ObjectStore } from '../storage/types';
+import { formatDuration } from '../units';
+import type { OpOptions } from './maintenance/operations';
+import { readRetainedLog, scanTable } from './orphans';
+import {
+  DEFAULT_DELETED_FILE_RETENTION_MS,
+  DELETED_FILE_RETENTION_PROPERTY,
+  describeRetention,
+  tableRetention,
+  type TableRetention,
+} from './retention';
+import { checkCancelled } from './table-references';
+
+export interface VacuumOptions {
+  /**
+   * Keep files removed or written more recently than this. Without `force` it must be ≥ 7 days, and
+   * the table's delta.deletedFileRetentionDuration, when longer, wins. Default: that property or 7 days.
+   */
+  retentionMs?: number;
+  dryRun?: boolean;
+  /** Allow a retention under 7 days (and under the table's property). */
+  force?: boolean;
+  /** The time ages are measured from (default: now). */
+  now?: number;
+}
+
+export interface VacuumResult {
+  deleted: { object: string; size: number; reason: 'tombstone' | 'orphan' }[];
+  bytes: number;
+  dryRun: boolean;
+  /** The retention applied. */
+  retentionMs: number;
+  /** "168h (the table's delta.deletedFileRetentionDuration, …)", for reports. */
+  retention: string;
+}
+
+export const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
+/** Deletes in flight: S3 DELETEs are ~20–50 ms each; a local unlink is cheaper still. */
+const DELETE_CONCURRENCY = 16;
+
+interface Doomed {
+  key: string;
+  size: number;
+  reason: 'tombstone' | 'orphan';
+}
+
+export async function vacuumTable(store: ObjectStore, options: VacuumOptions & OpOptions): Promise<VacuumResult> {
+  const now = options.now ?? Date.now();
+  const retained = await readRetainedLog(store, options);
+  const { latest } = retained;
+  assertWritable(latest.protocol, store.url, latest.metadata);
+  const table = tableRetention(latest.metadata, DELETED_FILE_RETENTION_PROPERTY, store.url);
+  const retentionMs = effectiveRetention(options, table, store.url);
+  const cutoff = now - retentionMs;
+  const scan = await scanTable(store, retained, now, options);
+
+  const doomed: Doomed[] = [];
+  for (const [key, remove] of latest.tombstones) {
+    const info = scan.dataObjects.get(key);
+    // A remove without deletionTimestamp (optional in the protocol) is dated by the file itself: never earlier.
+    if (info && (remove.deletionTimestamp ?? info.lastModified.getTime()) <= cutoff) doomed.push({ key, size: info.size, reason: 'tombstone' });
+  }
+  for (const orphan of scan.orphans) {
+    if (orphan.ageMs >= retentionMs) doomed.push({ key: orphan.key, size: orphan.size, reason: 'orphan' });
+  }
+  const safe = await withoutLiveFiles(store, doomed);
+  const result: VacuumResult = {
+    deleted: safe.map((d) => ({ object: store.urlOf(d.key), size: d.size, reason: d.reason })),
+    bytes: safe.reduce((sum, d) => sum + d.size, 0),
+    dryRun: options.dryRun ?? false,
+    retentionMs,
+    retention: describeRetention(retentionMs, table),
+  };
+  if (options.dryRun) return result;
+
+  const progress = { phase: 'delete', done: 0, total: safe.length, bytes: 0 };
+  options.onProgress?.({ ...progress });
+  await mapWithConcurrency(safe, DELETE_CONCURRENCY, async (d) => {
+    checkCancelled(options.signal, store);
+    await store.delete(d.key);
+    progress.done++;
+    progress.bytes += d.size;
+    options.onProgress?.({ ...progress });
+  });
+  return result;
+}
+
+function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
+  const floor = Math.max(MIN_RETENTION_MS, table?.ms ?? 0);
+  const asked = options.retentionMs;
+  if (asked === undefined) return floor;
+  if (asked < MIN_RETENTION_MS && !options.force) {
+    const property = table ? `; the table's ${table.property} is "${table.setting}"` : '';
+    throw new LakebenchError(
+      'USAGE',
+      `${tableUrl}: refusing a vacuum retention of ${formatDuration(asked)}, under the ${formatDuration(MIN_RETENTION_MS)} minimum${property}. ` +
+        'A shorter retention can delete files that readers of recent versions or writers still uploading need; pass --force to use it anyway',
+      { object: tableUrl },
+    );
+  }
+  return options.force ? asked : Math.max(asked, floor);
+}
+
+/**
+ * Re-reads the latest version right before deleting and drops anything live there: a commit since the
+ * log was read (a RESTORE re-adding a removed file, say) must not lose its file.
+ */
+async function withoutLiveFiles(store: ObjectStore, doomed: Doomed[]): Promise<Doomed[]> {
+  if (doomed.length === 0) return doomed;
+  const snapshot = await (await DeltaTable.open(store)).snapshot();
+  const live = new Set(snapshot.files.map((f) => decodedPath(f.path)));
+  return doomed.filter((d) => !live.has(d.key));
+}

@@ -1,0 +1,132 @@
+/**
+ * --deep: every page of every file decoded twice, by DuckDB and independently by parquet-wasm, and
+ * every page CRC the writer stored compared with the page's bytes. The three run side by side: DuckDB
+ * on its own threads, parquet-wasm on a worker pool, CRCs on the main thread. Remote files are copied
+ * into the job's scratch folder a batch at a time (DuckDB and parquet-wasm read local files) and removed
+ * after their batch.
+ */
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { FileMetaData } from 'hyparquet';
+import { mapWithConcurrency } from '../../storage/concurrency';
+import type { ObjectStore } from '../../storage/types';
+import type { OpOptions } from '../maintenance/operations';
+import { withScratchDb, type ScratchDb } from '../scratch-db';
+import { duckdbDecodeErrors } from './duckdb-scan';
+import { checkPageCrcs, type PageCrcResult } from './page-crc';
+import type { VerifyProblem } from './problems';
+import { WasmDecoderPool } from './wasm-decode';
+
+/** A file whose footer parsed: what the deep checks need of it. */
+export interface DeepCheckFile {
+  key: string;
+  object: string;
+  size: number;
+  metadata: FileMetaData;
+}
+
+/** Scratch space for remote copies per batch: bounds the disk a deep verify of a big bucket takes. */
+const REMOTE_BATCH_BYTES = 1024 ** 3;
+const DOWNLOAD_CONCURRENCY = 8;
+
+export async function deepCheck(store: ObjectStore, files: DeepCheckFile[], { signal, onProgress }: OpOptions = {}): Promise<VerifyProblem[]> {
+  if (files.length === 0) return [];
+  const problems: VerifyProblem[] = [];
+  const progress = { phase: 'deep', done: 0, total: files.length, bytes: 0 };
+  onProgress?.({ ...progress });
+  return withScratchDb('verify', signal, async (db) => {
+    const pool = new WasmDecoderPool();
+    const stop = () => void pool.close();
+    signal?.addEventListener('abort', stop);
+    try {
+      for (const batch of batches(files, store.kind === 'local' ? Number.POSITIVE_INFINITY : REMOTE_BATCH_BYTES)) {
+        const paths = await localCopies(db, store, batch);
+        const found = await checkBatch(db, pool, batch, paths, (file) => {
+          progress.done++;
+          progress.bytes += file.size;
+          onProgress?.({ ...progress });
+        });
+        problems.push(...found);
+        if (store.kind !== 'local') await Promise.all([...paths.values()].map((path) => rm(path, { force: true })));
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await pool.close();
+    }
+    return problems;
+  });
+}
+
+async function checkBatch(
+  db: ScratchDb,
+  pool: WasmDecoderPool,
+  files: DeepCheckFile[],
+  paths: Map<string, string>,
+  fileDone: (file: DeepCheckFile) => void,
+): Promise<VerifyProblem[]> {
+  const pathOf = (file: DeepCheckFile) => paths.get(file.key)!;
+  // Enough files in flight to keep every worker busy while the main thread reads CRC pages.
+  const [duckdbErrors, perFile] = await Promise.all([
+    duckdbDecodeErrors(db.connection, files.map(pathOf), db.checkCancelled),
+    mapWithConcurrency(files, 2 * availableParallelism(), async (file) => {
+      const [wasmError, crcs] = await Promise.all([pool.decode(pathOf(file)), checkPageCrcs(pathOf(file), file.metadata)]);
+      db.checkCancelled();
+      fileDone(file);
+      return { wasmError, crcs };
+    }),
+  ]);
+  return files.flatMap((file, i) => fileProblems(file, duckdbErrors.get(pathOf(file)), perFile[i]!.wasmError, perFile[i]!.crcs));
+}
+
+function fileProblems(file: DeepCheckFile, duckdbError: string | undefined, wasmError: string | undefined, crcs: PageCrcResult): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  const decodeErrors = [
+    ...(duckdbError ? [`DuckDB: ${duckdbError}`] : []),
+    ...(wasmError ? [`parquet-wasm: ${wasmError}`] : []),
+    ...crcs.headerErrors,
+  ];
+  if (decodeErrors.length > 0) problems.push({ object: file.object, kind: 'decode-error', detail: decodeErrors.join('; ') });
+  if (crcs.mismatches.length > 0) {
+    const [first] = crcs.mismatches;
+    problems.push({
+      object: file.object,
+      kind: 'page-crc-mismatch',
+      detail:
+        `${crcs.mismatches.length} of ${crcs.checkedPages} pages with a CRC do not match it ` +
+        `(first: row group ${first!.rowGroup}, column ${first!.column}, page at byte ${first!.offset})`,
+    });
+  }
+  return problems;
+}
+
+/** Local paths by key: the files themselves for local stores, copies in the scratch folder otherwise. */
+async function localCopies(db: ScratchDb, store: ObjectStore, files: DeepCheckFile[]): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  if (store.kind === 'local') {
+    for (const file of files) paths.set(file.key, store.localPath(file.key)!);
+    return paths;
+  }
+  await mapWithConcurrency(files, DOWNLOAD_CONCURRENCY, async (file, i) => {
+    db.checkCancelled();
+    const path = join(db.dir, `file-${i}.parquet`);
+    await store.download(file.key, path);
+    paths.set(file.key, path);
+  });
+  return paths;
+}
+
+/** Consecutive runs of files of at most `maxBytes` together (a bigger file gets a batch of its own). */
+function* batches(files: DeepCheckFile[], maxBytes: number): Generator<DeepCheckFile[]> {
+  let batch: DeepCheckFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (batch.length > 0 && bytes + file.size > maxBytes) {
+      yield batch;
+      [batch, bytes] = [[], 0];
+    }
+    batch.push(file);
+    bytes += file.size;
+  }
+  if (batch.length > 0) yield batch;
+}

@@ -1,0 +1,39 @@
+/**
+ * What verify reports: one problem per object and kind, each naming the object by URL, and the totals
+ * of what was checked. Shapes shared with repack (--drop-corrupt) and the maintenance log.
+ */
+
+export type ProblemKind =
+  | 'log-gap' // a version between the oldest readable one and the latest has no commit file
+  | 'log-unparsable' // a commit or checkpoint that cannot be parsed
+  | 'checkpoint-mismatch' // a checkpoint whose state differs from replaying the JSON commits
+  | 'last-checkpoint' // `_last_checkpoint` unreadable, or naming a missing, wrong-sized or old checkpoint
+  | 'missing-file' // a live data file that does not exist
+  | 'size-mismatch' // a data file whose size differs from the size the log records
+  | 'bad-magic' // no `PAR1` at the start or end of a data file
+  | 'bad-footer' // a footer that cannot be parsed or points outside the file
+  | 'row-count-mismatch' // footer row count differs from the log's stats.numRecords
+  | 'decode-error' // a page DuckDB or parquet-wasm cannot decode (--deep)
+  | 'page-crc-mismatch'; // a page whose CRC32 differs from its header's (--deep)
+
+export interface VerifyProblem {
+  /** URL of the object (data file, log entry, `_last_checkpoint`, or the table itself). */
+  object: string;
+  kind: ProblemKind;
+  detail: string;
+}
+
+export interface VerifyReport {
+  location: string;
+  problems: VerifyProblem[];
+  /** Data files checked and their bytes. */
+  checked: { files: number; bytes: number };
+  /** Share of checked data files with at least one problem (0 when none were checked). */
+  corruption_rate: number;
+}
+
+/** Options every verify entry point takes besides OpOptions. */
+export interface VerifyOptions {
+  /** Also decode every page (DuckDB and parquet-wasm) and check page CRCs. */
+  deep?: boolean;
+}

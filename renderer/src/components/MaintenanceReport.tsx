@@ -1,0 +1,263 @@
+/**
+ * What a maintenance run found or did, by operation: verify's problems, the orphans, compaction's files
+ * and bytes before → after, what vacuum/expire deleted (or would), repack's quarantine. Works on a job's
+ * full result and on a maintenance-log entry's stored details (whose long lists end in `… and N more`).
+ */
+import type { ReactNode } from 'react';
+import type {
+  CompactResult,
+  ExpireResult,
+  MaintainResult,
+  OrphansResult,
+  RepackResult,
+  VacuumResult,
+  VerifyProblem,
+  VerifyReport,
+} from '../../../core/api/workbench';
+import { summarizeMaintenance } from '../../../core/api/maintenance-details';
+import { formatDuration } from '../../../core/units';
+import { formatBytes, formatCount } from '../logic/format';
+
+interface ReportProps {
+  operation: string;
+  status: string;
+  details: unknown;
+  dryRun?: boolean;
+  /** URL of the table: objects under it are shown relative to it. */
+  location: string;
+}
+
+/** Entries of a stored list that are objects (the trailing `… and N more` is shown as a note). */
+function entries<T>(list: readonly (T | string)[] | undefined): { rows: T[]; more?: string } {
+  const all = list ?? [];
+  const last = all.at(-1);
+  return { rows: all.filter((e): e is T => typeof e === 'object' && e !== null), more: typeof last === 'string' ? last : undefined };
+}
+
+function relative(object: string, location: string): string {
+  const root = location.endsWith('/') ? location : `${location}/`;
+  return object.startsWith(root) ? object.slice(root.length) : object;
+}
+
+function More({ text }: { text?: string }) {
+  return text ? <p className="muted small">{text}</p> : null;
+}
+
+/** Objects under the table, one a row: the object (relative to the table) and the given columns. */
+function ObjectTable<T extends { object: string }>(props: {
+  testId: string;
+  location: string;
+  list: readonly (T | string)[] | undefined;
+  objectHeader?: string;
+  columns: Array<[header: string, cell: (row: T) => ReactNode]>;
+}) {
+  const { rows, more } = entries(props.list);
+  if (rows.length === 0) return null;
+  return (
+    <>
+      <table className="small-table" data-testid={props.testId}>
+        <thead>
+          <tr>
+            <th>{props.objectHeader ?? 'Object'}</th>
+            {props.columns.map(([header]) => (
+              <th key={header}>{header}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i}>
+              <td className="path" title={row.object}>
+                {relative(row.object, props.location)}
+              </td>
+              {props.columns.map(([header, cell]) => (
+                <td key={header}>{cell(row)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <More text={more} />
+    </>
+  );
+}
+
+function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolean }) {
+  const plan = entries(result.plan).rows;
+  const before = dryRun ? plan.reduce((n, p) => n + p.files, 0) : result.filesRemoved;
+  const after = dryRun ? plan.reduce((n, p) => n + p.outputFiles, 0) : result.filesAdded;
+  const bytesBefore = dryRun ? plan.reduce((n, p) => n + p.bytes, 0) : result.bytesRemoved;
+  return (
+    <>
+      <table className="small-table mt-metrics" data-testid="mt-compact-metrics">
+        <tbody>
+          <tr>
+            <td>Files</td>
+            <td>
+              {formatCount(before)} → {formatCount(after)}
+            </td>
+          </tr>
+          <tr>
+            <td>Bytes</td>
+            <td>
+              {formatBytes(bytesBefore)} → {dryRun ? '≈ same' : formatBytes(result.bytesAdded)}
+            </td>
+          </tr>
+          {result.version !== undefined && (
+            <tr>
+              <td>Version</td>
+              <td>v{result.version}</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {plan.length > 0 && (
+        <table className="small-table" data-testid="mt-compact-plan">
+          <thead>
+            <tr>
+              <th>Partition</th>
+              <th>Files</th>
+              <th>Bytes</th>
+              <th>Output</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.map((p, i) => (
+              <tr key={i}>
+                <td className="path">
+                  {Object.entries(p.partition)
+                    .map(([k, v]) => `${k}=${v ?? 'null'}`)
+                    .join('/') || '(unpartitioned)'}
+                </td>
+                <td>{formatCount(p.files)}</td>
+                <td>{formatBytes(p.bytes)}</td>
+                <td>{formatCount(p.outputFiles)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function ExpireView({ result, location }: { result: ExpireResult; location: string }) {
+  // Deleted log entries are plain URLs; a cut list ends in the `… and N more` marker.
+  const all = result.deleted ?? [];
+  const more = all.at(-1)?.startsWith('… and ') ? all.at(-1) : undefined;
+  const rows = more ? all.slice(0, -1) : all;
+  if (rows.length === 0) return null;
+  return (
+    <>
+      <ul className="plain-list mt-list" data-testid="mt-expired">
+        {rows.map((object) => (
+          <li key={object} className="path">
+            {relative(object, location)}
+          </li>
+        ))}
+      </ul>
+      <More text={more} />
+    </>
+  );
+}
+
+const STEPS = ['compact', 'checkpoint', 'expire', 'vacuum'] as const;
+
+function MaintainView({ result, dryRun }: { result: MaintainResult; dryRun: boolean }) {
+  return (
+    <table className="small-table" data-testid="mt-maintain-steps">
+      <tbody>
+        {STEPS.map((step) => (
+          <tr key={step} className={result.failed?.step === step ? 'warn' : ''}>
+            <td>{step}</td>
+            <td>
+              {result[step]
+                ? summarizeMaintenance({ operation: step, status: 'ok', details: result[step], dryRun })
+                : result.failed?.step === step
+                  ? `failed: ${result.failed.error}`
+                  : 'not run'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function MaintenanceReport({ operation, status, details, dryRun = false, location }: ReportProps) {
+  const summary = summarizeMaintenance({ operation, status, details, dryRun });
+  const ok = status === 'ok' || status === 'done';
+  return (
+    <div className="mt-report" data-testid={`mt-report-${operation}`}>
+      <p className={ok ? '' : status === 'problems' ? 'warn' : 'status-error'} data-testid="mt-summary">
+        <strong>{dryRun ? 'Plan' : 'Result'}:</strong> {summary}
+      </p>
+      {ok || status === 'problems' ? <Details operation={operation} details={details} dryRun={dryRun} location={location} /> : null}
+    </div>
+  );
+}
+
+function Details({ operation, details, dryRun, location }: { operation: string; details: unknown; dryRun: boolean; location: string }) {
+  if (details === null || typeof details !== 'object') return null;
+  switch (operation) {
+    case 'verify':
+      return (
+        <ObjectTable<VerifyProblem>
+          testId="mt-problems"
+          location={location}
+          list={(details as VerifyReport).problems}
+          columns={[
+            ['Kind', (p) => <code>{p.kind}</code>],
+            ['Detail', (p) => p.detail],
+          ]}
+        />
+      );
+    case 'orphans':
+      return (
+        <ObjectTable<OrphansResult['orphans'][number]>
+          testId="mt-orphans"
+          location={location}
+          list={(details as OrphansResult).orphans}
+          columns={[
+            ['Size', (o) => formatBytes(o.size)],
+            ['Age', (o) => formatDuration(o.ageMs)],
+            ['Why', (o) => <span className="muted">{o.reason}</span>],
+          ]}
+        />
+      );
+    case 'compact':
+      return <CompactView result={details as CompactResult} dryRun={dryRun} />;
+    case 'vacuum':
+      return (
+        <ObjectTable<VacuumResult['deleted'][number]>
+          testId="mt-deleted"
+          location={location}
+          list={(details as VacuumResult).deleted}
+          columns={[
+            ['Size', (d) => formatBytes(d.size)],
+            ['Why', (d) => <span className="muted">{d.reason}</span>],
+          ]}
+        />
+      );
+    case 'expire':
+      return <ExpireView result={details as ExpireResult} location={location} />;
+    case 'repack':
+      return (
+        <ObjectTable<RepackResult['quarantined'][number]>
+          testId="mt-quarantined"
+          location={location}
+          list={(details as RepackResult).quarantined}
+          objectHeader="Quarantined"
+          columns={[
+            ['Salvaged', (q) => formatCount(q.rowsSalvaged)],
+            ['Lost', (q) => <span className={q.rowsLost ? 'status-error' : ''}>{formatCount(q.rowsLost)}</span>],
+            ['Problem', (q) => q.problem],
+          ]}
+        />
+      );
+    case 'maintain':
+      return <MaintainView result={details as MaintainResult} dryRun={dryRun} />;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The Maintenance panel's option fields (text as the user types it: `128MB`, `7d`) → the job arguments
+ * of one operation, parsed the way the CLI parses its flags.
+ */
+import bytes from 'bytes';
+import { MAINTENANCE_DEFAULTS, type MaintenanceJobArgs, type MaintenanceJobOperation } from '../../../core/api/workbench';
+import { formatDuration, parseDuration, parseSize } from '../../../core/units';
+import { splitList } from './format';
+
+export interface MaintenanceFields {
+  targetSize: string;
+  minFiles: string;
+  where: string;
+  sortBy: string;
+  deep: boolean;
+  olderThan: string;
+  retention: string;
+  force: boolean;
+  purgeWhere: string;
+  purge: boolean;
+  dropCorrupt: boolean;
+  /** zstd level, '' = no recompression. */
+  recompress: string;
+  logRetention: string;
+  /** compact-staging: the staging area (data/<partition>/*.json|ndjson) to compact into the table. */
+  staging: string;
+}
+
+export const DEFAULT_FIELDS: MaintenanceFields = {
+  targetSize: bytes.format(MAINTENANCE_DEFAULTS.targetSize) ?? '128MB',
+  minFiles: String(MAINTENANCE_DEFAULTS.minFiles),
+  where: '',
+  sortBy: '',
+  deep: false,
+  olderThan: '0',
+  retention: formatDuration(MAINTENANCE_DEFAULTS.retentionMs),
+  force: false,
+  purgeWhere: '',
+  purge: false,
+  dropCorrupt: false,
+  recompress: '',
+  logRetention: formatDuration(MAINTENANCE_DEFAULTS.logRetentionMs),
+  staging: '',
+};
+
+function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(text.trim());
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${what}: expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+  return n;
+}
+
+const optional = (text: string): string | undefined => (text.trim() === '' ? undefined : text.trim());
+/** The default retention is left out, so that a table's own retention property applies (as in the CLI). */
+const retention = (text: string, byDefault: number): number | undefined => {
+  const ms = parseDuration(text);
+  return ms === byDefault ? undefined : ms;
+};
+
+/** The job arguments of `operation` on the table at `where`; throws an Error naming the field that does not parse. */
+export function maintenanceArgs(
+  operation: MaintenanceJobOperation,
+  fields: MaintenanceFields,
+  where: { location: string; connectionId?: string },
+  dryRun = false,
+): MaintenanceJobArgs {
+  const compact = () => ({ targetSize: parseSize(fields.targetSize), minFiles: wholeNumber(fields.minFiles, 'min files', 1) });
+  switch (operation) {
+    case 'compact': {
+      const sortBy = splitList(fields.sortBy);
+      return { ...where, operation, ...compact(), where: optional(fields.where), ...(sortBy.length > 0 && { sortBy }), dryRun };
+    }
+    case 'compact-staging': {
+      // The panel is the target table's: the job reads the staging area and writes into the table.
+      const staging = optional(fields.staging);
+      if (!staging) throw new Error('staging: give the location of the staging area');
+      return { ...where, location: staging, operation, into: where.location, dryRun };
+    }
+    case 'verify':
+      return { ...where, operation, deep: fields.deep };
+    case 'orphans':
+      return { ...where, operation, olderThanMs: parseDuration(fields.olderThan) };
+    case 'vacuum':
+      return { ...where, operation, retentionMs: retention(fields.retention, MAINTENANCE_DEFAULTS.retentionMs), force: fields.force, dryRun };
+    case 'repack': {
+      const recompress = optional(fields.recompress);
+      return {
+        ...where,
+        operation,
+        purgeWhere: optional(fields.purgeWhere),
+        purge: fields.purge,
+        dropCorrupt: fields.dropCorrupt,
+        ...(recompress !== undefined && { recompressLevel: wholeNumber(recompress, 'zstd level', 1, 22) }),
+        dryRun,
+      };
+    }
+    case 'checkpoint':
+      return { ...where, operation };
+    case 'expire':
+      return { ...where, operation, logRetentionMs: retention(fields.logRetention, MAINTENANCE_DEFAULTS.logRetentionMs), dryRun };
+    case 'maintain':
+      return {
+        ...where,
+        operation,
+        ...compact(),
+        retentionMs: retention(fields.retention, MAINTENANCE_DEFAULTS.retentionMs),
+        logRetentionMs: retention(fields.logRetention, MAINTENANCE_DEFAULTS.logRetentionMs),
+        force: fields.force,
+        dryRun,
+      };
+  }
+}

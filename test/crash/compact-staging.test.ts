@@ -1,0 +1,4 @@
+import { compactStagingScenario } from '../helpers/crash-scenarios';
+import { crashSuite } from '../helpers/crash-suite';
+
+crashSuite(compactStagingScenario);

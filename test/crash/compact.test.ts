@@ -1,0 +1,4 @@
+import { compactScenario } from '../helpers/crash-scenarios';
+import { crashSuite } from '../helpers/crash-suite';
+
+crashSuite(compactScenario);

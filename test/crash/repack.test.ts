@@ -1,0 +1,4 @@
+import { repackScenario } from '../helpers/crash-scenarios';
+import { crashSuite } from '../helpers/crash-suite';
+
+crashSuite(repackScenario);

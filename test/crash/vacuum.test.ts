@@ -1,0 +1,4 @@
+import { vacuumScenario } from '../helpers/crash-scenarios';
+import { crashSuite } from '../helpers/crash-suite';
+
+crashSuite(vacuumScenario);

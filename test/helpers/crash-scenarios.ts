@@ -1,0 +1,211 @@
+/**
+ * The crash campaigns' fixtures and commands: compact, compact-staging, repack and vacuum on small local
+ * tables with many small files, so that each run takes long enough to be killed at different moments.
+ * Local folders only: the crash-safety logic is the same on S3 (put-if-absent commit, deletes after it),
+ * and a loopback S3 server would only slow the runs down.
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { seededRandom, toCsv, toNdjson } from '../../core/demo/sample-data';
+import { DeltaTable } from '../../core/formats/delta/table';
+import { deleteWhere } from '../../core/ops/delete';
+import { importFiles } from '../../core/ops/import';
+import { queryRows, withScratchDb } from '../../core/ops/scratch-db';
+import { listRuns } from '../../core/ops/staging-runs';
+import { quoteLiteral } from '../../core/sql-text';
+import { LocalStore } from '../../core/storage/local';
+import { canonicalRows, filesOnDisk } from './crash-checks';
+import type { CrashScenario } from './crash-harness';
+import { queryTable } from './delta-rows';
+
+const PARTITIONS = ['a', 'b', 'c', 'd'];
+
+/**
+ * A table `dir` with `appends` commits of `rowsPerAppend` rows over 4 partitions: 4 small files per
+ * commit. With a multiple of 10 commits, the op's own commit also writes a checkpoint (every 10th
+ * version), so kills land in that window too.
+ */
+async function smallFilesTable(dir: string, appends: number, rowsPerAppend: number): Promise<void> {
+  const store = new LocalStore(dir);
+  const rand = seededRandom(appends);
+  const input = `${dir}-input.csv`;
+  let id = 0;
+  for (let i = 0; i < appends; i++) {
+    const rows = Array.from({ length: rowsPerAppend }, () => ({
+      id: id++,
+      p: PARTITIONS[id % PARTITIONS.length],
+      name: `n${Math.floor(rand() * 1e6)}`,
+      amount: Math.round(rand() * 1e5) / 100,
+    }));
+    await writeFile(input, toCsv(rows));
+    await importFiles(store, { inputs: [input], partitionBy: ['p'] });
+  }
+  await rm(input);
+}
+
+const tableRows = async (dir: string, where = 'true'): Promise<string[]> =>
+  canonicalRows(await queryTable(new LocalStore(dir), `SELECT * FROM t WHERE ${where}`));
+
+export const compactScenario: CrashScenario = {
+  name: 'compact',
+  build: (dir) => smallFilesTable(dir, 30, 40),
+  args: (dir) => ['compact', dir, '--target-size', '1MB', '--min-files', '2'],
+  table: (dir) => dir,
+  rows: (dir) => tableRows(dir),
+  // Once the OPTIMIZE commit landed there is nothing left to compact.
+  exhausted: (run) => run.committed,
+};
+
+/** Rows with this property are purged; they are spread over every file, so every file is rewritten. */
+const PURGED = 'id % 7 = 3';
+
+/**
+ * `repack --purge-where … --purge`: one commit, then (not cancellable) a checkpoint, expiry of the older
+ * log and deletion of the old files that held purged rows — the riskiest sequence of deletes there is.
+ */
+export const repackScenario: CrashScenario = {
+  name: 'repack',
+  // Fewer files than compact: repack scans every row, and 20 commits still put its own at a checkpoint.
+  build: (dir) => smallFilesTable(dir, 20, 40),
+  args: (dir) => ['repack', dir, '--purge-where', PURGED, '--purge'],
+  table: (dir) => dir,
+  rows: (dir) => tableRows(dir),
+  rowsIfCommitted: (dir) => tableRows(dir, `(${PURGED}) IS NOT TRUE`),
+  finished: noPurgedRowOnDisk,
+  // A run killed after its commit leaves the erasure of old versions to the next run.
+  exhausted: () => false,
+};
+
+/** After a completed purge no data file under the table holds a purged row, live or not. */
+async function noPurgedRowOnDisk(dir: string): Promise<void> {
+  const files = (await filesOnDisk(dir)).filter((key) => key.endsWith('.parquet') && !key.startsWith('_delta_log/'));
+  const list = files.map((key) => quoteLiteral(join(dir, key))).join(', ');
+  const [row] = await withScratchDb('crash-check', undefined, ({ connection }) =>
+    queryRows(connection, `SELECT count(*)::INTEGER AS n FROM read_parquet([${list}]) WHERE ${PURGED}`),
+  );
+  if (row!.n !== 0) throw new Error(`${String(row!.n)} purged rows are still in data files under the table after a completed purge`);
+}
+
+/**
+ * A table with work for vacuum: every small file tombstoned by a delete that rewrote them all, and
+ * copies of live files under fresh names, as a crashed writer leaves them.
+ */
+async function tableToVacuum(dir: string): Promise<void> {
+  await smallFilesTable(dir, 30, 40);
+  const store = new LocalStore(dir);
+  await deleteWhere(store, 'id % 5 = 0');
+  const live = (await (await DeltaTable.open(store)).snapshot()).files;
+  for (const file of live.slice(0, 60)) {
+    const folder = file.path.slice(0, file.path.lastIndexOf('/') + 1);
+    await copyFile(join(dir, decodeURIComponent(file.path)), join(dir, decodeURIComponent(folder), `part-${randomUUID()}-c000.zstd.parquet`));
+  }
+}
+
+export const vacuumScenario: CrashScenario = {
+  name: 'vacuum',
+  build: tableToVacuum,
+  args: (dir) => ['vacuum', dir, '--retention', '0', '--force'],
+  table: (dir) => dir,
+  rows: (dir) => tableRows(dir),
+  // A killed vacuum left some of its deletes to the next run.
+  exhausted: () => false,
+};
+
+/** Staged records: id, name and amount, per ingest hour. */
+const HOURS = ['2026-11-23T08', '2026-11-23T09', '2026-11-23T10', '2026-11-23T11'];
+const STAGING_SCHEMA = {
+  fields: [
+    { name: 'id', type: 'INT64', repetitionType: 'REQUIRED' },
+    { name: 'name', type: 'BYTE_ARRAY', logicalType: 'UTF8' },
+    { name: 'amount', type: 'DOUBLE' },
+  ],
+};
+interface StagedRecord {
+  id: number;
+  name: string;
+  amount: number;
+}
+
+/** A staging area with many single-record .json and a few multi-record .ndjson objects per hour. */
+async function stagingArea(dir: string): Promise<void> {
+  const rand = seededRandom(4);
+  await mkdir(join(dir, 'schema'), { recursive: true });
+  await writeFile(join(dir, 'schema', 'schema.json'), JSON.stringify(STAGING_SCHEMA));
+  let id = 0;
+  const record = (): StagedRecord => ({ id: id++, name: `n${Math.floor(rand() * 1e6)}`, amount: Math.round(rand() * 1e5) / 100 });
+  for (const hour of HOURS) {
+    const folder = join(dir, 'data', `order_ts_hour=${hour}`);
+    await mkdir(folder, { recursive: true });
+    for (let i = 0; i < 40; i++) await writeFile(join(folder, `${randomUUID()}.json`), JSON.stringify(record()));
+    for (let i = 0; i < 4; i++) await writeFile(join(folder, `${randomUUID()}.ndjson`), toNdjson(Array.from({ length: 25 }, record)));
+  }
+}
+
+const canonicalRecord = (r: StagedRecord, hour: string): Record<string, unknown> => ({
+  id: Number(r.id),
+  name: r.name,
+  amount: Number(r.amount),
+  hour,
+});
+
+/**
+ * Sources a committed run consumed: between its commit and its deletes they are still staged, but the
+ * next run deletes them instead of taking them again (core/ops/staging-runs.ts). Which runs committed is
+ * read here from the table's log (the run id in commitInfo), not from the op's own verdict.
+ */
+async function consumedSources(dir: string): Promise<Set<string>> {
+  const table = new LocalStore(stagingTable(dir));
+  if (!(await DeltaTable.exists(table))) return new Set();
+  const committedRuns = new Set((await (await DeltaTable.open(table)).history()).map((c) => c.operationParameters?.runId));
+  const runs = await listRuns(new LocalStore(dir));
+  return new Set(runs.flatMap((run) => (run.manifest && committedRuns.has(run.manifest.runId) ? run.manifest.sources.map((s) => s.key) : [])));
+}
+
+/** Records still staged and not consumed by a committed run, with the hour of their folder. */
+async function stagedRecords(dir: string): Promise<Record<string, unknown>[]> {
+  const consumed = await consumedSources(dir);
+  const records: Record<string, unknown>[] = [];
+  for (const key of await stagedKeys(dir)) {
+    if (consumed.has(key)) continue;
+    const hour = /order_ts_hour=([^/]+)/.exec(key)![1]!;
+    const text = await readFile(join(dir, key), 'utf8');
+    for (const line of text.split('\n')) if (line.trim()) records.push(canonicalRecord(JSON.parse(line) as StagedRecord, hour));
+  }
+  return records;
+}
+
+const stagedKeys = async (dir: string): Promise<string[]> =>
+  (await filesOnDisk(join(dir, 'data'))).filter((key) => /\.(nd)?json$/.test(key)).map((key) => `data/${key}`);
+
+const stagingTable = (dir: string) => join(dir, 'delta');
+
+/** Records in the target table plus those still to take: each original record exactly once. */
+async function stagingRows(dir: string): Promise<string[]> {
+  const store = new LocalStore(stagingTable(dir));
+  const committed = (await DeltaTable.exists(store))
+    ? (await queryTable(store, 'SELECT id, name, amount, order_ts_hour FROM t')).map((r) =>
+        canonicalRecord(r as unknown as StagedRecord, String(r.order_ts_hour)),
+      )
+    : [];
+  return canonicalRows([...committed, ...(await stagedRecords(dir))]);
+}
+
+/** After a clean run every source is taken and deleted, and no run manifest is left. */
+async function stagingEmptied(dir: string): Promise<void> {
+  const left = [...(await stagedKeys(dir)), ...(await listRuns(new LocalStore(dir))).map((run) => run.key)];
+  if (left.length) throw new Error(`a clean compact-staging run left ${left.length} sources or manifests: ${left.slice(0, 3).join(', ')}`);
+}
+
+export const compactStagingScenario: CrashScenario = {
+  name: 'compact-staging',
+  build: stagingArea,
+  args: (dir) => ['compact-staging', dir],
+  table: stagingTable,
+  rows: stagingRows,
+  finished: stagingEmptied,
+  // A run killed after its commit leaves source deletes for the next run to finish.
+  exhausted: () => false,
+};
+
+export const CRASH_SCENARIOS = [compactScenario, compactStagingScenario, repackScenario, vacuumScenario];

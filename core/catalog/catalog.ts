@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { openCatalogDatabase } from './database';
+import type { QualityResult } from '../quality/run';
 
 export type QueryStatus = 'ok' | 'error' | 'cancelled';
 
@@ -175,9 +176,77 @@ export class Catalog {
     }));
   }
 
+  addQualityResults(run: QualityRunInput): void {
+    const insert = this.db.prepare(
+      `INSERT INTO quality_results (run_id, table_name, table_version, check_name, check_type, column_name, status,
+         failing_rows, total_rows, details, failing_sample, executed_at)
+       VALUES (@runId, @tableName, @tableVersion, @check_name, @check_type, @column_name, @status,
+         @failing_rows, @total_rows, @details, @sample, @executedAt)`,
+    );
+    this.db.transaction(() => {
+      for (const r of run.results) insert.run({ ...r, runId: run.runId, tableName: run.tableName, tableVersion: run.tableVersion, executedAt: run.executedAt, sample: JSON.stringify(r.failing_sample) });
+    })();
+  }
+
+  /** Results newest first, optionally of one table and one check. */
+  listQualityResults(filter: { tableName?: string; checkName?: string; limit?: number } = {}): QualityResultEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM quality_results
+         WHERE (@tableName IS NULL OR table_name = @tableName) AND (@checkName IS NULL OR check_name = @checkName)
+         ORDER BY executed_at DESC, id DESC LIMIT @limit`,
+      )
+      .all({ tableName: filter.tableName ?? null, checkName: filter.checkName ?? null, limit: filter.limit ?? 200 }) as QualityResultRow[];
+    return rows.map(({ failing_sample, run_id, table_name, table_version, executed_at, id: _id, ...result }) => ({
+      ...result,
+      failing_sample: JSON.parse(failing_sample) as QualityResultEntry['failing_sample'],
+      runId: run_id,
+      tableName: table_name,
+      tableVersion: table_version,
+      executedAt: executed_at,
+    }));
+  }
+
+  saveQualityRules(tableName: string, rules: unknown[]): void {
+    this.db
+      .prepare(`INSERT INTO quality_rules (table_name, rules, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (table_name) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`)
+      .run(tableName, JSON.stringify(rules), new Date().toISOString());
+  }
+
+  loadQualityRules(tableName: string): unknown[] | undefined {
+    const row = this.db.prepare(`SELECT rules FROM quality_rules WHERE table_name = ?`).get(tableName) as { rules: string } | undefined;
+    return row ? (JSON.parse(row.rules) as unknown[]) : undefined;
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+/** One run of a rule set against a table version. */
+export interface QualityRunInput {
+  runId: string;
+  tableName: string;
+  tableVersion: number | null;
+  executedAt: string;
+  results: QualityResult[];
+}
+
+export interface QualityResultEntry extends QualityResult {
+  runId: string;
+  tableName: string;
+  tableVersion: number | null;
+  executedAt: string;
+}
+
+interface QualityResultRow extends Omit<QualityResult, 'failing_sample'> {
+  id: number;
+  run_id: string;
+  table_name: string;
+  table_version: number | null;
+  executed_at: string;
+  failing_sample: string;
 }
 
 function escapeLike(text: string): string {

@@ -78,6 +78,32 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX maintenance_log_executed_at ON maintenance_log (executed_at);
       CREATE INDEX maintenance_log_table ON maintenance_log (table_name, executed_at);
     `),
+  // 4: data quality: each check's result per run (formats.md §5's `_quality_results` fields plus the table
+  // version, the failing-row sample and the run id), and the rules kept with a table from the app.
+  (db) =>
+    db.exec(`
+      CREATE TABLE quality_results (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id         TEXT    NOT NULL,
+        table_name     TEXT    NOT NULL, -- URL of the table
+        table_version  INTEGER,          -- null for a table without versions (a Parquet folder)
+        check_name     TEXT    NOT NULL,
+        check_type     TEXT    NOT NULL,
+        column_name    TEXT,
+        status         TEXT    NOT NULL CHECK (status IN ('passed', 'failed', 'error')),
+        failing_rows   INTEGER NOT NULL,
+        total_rows     INTEGER NOT NULL,
+        details        TEXT,             -- at most 1,000 characters
+        failing_sample TEXT    NOT NULL DEFAULT '[]', -- JSON: up to 20 failing rows
+        executed_at    TEXT    NOT NULL  -- ISO-8601 UTC
+      );
+      CREATE INDEX quality_results_table ON quality_results (table_name, check_name, executed_at);
+      CREATE TABLE quality_rules (
+        table_name TEXT PRIMARY KEY,
+        rules      TEXT NOT NULL, -- JSON list of checks {name, check_type, column_name?, params?}
+        updated_at TEXT NOT NULL
+      );
+    `),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

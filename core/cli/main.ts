@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
 import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
+import { addQualityCommands } from './quality-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
     );
 
   addMaintenanceCommands(program, locationOptions);
+  addQualityCommands(program, locationOptions);
 
   jsonOption(program.command('queries'))
     .description('past SQL queries from the catalog, newest first')

@@ -1,0 +1,154 @@
+/**
+ * Data quality through the API: run a rule set against a table version (results kept in the catalog,
+ * optionally appended to a Delta table in the lake), and the promote gate that copies a staging version
+ * into a trusted table only when every check passes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LakebenchError } from '../errors';
+import { detectLayout } from '../formats/detect';
+import { DeltaTable } from '../formats/delta/table';
+import { TABLE_VIEW } from '../quality/checks';
+import type { QualityCheck } from '../quality/rules';
+import { runChecks, type QualityResult } from '../quality/run';
+import { quoteLiteral } from '../sql-text';
+import type { LakebenchApi } from './api';
+import { parseTableBinding } from './table-binding';
+import type { LocationOptions, SqlTableBinding } from './types';
+
+export interface CheckArgs extends LocationOptions {
+  /** Table location, optionally `@<version>` or `@<ISO time>`. */
+  table: string;
+  rules: QualityCheck[];
+  /** Also append the results to this Delta table (created when absent). */
+  writeResults?: string;
+}
+
+export interface CheckReport {
+  runId: string;
+  /** URL of the table checked. */
+  table: string;
+  /** The version checked (null for a table without versions). */
+  version: number | null;
+  results: QualityResult[];
+  /** Every check passed. */
+  passed: boolean;
+  /** Where --write-results appended them. */
+  resultsTable?: { location: string; version: number };
+}
+
+export interface PromoteArgs extends LocationOptions {
+  staging: string;
+  trusted: string;
+  rules: QualityCheck[];
+}
+
+export interface PromoteReport {
+  check: CheckReport;
+  /** The trusted table's new version; undefined when a check did not pass (nothing written). */
+  version?: number;
+  rowsPromoted: number;
+  /** Why nothing was written. */
+  refused?: string;
+}
+
+export async function checkTable(api: LakebenchApi, args: CheckArgs, signal?: AbortSignal): Promise<CheckReport> {
+  return withCheckedTable(api, args, signal, async (report) => {
+    if (args.writeResults) report.resultsTable = await appendResults(api, args, report);
+    return report;
+  });
+}
+
+export async function promoteTable(api: LakebenchApi, args: PromoteArgs, signal?: AbortSignal): Promise<PromoteReport> {
+  return withCheckedTable(api, { ...args, table: args.staging }, signal, async (check, exportRows) => {
+    if (!check.passed) {
+      const failed = check.results.filter((r) => r.status !== 'passed').map((r) => `${r.check_name} (${r.status}: ${r.details})`);
+      return { check, rowsPromoted: 0, refused: `${failed.length} check(s) did not pass: ${failed.join('; ')}` };
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'lakebench-promote-'));
+    try {
+      const file = join(dir, 'rows.parquet');
+      await exportRows(file);
+      const trusted = api.open({ ...args, location: args.trusted });
+      const partitionBy = (await DeltaTable.exists(trusted)) ? undefined : await partitionColumnsOf(api, args);
+      const imported = await api.importFiles({ ...args, location: args.trusted, inputs: [file], format: 'parquet', partitionBy }, { signal });
+      return { check, version: imported.version, rowsPromoted: imported.rowsWritten };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Resolves the version, registers it as `t`, runs the checks, records them, then hands over to `next`. */
+async function withCheckedTable<T>(
+  api: LakebenchApi,
+  args: CheckArgs,
+  signal: AbortSignal | undefined,
+  next: (report: CheckReport, exportRows: (file: string) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const binding = await pinnedBinding(api, args);
+  const session = await api.openSqlSession({ ...args, tables: [binding] }, signal);
+  try {
+    const executedAt = new Date().toISOString();
+    const results = await runChecks(session, args.rules, signal);
+    const table = api.open({ ...args, location: binding.location }).url;
+    const report: CheckReport = {
+      runId: randomUUID(),
+      table,
+      version: binding.version ?? null,
+      results,
+      passed: results.every((r) => r.status === 'passed'),
+    };
+    (await api.catalog()).addQualityResults({ runId: report.runId, tableName: table, tableVersion: report.version, executedAt, results });
+    return await next(report, (file) => session.run(`COPY (SELECT * FROM ${TABLE_VIEW}) TO ${quoteLiteral(file)} (FORMAT parquet)`, { signal }));
+  } finally {
+    session.close();
+  }
+}
+
+/** The table as view `t` at an exact version (the latest when none is asked), so results name the version they saw. */
+async function pinnedBinding(api: LakebenchApi, args: CheckArgs): Promise<SqlTableBinding> {
+  const binding = parseTableBinding(`${TABLE_VIEW}=${args.table}`);
+  const store = api.open({ ...args, location: binding.location });
+  if ((await detectLayout(store)) !== 'delta') return binding;
+  const spec = binding.version !== undefined ? { version: binding.version } : binding.asOf ? { asOf: new Date(binding.asOf) } : {};
+  const snapshot = await (await DeltaTable.open(store)).snapshot(spec);
+  return { name: TABLE_VIEW, location: binding.location, version: snapshot.version };
+}
+
+async function partitionColumnsOf(api: LakebenchApi, args: PromoteArgs): Promise<string[] | undefined> {
+  const { location } = parseTableBinding(`${TABLE_VIEW}=${args.staging}`);
+  const store = api.open({ ...args, location });
+  if ((await detectLayout(store)) !== 'delta') return undefined;
+  return (await (await DeltaTable.open(store)).snapshot()).partitionColumns;
+}
+
+/** Appends the run's results (the `_quality_results` columns plus table_version) to a Delta table, in one commit. */
+async function appendResults(api: LakebenchApi, args: CheckArgs, report: CheckReport): Promise<{ location: string; version: number }> {
+  const executedAt = new Date().toISOString();
+  const rows = report.results.map((r) => ({
+    check_name: r.check_name,
+    check_type: r.check_type,
+    table_name: report.table,
+    column_name: r.column_name,
+    status: r.status,
+    failing_rows: r.failing_rows,
+    total_rows: r.total_rows,
+    details: r.details,
+    run_id: report.runId,
+    executed_at: executedAt,
+    table_version: report.version,
+  }));
+  if (rows.length === 0) throw new LakebenchError('USAGE', 'no results to write: the rules hold no checks', { object: args.writeResults });
+  const dir = await mkdtemp(join(tmpdir(), 'lakebench-results-'));
+  try {
+    const file = join(dir, 'results.ndjson');
+    await writeFile(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const imported = await api.importFiles({ ...args, location: args.writeResults!, inputs: [file], format: 'ndjson' });
+    return { location: api.open({ ...args, location: args.writeResults! }).url, version: imported.version };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -240,6 +240,28 @@ export class Workbench implements W.WorkbenchApi {
     return this.api.maintenanceLog(table, args.limit);
   }
 
+  async qualityRun(args: W.QualityRunArgs): Promise<W.CheckReport> {
+    await this.ready(args);
+    const { checkTable } = await import('./quality');
+    const table = args.version === undefined ? args.location : `${args.location}@${args.version}`;
+    return checkTable(this.api, { connectionId: args.connectionId, table, rules: args.rules });
+  }
+
+  async qualityRules(args: W.QualityTableArgs): Promise<W.QualityCheck[]> {
+    await this.ready(args);
+    return ((await this.api.catalog()).loadQualityRules(this.api.open(args).url) ?? []) as W.QualityCheck[];
+  }
+
+  async saveQualityRules(args: W.SaveQualityRulesArgs): Promise<void> {
+    await this.ready(args);
+    (await this.api.catalog()).saveQualityRules(this.api.open(args).url, args.rules);
+  }
+
+  async qualityHistory(args: W.QualityTableArgs): Promise<W.QualityResultEntry[]> {
+    await this.ready(args);
+    return (await this.api.catalog()).listQualityResults({ tableName: this.api.open(args).url, limit: args.limit });
+  }
+
   async jobs(): Promise<W.JobInfo[]> {
     return this.jobRunner.list();
   }

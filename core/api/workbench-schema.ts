@@ -4,6 +4,7 @@
  * dropped; wrong types and sizes are refused with USAGE.
  */
 import { z } from 'zod';
+import { qualityCheckSchema } from '../quality/rules';
 import { LakebenchError } from '../errors';
 import { IMPORT_FORMATS, IMPORT_MODES } from './types';
 import type { WorkbenchMethod } from './workbench';
@@ -70,6 +71,9 @@ const connectionId = z.object({ id: z.string().min(1).max(64) });
 const millis = z.number().int().min(0);
 const dryRun = z.boolean().optional();
 const compactOptions = { targetSize: z.number().int().min(1).optional(), minFiles: z.number().int().min(1).optional() };
+/** A rule list as a rules file holds it; unknown check types are reported per check when run. */
+const qualityRules = z.array(qualityCheckSchema).max(500);
+
 const maintenanceJob = z.discriminatedUnion('operation', [
   location.extend({
     operation: z.literal('compact'),
@@ -150,6 +154,10 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
     connectionId: z.string().max(64).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   }),
+  qualityRun: location.extend({ version: z.number().int().min(0).optional(), rules: qualityRules }),
+  qualityRules: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+  saveQualityRules: location.extend({ rules: qualityRules }),
+  qualityHistory: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
   connections: empty,
   saveConnection: connectionInput,
   testConnection: z.union([connectionInput, connectionId]),

@@ -9,7 +9,9 @@
  * `connectionId`, the saved connection's endpoint and credentials open it, and it must lie inside the
  * connection's root; without it, the standard AWS variables and profiles apply (like the CLI).
  */
-import type { HistoryFilter, MaintenanceLogEntry, MaintenanceStatus, QueryHistoryEntry } from '../catalog/catalog';
+import type { HistoryFilter, MaintenanceLogEntry, MaintenanceStatus, QualityResultEntry, QueryHistoryEntry } from '../catalog/catalog';
+import type { QualityCheck } from '../quality/rules';
+import type { CheckReport } from './quality';
 import type { MaintenanceOperation } from '../ops/maintenance/operations';
 import type { CompactResult } from '../ops/compact';
 import type { CompactStagingResult } from '../ops/compact-staging';
@@ -299,6 +301,27 @@ export interface JobIdArgs {
   jobId: string;
 }
 
+// ---------- data quality ----------
+
+export type { QualityCheck, QualityResultEntry, CheckReport };
+export type { QualityResult } from '../quality/run';
+export { CHECK_TYPES } from '../quality/check-types';
+
+/** Runs checks against the table at `version` (default: latest); results are kept in the catalog. */
+export interface QualityRunArgs extends LocationArgs {
+  version?: number;
+  rules: QualityCheck[];
+}
+
+/** The rules kept with a table (from the app), or the results of its past runs. */
+export interface QualityTableArgs extends LocationArgs {
+  limit?: number;
+}
+
+export interface SaveQualityRulesArgs extends LocationArgs {
+  rules: QualityCheck[];
+}
+
 // ---------- maintenance ----------
 
 export { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
@@ -517,6 +540,14 @@ export interface WorkbenchApi {
   maintenanceStart(args: MaintenanceJobArgs): Promise<JobInfo>;
   maintenanceLog(args: MaintenanceLogArgs): Promise<MaintenanceLogEntry[]>;
 
+  // data quality
+  qualityRun(args: QualityRunArgs): Promise<CheckReport>;
+  /** The table's saved rules ([] when none). */
+  qualityRules(args: QualityTableArgs): Promise<QualityCheck[]>;
+  saveQualityRules(args: SaveQualityRulesArgs): Promise<void>;
+  /** Past results of the table's checks, newest first. */
+  qualityHistory(args: QualityTableArgs): Promise<QualityResultEntry[]>;
+
   // connections (secrets go in, never out)
   connections(args: EmptyArgs): Promise<ConnectionInfo[]>;
   saveConnection(args: ConnectionInput): Promise<ConnectionInfo>;
@@ -559,6 +590,10 @@ export const WORKBENCH_METHODS = [
   'jobCancel',
   'maintenanceStart',
   'maintenanceLog',
+  'qualityRun',
+  'qualityRules',
+  'saveQualityRules',
+  'qualityHistory',
   'connections',
   'saveConnection',
   'testConnection',

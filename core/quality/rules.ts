@@ -9,27 +9,16 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LakebenchError } from '../errors';
 
-export const CHECK_TYPES = [
-  'uniqueness',
-  'not_null',
-  'accepted_values',
-  'positive',
-  'range',
-  'row_count_range',
-  'no_future_dates',
-  'custom_sql',
-] as const;
-export type CheckType = (typeof CHECK_TYPES)[number];
 
-const checkSchema = z.object({
-  name: z.string().min(1),
-  check_type: z.string().min(1),
-  column_name: z.string().min(1).nullish(),
+export const qualityCheckSchema = z.object({
+  name: z.string().min(1).max(200),
+  check_type: z.string().min(1).max(64),
+  column_name: z.string().min(1).max(1000).nullish(),
   params: z.record(z.string(), z.unknown()).nullish(),
 });
-const rulesSchema = z.array(checkSchema);
+const rulesSchema = z.array(qualityCheckSchema);
 
-export type QualityCheck = z.infer<typeof checkSchema>;
+export type QualityCheck = z.infer<typeof qualityCheckSchema>;
 
 /** Parses rules text (JSON is YAML too, but JSON.parse names the position of a JSON mistake better). */
 export function parseRules(text: string, source: string): QualityCheck[] {

@@ -60,7 +60,7 @@ export function App() {
   const theme = useTheme((s) => resolvedTheme(s));
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
-  const wideInspector = useTableView((s) => !!s.table && s.tab === 'maintenance');
+  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality'));
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);

@@ -11,9 +11,10 @@ import { travelTo } from '../stores/actions';
 import { useTableView, type TableTab } from '../stores/table-view';
 import { ImportDialog } from './ImportDialog';
 import { MaintenancePanel } from './MaintenancePanel';
+import { QualityPanel } from './QualityPanel';
 import { PartitionsChart } from './PartitionsChart';
 
-const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare', 'maintenance'];
+const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare', 'maintenance', 'quality'];
 const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions', 'maintenance'];
 
 function plusMinus(added?: number, removed?: number, format: (n: number) => string = formatCount): string {
@@ -248,6 +249,9 @@ export function TableView() {
           {tab === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {tab === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
           {tab === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
+          {tab === 'quality' && (
+            <QualityPanel table={table} connectionId={connectionId} version={version} columns={details.schema?.fields.map((f) => f.name) ?? []} />
+          )}
         </>
       )}
       {importing && <ImportDialog target={{ location: table.location, connectionId }} onClose={() => setImporting(false)} />}

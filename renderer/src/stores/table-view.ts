@@ -14,7 +14,7 @@ import type {
 } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 
-export type TableTab = 'history' | 'schema' | 'files' | 'partitions' | 'compare' | 'maintenance';
+export type TableTab = 'history' | 'schema' | 'files' | 'partitions' | 'compare' | 'maintenance' | 'quality';
 
 /** What is shown at one version; each part loads on its own so one slow call does not hold the rest. */
 interface VersionDetails {

@@ -15,6 +15,7 @@ import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, Qu
 import type { SqlSession } from '../sql/session';
 import type { MaintenanceOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
+import { hlcAtTime } from '../formats/lakesync/hlc';
 import type { MaintenanceRun } from './maintenance-log';
 import { fileEntry, partitionEntries } from './snapshot-views';
 import { formatTableBinding } from './table-binding';
@@ -255,8 +256,14 @@ export class LakebenchApi {
     const store = this.open(binding);
     const layout = await detectLayout(store);
     if (layout === 'delta') {
+      if (binding.hlc !== undefined) throw new LakebenchError('USAGE', `@${binding.hlc}: an HLC travels in a LakeSync bucket; this is a Delta table`, { object: store.url });
       await session.registerDelta(binding.name, await DeltaTable.open(store), deltaVersion(binding));
-    } else if (binding.version !== undefined || binding.asOf !== undefined) {
+    } else if (layout === 'lakesync') {
+      // Each LakeSync table becomes a view under its own name; `@<HLC>` or `@<ISO time>` travels.
+      if (binding.version !== undefined) throw new LakebenchError('USAGE', `@${binding.version}: a LakeSync bucket travels by HLC or ISO time`, { object: store.url });
+      const asOf = binding.hlc !== undefined ? BigInt(binding.hlc) : binding.asOf ? hlcAtTime(binding.asOf) : undefined;
+      await session.registerLakeSync(store, { asOf, signal });
+    } else if (binding.version !== undefined || binding.asOf !== undefined || binding.hlc !== undefined) {
       throw new LakebenchError('USAGE', `only Delta tables have versions; this is ${layout ?? 'no table'}`, { object: store.url });
     } else if (layout === 'parquet') {
       await session.registerParquetFolder(binding.name, store, { signal });
@@ -271,6 +278,7 @@ export class LakebenchApi {
       const store = lake.child(found.key);
       if (found.layout === 'delta') await session.registerDelta(found.name, await DeltaTable.open(store), {});
       else if (found.layout === 'parquet') await session.registerParquetFolder(found.name, store, { signal });
+      else if (found.layout === 'lakesync') await session.registerLakeSync(store, { signal });
     }
   }
 

@@ -47,12 +47,14 @@ export function parseTableBinding(spec: string): SqlTableBinding {
   const target = spec.slice(eq + 1);
   const at = target.lastIndexOf('@');
   const suffix = at > 0 ? target.slice(at + 1) : '';
+  // More digits than any table version reaches: a LakeSync HLC, kept as text (it exceeds 2^53).
+  if (/^\d{16,19}$/.test(suffix)) return { name, location: target.slice(0, at), hlc: suffix };
   if (/^\d+$/.test(suffix)) return { name, location: target.slice(0, at), version: Number(suffix) };
   if (ISO_TIMESTAMP.test(suffix)) return { name, location: target.slice(0, at), asOf: parseAsOf(suffix) };
   return { name, location: target };
 }
 
 export function formatTableBinding(binding: SqlTableBinding): string {
-  const at = binding.version !== undefined ? `@${binding.version}` : binding.asOf ? `@${binding.asOf}` : '';
+  const at = binding.version !== undefined ? `@${binding.version}` : binding.asOf ? `@${binding.asOf}` : binding.hlc ? `@${binding.hlc}` : '';
   return `${binding.name}=${binding.location}${at}`;
 }

@@ -114,6 +114,8 @@ export interface SqlTableBinding extends LocationOptions {
   location: string;
   version?: number;
   asOf?: string;
+  /** A LakeSync bucket's state as of this HLC (decimal; too big for a number). */
+  hlc?: string;
 }
 
 export interface SqlArgs extends LocationOptions {

@@ -6,7 +6,7 @@
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ListPage, ObjectStore } from '../storage/types';
 
-export type TableLayout = 'delta' | 'parquet';
+export type TableLayout = 'delta' | 'parquet' | 'lakesync';
 
 export interface FoundTable {
   /** Folder name of the table (for the root: the last segment of the location). */
@@ -27,6 +27,8 @@ const LIST_CONCURRENCY = 8;
 /** Hive folders nest one level per partition column; deeper than this is not a partition layout. */
 const MAX_HIVE_DEPTH = 8;
 const DELTA_LOG = '_delta_log/';
+const LAKESYNC_DELTAS = 'deltas/';
+const LAKESYNC_DAY = /^\d{4}-\d{2}-\d{2}\/?$/;
 /** Commit `<20 digits>.json`, classic/multi-part checkpoint, v2 checkpoint `<20 digits>.checkpoint.<id>.parquet|json`. */
 const DELTA_LOG_ENTRY = /^\d{20}\.(json|checkpoint(\.[^/]+)?\.(parquet|json))$/;
 const HIVE_FOLDER = /^[^=/]+=[^/]*\/$/;
@@ -81,8 +83,15 @@ async function holdsParquet(store: ObjectStore, folder: ListPage, hiveDepth = 0)
   return false;
 }
 
+/** A LakeSync bucket flushes deltas into `deltas/<YYYY-MM-DD>/<gateway>/`. */
+async function hasLakeSyncDeltas(store: ObjectStore, prefix: string): Promise<boolean> {
+  const page = await store.list(prefix + LAKESYNC_DELTAS, { delimiter: true });
+  return page.prefixes.some((p) => LAKESYNC_DAY.test(lastSegment(p)));
+}
+
 async function classify(store: ObjectStore, prefix: string, folder: ListPage): Promise<TableLayout | undefined> {
   if (folder.prefixes.includes(prefix + DELTA_LOG) && (await hasDeltaLog(store, prefix))) return 'delta';
+  if (folder.prefixes.includes(prefix + LAKESYNC_DELTAS) && (await hasLakeSyncDeltas(store, prefix))) return 'lakesync';
   if (await holdsParquet(store, folder)) return 'parquet';
   return undefined;
 }

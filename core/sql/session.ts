@@ -17,6 +17,8 @@ import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } fro
 import { cancelledError, sqlError } from './errors';
 import { toJsonValue, type JsonValue } from './json-values';
 import { referencedNames } from './references';
+import { listDeltaFiles } from '../formats/lakesync/deltas';
+import { createLakeSyncViews } from './lakesync-views';
 import { quoteIdent } from '../sql-text';
 
 export interface ResultColumn {
@@ -121,6 +123,23 @@ export class SqlSession {
           : await this.requireCache(store).ensureMany(store, items, { signal });
       const localPaths = folder.files.map((f) => paths.get(f.key)!);
       await this.connection.run(parquetFolderViewSql(name, localPaths, folder.hive));
+    }, opts.signal);
+  }
+
+  /**
+   * Makes every table of a LakeSync bucket queryable under its own name, resolved from the bucket's
+   * deltas (as of `asOf`, an HLC, when given). Returns the table names.
+   */
+  async registerLakeSync(store: ObjectStore, opts: QueryOptions & { asOf?: bigint } = {}): Promise<string[]> {
+    const files = await listDeltaFiles(store);
+    return this.exclusive(async (signal) => {
+      const items = files.map((f) => ({ key: f.key, size: f.size, etag: f.etag }));
+      const paths =
+        store.kind === 'local'
+          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
+          : await this.requireCache(store).ensureMany(store, items, { signal });
+      const deltaFiles = files.map((f) => ({ localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
+      return createLakeSyncViews(this.connection, deltaFiles, opts.asOf);
     }, opts.signal);
   }
 

@@ -13,7 +13,7 @@ import { findTables, detectLayout } from '../formats/detect';
 import { DeltaTable, type VersionSpec } from '../formats/delta/table';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
-import type { MaintenanceOperation } from '../ops/maintenance/operations';
+import type { LoggedOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import { hlcAtTime } from '../formats/lakesync/hlc';
 import type { MaintenanceRun } from './maintenance-log';
@@ -213,7 +213,7 @@ export class LakebenchApi {
    * the catalog's maintenance log: status, duration, versions and live files before and after.
    */
   async maintenance<T>(
-    operation: MaintenanceOperation,
+    operation: LoggedOperation,
     args: LocationArgs,
     work: (store: ObjectStore) => Promise<T>,
     run: MaintenanceRun = {},

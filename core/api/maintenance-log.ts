@@ -8,7 +8,7 @@ import { isLakebenchError } from '../errors';
 import type { Catalog, MaintenanceStatus } from '../catalog/catalog';
 import { earliestReadableVersion, latestListedVersion, listLog } from '../formats/delta/log-listing';
 import { DeltaTable } from '../formats/delta/table';
-import type { MaintenanceOperation } from '../ops/maintenance/operations';
+import type { LoggedOperation } from '../ops/maintenance/operations';
 import { storedDetails } from './maintenance-details';
 import type { ObjectStore } from '../storage/types';
 
@@ -30,7 +30,7 @@ export interface TableCounts {
 /** Runs `work` on `store` and records the run, whatever its outcome; the result or error passes through. */
 export async function runMaintenance<T>(
   catalog: Catalog,
-  operation: MaintenanceOperation,
+  operation: LoggedOperation,
   store: ObjectStore,
   work: (store: ObjectStore) => Promise<T>,
   run: MaintenanceRun = {},
@@ -89,7 +89,7 @@ export async function tableCounts(store: ObjectStore): Promise<TableCounts> {
 }
 
 /** Verify and orphans runs that found something are not plain successes. */
-function statusOf(operation: MaintenanceOperation, result: unknown): MaintenanceStatus {
+function statusOf(operation: LoggedOperation, result: unknown): MaintenanceStatus {
   const listed = (field: 'problems' | 'orphans') => {
     const value = (result as Record<string, unknown> | null)?.[field];
     return Array.isArray(value) && value.length > 0;

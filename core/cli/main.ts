@@ -9,6 +9,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
 import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
 import { addQualityCommands } from './quality-program';
+import { addLakesyncCommands } from './lakesync-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
 
   addMaintenanceCommands(program, locationOptions);
   addQualityCommands(program, locationOptions);
+  addLakesyncCommands(program, locationOptions);
 
   jsonOption(program.command('queries'))
     .description('past SQL queries from the catalog, newest first')

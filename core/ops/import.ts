@@ -5,7 +5,7 @@
  * uploaded under fresh unique keys, and only then made visible by one commit. A failure before the
  * commit leaves at most orphan data files, never a commit.
  */
-import type { Action, FileStats } from '../formats/delta/actions';
+import type { Action, FileStats, Txn } from '../formats/delta/actions';
 import { commit, type CommitRequest } from '../formats/delta/commit';
 import { newTableActions } from '../formats/delta/create';
 import { writableSnapshot } from './writable-snapshot';
@@ -46,6 +46,8 @@ export interface ImportOptions {
    * the rest; without it a malformed row refuses the whole import (BAD_INPUT naming file:line).
    */
   badRowsPath?: string;
+  /** Recorded in the commit (an application's progress marker, e.g. what it has consumed). */
+  txn?: Txn;
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -115,6 +117,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
         : newTableActions({ schema: fit.schema, partitionColumns: partitionNames })),
       ...plan.removed.map((file) => removeOf(file, now)),
       ...adds.map((add) => ({ add })),
+      ...(options.txn ? [{ txn: options.txn }] : []),
     ];
     const { version } = await commit(store, {
       actions,

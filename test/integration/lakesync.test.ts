@@ -137,3 +137,41 @@ describe('LakeSync from the command line', () => {
     expect(JSON.parse(byTime.stdout)).toEqual([{ n: 2 }]);
   });
 });
+
+describe('lakesync compact', () => {
+  it('materialises every table into a Delta table once; a re-run with nothing new commits nothing; a new delta file is taken', async () => {
+    const { lakesyncCompact } = await import('../../core/ops/lakesync-compact');
+    const { DeltaTable } = await import('../../core/formats/delta/table');
+    const { queryTable } = await import('../helpers/delta-rows');
+    const bucket = path.join(dir, 'compact-bucket');
+    await envelope(bucket, '2026-11-23', 'gw-a', 'todos', [
+      delta('INSERT', 'r1', hlc(10), 'client-a', { title: 'one', done: false }),
+      delta('INSERT', 'r2', hlc(10), 'client-a', { title: 'two', done: false }),
+      delta('DELETE', 'r2', hlc(20), 'client-a'),
+    ]);
+    const into = new LocalStore(path.join(dir, 'materialised'));
+    const first = await lakesyncCompact(new LocalStore(bucket), into, {});
+    expect(first.tables).toMatchObject([{ table: 'todos', version: 0, rows: 1, upToDate: false }]);
+    const todos = into.child('todos');
+    expect(await queryTable(todos, 'SELECT "rowId", title, done FROM t')).toEqual([{ rowId: 'r1', title: 'one', done: false }]);
+
+    const again = await lakesyncCompact(new LocalStore(bucket), into, {});
+    expect(again.tables).toMatchObject([{ table: 'todos', upToDate: true }]);
+    expect(await (await DeltaTable.open(todos)).latestVersion()).toBe(0);
+
+    // A later file with an older HLC (out of order) still counts: r1's title at hlc(15) beats hlc(10).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await envelope(bucket, '2026-11-24', 'gw-b', 'todos', [delta('UPDATE', 'r1', hlc(15), 'client-b', { title: 'uno' }), delta('DELETE', 'r1', hlc(5), 'client-c')]);
+    const third = await lakesyncCompact(new LocalStore(bucket), into, {});
+    expect(third.tables).toMatchObject([{ table: 'todos', version: 1, rows: 1 }]);
+    expect(await queryTable(todos, 'SELECT "rowId", title FROM t')).toEqual([{ rowId: 'r1', title: 'uno' }]);
+
+    const { runCli } = await import('../helpers/cli-process');
+    const env = { LAKEBENCH_HOME: path.join(dir, 'home') };
+    const cli = await runCli(['lakesync', 'compact', bucket, '--into', path.join(dir, 'materialised-cli'), '--json'], env);
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ tables: [{ table: 'todos', version: 0, rows: 1 }], dryRun: false });
+    const log = await runCli(['log', '--json'], env);
+    expect(JSON.parse(log.stdout)[0]).toMatchObject({ operation: 'lakesync-compact', status: 'ok' });
+  });
+});

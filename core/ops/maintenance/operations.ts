@@ -11,6 +11,9 @@ export const MAINTENANCE_OPERATIONS = [
 ] as const;
 export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
 
+/** Operations the maintenance log records that the app's Maintenance tab does not start (CLI only, for now). */
+export type LoggedOperation = MaintenanceOperation | 'lakesync-compact';
+
 /** Progress of a maintenance job (the same shape as a job's progress in the API). */
 export interface OpProgress {
   phase: string;

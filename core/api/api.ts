@@ -16,6 +16,7 @@ import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import { hlcAtTime } from '../formats/lakesync/hlc';
+import { readLakesideLog } from '../formats/lakeside/log';
 import type { MaintenanceRun } from './maintenance-log';
 import { fileEntry, partitionEntries } from './snapshot-views';
 import { formatTableBinding } from './table-binding';
@@ -88,7 +89,9 @@ export class LakebenchApi {
 
   /** Commits newest first; with a version or time, only those up to it. */
   async history(args: TableArgs): Promise<HistoryEntry[]> {
-    const table = await DeltaTable.open(this.open(args));
+    const store = this.open(args);
+    if (!(await DeltaTable.exists(store)) && (await detectLayout(store)) === 'lakeside') return lakesideHistory(store);
+    const table = await DeltaTable.open(store);
     // Resolving the version through a snapshot gives the reader's own errors for missing versions and times.
     const pinned = args.version !== undefined || args.asOf !== undefined;
     const upTo = pinned ? (await table.snapshot(deltaVersion(args))).version : undefined;
@@ -267,6 +270,8 @@ export class LakebenchApi {
       throw new LakebenchError('USAGE', `only Delta tables have versions; this is ${layout ?? 'no table'}`, { object: store.url });
     } else if (layout === 'parquet') {
       await session.registerParquetFolder(binding.name, store, { signal });
+    } else if (layout === 'lakeside') {
+      await session.registerLakeside(binding.name, store, { signal });
     } else {
       throw new LakebenchError('NOT_A_TABLE', 'no Delta table or Parquet folder here', { object: store.url });
     }
@@ -279,6 +284,7 @@ export class LakebenchApi {
       if (found.layout === 'delta') await session.registerDelta(found.name, await DeltaTable.open(store), {});
       else if (found.layout === 'parquet') await session.registerParquetFolder(found.name, store, { signal });
       else if (found.layout === 'lakesync') await session.registerLakeSync(store, { signal });
+      else if (found.layout === 'lakeside') await session.registerLakeside(found.name, store, { signal });
     }
   }
 
@@ -306,4 +312,22 @@ function deltaVersion(spec: { version?: number; asOf?: string }): VersionSpec {
 
 function objectEntry(o: { key: string; size: number; lastModified: Date }): LsEntry {
   return { kind: 'object', key: o.key, size: o.size, lastModified: o.lastModified.toISOString() };
+}
+
+/** A Lakeside bucket's `_lakeside_log` entries as history, newest first. */
+async function lakesideHistory(store: ObjectStore): Promise<HistoryEntry[]> {
+  const { entries } = await readLakesideLog(store);
+  return entries
+    .map((e) => ({
+      version: e.version,
+      timestamp: e.timestamp,
+      operation: e.operation,
+      operationMetrics: {
+        filesAdded: e.add.length,
+        filesRemoved: e.remove.length,
+        rowsAdded: e.add.reduce((n, a) => n + (a.rowCount ?? 0), 0),
+        bytesAdded: e.add.reduce((n, a) => n + (a.size ?? 0), 0),
+      },
+    }))
+    .reverse();
 }

@@ -6,7 +6,7 @@
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ListPage, ObjectStore } from '../storage/types';
 
-export type TableLayout = 'delta' | 'parquet' | 'lakesync';
+export type TableLayout = 'delta' | 'parquet' | 'lakesync' | 'lakeside';
 
 export interface FoundTable {
   /** Folder name of the table (for the root: the last segment of the location). */
@@ -92,6 +92,9 @@ async function hasLakeSyncDeltas(store: ObjectStore, prefix: string): Promise<bo
 async function classify(store: ObjectStore, prefix: string, folder: ListPage): Promise<TableLayout | undefined> {
   if (folder.prefixes.includes(prefix + DELTA_LOG) && (await hasDeltaLog(store, prefix))) return 'delta';
   if (folder.prefixes.includes(prefix + LAKESYNC_DELTAS) && (await hasLakeSyncDeltas(store, prefix))) return 'lakesync';
+  // A Lakeside bucket: its log, or staging and compacted folders side by side (before any compaction logged).
+  const has = (name: string) => folder.prefixes.includes(prefix + name);
+  if (has('_lakeside_log/') || (has('data/') && has('parquet/'))) return 'lakeside';
   if (await holdsParquet(store, folder)) return 'parquet';
   return undefined;
 }

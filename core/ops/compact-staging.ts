@@ -17,7 +17,7 @@ import type { ObjectStore } from '../storage/types';
 import { isLakebenchError, LakebenchError } from '../errors';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { readStagingRecords, stagedColumns, stagedRecordsQuery, type StagedRecords } from './staging-records';
+import { readStagingRecords, stagedColumns, stagedRecordsQuery, type StagedRecords } from '../formats/lakeside/staging-records';
 import {
   deleteConsumedSources,
   discardRun,

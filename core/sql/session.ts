@@ -19,6 +19,7 @@ import { toJsonValue, type JsonValue } from './json-values';
 import { referencedNames } from './references';
 import { listDeltaFiles } from '../formats/lakesync/deltas';
 import { createLakeSyncViews } from './lakesync-views';
+import { createLakesideViews } from './lakeside-views';
 import { quoteIdent } from '../sql-text';
 
 export interface ResultColumn {
@@ -140,6 +141,17 @@ export class SqlSession {
           : await this.requireCache(store).ensureMany(store, items, { signal });
       const deltaFiles = files.map((f) => ({ localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
       return createLakeSyncViews(this.connection, deltaFiles, opts.asOf);
+    }, opts.signal);
+  }
+
+  /** Makes a Lakeside bucket queryable as `name` (compacted + staged records), `name_compacted` and `name_staging`. */
+  async registerLakeside(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
+    await this.exclusive(async (signal) => {
+      await createLakesideViews(this.connection, name, store, async (items) =>
+        store.kind === 'local'
+          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
+          : this.requireCache(store).ensureMany(store, items, { signal }),
+      );
     }, opts.signal);
   }
 

@@ -8,14 +8,14 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { StagingSource } from '../formats/lakeside/staging';
-import { FieldInference, recordProblem, type StagingField } from '../formats/lakeside/staging-schema';
-import { deltaTypeToDuckDB } from '../formats/delta/schema';
-import { mapWithConcurrency } from '../storage/concurrency';
-import type { ObjectStore } from '../storage/types';
-import { quoteIdent, quoteLiteral } from '../sql-text';
-import type { BadRow } from './input-check';
-import type { ColumnType } from './scratch-db';
+import type { StagingSource } from './staging';
+import { FieldInference, recordProblem, type StagingField } from './staging-schema';
+import { deltaTypeToDuckDB } from '../delta/schema';
+import { mapWithConcurrency } from '../../storage/concurrency';
+import type { ObjectStore } from '../../storage/types';
+import { quoteIdent, quoteLiteral } from '../../sql-text';
+import type { BadRow } from '../../ops/input-check';
+import type { ColumnType } from '../../ops/scratch-db';
 
 /** A record that is not written: `file` is the source key, `line` 1-based (a `.json` source is line 1). */
 export interface QuarantinedRecord extends BadRow {

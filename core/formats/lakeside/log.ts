@@ -1,0 +1,82 @@
+/**
+ * The `_lakeside_log/` of a Lakeside bucket (formats.md §2): `<8 digits>.json` entries
+ * `{version, timestamp, operation, add:[{path, size, rowCount, partition}], remove:[{path}], metadata}`,
+ * replayed in version order into the compacted Parquet files that are live, and those removed.
+ */
+import { LakebenchError } from '../../errors';
+import { mapWithConcurrency } from '../../storage/concurrency';
+import type { ObjectStore } from '../../storage/types';
+
+export const LAKESIDE_LOG_DIR = '_lakeside_log/';
+const ENTRY_NAME = /^_lakeside_log\/(\d{8})\.json$/;
+
+export interface LakesideAdd {
+  path: string;
+  size?: number;
+  rowCount?: number;
+  partition?: string;
+}
+
+export interface LakesideLogEntry {
+  version: number;
+  timestamp: string;
+  operation: string;
+  add: LakesideAdd[];
+  remove: { path: string }[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface LakesideState {
+  entries: LakesideLogEntry[];
+  /** Compacted files live after the last entry, by path (bucket-relative keys). */
+  live: Map<string, LakesideAdd>;
+  /** Paths a `remove` retired (and no later entry added again). */
+  removed: Set<string>;
+}
+
+export async function readLakesideLog(store: ObjectStore): Promise<LakesideState> {
+  const keys: { key: string; version: number }[] = [];
+  for await (const info of store.listAll(LAKESIDE_LOG_DIR)) {
+    const match = ENTRY_NAME.exec(info.key);
+    if (match) keys.push({ key: info.key, version: Number(match[1]) });
+  }
+  keys.sort((a, b) => a.version - b.version);
+  const entries = await mapWithConcurrency(keys, 16, async ({ key, version }) => parseEntry(await store.get(key), version, store.urlOf(key)));
+  const live = new Map<string, LakesideAdd>();
+  const removed = new Set<string>();
+  for (const entry of entries) {
+    for (const r of entry.remove) {
+      live.delete(r.path);
+      removed.add(r.path);
+    }
+    for (const a of entry.add) {
+      live.set(a.path, a);
+      removed.delete(a.path);
+    }
+  }
+  return { entries, live, removed };
+}
+
+function parseEntry(bytes: Uint8Array, fileVersion: number, object: string): LakesideLogEntry {
+  let raw: Partial<LakesideLogEntry>;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes)) as Partial<LakesideLogEntry>;
+  } catch (e) {
+    throw new LakebenchError('CORRUPT', `not a JSON log entry: ${(e as Error).message}`, { object });
+  }
+  if (raw.version !== undefined && raw.version !== fileVersion) {
+    throw new LakebenchError('CORRUPT', `the entry says version ${raw.version}, its name ${fileVersion}`, { object });
+  }
+  const paths = (list: unknown): boolean => Array.isArray(list) && list.every((a) => typeof (a as { path?: unknown })?.path === 'string');
+  if ((raw.add !== undefined && !paths(raw.add)) || (raw.remove !== undefined && !paths(raw.remove))) {
+    throw new LakebenchError('CORRUPT', 'add and remove must be lists of {path}', { object });
+  }
+  return {
+    version: fileVersion,
+    timestamp: String(raw.timestamp ?? ''),
+    operation: String(raw.operation ?? ''),
+    add: raw.add ?? [],
+    remove: raw.remove ?? [],
+    ...(raw.metadata && { metadata: raw.metadata }),
+  };
+}

@@ -10,6 +10,7 @@ import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
 import { addQualityCommands } from './quality-program';
 import { addLakesyncCommands } from './lakesync-program';
+import { addDesCommands } from './des-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -117,6 +118,7 @@ export function buildProgram(): Command {
   addMaintenanceCommands(program, locationOptions);
   addQualityCommands(program, locationOptions);
   addLakesyncCommands(program, locationOptions);
+  addDesCommands(program, locationOptions);
 
   jsonOption(program.command('queries'))
     .description('past SQL queries from the catalog, newest first')

@@ -6,7 +6,7 @@
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ListPage, ObjectStore } from '../storage/types';
 
-export type TableLayout = 'delta' | 'parquet' | 'lakesync' | 'lakeside';
+export type TableLayout = 'delta' | 'parquet' | 'lakesync' | 'lakeside' | 'des';
 
 export interface FoundTable {
   /** Folder name of the table (for the root: the last segment of the location). */
@@ -95,6 +95,7 @@ async function classify(store: ObjectStore, prefix: string, folder: ListPage): P
   // A Lakeside bucket: its log, or staging and compacted folders side by side (before any compaction logged).
   const has = (name: string) => folder.prefixes.includes(prefix + name);
   if (has('_lakeside_log/') || (has('data/') && has('parquet/'))) return 'lakeside';
+  if (folder.objects.some((o) => o.key.endsWith('.des'))) return 'des';
   if (await holdsParquet(store, folder)) return 'parquet';
   return undefined;
 }

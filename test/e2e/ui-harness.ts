@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
@@ -84,4 +85,29 @@ export async function openApp(context: BrowserContext, url: string, errors: stri
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(url);
   return page;
+}
+
+export interface RunningApp {
+  server: { child: ChildProcess; url: string };
+  context: BrowserContext;
+  page: Page;
+  /** Closes the browser and the server, and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/** `lakebench serve` on `lake` (state under `dir`/home) and Chromium on it (profile under `dir`). */
+export async function startApp(lake: string, dir: string, errors: string[]): Promise<RunningApp> {
+  const server = await serve(lake, join(dir, 'home'));
+  const context = await launchBrowser(join(dir, 'profile'));
+  const page = await openApp(context, server.url, errors);
+  return {
+    server,
+    context,
+    page,
+    async stop() {
+      await context.close();
+      server.child.kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

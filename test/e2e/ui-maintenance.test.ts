@@ -4,17 +4,16 @@
  * the panel, their progress, reports and log entries, a plan to confirm before vacuum; rows unchanged.
  * Screenshots go to /tmp/shots/maintenance-*.png.
  */
-import type { ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { appendCsv } from '../helpers/maintenance-table';
-import { buildIfStale, launchBrowser, openApp, ROOT, serve } from './ui-harness';
+import { buildIfStale, ROOT, startApp, type RunningApp } from './ui-harness';
 
 const SHOTS = '/tmp/shots';
 const SMALL_FILES = 6;
@@ -24,8 +23,7 @@ let clicks: LocalStore;
 let clicksDir: string;
 /** The one live file after the compaction. */
 let liveFile: string;
-let server: { child: ChildProcess; url: string };
-let context: BrowserContext;
+let app: RunningApp;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -49,15 +47,12 @@ beforeAll(async () => {
   clicks = new LocalStore(clicksDir);
   for (let i = 0; i < SMALL_FILES; i++) await appendCsv(clicks, dir, `id,page,ms\n${i},/home,${i * 10}\n${i + 100},/docs/${i},${i * 7}\n`);
   await mkdir(SHOTS, { recursive: true });
-  server = await serve(lake, join(dir, 'home'));
-  context = await launchBrowser(join(dir, 'profile'));
-  page = await openApp(context, server.url, pageErrors);
+  app = await startApp(lake, dir, pageErrors);
+  page = app.page;
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  server?.child.kill('SIGTERM');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 describe('the Maintenance tab', () => {

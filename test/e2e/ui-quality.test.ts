@@ -4,21 +4,19 @@
  * slider's version, pass/fail badges with exact counts and a failing sample, rules kept across a
  * reload, and the history chart. Screenshots go to /tmp/shots/quality-*.png.
  */
-import type { ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../core/storage/local';
 import { appendCsv } from '../helpers/maintenance-table';
-import { buildIfStale, launchBrowser, openApp, ROOT, serve } from './ui-harness';
+import { buildIfStale, ROOT, startApp, type RunningApp } from './ui-harness';
 
 const SHOTS = '/tmp/shots';
 
 let dir: string;
-let server: { child: ChildProcess; url: string };
-let context: BrowserContext;
+let app: RunningApp;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -36,15 +34,12 @@ beforeAll(async () => {
   await appendCsv(people, dir, 'id,email,plan\n1,a@x.org,free\n2,,pro\n3,c@x.org,gold\n4,d@x.org,free\n');
   await appendCsv(people, dir, 'id,email,plan\n5,,pro\n');
   await mkdir(SHOTS, { recursive: true });
-  server = await serve(lake, join(dir, 'home'));
-  context = await launchBrowser(join(dir, 'profile'));
-  page = await openApp(context, server.url, pageErrors);
+  app = await startApp(lake, dir, pageErrors);
+  page = app.page;
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  server?.child.kill('SIGTERM');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 async function openQualityTab(): Promise<void> {

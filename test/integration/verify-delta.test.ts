@@ -174,9 +174,23 @@ describe('verify on a Delta table', () => {
     }
     expect(events.filter((e) => e.phase === 'log').at(-1)).toMatchObject({ done: 13, total: 13 });
 
-    const abort = new AbortController();
-    abort.abort();
-    await expect(verifyLocation(store, { signal: abort.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    const before = new AbortController();
+    before.abort();
+    await expect(verifyLocation(store, { signal: before.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    // Cancelled while decoding: the files still queued for the decoders are never finished.
+    const during = new AbortController();
+    const deepDone: number[] = [];
+    const cancelled = verifyLocation(store, {
+      deep: true,
+      signal: during.signal,
+      onProgress: (p) => {
+        if (p.phase !== 'deep') return;
+        deepDone.push(p.done);
+        if (p.done === 1) during.abort();
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(Math.max(...deepDone)).toBeLessThan(files);
   });
 
   it('verifyDataFiles checks the files it is given against what it is told', async () => {

@@ -1,6 +1,7 @@
-/** DES shard archive commands (reading; tombstone and repack are not built yet). Loads only commander: handlers load when run. */
+/** DES shard archive commands. Loads only commander: handlers load when run. */
 import type { Command } from 'commander';
 import { runCommand } from './context';
+import { duration, ratio, zstdLevel } from './option-parsers';
 
 export interface DesLsFlags {
   shard?: string;
@@ -11,10 +12,23 @@ export interface DesGetFlags {
   includeDeleted?: boolean;
 }
 
+export interface DesTombstoneFlags {
+  reason: string;
+  ticket?: string;
+  by?: string;
+}
+export interface DesRepackFlags {
+  shard?: string;
+  minDeletionRatio: number;
+  recompress?: number;
+  grace: number;
+  dryRun?: boolean;
+}
+
 type Options = (command: Command) => Command;
 
 export function addDesCommands(program: Command, locationOptions: Options): void {
-  const des = program.command('des').description('DES shard archives: list entries and get their bytes');
+  const des = program.command('des').description('DES shard archives: list, get, tombstone, repack (verify <archive> checks them)');
 
   locationOptions(des.command('ls'))
     .description('entries of an archive: uid, shard, size, codec, created_at, meta, tombstoned')
@@ -33,5 +47,28 @@ export function addDesCommands(program: Command, locationOptions: Options): void
     .option('--include-deleted', 'allow a tombstoned entry')
     .action((archive: string, uid: string, opts: DesGetFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/des')).desGet(ctx, archive, uid, opts)),
+    );
+
+  locationOptions(des.command('tombstone'))
+    .description("mark an entry deleted in its shard's sidecar (guarded against concurrent writers); repack drops it")
+    .argument('<archive>')
+    .argument('<uid>')
+    .requiredOption('--reason <text>', 'why it is deleted (kept in the sidecar)')
+    .option('--ticket <id>', 'ticket or request id')
+    .option('--by <name>', 'who deletes it (default: the OS user)')
+    .action((archive: string, uid: string, opts: DesTombstoneFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/des-maintenance')).desTombstone(ctx, archive, uid, opts)),
+    );
+
+  locationOptions(des.command('repack'))
+    .description('rewrite shards without tombstoned and corrupt entries as <name>_R001.des (then R002 …), swap atomically, delete replaced shards after the grace period')
+    .argument('<archive>')
+    .option('--shard <name>', 'only this shard, whatever its deletion ratio')
+    .option('--min-deletion-ratio <r>', 'repack shards with at least this share of tombstoned entries', ratio, 0.2)
+    .option('--recompress <zstd:N>', 're-encode compressed payloads with zstd at level N (every shard)', zstdLevel)
+    .option('--grace <duration>', 'keep replaced shards this long for readers that listed before the swap', duration, 48 * 3600_000)
+    .option('--dry-run', 'print the plan, change nothing')
+    .action((archive: string, opts: DesRepackFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/des-maintenance')).desRepack(ctx, archive, opts)),
     );
 }

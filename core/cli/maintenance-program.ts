@@ -2,34 +2,12 @@
  * The maintenance commands (compact, compact-staging, verify, orphans, vacuum, repack, checkpoint,
  * expire, maintain, log). Like main.ts this loads only commander: each handler is imported when it runs.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runCommand } from './context';
-import { parseDuration, parseSize } from '../units';
+import { count, duration, size, zstdLevel } from './option-parsers';
 import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
-const asUsage =
-  <T>(parse: (text: string) => T) =>
-  (text: string): T => {
-    try {
-      return parse(text);
-    } catch (e) {
-      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
-    }
-  };
-const duration = asUsage(parseDuration);
-const size = asUsage(parseSize);
-const count = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-};
-const zstdLevel = (value: string): number => {
-  const m = /^zstd:(\d{1,2})$/.exec(value);
-  const level = m ? Number(m[1]) : NaN;
-  if (!(level >= 1 && level <= 22)) throw new InvalidArgumentError('expected zstd:N with N from 1 to 22');
-  return level;
-};
 
 export interface CompactFlags {
   targetSize: number;

@@ -226,6 +226,22 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * PutObject with If-Match (S3 since 2024, R2). Servers that ignore the header (s3rver) would replace
+   * regardless, so the ETag is compared first as well: that catches a stale read, though not a writer
+   * racing in the milliseconds between the HEAD and the PUT on such a server.
+   */
+  async putIfMatch(key: string, body: Uint8Array | string, etag: string): Promise<boolean> {
+    if ((await this.head(key))?.etag !== etag) return false;
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), Body: body, IfMatch: `"${etag}"` }));
+      return true;
+    } catch (e) {
+      if (httpStatus(e) === 412 || httpStatus(e) === 404) return false;
+      this.fail(e, key, 'replace');
+    }
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));

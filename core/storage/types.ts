@@ -65,6 +65,11 @@ export interface ObjectStore {
   putFile(key: string, localPath: string): Promise<void>;
   /** Create only if absent. Returns false (and writes nothing) when the key already exists. */
   putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
+  /**
+   * Replace only if the object's ETag is still `etag` (a read-modify-write guard, e.g. a DES sidecar).
+   * Returns false (and writes nothing) when it changed or is gone.
+   */
+  putIfMatch(key: string, body: Uint8Array | string, etag: string): Promise<boolean>;
   /** Delete one object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** A store rooted at `root/<prefix>`. */

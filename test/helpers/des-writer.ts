@@ -1,8 +1,10 @@
-/** Writes DES2 shards and sidecars following formats.md §4, for tests (the engine does not write DES yet). */
+/** Builds DES2 shards and sidecars for tests from plain entries, with the engine's writer (core/formats/des/writer.ts). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { compress as zstdCompress } from '@bokuweb/zstd-wasm';
-import { zstdLoaded } from '../../core/formats/des/codecs';
-import lz4 from 'lz4-napi';
+import { encodePayload } from '../../core/formats/des/codecs';
+import { buildSidecar, sidecarBytes, type Tombstone } from '../../core/formats/des/sidecar';
+import { memorySink, ShardWriter } from '../../core/formats/des/writer';
 
 export interface TestEntry {
   uid: string;
@@ -14,51 +16,45 @@ export interface TestEntry {
   createdAt?: string;
 }
 
-const CODE = { none: 0, zstd: 1, lz4: 2 } as const;
-
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const CREATED = '2026-11-23T10:00:00Z';
 
 /** The shard's bytes, the big files to place beside it, and a sidecar. */
 export async function writeShard(name: string, entries: TestEntry[], version: 1 | 2 = 2, tombstones: { uid: string; reason: string }[] = []) {
-  await zstdLoaded();
-  const chunks: Buffer[] = [Buffer.from([...Buffer.from('DES2'), version, 0, 0, 0])];
-  let offset = 8;
-  const index: Buffer[] = [];
-  const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
-  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
-  const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
-  const str = (s: string, len: (n: number) => Buffer) => { const b = Buffer.from(s); return Buffer.concat([len(b.length), b]); };
+  const { sink, bytes } = memorySink();
+  const writer = new ShardWriter(sink, version);
   const bigFiles = new Map<string, Uint8Array>();
-  const sidecarIndex: Record<string, unknown> = {};
-  index.push(u32(entries.length));
+  const written = [];
   for (const e of entries) {
-    const meta = e.meta === undefined ? '' : JSON.stringify(e.meta);
-    const created = e.createdAt ?? '2026-11-23T10:00:00Z';
-    sidecarIndex[`${e.uid}:${created}`] = { uid: e.uid, uncompressed_size: e.bytes.length, is_bigfile: !!e.bigFile, meta: e.meta ?? null, checksum: sha256(e.bytes), checksum_algo: 'sha256', created_at: created };
-    index.push(str(e.uid, u16));
+    const facts = { createdAt: e.createdAt ?? CREATED, checksum: sha256(e.bytes) };
     if (e.bigFile) {
-      bigFiles.set(sha256(e.bytes), e.bytes);
-      index.push(Buffer.from([1]), str(sha256(e.bytes), u16), u64(e.bytes.length), str(meta, u32));
+      bigFiles.set(facts.checksum, e.bytes);
+      written.push({ entry: writer.addBigFile({ uid: e.uid, bigFileHash: facts.checksum, bigFileSize: e.bytes.length, meta: e.meta }), facts });
       continue;
     }
     const codec = e.codec ?? 'none';
-    const payload = codec === 'zstd' ? Buffer.from(zstdCompress(Buffer.from(e.bytes), 3)) : codec === 'lz4' ? lz4.compressFrameSync(Buffer.from(e.bytes)) : Buffer.from(e.bytes);
-    if (version === 2) index.push(Buffer.from([0]));
-    index.push(u64(offset), u64(payload.length), Buffer.from([CODE[codec]]), u64(payload.length), u64(e.bytes.length));
-    if (version === 2) index.push(str(meta, u32));
-    chunks.push(payload);
-    offset += payload.length;
+    const payload = await encodePayload(codec, e.bytes);
+    written.push({ entry: await writer.addInline({ uid: e.uid, codec, payload, uncompressedSize: e.bytes.length, meta: e.meta }), facts });
   }
-  const indexBytes = Buffer.concat(index);
-  chunks.push(indexBytes, Buffer.concat([Buffer.from('DESI'), u64(indexBytes.length)]));
-  const shard = Buffer.concat(chunks);
-  const sidecar = {
-    version: 1,
-    shard_file: `${name}.des`,
-    shard_size: shard.length,
-    index: sidecarIndex,
-    tombstones: Object.fromEntries(tombstones.map((t) => [`${t.uid}:2026-11-23T10:00:00Z`, { uid: t.uid, deleted_at: '2026-11-23T11:00:00Z', reason: t.reason }])),
-    stats: { entries: entries.length, deleted_files: tombstones.length, deletion_ratio: tombstones.length / Math.max(1, entries.length) },
-  };
-  return { shard, bigFiles, sidecar: JSON.stringify(sidecar) };
+  const { size } = await writer.finish();
+  const stones: Tombstone[] = tombstones.map((t) => ({ uid: t.uid, created_at: CREATED, deleted_at: '2026-11-23T11:00:00Z', reason: t.reason }));
+  const sidecar = buildSidecar({ shardFile: `${name}.des`, shardSize: size, entries: written, tombstones: stones, now: new Date(CREATED) });
+  return { shard: bytes(), bigFiles, sidecar: sidecarBytes(sidecar) };
 }
+
+/** Writes shards (with sidecars unless `sidecar: false`) and their big files into the folder `dir`. */
+export async function writeArchive(
+  dir: string,
+  shards: { name: string; entries: TestEntry[]; version?: 1 | 2; tombstones?: { uid: string; reason: string }[]; sidecar?: boolean }[],
+): Promise<void> {
+  await mkdir(join(dir, '_bigFiles'), { recursive: true });
+  for (const s of shards) {
+    const { shard, sidecar, bigFiles } = await writeShard(s.name, s.entries, s.version ?? 2, s.tombstones ?? []);
+    await writeFile(join(dir, `${s.name}.des`), shard);
+    if (s.sidecar !== false) await writeFile(join(dir, `${s.name}.meta`), sidecar);
+    for (const [hash, bytes] of bigFiles) await writeFile(join(dir, '_bigFiles', hash), bytes);
+  }
+}
+
+/** `<date>_<HEX uid % buckets>_0001`: the shard DES puts a numeric uid in. */
+export const shardOf = (uid: number, buckets: number): string => `20261123_${(uid % buckets).toString(16).toUpperCase().padStart(2, '0')}_0001`;

@@ -46,8 +46,10 @@ async function verifyTarget(api: LakebenchApi, args: LocationArgs): Promise<{ ar
 const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
 
 function reportText(report: VerifyReport): string {
-  const { files, bytes: checkedBytes } = report.checked;
-  const checked = `${files} data file${files === 1 ? '' : 's'} (${size(checkedBytes)}) checked`;
+  const { files, bytes: checkedBytes, entries } = report.checked;
+  const what = entries === undefined ? `data file${files === 1 ? '' : 's'}` : `shard${files === 1 ? '' : 's'} (${entries} entries,`;
+  const checked = `${files} ${what}${entries === undefined ? ' (' : ' '}${size(checkedBytes)}) checked` +
+    (report.orphans?.length ? `; ${report.orphans.length} orphans of unfinished repacks (des repack removes them): ${report.orphans.join(', ')}` : '');
   if (report.problems.length === 0) return `verified ${report.location}: ${checked}, no problems\n`;
   const table = renderTable(
     ['kind', 'object', 'detail'],

@@ -1,7 +1,9 @@
 /**
- * A DES archive: a folder of `.des` shards, each with an optional `.meta` sidecar (formats.md §4).
- * Shards are read with range requests only — footer, index, then single payloads — and parsed indexes
- * are cached (byte budget, keyed by shard, size and ETag: a rewritten shard is a new key or new ETag).
+ * Reading a DES archive: a folder of `.des` shards, each with an optional `.meta` sidecar (formats.md §4).
+ * Shards are read with range requests only, and parsed indexes and sidecars are cached (a byte budget,
+ * keyed by object, size and ETag: a rewritten object is a new key). A get goes to the shard the uid's
+ * name bucket points at and finds the entry in its sidecar — list, sidecar, payload: three requests cold,
+ * one warm — checking the bytes against the sidecar's sha256; without a usable sidecar it reads indexes.
  */
 import { createHash } from 'node:crypto';
 import { LakebenchError } from '../../errors';
@@ -9,22 +11,11 @@ import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
 import { decodePayload } from './codecs';
 import { BIG_FILES_DIR, FOOTER_BYTES, HEADER_BYTES, parseFooter, parseHeader, parseIndex, type DesEntry, type ShardIndex } from './format';
+import { listArchive, type ArchiveListing, type ArchiveShard } from './listing';
+import { candidateShardIndexes } from './names';
+import { parseSidecar, sidecarCodec, sidecarEntryOf, tombstoneOf, type Sidecar } from './sidecar';
 
-export interface Sidecar {
-  index: Record<string, { uid: string; checksum?: string; checksum_algo?: string; created_at?: string }>;
-  tombstones: Record<string, { uid: string; deleted_at?: string; deleted_by?: string; reason?: string; ticket_id?: string }>;
-}
-
-export interface ArchiveShard {
-  shard: ObjectInfo;
-  sidecar?: ObjectInfo;
-}
-
-export interface ArchiveListing {
-  shards: ArchiveShard[];
-  /** Sidecars whose shard is not there. */
-  lonelySidecars: ObjectInfo[];
-}
+export { listArchive, shardName, type ArchiveListing, type ArchiveShard } from './listing';
 
 export interface EntryRow {
   uid: string;
@@ -37,116 +28,171 @@ export interface EntryRow {
   reason?: string;
 }
 
-const INDEX_CACHE_BYTES = 64 * 1024 * 1024;
-const indexCache = new Map<string, { index: ShardIndex; bytes: number }>(); // insertion order = LRU
+/** Parsed indexes and sidecars, least recently used first, within one byte budget. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+const cache = new Map<string, { value: ShardIndex | Sidecar; bytes: number }>();
 let cachedBytes = 0;
 
-export const shardName = (key: string): string => key.split('/').pop()!;
-const sidecarKeysOf = (shardKey: string): string[] => [shardKey.replace(/\.des$/, '.meta'), `${shardKey}.meta`];
+const cacheKeyOf = (store: ObjectStore, info: ObjectInfo): string => `${store.id}\n${info.key}\n${info.size}\n${info.etag ?? info.lastModified.getTime()}`;
 
-export async function listArchive(store: ObjectStore): Promise<ArchiveListing> {
-  const objects = new Map<string, ObjectInfo>();
-  for await (const info of store.listAll('')) if (!info.key.startsWith(BIG_FILES_DIR)) objects.set(info.key, info);
-  const shards: ArchiveShard[] = [];
-  const paired = new Set<string>();
-  for (const [key, info] of objects) {
-    if (!key.endsWith('.des')) continue;
-    const sidecarKey = sidecarKeysOf(key).find((k) => objects.has(k));
-    if (sidecarKey) paired.add(sidecarKey);
-    shards.push({ shard: info, sidecar: sidecarKey ? objects.get(sidecarKey) : undefined });
-  }
-  const lonelySidecars = [...objects.values()].filter((o) => o.key.endsWith('.meta') && !paired.has(o.key));
-  return { shards, lonelySidecars };
-}
-
-/** The shard's index: from the cache, or with three range reads (footer, index, header). */
-export async function readShardIndex(store: ObjectStore, shard: ObjectInfo): Promise<ShardIndex> {
-  const object = store.urlOf(shard.key);
-  const cacheKey = `${store.id}\n${shard.key}\n${shard.size}\n${shard.etag ?? shard.lastModified.getTime()}`;
-  const hit = indexCache.get(cacheKey);
+async function cached<T extends ShardIndex | Sidecar>(key: string, load: () => Promise<{ value: T; bytes: number }>): Promise<T> {
+  const hit = cache.get(key);
   if (hit) {
-    indexCache.delete(cacheKey);
-    indexCache.set(cacheKey, hit);
-    return hit.index;
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit.value as T;
   }
-  if (shard.size < HEADER_BYTES + FOOTER_BYTES) throw new LakebenchError('CORRUPT', `${shard.size} bytes: too small for a DES shard`, { object });
-  const [footer, header] = await Promise.all([
-    store.get(shard.key, { offset: shard.size - FOOTER_BYTES, length: FOOTER_BYTES }),
-    store.get(shard.key, { offset: 0, length: HEADER_BYTES }),
-  ]);
-  const version = parseHeader(header, object);
-  const indexSize = parseFooter(footer, shard.size, object);
-  const dataEnd = shard.size - FOOTER_BYTES - indexSize;
-  const index = parseIndex(await store.get(shard.key, { offset: dataEnd, length: indexSize }), version, dataEnd, object);
-  indexCache.set(cacheKey, { index, bytes: indexSize });
-  cachedBytes += indexSize;
-  for (const [key, old] of indexCache) {
-    if (cachedBytes <= INDEX_CACHE_BYTES) break;
-    indexCache.delete(key);
-    cachedBytes -= old.bytes;
+  const loaded = await load();
+  cache.set(key, loaded);
+  cachedBytes += loaded.bytes;
+  for (const [old, entry] of cache) {
+    if (cachedBytes <= CACHE_BYTES) break;
+    cache.delete(old);
+    cachedBytes -= entry.bytes;
   }
-  return index;
+  return loaded.value;
 }
 
-export async function readSidecar(store: ObjectStore, key: string): Promise<Sidecar> {
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(await store.get(key))) as Partial<Sidecar>;
-    return { index: parsed.index ?? {}, tombstones: parsed.tombstones ?? {} };
-  } catch (e) {
-    if (e instanceof LakebenchError) throw e;
-    throw new LakebenchError('CORRUPT', `not a JSON sidecar: ${(e as Error).message}`, { object: store.urlOf(key) });
-  }
+/** The shard's index: from the cache, or with three range reads (header, footer, index). */
+export function readShardIndex(store: ObjectStore, shard: ObjectInfo): Promise<ShardIndex> {
+  return cached(`index\n${cacheKeyOf(store, shard)}`, async () => {
+    const object = store.urlOf(shard.key);
+    if (shard.size < HEADER_BYTES + FOOTER_BYTES) throw new LakebenchError('CORRUPT', `${shard.size} bytes: too small for a DES shard`, { object });
+    const [footer, header] = await Promise.all([
+      store.get(shard.key, { offset: shard.size - FOOTER_BYTES, length: FOOTER_BYTES }),
+      store.get(shard.key, { offset: 0, length: HEADER_BYTES }),
+    ]);
+    const version = parseHeader(header, object);
+    const indexSize = parseFooter(footer, shard.size, object);
+    const dataEnd = shard.size - FOOTER_BYTES - indexSize;
+    const index = parseIndex(await store.get(shard.key, { offset: dataEnd, length: indexSize }), version, dataEnd, object);
+    return { value: index, bytes: indexSize };
+  });
 }
 
-/** Every entry of the archive (or one shard), with its tombstone when the sidecar has one. */
-export async function archiveEntries(store: ObjectStore, options: { shard?: string } = {}): Promise<EntryRow[]> {
-  const listing = await listArchive(store);
-  const shards = listing.shards.filter((s) => !options.shard || shardName(s.shard.key) === options.shard || s.shard.key === options.shard);
+export function readCachedSidecar(store: ObjectStore, sidecar: ObjectInfo): Promise<Sidecar> {
+  return cached(`sidecar\n${cacheKeyOf(store, sidecar)}`, async () => {
+    const bytes = await store.get(sidecar.key);
+    return { value: parseSidecar(bytes, store.urlOf(sidecar.key)), bytes: bytes.length };
+  });
+}
+
+/** Every entry of the archive's live shards (or one shard), with its tombstone when the sidecar has one. */
+export async function archiveEntries(store: ObjectStore, options: { shard?: string; listing?: ArchiveListing } = {}): Promise<EntryRow[]> {
+  const listing = options.listing ?? (await listArchive(store));
+  const shards = listing.shards.filter((s) => !options.shard || s.name === options.shard || s.shard.key === options.shard);
   if (options.shard && shards.length === 0) throw new LakebenchError('NOT_FOUND', `no shard named ${options.shard}`, { object: store.url });
-  const perShard = await mapWithConcurrency(shards, 16, async ({ shard, sidecar }) => {
-    const [index, side] = await Promise.all([readShardIndex(store, shard), sidecar ? readSidecar(store, sidecar.key) : undefined]);
-    const created = new Map(Object.values(side?.index ?? {}).map((e) => [e.uid, e.created_at ?? null]));
-    const tombstones = new Map(Object.values(side?.tombstones ?? {}).map((t) => [t.uid, t]));
-    return index.entries.map((e): EntryRow => ({
-      uid: e.uid,
-      shard: shardName(shard.key),
-      size: e.uncompressedSize,
-      codec: e.isBigFile ? 'bigfile' : e.codec,
-      created_at: created.get(e.uid) ?? null,
-      meta: e.meta ?? null,
-      tombstoned: tombstones.has(e.uid),
-      ...(tombstones.get(e.uid)?.reason !== undefined && { reason: tombstones.get(e.uid)!.reason }),
-    }));
+  const perShard = await mapWithConcurrency(shards, 16, async ({ shard, sidecar, name }) => {
+    const [index, side] = await Promise.all([readShardIndex(store, shard), sidecar ? readCachedSidecar(store, sidecar) : undefined]);
+    return index.entries.map((e): EntryRow => {
+      const tombstone = tombstoneOf(side, e.uid);
+      return {
+        uid: e.uid,
+        shard: name,
+        size: e.uncompressedSize,
+        codec: e.isBigFile ? 'bigfile' : e.codec,
+        created_at: (side && sidecarEntryOf(side, e.uid)?.created_at) ?? null,
+        meta: e.meta ?? null,
+        tombstoned: tombstone !== undefined,
+        ...(tombstone?.reason !== undefined && { reason: tombstone.reason }),
+      };
+    });
   });
   return perShard.flat();
 }
 
+export interface ReadEntryOptions {
+  includeDeleted?: boolean;
+  /** A listing already held (the app's archive view): saves the LIST request. */
+  listing?: ArchiveListing;
+}
+
 /** An entry's original bytes. A tombstoned entry is refused unless `includeDeleted`. */
-export async function readEntry(store: ObjectStore, uid: string, options: { includeDeleted?: boolean } = {}): Promise<{ bytes: Uint8Array; shard: string }> {
-  const listing = await listArchive(store);
-  for (const { shard, sidecar } of listing.shards) {
-    const entry = (await readShardIndex(store, shard)).entries.find((e) => e.uid === uid);
-    if (!entry) continue;
-    const object = `${store.urlOf(shard.key)}#${uid}`;
-    if (!options.includeDeleted && sidecar) {
-      const tombstone = Object.values((await readSidecar(store, sidecar.key)).tombstones).find((t) => t.uid === uid);
-      if (tombstone) {
-        throw new LakebenchError('NOT_FOUND', `entry ${uid} in shard ${shardName(shard.key)} is tombstoned (${tombstone.reason ?? 'no reason given'}); --include-deleted reads it`, { object });
-      }
-    }
-    return { bytes: await payloadOf(store, shard, entry, object), shard: shardName(shard.key) };
+export async function readEntry(store: ObjectStore, uid: string, options: ReadEntryOptions = {}): Promise<{ bytes: Uint8Array; shard: string }> {
+  const listing = options.listing ?? (await listArchive(store));
+  const likely = likelyShards(listing, uid);
+  for (const shard of likely) {
+    const found = await viaSidecar(store, shard, uid, options);
+    if (found) return { bytes: found, shard: shard.name };
+  }
+  // No sidecar could answer: read the indexes.
+  const found = await findEntry(store, listing, uid);
+  if (found) {
+    const { shard, entry } = found;
+    const object = `${store.urlOf(shard.shard.key)}#${uid}`;
+    const sidecar = shard.sidecar && (await readCachedSidecar(store, shard.sidecar));
+    refuseTombstoned(sidecar, uid, shard, object, options);
+    const bytes = await payloadOf(store, shard.shard, entry, object);
+    checkChecksum(bytes, sidecar && sidecarEntryOf(sidecar, uid)?.checksum, object);
+    return { bytes, shard: shard.name };
   }
   throw new LakebenchError('NOT_FOUND', `no entry ${uid} in the archive`, { object: store.url });
 }
 
-async function payloadOf(store: ObjectStore, shard: ObjectInfo, entry: DesEntry, object: string): Promise<Uint8Array> {
+/** The live shard holding `uid` and its index entry, read from shard indexes (the authority), likely shards first. */
+export async function findEntry(store: ObjectStore, listing: ArchiveListing, uid: string): Promise<{ shard: ArchiveShard; entry: DesEntry } | undefined> {
+  const likely = likelyShards(listing, uid);
+  for (const shard of [...likely, ...listing.shards.filter((s) => !likely.includes(s))]) {
+    const entry = (await readShardIndex(store, shard.shard)).entries.find((e) => e.uid === uid);
+    if (entry) return { shard, entry };
+  }
+  return undefined;
+}
+
+/** The shards the uid's name bucket points at (all shards when the names do not follow the DES pattern). */
+function likelyShards(listing: ArchiveListing, uid: string): ArchiveShard[] {
+  if (listing.maxShardIndex === undefined) return [];
+  const candidates = candidateShardIndexes(uid, listing.maxShardIndex);
+  return candidates.flatMap((index) => listing.shards.filter((s) => s.shardIndex === index));
+}
+
+/** The entry's bytes found through the shard's sidecar, or undefined when the sidecar cannot say. */
+async function viaSidecar(store: ObjectStore, shard: ArchiveShard, uid: string, options: ReadEntryOptions): Promise<Uint8Array | undefined> {
+  if (!shard.sidecar) return undefined;
+  const sidecar = await readCachedSidecar(store, shard.sidecar);
+  const entry = sidecarEntryOf(sidecar, uid);
+  // A sidecar written for another version of the shard cannot locate payloads in this one.
+  if (!entry || sidecar.shard_size !== shard.shard.size) return undefined;
+  const codec = sidecarCodec(entry);
+  const located = entry.is_bigfile
+    ? entry.bigfile_hash && entry.bigfile_size !== undefined && entry.bigfile_size !== null
+    : codec && entry.offset !== undefined && entry.length !== undefined && entry.uncompressed_size !== undefined;
+  if (!located) return undefined;
+  const object = `${store.urlOf(shard.shard.key)}#${uid}`;
+  refuseTombstoned(sidecar, uid, shard, object, options);
+  const desEntry: DesEntry = entry.is_bigfile
+    ? { uid, offset: 0, length: 0, codec: 'none', compressedSize: entry.bigfile_size!, uncompressedSize: entry.bigfile_size!, isBigFile: true, bigFileHash: entry.bigfile_hash! }
+    : { uid, offset: entry.offset!, length: entry.length!, codec: codec!, compressedSize: entry.compressed_size ?? entry.length!, uncompressedSize: entry.uncompressed_size!, isBigFile: false };
+  const bytes = await payloadOf(store, shard.shard, desEntry, object);
+  checkChecksum(bytes, entry.checksum, object);
+  return bytes;
+}
+
+function refuseTombstoned(sidecar: Sidecar | undefined, uid: string, shard: ArchiveShard, object: string, options: ReadEntryOptions): void {
+  const tombstone = tombstoneOf(sidecar, uid);
+  if (tombstone && !options.includeDeleted) {
+    throw new LakebenchError('NOT_FOUND', `entry ${uid} in shard ${shard.name} is tombstoned (${tombstone.reason ?? 'no reason given'}); --include-deleted reads it`, { object });
+  }
+}
+
+export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function checkChecksum(bytes: Uint8Array, checksum: string | undefined, object: string): void {
+  if (checksum && sha256Hex(bytes) !== checksum) throw new LakebenchError('CORRUPT', `the bytes do not match the sidecar's sha256 ${checksum}`, { object });
+}
+
+/** Where a shard's big files live: `_bigFiles/<sha256>` beside it. */
+export const bigFileKey = (shardKey: string, hash: string): string =>
+  `${shardKey.includes('/') ? shardKey.slice(0, shardKey.lastIndexOf('/') + 1) : ''}${BIG_FILES_DIR}${hash}`;
+
+/** An entry's uncompressed bytes, checked against its recorded size (and a big file against its hash). */
+export async function payloadOf(store: ObjectStore, shard: ObjectInfo, entry: DesEntry, object: string, raw?: Uint8Array): Promise<Uint8Array> {
   if (entry.isBigFile) {
-    const dir = shard.key.includes('/') ? shard.key.slice(0, shard.key.lastIndexOf('/') + 1) : '';
-    const bytes = await store.get(`${dir}${BIG_FILES_DIR}${entry.bigFileHash}`);
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const bytes = await store.get(bigFileKey(shard.key, entry.bigFileHash!));
+    const hash = sha256Hex(bytes);
     if (hash !== entry.bigFileHash) throw new LakebenchError('CORRUPT', `big file hash ${hash} is not the indexed ${entry.bigFileHash}`, { object });
     return bytes;
   }
-  const raw = await store.get(shard.key, { offset: entry.offset, length: entry.length });
-  return decodePayload(entry.codec, raw, entry.uncompressedSize, object);
+  const payload = raw ?? (await store.get(shard.key, { offset: entry.offset, length: entry.length }));
+  return decodePayload(entry.codec, payload, entry.uncompressedSize, object);
 }

@@ -1,5 +1,5 @@
 /** DES payload codecs: zstd frames (@bokuweb/zstd-wasm) and LZ4 frames (lz4-napi); 0 = stored as is. */
-import { decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import lz4 from 'lz4-napi';
 import { LakebenchError } from '../../errors';
 import type { CodecName } from './format';
@@ -26,4 +26,14 @@ export async function decodePayload(codec: CodecName, bytes: Uint8Array, expecte
     throw new LakebenchError('CORRUPT', `decompressed to ${out.length} bytes, the index records ${expectedSize}`, { object });
   }
   return out;
+}
+
+/** The payload as stored with `codec` (zstd at `level`, default 3). */
+export async function encodePayload(codec: CodecName, bytes: Uint8Array, level = 3): Promise<Uint8Array> {
+  if (codec === 'none') return bytes;
+  if (codec === 'zstd') {
+    await zstdLoaded();
+    return zstdCompress(bytes.slice(), level);
+  }
+  return lz4.compressFrameSync(Buffer.from(bytes));
 }

@@ -12,7 +12,7 @@ export const MAINTENANCE_OPERATIONS = [
 export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
 
 /** Operations the maintenance log records that the app's Maintenance tab does not start (CLI only, for now). */
-export type LoggedOperation = MaintenanceOperation | 'lakesync-compact';
+export type LoggedOperation = MaintenanceOperation | 'lakesync-compact' | 'des-tombstone' | 'des-repack';
 
 /** Progress of a maintenance job (the same shape as a job's progress in the API). */
 export interface OpProgress {

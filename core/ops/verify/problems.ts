@@ -10,11 +10,17 @@ export type ProblemKind =
   | 'last-checkpoint' // `_last_checkpoint` unreadable, or naming a missing, wrong-sized or old checkpoint
   | 'missing-file' // a live data file that does not exist
   | 'size-mismatch' // a data file whose size differs from the size the log records
-  | 'bad-magic' // no `PAR1` at the start or end of a data file
+  | 'bad-magic' // no `PAR1` at the start or end of a data file (DES: no `DES2` header or `DESI` footer)
   | 'bad-footer' // a footer that cannot be parsed or points outside the file
   | 'row-count-mismatch' // footer row count differs from the log's stats.numRecords
   | 'decode-error' // a page DuckDB or parquet-wasm cannot decode (--deep)
-  | 'page-crc-mismatch'; // a page whose CRC32 differs from its header's (--deep)
+  | 'page-crc-mismatch' // a page whose CRC32 differs from its header's (--deep)
+  // DES archives
+  | 'bad-index' // a shard index that cannot be parsed or points outside the shard
+  | 'checksum-mismatch' // an entry whose bytes differ from the sidecar's sha256 (or a big file from its hash)
+  | 'sidecar-mismatch' // a sidecar that disagrees with its shard (size, entries, locations) or cannot be read
+  | 'missing-sidecar' // a shard without its .meta sidecar
+  | 'lonely-sidecar'; // a sidecar without its shard
 
 export interface VerifyProblem {
   /** URL of the object (data file, log entry, `_last_checkpoint`, or the table itself). */
@@ -26,8 +32,10 @@ export interface VerifyProblem {
 export interface VerifyReport {
   location: string;
   problems: VerifyProblem[];
-  /** Data files checked and their bytes. */
-  checked: { files: number; bytes: number };
+  /** Data files (DES: shards) checked and their bytes; for DES also the entries. */
+  checked: { files: number; bytes: number; entries?: number };
+  /** DES: objects no reader uses that a later repack removes (output of an unfinished repack). */
+  orphans?: string[];
   /** Share of checked data files with at least one problem (0 when none were checked). */
   corruption_rate: number;
 }

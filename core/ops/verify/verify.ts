@@ -1,6 +1,6 @@
 /**
- * `verify`: checks a Delta table (log, then its live files), a plain Parquet folder (every data file)
- * or one Parquet file, and reports every problem found — a problem never stops the run, so one report
+ * `verify`: checks a Delta table (log, then its live files), a plain Parquet folder (every data file),
+ * one Parquet file or a DES archive (des-archive.ts), and reports every problem found — a problem never stops the run, so one report
  * lists them all. Only failures of the run itself (storage errors, cancellation, a location holding no
  * table) are thrown. Read-only: nothing under the location is written.
  */
@@ -12,6 +12,7 @@ import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
 import { checkDataFiles, type DataFilesCheck } from './data-files';
 import { checkDeltaLog } from './delta-log-checks';
+import { verifyArchive } from './des-archive';
 import type { DataFileRef } from './file-checks';
 import type { VerifyOptions, VerifyProblem, VerifyReport } from './problems';
 
@@ -29,6 +30,7 @@ export async function verifyLocation(store: ObjectStore, options: VerifyLocation
     const files = await checkDataFiles(store, [{ path: options.file }], options);
     return report(store.urlOf(options.file), [], files);
   }
+  if ((await detectLayout(store)) === 'des') return verifyArchive(store, options);
   if (await isDeltaTable(store)) {
     const log = await checkDeltaLog(store, options);
     return report(store.url, log.problems, await checkDataFiles(store, log.files, options));

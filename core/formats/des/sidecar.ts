@@ -1,0 +1,139 @@
+/**
+ * The `.meta` sidecar beside a shard (formats.md §4): per entry its location, sizes and the sha256 of the
+ * uncompressed bytes (the shard itself has none), tombstones, and stats. Lakebench adds one field when a
+ * repack writes a sidecar: `lakebench_supersedes`, the replaced shards still present and when each may be
+ * deleted (carried forward from the previous revision's sidecar, so no deadline is lost).
+ */
+import { LakebenchError } from '../../errors';
+import type { ObjectStore } from '../../storage/types';
+import { CODECS, type CodecName, type DesEntry } from './format';
+
+export interface SidecarEntry {
+  uid: string;
+  offset?: number;
+  length?: number;
+  /** The codec number as in the shard's index (some writers store the name). */
+  codec?: number | string;
+  compressed_size?: number;
+  uncompressed_size?: number;
+  is_bigfile?: boolean;
+  bigfile_hash?: string | null;
+  bigfile_size?: number | null;
+  meta?: unknown;
+  checksum?: string;
+  checksum_algo?: string;
+  created_at?: string;
+}
+
+export interface Tombstone {
+  uid: string;
+  created_at?: string;
+  deleted_at?: string;
+  deleted_by?: string;
+  reason?: string;
+  ticket_id?: string | null;
+}
+
+/** A shard a repacked shard replaces; deleted by a later repack once `delete_after` has passed. */
+export interface Supersedes {
+  shard_file: string;
+  retired_at: string;
+  delete_after: string;
+}
+
+export interface Sidecar {
+  version: number;
+  shard_file?: string;
+  shard_size?: number;
+  created_at?: string;
+  last_updated?: string;
+  index: Record<string, SidecarEntry>;
+  tombstones: Record<string, Tombstone>;
+  stats?: { entries: number; deleted_files: number; deletion_ratio: number };
+  lakebench_supersedes?: Supersedes[];
+}
+
+export function parseSidecar(bytes: Uint8Array, object: string): Sidecar {
+  let parsed: Partial<Sidecar>;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Sidecar>;
+  } catch (e) {
+    throw new LakebenchError('CORRUPT', `not a JSON sidecar: ${(e as Error).message}`, { object });
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new LakebenchError('CORRUPT', 'the sidecar is not a JSON object', { object });
+  return { ...parsed, version: parsed.version ?? 1, index: parsed.index ?? {}, tombstones: parsed.tombstones ?? {} };
+}
+
+export async function readSidecar(store: ObjectStore, key: string): Promise<Sidecar> {
+  return parseSidecar(await store.get(key), store.urlOf(key));
+}
+
+/** The sidecar's entry for `uid` (keys are `<uid>:<created_at>`, so they are searched by value). */
+export const sidecarEntryOf = (sidecar: Sidecar, uid: string): SidecarEntry | undefined => Object.values(sidecar.index).find((e) => e.uid === uid);
+export const tombstoneOf = (sidecar: Sidecar | undefined, uid: string): Tombstone | undefined =>
+  sidecar && Object.values(sidecar.tombstones).find((t) => t.uid === uid);
+
+/** A sidecar entry's codec as a name, or undefined when it names none. */
+export function sidecarCodec(entry: SidecarEntry): CodecName | undefined {
+  if (typeof entry.codec === 'number') return CODECS[entry.codec as keyof typeof CODECS];
+  return Object.values(CODECS).find((name) => name === entry.codec);
+}
+
+const CODEC_NUMBER: Record<CodecName, number> = { none: 0, zstd: 1, lz4: 2 };
+
+/** What the sidecar records besides the shard's index entry (unknown for a sidecar rebuilt from a shard). */
+export interface SidecarFacts {
+  createdAt?: string;
+  /** sha256 hex of the uncompressed bytes. */
+  checksum?: string;
+}
+
+export function sidecarEntry(entry: DesEntry, facts: SidecarFacts): SidecarEntry {
+  return {
+    uid: entry.uid,
+    offset: entry.offset,
+    length: entry.length,
+    codec: CODEC_NUMBER[entry.codec],
+    compressed_size: entry.compressedSize,
+    uncompressed_size: entry.uncompressedSize,
+    is_bigfile: entry.isBigFile,
+    bigfile_hash: entry.bigFileHash ?? null,
+    bigfile_size: entry.bigFileSize ?? null,
+    meta: entry.meta ?? null,
+    ...(facts.checksum !== undefined && { checksum: facts.checksum, checksum_algo: 'sha256' }),
+    ...(facts.createdAt !== undefined && { created_at: facts.createdAt }),
+  };
+}
+
+export interface NewSidecar {
+  shardFile: string;
+  shardSize: number;
+  entries: { entry: DesEntry; facts: SidecarFacts }[];
+  tombstones?: Tombstone[];
+  now: Date;
+  supersedes?: Supersedes[];
+}
+
+export function buildSidecar(s: NewSidecar): Sidecar {
+  const tombstones = s.tombstones ?? [];
+  const createdOf = new Map(s.entries.map(({ entry, facts }) => [entry.uid, facts.createdAt]));
+  return {
+    version: 1,
+    shard_file: s.shardFile,
+    shard_size: s.shardSize,
+    created_at: s.now.toISOString(),
+    last_updated: s.now.toISOString(),
+    index: Object.fromEntries(s.entries.map(({ entry, facts }) => [`${entry.uid}:${facts.createdAt ?? ''}`, sidecarEntry(entry, facts)])),
+    tombstones: Object.fromEntries(tombstones.map((t) => [`${t.uid}:${t.created_at ?? createdOf.get(t.uid) ?? ''}`, t])),
+    stats: sidecarStats(s.entries.length, tombstones.length),
+    ...(s.supersedes && { lakebench_supersedes: s.supersedes }),
+  };
+}
+
+export const sidecarStats = (entries: number, deleted: number): NonNullable<Sidecar['stats']> => ({
+  entries,
+  deleted_files: deleted,
+  deletion_ratio: entries === 0 ? 0 : deleted / entries,
+});
+
+export const sidecarBytes = (sidecar: Sidecar): string => `${JSON.stringify(sidecar, null, 1)}\n`;

@@ -1,12 +1,15 @@
 /**
  * `npm run soak`: the crash campaigns of test/crash at length — 250 SIGKILLs per op (compact,
- * compact-staging, repack, vacuum: 1,000 in all), two ops at a time — printing a summary per op and
+ * compact-staging, repack, vacuum, des repack …), two ops at a time — printing a summary per op and
  * phase. Exit 1 when any campaign broke an invariant (its error names the seed to replay with
  * CRASH_SEED=<seed>). SOAK_KILLS=<n> changes the kills per op.
  */
 import { buildPrivateCli } from '../test/helpers/crash-cli';
 import { campaignSeed, formatSummary, runCrashCampaign, type CrashScenario } from '../test/helpers/crash-harness';
+import { desRepackScenario } from '../test/helpers/crash-des';
 import { CRASH_SCENARIOS } from '../test/helpers/crash-scenarios';
+
+const SCENARIOS = [...CRASH_SCENARIOS, desRepackScenario];
 
 const KILLS = Number(process.env.SOAK_KILLS ?? 250);
 /** Campaigns in parallel: the CI and dev machines have two cores. */
@@ -15,7 +18,7 @@ const PARALLEL = 2;
 const cli = await buildPrivateCli();
 const began = performance.now();
 let failed = 0;
-const queue = [...CRASH_SCENARIOS];
+const queue = [...SCENARIOS];
 
 async function worker(): Promise<void> {
   for (let scenario: CrashScenario | undefined; (scenario = queue.shift()); ) {
@@ -34,5 +37,5 @@ try {
 } finally {
   await cli.remove();
 }
-console.log(`soak: ${CRASH_SCENARIOS.length} ops × ${KILLS} kills in ${((performance.now() - began) / 1000).toFixed(0)} s; ${failed} failed`);
+console.log(`soak: ${SCENARIOS.length} ops × ${KILLS} kills in ${((performance.now() - began) / 1000).toFixed(0)} s; ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

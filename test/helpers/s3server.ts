@@ -2,9 +2,9 @@
  * A real S3 server on loopback for tests: s3rver in a temp dir, behind a small HTTP proxy that
  * records requests, verifies V4 signatures (s3rver does not: see sigv4-check.ts), can fail the
  * next N with 503 SlowDown (to prove retries), and — with `conditionalWrites` — enforces
- * `If-None-Match: *` on PUT.
+ * `If-None-Match: *` and `If-Match: <etag>` on PUT.
  *
- * s3rver ignores If-None-Match on PUT. Real S3, R2 and MinIO enforce it server-side; the proxy
+ * s3rver ignores If-None-Match and If-Match on PUT. Real S3, R2 and MinIO enforce it server-side; the proxy
  * stands in for that: it serialises PUTs per key and answers 412 PreconditionFailed when the key
  * already exists (checked with a HEAD upstream). Every request passes through this one proxy, so
  * check-then-write is atomic, as on the real services.
@@ -21,7 +21,7 @@ import { createS3Client } from '../../core/storage/s3-client';
 import { hasValidSignature } from './sigv4-check';
 
 export interface S3ServerOptions {
-  /** Enforce `If-None-Match: *` on PUT (default false, like s3rver itself). */
+  /** Enforce `If-None-Match: *` and `If-Match` on PUT (default false, like s3rver itself). */
   conditionalWrites?: boolean;
   /** Answer 503 SlowDown to the first N requests. */
   failFirst?: number;
@@ -115,12 +115,12 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     return run;
   }
 
-  async function exists(bucket: string, key: string): Promise<boolean> {
+  /** The object's ETag (quoted, as S3 sends it), or undefined when it does not exist. */
+  async function etagOf(bucket: string, key: string): Promise<string | undefined> {
     try {
-      await upstream.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return true;
+      return (await upstream.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? '';
     } catch (e) {
-      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
       throw e;
     }
   }
@@ -155,9 +155,11 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     const object = req.method === 'PUT' ? objectOf(req.url ?? '/') : undefined;
     if (!object) return forward(req, res);
     return withKeyLock(`${object.bucket}/${object.key}`, async () => {
-      if (options.conditionalWrites && req.headers['if-none-match'] === '*' && (await exists(object.bucket, object.key))) {
-        return answer(req, res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-      }
+      const ifMatch = req.headers['if-match'];
+      const refused = options.conditionalWrites &&
+        ((req.headers['if-none-match'] === '*' && (await etagOf(object.bucket, object.key)) !== undefined) ||
+          (ifMatch !== undefined && (await etagOf(object.bucket, object.key)) !== ifMatch));
+      if (refused) return answer(req, res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       await forward(req, res);
     });
   }

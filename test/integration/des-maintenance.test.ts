@@ -261,4 +261,21 @@ describe('DES on S3', () => {
       await server.stop();
     }
   });
+
+  it('loses no tombstone to concurrent writers where the server enforces If-Match', async () => {
+    const server = await startS3Server({ conditionalWrites: true });
+    try {
+      await server.createBucket('des');
+      const s3 = new S3Store({ client: server.client, bucket: 'des', prefix: 'archive', urlScheme: 's3', endpoint: server.endpoint });
+      await uploadFolder(dir, s3);
+      const uids = [100, 104, 108, 112, 116, 120].map(String); // one shard
+      server.requests.length = 0;
+      await Promise.all(uids.map((uid) => tombstoneEntry(s3, { uid, reason: `r${uid}` })));
+      expect((await archiveEntries(s3)).filter((e) => e.tombstoned).map((e) => e.uid).sort()).toEqual(uids);
+      const puts = server.requests.filter((r) => r.method === 'PUT').length;
+      console.log(`concurrent tombstones: ${puts} guarded writes for ${uids.length} tombstones (the rest refused and retried)`);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -56,7 +56,8 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
     case 'verify': {
       const checked = (d.checked ?? {}) as Fields;
       const rate = `corruption rate ${(num(d.corruption_rate) * 100).toFixed(2)}%`;
-      return `${plural(listedCount(d.problems), 'problem')} in ${plural(num(checked.files), 'file')} (${size(checked.bytes)}); ${rate}`;
+      const files = checked.entries === undefined ? plural(num(checked.files), 'file') : `${plural(num(checked.files), 'shard')}, ${plural(num(checked.entries), 'entry', 'entries')}`;
+      return `${plural(listedCount(d.problems), 'problem')} in ${files} (${size(checked.bytes)}); ${rate}`;
     }
     case 'orphans':
       return `${plural(listedCount(d.orphans), 'orphan')} (${size(d.bytes)})`;
@@ -75,6 +76,13 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
       ].filter(Boolean);
       if (!dry && d.version === undefined) return 'nothing to repack';
       return `${dry ? '' : `v${num(d.version)}: `}${parts.join(', ')}`;
+    }
+    case 'des-repack': {
+      const repacked = Array.isArray(d.repacked) ? (d.repacked as Fields[]) : [];
+      const dropped = repacked.reduce((n, r) => n + listedCount(r.tombstonedDropped) + listedCount(r.corruptDropped), 0);
+      const deleted = listedCount(d.deleted) ? `; ${plural(listedCount(d.deleted), 'replaced object')} deleted` : '';
+      if (repacked.length === 0) return `nothing to repack${deleted}`;
+      return `${plural(repacked.length, 'shard')} ${dry ? 'to repack' : 'repacked'}, ${plural(dropped, 'entry', 'entries')} dropped${deleted}`;
     }
     default:
       return '';

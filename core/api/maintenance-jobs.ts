@@ -24,6 +24,7 @@ const VERBS: Record<MaintenanceJobOperation, string> = {
   checkpoint: 'Checkpoint',
   expire: 'Expire the log of',
   maintain: 'Maintain',
+  'des-repack': 'Repack the DES archive',
 };
 
 /** `Compact /lake/orders (plan)`: the job's title in the jobs drawer. */
@@ -79,6 +80,11 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       const { expireLog } = await import('../ops/expire');
       const { logRetentionMs } = args;
       return api.maintenance('expire', where, (store) => expireLog(store, { logRetentionMs, dryRun, ...op }), run);
+    }
+    case 'des-repack': {
+      const { repackArchive } = await import('../ops/des-repack');
+      const { shard, minDeletionRatio, recompressLevel, graceMs } = args;
+      return api.maintenance('des-repack', where, (store) => repackArchive(store, { shard, minDeletionRatio, recompressLevel, graceMs, dryRun, ...op }), run);
     }
     case 'maintain': {
       const result = await maintainLogged(api, where, {

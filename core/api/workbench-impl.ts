@@ -240,6 +240,30 @@ export class Workbench implements W.WorkbenchApi {
     return this.api.maintenanceLog(table, args.limit);
   }
 
+  async desArchive(args: W.LocationArgs): Promise<W.DesArchiveSummary> {
+    await this.ready(args);
+    const { archiveSummary } = await import('./des-archive');
+    return archiveSummary(this.api.open(args));
+  }
+
+  async desEntries(args: W.DesShardArgs): Promise<W.DesEntryRow[]> {
+    await this.ready(args);
+    const { shardEntries } = await import('./des-archive');
+    return shardEntries(this.api.open(args), args.shard);
+  }
+
+  async desEntry(args: W.DesEntryArgs): Promise<W.DesEntryPreview> {
+    await this.ready(args);
+    const { entryPreview } = await import('./des-archive');
+    return entryPreview(this.api.open(args), args.uid, args);
+  }
+
+  async desExport(args: W.DesExportArgs): Promise<{ path: string; bytes: number; shard: string }> {
+    await this.ready(args);
+    const { exportEntry } = await import('./des-archive');
+    return exportEntry(this.api.open(args), args.uid, args.path, args);
+  }
+
   async qualityRun(args: W.QualityRunArgs): Promise<W.CheckReport> {
     await this.ready(args);
     const { checkTable } = await import('./quality');

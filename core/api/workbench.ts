@@ -20,6 +20,9 @@ import type { MaintainResult } from '../ops/maintain';
 import type { OrphansResult } from '../ops/orphans';
 import type { RepackResult } from '../ops/repack';
 import type { VacuumResult } from '../ops/vacuum';
+import type { DesRepackResult } from '../ops/des-repack';
+import type { DesArchiveSummary, DesEntryPreview, DesShardSummary } from './des-archive';
+import type { EntryRow as DesEntryRow } from '../formats/des/archive';
 import type { VerifyProblem, VerifyReport } from '../ops/verify/verify';
 import type {
   FileEntry,
@@ -326,10 +329,11 @@ export interface SaveQualityRulesArgs extends LocationArgs {
 
 export { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 export type { MaintenanceLogEntry, MaintenanceStatus, MaintenanceOperation };
+export type { DesArchiveSummary, DesEntryPreview, DesEntryRow, DesRepackResult, DesShardSummary };
 export type { CompactResult, CompactStagingResult, ExpireResult, MaintainResult, OrphansResult, RepackResult, VacuumResult, VerifyProblem, VerifyReport };
 
 /** What a maintenance job runs: one operation, or `maintain` (compact → checkpoint → expire → vacuum, each logged). */
-export type MaintenanceJobOperation = MaintenanceOperation | 'maintain';
+export type MaintenanceJobOperation = MaintenanceOperation | 'maintain' | 'des-repack';
 
 /**
  * One maintenance job on the table (or folder) at `location`, with the CLI command's options: durations
@@ -349,6 +353,8 @@ export type MaintenanceJobArgs = LocationArgs &
     | { operation: 'checkpoint' }
     | { operation: 'expire'; logRetentionMs?: number; dryRun?: boolean }
     | { operation: 'maintain'; targetSize?: number; minFiles?: number; retentionMs?: number; logRetentionMs?: number; force?: boolean; dryRun?: boolean }
+    /** A DES archive: rewrite shards without tombstoned and corrupt entries (see `lakebench des repack`). */
+    | { operation: 'des-repack'; shard?: string; minDeletionRatio?: number; recompressLevel?: number; graceMs?: number; dryRun?: boolean }
   );
 
 /** A finished maintenance job's `result`, by operation. */
@@ -362,6 +368,7 @@ export interface MaintenanceJobResults {
   checkpoint: { version: number; object: string };
   expire: ExpireResult;
   maintain: MaintainResult & { runId: string };
+  'des-repack': DesRepackResult;
 }
 
 export interface MaintenanceLogArgs {
@@ -370,6 +377,27 @@ export interface MaintenanceLogArgs {
   connectionId?: string;
   /** Newest first; default 100. */
   limit?: number;
+}
+
+// ---------- DES archives ----------
+
+export interface DesShardArgs extends LocationArgs {
+  /** The shard's file name, e.g. `20261123_0A_0001.des`. */
+  shard: string;
+}
+
+export interface DesEntryArgs extends LocationArgs {
+  uid: string;
+  /** Read a tombstoned entry too. */
+  includeDeleted?: boolean;
+  /** Preview: at most this many bytes (default 64 KiB). */
+  limit?: number;
+}
+
+export interface DesExportArgs extends DesEntryArgs {
+  /** A local file to write the entry's bytes to. */
+  path: string;
+  overwrite?: boolean;
 }
 
 // ---------- saved queries ----------
@@ -540,6 +568,12 @@ export interface WorkbenchApi {
   maintenanceStart(args: MaintenanceJobArgs): Promise<JobInfo>;
   maintenanceLog(args: MaintenanceLogArgs): Promise<MaintenanceLogEntry[]>;
 
+  // DES archives (verify and repack run as maintenance jobs)
+  desArchive(args: LocationArgs): Promise<DesArchiveSummary>;
+  desEntries(args: DesShardArgs): Promise<DesEntryRow[]>;
+  desEntry(args: DesEntryArgs): Promise<DesEntryPreview>;
+  desExport(args: DesExportArgs): Promise<{ path: string; bytes: number; shard: string }>;
+
   // data quality
   qualityRun(args: QualityRunArgs): Promise<CheckReport>;
   /** The table's saved rules ([] when none). */
@@ -590,6 +624,10 @@ export const WORKBENCH_METHODS = [
   'jobCancel',
   'maintenanceStart',
   'maintenanceLog',
+  'desArchive',
+  'desEntries',
+  'desEntry',
+  'desExport',
   'qualityRun',
   'qualityRules',
   'saveQualityRules',

@@ -20,19 +20,21 @@ interface OperationSpec {
   help: string;
   plan?: boolean;
   confirm?: boolean;
-  deltaOnly?: boolean;
+  /** Offered only for this layout (default: every layout). */
+  only?: 'delta' | 'des';
 }
 
 const OPERATIONS: OperationSpec[] = [
-  { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts' },
-  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, deltaOnly: true },
-  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', deltaOnly: true },
-  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, deltaOnly: true },
-  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true, deltaOnly: true },
-  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version', deltaOnly: true },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true, deltaOnly: true },
-  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true, deltaOnly: true },
-  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, deltaOnly: true },
+  { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts (DES: every entry against its sidecar)' },
+  { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true, only: 'des' },
+  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, only: 'delta' },
+  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', only: 'delta' },
+  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, only: 'delta' },
+  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true, only: 'delta' },
+  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version', only: 'delta' },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true, only: 'delta' },
+  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true, only: 'delta' },
+  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, only: 'delta' },
 ];
 
 type SetField = <K extends keyof MaintenanceFields>(key: K, value: MaintenanceFields[K]) => void;
@@ -98,6 +100,15 @@ function OperationOptions({ spec, fields, set }: { spec: OperationSpec; fields: 
       return <span className="muted small">{spec.help}, with the options above</span>;
     case 'compact-staging':
       return <Text label="from" field="staging" width={220} {...p} />;
+    case 'des-repack':
+      return (
+        <>
+          <Text label="shard" field="shard" width={150} {...p} />
+          <Text label="min deletion ratio" field="minDeletionRatio" width={36} {...p} />
+          <Text label="grace" field="grace" width={40} {...p} />
+          <Text label="zstd level" field="recompress" width={36} {...p} />
+        </>
+      );
     default:
       return <span className="muted small">{spec.help}</span>;
   }
@@ -202,7 +213,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const last = runs.find((r) => r.job.state !== 'running');
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
-  const operations = OPERATIONS.filter((o) => !o.deltaOnly || table.layout === 'delta');
+  const operations = OPERATIONS.filter((o) => !o.only || table.layout === o.only);
 
   return (
     <div className="maintenance" data-testid="maintenance">

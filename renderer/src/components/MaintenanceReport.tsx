@@ -6,6 +6,7 @@
 import type { ReactNode } from 'react';
 import type {
   CompactResult,
+  DesRepackResult,
   ExpireResult,
   MaintainResult,
   OrphansResult,
@@ -257,7 +258,47 @@ function Details({ operation, details, dryRun, location }: { operation: string; 
       );
     case 'maintain':
       return <MaintainView result={details as MaintainResult} dryRun={dryRun} />;
+    case 'des-repack':
+      return <DesRepackView result={details as DesRepackResult} dryRun={dryRun} />;
     default:
       return null;
   }
+}
+
+function DesRepackView({ result, dryRun }: { result: DesRepackResult; dryRun: boolean }) {
+  return (
+    <>
+      {result.repacked.length > 0 && (
+        <table className="small-table" data-testid="mt-des-repacked">
+          <thead>
+            <tr>
+              <th>Shard</th>
+              <th>Into</th>
+              <th>Kept</th>
+              <th>Tombstoned dropped</th>
+              <th>Corrupt dropped</th>
+              <th>Bytes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.repacked.map((r) => (
+              <tr key={r.shard}>
+                <td>{r.shard}</td>
+                <td>{r.into}</td>
+                <td className="num">{formatCount(r.entries)}</td>
+                <td className="num">{formatCount(r.tombstonedDropped.length)}</td>
+                <td className={r.corruptDropped.length ? 'status-error' : ''}>{r.corruptDropped.join(' ') || '0'}</td>
+                <td className="num">{dryRun ? formatBytes(r.bytesBefore) : `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {result.skipped.length > 0 && (
+        <p className="muted small">
+          Left alone: {result.skipped.map((s) => `${s.shard} (${s.reason})`).join('; ')}
+        </p>
+      )}
+    </>
+  );
 }

@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
 import { travelTo } from '../stores/actions';
 import { useTableView, type TableTab } from '../stores/table-view';
+import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
 import { MaintenancePanel } from './MaintenancePanel';
 import { QualityPanel } from './QualityPanel';
@@ -234,6 +235,7 @@ export function TableView() {
       {loading && <p className="muted">Loading…</p>}
       {error && <p className="status-error">{error}</p>}
       {table.layout === 'parquet' && <ParquetFolderView />}
+      {table.layout === 'des' && <ArchiveView table={table} connectionId={connectionId} />}
       {isDelta && (
         <>
           <TimeTravelSlider versions={versions} version={version} />

@@ -24,6 +24,10 @@ export interface MaintenanceFields {
   logRetention: string;
   /** compact-staging: the staging area (data/<partition>/*.json|ndjson) to compact into the table. */
   staging: string;
+  /** des-repack: one shard ('' = every shard over the deletion ratio), the ratio, the grace period. */
+  shard: string;
+  minDeletionRatio: string;
+  grace: string;
 }
 
 export const DEFAULT_FIELDS: MaintenanceFields = {
@@ -41,6 +45,9 @@ export const DEFAULT_FIELDS: MaintenanceFields = {
   recompress: '',
   logRetention: formatDuration(MAINTENANCE_DEFAULTS.logRetentionMs),
   staging: '',
+  shard: '',
+  minDeletionRatio: '0.2',
+  grace: '48h',
 };
 
 function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -97,6 +104,20 @@ export function maintenanceArgs(
       return { ...where, operation };
     case 'expire':
       return { ...where, operation, logRetentionMs: retention(fields.logRetention, MAINTENANCE_DEFAULTS.logRetentionMs), dryRun };
+    case 'des-repack': {
+      const recompress = optional(fields.recompress);
+      const ratio = Number(fields.minDeletionRatio.trim());
+      if (!(ratio >= 0 && ratio <= 1)) throw new Error('deletion ratio: expected a number from 0 to 1');
+      return {
+        ...where,
+        operation,
+        shard: optional(fields.shard),
+        minDeletionRatio: ratio,
+        graceMs: parseDuration(fields.grace),
+        ...(recompress !== undefined && { recompressLevel: wholeNumber(recompress, 'zstd level', 1, 22) }),
+        dryRun,
+      };
+    }
     case 'maintain':
       return {
         ...where,

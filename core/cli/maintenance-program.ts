@@ -18,6 +18,8 @@ export interface CompactFlags {
 }
 export interface CompactStagingFlags {
   into?: string;
+  /** Compact into the bucket's own Lakeside layout (parquet/ + _lakeside_log/) instead of a Delta table. */
+  lakeside?: boolean;
   dryRun?: boolean;
 }
 export interface VerifyFlags {
@@ -73,9 +75,18 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('compact-staging'))
-    .description('compact a Lakeside-style staging area (data/<partition>/*.json|ndjson) into a partitioned Delta table')
+    .description(
+      'compact a Lakeside-style staging area (data/<partition>/*.json|ndjson) into a partitioned Delta table, ' +
+        'or with --lakeside into the bucket\'s own Lakeside layout',
+    )
     .argument('<location>', 'the staging bucket or folder (holds data/ and optionally schema/schema.json)')
     .option('--into <table>', 'the Delta table to write (default: <location>/delta)')
+    .option(
+      '--lakeside',
+      'write the Lakeside layout in <location> itself instead of a Delta table: parquet/<partition>/part-<time>.parquet ' +
+        'files, then one _lakeside_log/<version>.json entry (fails with CONFLICT when another writer took that version; ' +
+        'run again). Never implied by an existing _lakeside_log/; not with --into',
+    )
     .option('--dry-run', 'print the plan, change nothing')
     .action((location: string, opts: CompactStagingFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/compact-staging')).compactStaging(ctx, location, opts)),

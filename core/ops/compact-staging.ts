@@ -19,19 +19,17 @@ import type { OpOptions, OpProgress } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import { readStagingRecords, stagedColumns, stagedRecordsQuery, type StagedRecords } from '../formats/lakeside/staging-records';
 import {
-  deleteConsumedSources,
   discardRun,
-  listRuns,
-  newRunId,
-  quarantineKey,
-  runManifestKey,
+  finishCommittedRun,
+  newRunManifest,
   runOutcome,
+  settleEarlierRuns,
   stagingTxn,
   STAGING_TXN_APP_ID,
-  writeRunManifest,
-  type ConsumedSource,
-  type ListedRun,
-  type RunManifest,
+  writeQuarantine,
+  startRun,
+  type EarlierRuns,
+  type RunTarget,
 } from './staging-runs';
 import { withSchema } from './table-changes';
 import { fitSchema } from './table-schema';
@@ -73,31 +71,19 @@ export interface CompactStagingResult {
 
 type Phase = 'settle' | 'list' | 'read' | 'write' | 'upload' | 'commit' | 'delete';
 
-/** Earlier runs, as found at the start. */
-interface EarlierRuns {
-  /** Sources that committed runs consumed and that are still there (only left in place on a dry run). */
-  consumed: Map<string, string>;
-  sourcesDeleted: number;
-  resumed: number;
-  /** Runs that have not committed: once this run commits they never can, and are discarded. */
-  open: ListedRun[];
+/** What a run finds before it reads anything: earlier runs settled, the sources left to take, its result so far. */
+export interface Stock {
+  earlier: EarlierRuns;
+  sources: StagingSource[];
+  result: CompactStagingResult;
 }
 
-export async function compactStaging(
-  staging: ObjectStore,
-  target: ObjectStore,
-  options: CompactStagingOptions = {},
-): Promise<CompactStagingResult> {
+/** Settles earlier runs into `target` and lists the staged sources no committed run consumed. */
+export async function takeStock(staging: ObjectStore, target: RunTarget, options: CompactStagingOptions): Promise<Stock> {
   const dryRun = options.dryRun ?? false;
-  const progress = (phase: Phase, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
-  const checkCancelled = () => {
-    if (options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: staging.url });
-  };
-  const snapshot = (await DeltaTable.exists(target)) ? await writableSnapshot(target) : undefined;
-  const txnVersion = snapshot?.txns[STAGING_TXN_APP_ID]?.version ?? -1;
-
+  const progress = (phase: Phase, done: number, total: number) => options.onProgress?.({ phase, done, total, bytes: 0 });
   progress('settle', 0, 1);
-  const earlier = await settleEarlierRuns(staging, target, txnVersion, dryRun);
+  const earlier = await settleEarlierRuns(staging, target, dryRun);
   progress('settle', 1, 1);
   const listed = await listStagingSources(staging, (count) => progress('list', count, count));
   const sources = listed.filter((s) => earlier.consumed.get(s.key) !== s.etag);
@@ -113,22 +99,34 @@ export async function compactStaging(
     resumedRuns: earlier.resumed,
     dryRun,
   };
+  return { earlier, sources, result };
+}
+
+export async function compactStaging(
+  staging: ObjectStore,
+  target: ObjectStore,
+  options: CompactStagingOptions = {},
+): Promise<CompactStagingResult> {
+  const dryRun = options.dryRun ?? false;
+  const progress = (phase: Phase, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
+  const checkCancelled = () => {
+    if (options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: staging.url });
+  };
+  const snapshot = (await DeltaTable.exists(target)) ? await writableSnapshot(target) : undefined;
+  const txnVersion = snapshot?.txns[STAGING_TXN_APP_ID]?.version ?? -1;
+
+  const { earlier, sources, result } = await takeStock(
+    staging,
+    { url: target.url, layout: 'delta', outcomeOf: (manifest) => runOutcome(target, txnVersion, manifest) },
+    options,
+  );
   if (sources.length === 0) return result;
   checkCancelled();
 
   const partitionColumns = snapshot?.partitionColumns ?? usualPartitionColumns(sources);
   const partitionType = (column: string): DeltaType => snapshot?.schema.fields.find((f) => f.name === column)?.type ?? 'string';
   const schemaFields = (await readStagingSchema(staging)) ?? (snapshot && tableFields(snapshot));
-  const manifest: RunManifest = {
-    format: 'lakebench-staging-run/1',
-    runId: newRunId(),
-    target: target.url,
-    readVersion: snapshot?.version ?? -1,
-    txnVersion: txnVersion + 1,
-    createdAt: new Date().toISOString(),
-    quarantine: [],
-    sources: sources.map(({ key, etag }): ConsumedSource => ({ key, etag })),
-  };
+  const manifest = newRunManifest({ url: target.url, layout: 'delta' }, snapshot?.version ?? -1, txnVersion + 1, sources);
 
   const version = await withScratchDb('compact-staging', options.signal, async (db) => {
     const staged = await readStagingRecords(staging, sources, {
@@ -139,19 +137,14 @@ export async function compactStaging(
       checkCancelled: db.checkCancelled,
       onRead: ({ done, total, bytes }) => progress('read', done, total, bytes),
     });
-    Object.assign(result, summary(staged));
+    Object.assign(result, stagedSummary(staged));
     if (dryRun) return undefined;
 
-    if (staged.quarantined.length > 0) manifest.quarantine.push(quarantineKey(manifest.runId));
     db.checkCancelled();
-    await writeRunManifest(staging, manifest);
-    const run: ListedRun = { key: runManifestKey(manifest.runId), manifest };
+    const run = await startRun(staging, manifest, staged.quarantined.length);
     let change: TableChange;
     try {
-      for (const key of manifest.quarantine) {
-        await staging.put(key, staged.quarantined.map((record) => JSON.stringify(record)).join('\n') + '\n');
-        result.quarantineObjects.push(staging.urlOf(key));
-      }
+      result.quarantineObjects.push(...(await writeQuarantine(staging, manifest, staged.quarantined)));
       change = await writeStagedRecords(db, target, { snapshot, staged, partitionColumns, partitionType, progress });
       change.actions.push(stagingTxn(manifest.txnVersion, Date.now()));
       db.checkCancelled();
@@ -186,9 +179,7 @@ export async function compactStaging(
 
   // Committed: the deletes run to the end even when cancelled, so nothing is left half-done needlessly.
   await options.afterCommit?.();
-  result.sourcesDeleted += await deleteConsumedSources(staging, manifest.sources, ({ done, total }) => progress('delete', done, total));
-  for (const run of earlier.open) await discardRun(staging, run);
-  await staging.delete(runManifestKey(manifest.runId));
+  result.sourcesDeleted += await finishCommittedRun(staging, manifest, earlier.open, ({ done, total }) => progress('delete', done, total));
   return result;
 }
 
@@ -232,44 +223,8 @@ async function writeStagedRecords(db: ScratchDb, target: ObjectStore, request: W
   };
 }
 
-/**
- * Finishes what earlier runs left: a committed run's sources are deleted (on a dry run only noted), a
- * superseded run is discarded, open runs are returned for after this run's commit.
- */
-async function settleEarlierRuns(staging: ObjectStore, target: ObjectStore, txnVersion: number, dryRun: boolean): Promise<EarlierRuns> {
-  const earlier: EarlierRuns = { consumed: new Map(), sourcesDeleted: 0, resumed: 0, open: [] };
-  for (const run of await listRuns(staging)) {
-    const manifest = run.manifest;
-    if (!manifest) {
-      earlier.open.push(run);
-      continue;
-    }
-    if (manifest.target !== target.url) {
-      throw new LakebenchError(
-        'USAGE',
-        `an earlier compact-staging run into ${manifest.target} is unfinished; run again with that table as the target`,
-        { object: staging.urlOf(run.key) },
-      );
-    }
-    const outcome = await runOutcome(target, txnVersion, manifest);
-    if (outcome === 'open') earlier.open.push(run);
-    else if (dryRun) {
-      if (outcome !== 'committed') continue;
-      for (const source of manifest.sources) earlier.consumed.set(source.key, source.etag);
-      earlier.resumed++;
-    } else if (outcome === 'committed') {
-      earlier.sourcesDeleted += await deleteConsumedSources(staging, manifest.sources);
-      earlier.resumed++;
-      await staging.delete(run.key);
-    } else {
-      await discardRun(staging, run);
-    }
-  }
-  return earlier;
-}
-
 /** Why a source's folders are not a partition of the target, or undefined when they are. */
-function partitionProblem(source: StagingSource, columns: string[], typeOf: (column: string) => DeltaType): string | undefined {
+export function partitionProblem(source: StagingSource, columns: string[], typeOf: (column: string) => DeltaType): string | undefined {
   if (!source.partition) return 'not in a <column>=<value> partition folder';
   const found = source.partition.map((p) => p.column);
   if (found.join('/') !== columns.join('/')) {
@@ -287,7 +242,7 @@ function partitionProblem(source: StagingSource, columns: string[], typeOf: (col
 }
 
 /** A new table's partition columns: those of most sources' folders (a few stray files do not decide). */
-function usualPartitionColumns(sources: StagingSource[]): string[] {
+export function usualPartitionColumns(sources: StagingSource[]): string[] {
   const counts = new Map<string, { columns: string[]; count: number }>();
   for (const source of sources) {
     if (!source.partition) continue;
@@ -304,7 +259,8 @@ function tableFields(snapshot: Snapshot): StagingField[] {
   return snapshot.schema.fields.map((f) => ({ name: f.name, type: f.type, required: !f.nullable }));
 }
 
-function summary(staged: StagedRecords): Pick<CompactStagingResult, 'records' | 'quarantined' | 'partitions' | 'plan'> {
+/** What a run takes (or would, on a dry run), for its result. */
+export function stagedSummary(staged: StagedRecords): Pick<CompactStagingResult, 'records' | 'quarantined' | 'partitions' | 'plan'> {
   const plan = staged.partitions.map((p) => ({ partition: p.values, files: p.sources, records: p.records }));
   return { records: staged.records, quarantined: staged.quarantined.length, partitions: plan.length, plan };
 }

@@ -7,8 +7,10 @@
  *      ConcurrentTransaction rule) and its run id in commitInfo.operationParameters;
  *   3. only then deletes its sources (those still with the listed ETag: a newer object under the same key
  *      is new data) and finally its manifest.
- * Every run starts by settling the manifests it finds (`runOutcome`): a committed run's sources are
+ * Every run starts by settling the manifests it finds (`settleEarlierRuns`): a committed run's sources are
  * deleted instead of ingested again; a run that can no longer commit is discarded with its quarantine.
+ * The same protocol serves both targets: a Delta table (`runOutcome`, its `txn`) and the Lakeside layout
+ * of the staging bucket itself (compact-staging-lakeside.ts, its `_lakeside_log` entry).
  */
 import { randomBytes } from 'node:crypto';
 import { LakebenchError } from '../errors';
@@ -35,11 +37,13 @@ export interface ConsumedSource {
 export interface RunManifest {
   format: typeof MANIFEST_FORMAT;
   runId: string;
-  /** URL of the target table. */
+  /** URL of the target table (for the Lakeside layout: the staging bucket itself). */
   target: string;
-  /** The target version the run read (-1: the table did not exist). */
+  /** What the run commits to; absent in manifests written before Lakeside targets existed: a Delta table. */
+  layout?: StagingTargetLayout;
+  /** The target version the run read (-1: the table or log did not exist). */
   readVersion: number;
-  /** The version of the run's `txn` action. */
+  /** Delta: the version of the run's `txn` action; Lakeside: the `_lakeside_log` version it commits as. */
   txnVersion: number;
   createdAt: string;
   /** Quarantine objects the run writes (keys under the staging area). */
@@ -60,9 +64,49 @@ export interface ListedRun {
  */
 export type RunOutcome = 'committed' | 'superseded' | 'open';
 
+export type StagingTargetLayout = 'delta' | 'lakeside';
+
+/** Where runs commit, and how to tell whether an earlier run's commit landed there. */
+export interface RunTarget {
+  url: string;
+  layout: StagingTargetLayout;
+  outcomeOf(manifest: RunManifest): Promise<RunOutcome>;
+}
+
+/** Earlier runs, as found at the start. */
+export interface EarlierRuns {
+  /** Sources that committed runs consumed and that are still there (only left in place on a dry run). */
+  consumed: Map<string, string>;
+  sourcesDeleted: number;
+  resumed: number;
+  /** Runs that have not committed: once this run commits they never can, and are discarded. */
+  open: ListedRun[];
+}
+
 /** Sortable by start time, unique: `20261123T081500123Z-1a2b3c4d`. */
 export function newRunId(now = Date.now()): string {
   return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A new run's manifest, consuming `sources` (as listed) into `target`. */
+export function newRunManifest(
+  target: Pick<RunTarget, 'url' | 'layout'>,
+  readVersion: number,
+  txnVersion: number,
+  sources: readonly ConsumedSource[],
+): RunManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    runId: newRunId(),
+    target: target.url,
+    // Older manifests have no layout: a Delta target keeps writing none, so older versions still read them.
+    ...(target.layout === 'lakeside' && { layout: target.layout }),
+    readVersion,
+    txnVersion,
+    createdAt: new Date().toISOString(),
+    quarantine: [],
+    sources: sources.map(({ key, etag }) => ({ key, etag })),
+  };
 }
 
 export const runManifestKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
@@ -77,6 +121,13 @@ export async function writeRunManifest(staging: ObjectStore, manifest: RunManife
   if (!(await staging.putIfAbsent(key, JSON.stringify(manifest)))) {
     throw new LakebenchError('CONFLICT', 'a run with this id already exists', { object: staging.urlOf(key) });
   }
+}
+
+/** Records a run before it writes anything else: its manifest, naming its quarantine object when it has records for one. */
+export async function startRun(staging: ObjectStore, manifest: RunManifest, quarantinedRecords: number): Promise<ListedRun> {
+  if (quarantinedRecords > 0) manifest.quarantine.push(quarantineKey(manifest.runId));
+  await writeRunManifest(staging, manifest);
+  return { key: runManifestKey(manifest.runId), manifest };
 }
 
 export async function listRuns(staging: ObjectStore): Promise<ListedRun[]> {
@@ -139,6 +190,65 @@ export async function deleteConsumedSources(
     onDeleted?.({ done: ++done, total: consumed.length });
   });
   return consumed.length;
+}
+
+/**
+ * Finishes what earlier runs left: a committed run's sources are deleted (on a dry run only noted), a
+ * superseded run is discarded, open runs are returned for after this run's commit.
+ */
+export async function settleEarlierRuns(staging: ObjectStore, target: RunTarget, dryRun: boolean): Promise<EarlierRuns> {
+  const earlier: EarlierRuns = { consumed: new Map(), sourcesDeleted: 0, resumed: 0, open: [] };
+  for (const run of await listRuns(staging)) {
+    const manifest = run.manifest;
+    if (!manifest) {
+      earlier.open.push(run);
+      continue;
+    }
+    const layout = manifest.layout ?? 'delta';
+    if (manifest.target !== target.url || layout !== target.layout) {
+      const again = layout === 'lakeside' ? 'run again with --lakeside' : 'run again with that table as the target';
+      throw new LakebenchError('USAGE', `an earlier compact-staging run into ${manifest.target} is unfinished; ${again}`, {
+        object: staging.urlOf(run.key),
+      });
+    }
+    const outcome = await target.outcomeOf(manifest);
+    if (outcome === 'open') earlier.open.push(run);
+    else if (dryRun) {
+      if (outcome !== 'committed') continue;
+      for (const source of manifest.sources) earlier.consumed.set(source.key, source.etag);
+      earlier.resumed++;
+    } else if (outcome === 'committed') {
+      earlier.sourcesDeleted += await deleteConsumedSources(staging, manifest.sources);
+      earlier.resumed++;
+      await staging.delete(run.key);
+    } else {
+      await discardRun(staging, run);
+    }
+  }
+  return earlier;
+}
+
+/** Writes the run's quarantine objects (the keys its manifest lists) and answers their URLs. */
+export async function writeQuarantine(staging: ObjectStore, manifest: RunManifest, records: readonly object[]): Promise<string[]> {
+  const body = records.map((record) => JSON.stringify(record)).join('\n') + '\n';
+  for (const key of manifest.quarantine) await staging.put(key, body);
+  return manifest.quarantine.map((key) => staging.urlOf(key));
+}
+
+/**
+ * After a run's commit: deletes its sources, discards the runs that can no longer commit, then its own
+ * manifest. Answers how many sources were deleted.
+ */
+export async function finishCommittedRun(
+  staging: ObjectStore,
+  manifest: RunManifest,
+  open: ListedRun[],
+  onDeleted?: (progress: { done: number; total: number }) => void,
+): Promise<number> {
+  const deleted = await deleteConsumedSources(staging, manifest.sources, onDeleted);
+  for (const run of open) await discardRun(staging, run);
+  await staging.delete(runManifestKey(manifest.runId));
+  return deleted;
 }
 
 /** Removes what a run that never committed wrote under the staging area: its quarantine, then its manifest. */

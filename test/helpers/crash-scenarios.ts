@@ -128,7 +128,7 @@ interface StagedRecord {
 }
 
 /** A staging area with many single-record .json and a few multi-record .ndjson objects per hour. */
-async function stagingArea(dir: string): Promise<void> {
+export async function stagingArea(dir: string): Promise<void> {
   const rand = seededRandom(4);
   await mkdir(join(dir, 'schema'), { recursive: true });
   await writeFile(join(dir, 'schema', 'schema.json'), JSON.stringify(STAGING_SCHEMA));

@@ -1,7 +1,8 @@
 /**
  * The `_lakeside_log/` of a Lakeside bucket (formats.md §2): `<8 digits>.json` entries
  * `{version, timestamp, operation, add:[{path, size, rowCount, partition}], remove:[{path}], metadata}`,
- * replayed in version order into the compacted Parquet files that are live, and those removed.
+ * replayed in version order into the compacted Parquet files that are live, and those removed. The
+ * writer side appends an entry with put-if-absent: whoever creates a version file first owns that version.
  */
 import { LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
@@ -34,13 +35,33 @@ export interface LakesideState {
   removed: Set<string>;
 }
 
-export async function readLakesideLog(store: ObjectStore): Promise<LakesideState> {
+/** `_lakeside_log/00000042.json`. */
+export const lakesideLogKey = (version: number): string => `${LAKESIDE_LOG_DIR}${String(version).padStart(8, '0')}.json`;
+
+/** The log's entry files in version order (every page of the listing). */
+export async function listLakesideLog(store: ObjectStore): Promise<{ key: string; version: number }[]> {
   const keys: { key: string; version: number }[] = [];
   for await (const info of store.listAll(LAKESIDE_LOG_DIR)) {
     const match = ENTRY_NAME.exec(info.key);
     if (match) keys.push({ key: info.key, version: Number(match[1]) });
   }
-  keys.sort((a, b) => a.version - b.version);
+  return keys.sort((a, b) => a.version - b.version);
+}
+
+/** One entry, or undefined when its file does not exist. */
+export async function readLakesideLogEntry(store: ObjectStore, version: number): Promise<LakesideLogEntry | undefined> {
+  const key = lakesideLogKey(version);
+  if (!(await store.head(key))) return undefined;
+  return parseEntry(await store.get(key), version, store.urlOf(key));
+}
+
+/** Creates the entry's version file only if absent; false (nothing written) when another writer has that version. */
+export async function appendLakesideLogEntry(store: ObjectStore, entry: LakesideLogEntry): Promise<boolean> {
+  return store.putIfAbsent(lakesideLogKey(entry.version), JSON.stringify(entry, null, 2));
+}
+
+export async function readLakesideLog(store: ObjectStore): Promise<LakesideState> {
+  const keys = await listLakesideLog(store);
   const entries = await mapWithConcurrency(keys, 16, async ({ key, version }) => parseEntry(await store.get(key), version, store.urlOf(key)));
   const live = new Map<string, LakesideAdd>();
   const removed = new Set<string>();

@@ -1,0 +1,213 @@
+/**
+ * compact-staging into the Lakeside layout itself (formats.md §2): the staged records of a bucket's
+ * `data/<partition>/` become `parquet/<partition>/part-<YYYY-MM-DDTHH-MM-SS>.parquet` (Snappy, one row
+ * group, columns typed by `schema/schema.json`, the partition only in the folder), committed by one new
+ * `_lakeside_log/<8 digits>.json` entry written with put-if-absent — only after every Parquet file exists,
+ * the first of the defects Lakeside's own roadmap lists. Exactly-once across crashes is staging-runs.ts's
+ * protocol: the run's manifest names its sources and the log version it commits as, and the entry carries
+ * the run id, so a later run tells whether that commit landed.
+ *
+ * A run commits only as the version after the one it read. When another writer took that version the run
+ * fails with CONFLICT and removes what it wrote, rather than retrying at the next version: that writer may
+ * be Lakeside's own compactor, which consumed some of the same sources without saying which, so only a
+ * fresh run (listing the staging area again) can take the rest exactly once.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LakebenchError } from '../errors';
+import {
+  appendLakesideLogEntry,
+  lakesideLogKey,
+  listLakesideLog,
+  readLakesideLog,
+  readLakesideLogEntry,
+  type LakesideAdd,
+  type LakesideLogEntry,
+} from '../formats/lakeside/log';
+import { COMPACTED_PREFIX } from '../formats/lakeside/reconcile';
+import { readStagingSchema } from '../formats/lakeside/staging';
+import { readStagingRecords, stagedRecordsQuery, type StagedPartition, type StagedRecords } from '../formats/lakeside/staging-records';
+import { quoteLiteral } from '../sql-text';
+import type { ObjectStore } from '../storage/types';
+import { partitionProblem, stagedSummary, takeStock, usualPartitionColumns, type CompactStagingOptions, type CompactStagingResult } from './compact-staging';
+import type { OpProgress } from './maintenance/operations';
+import { withScratchDb, type ScratchDb } from './scratch-db';
+import {
+  discardRun,
+  finishCommittedRun,
+  newRunManifest,
+  runManifestKey,
+  writeQuarantine,
+  startRun,
+  type RunManifest,
+  type RunOutcome,
+} from './staging-runs';
+
+/** Identifies this writer's log entries (their metadata also holds the run id). */
+export const LAKESIDE_WRITER = 'lakebench compact-staging';
+/** More rows than any one partition file holds: DuckDB then writes a single row group. */
+const ONE_ROW_GROUP = 2 ** 62;
+/** Seconds a file name's timestamp moves on when the name is taken (a run in the same second). */
+const MAX_NAME_TRIES = 3600;
+
+type Phase = 'settle' | 'list' | 'read' | 'write' | 'upload' | 'commit' | 'delete';
+
+/** Compacts `bucket`'s staging area into its own `parquet/` folder and `_lakeside_log`. `version` is the log version. */
+export async function compactStagingIntoLakeside(bucket: ObjectStore, options: CompactStagingOptions = {}): Promise<CompactStagingResult> {
+  const dryRun = options.dryRun ?? false;
+  const progress = (phase: Phase, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
+
+  const log = await readLakesideLog(bucket);
+  const readVersion = log.entries.at(-1)?.version ?? -1;
+  const target = { url: bucket.url, layout: 'lakeside' as const };
+  const { earlier, sources, result } = await takeStock(bucket, { ...target, outcomeOf: (manifest) => lakesideRunOutcome(bucket, manifest) }, options);
+  if (sources.length === 0) return result;
+  if (options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: bucket.url });
+
+  // Compacted files already in the log decide the partition columns: every file must share them for the view.
+  const partitionColumns = loggedPartitionColumns(log.live.values()) ?? usualPartitionColumns(sources);
+  const manifest = newRunManifest(target, readVersion, readVersion + 1, sources);
+
+  const version = await withScratchDb('compact-staging', options.signal, async (db) => {
+    const staged = await readStagingRecords(bucket, sources, {
+      // The folder is the partition: a record field of a partition column's name is not written.
+      fields: (await readStagingSchema(bucket))?.filter((f) => !partitionColumns.includes(f.name)),
+      partitionProblem: (source) => partitionProblem(source, partitionColumns, () => 'string'),
+      dir: db.dir,
+      checkCancelled: db.checkCancelled,
+      onRead: ({ done, total, bytes }) => progress('read', done, total, bytes),
+    });
+    Object.assign(result, stagedSummary(staged));
+    if (dryRun) return undefined;
+
+    db.checkCancelled();
+    const run = await startRun(bucket, manifest, staged.quarantined.length);
+    const uploaded: LakesideAdd[] = [];
+    // Nothing is committed: what this run wrote goes (Parquet files no entry names are never read).
+    const discard = async () => {
+      for (const add of uploaded) await bucket.delete(add.path).catch(() => undefined);
+      await discardRun(bucket, run).catch(() => undefined);
+    };
+    try {
+      result.quarantineObjects.push(...(await writeQuarantine(bucket, manifest, staged.quarantined)));
+      await writePartitionFiles(db, bucket, staged, { onUploaded: (add) => uploaded.push(add), progress });
+      db.checkCancelled();
+      await options.beforeCommit?.();
+    } catch (e) {
+      await discard();
+      throw e;
+    }
+
+    // From here on a failure leaves the manifest: the entry may have landed, and the next run will tell.
+    progress('commit', 0, 1);
+    const entry: LakesideLogEntry = {
+      version: manifest.txnVersion,
+      timestamp: new Date().toISOString(),
+      operation: 'compact',
+      add: uploaded.sort((a, b) => (a.path < b.path ? -1 : 1)),
+      remove: [],
+      metadata: {
+        writer: LAKESIDE_WRITER,
+        runId: manifest.runId,
+        sourceObjects: sources.length,
+        records: staged.records,
+        quarantinedRecords: staged.quarantined.length,
+        quarantine: manifest.quarantine,
+      },
+    };
+    if (!(await appendLakesideLogEntry(bucket, entry))) {
+      await discard();
+      throw new LakebenchError(
+        'CONFLICT',
+        `another writer committed _lakeside_log version ${entry.version} while this run worked; nothing was committed, run again`,
+        { object: bucket.urlOf(lakesideLogKey(entry.version)) },
+      );
+    }
+    progress('commit', 1, 1);
+    return entry.version;
+  });
+  if (version === undefined) return result;
+  result.version = version;
+
+  // Committed: the deletes run to the end even when cancelled, so nothing is left half-done needlessly.
+  await options.afterCommit?.();
+  result.sourcesDeleted += await finishCommittedRun(bucket, manifest, earlier.open, ({ done, total }) => progress('delete', done, total));
+  return result;
+}
+
+/**
+ * A run commits only as version `txnVersion`: committed when that entry carries its run id, superseded
+ * when another writer's entry has that version, open while there is none.
+ */
+export async function lakesideRunOutcome(bucket: ObjectStore, manifest: RunManifest): Promise<RunOutcome> {
+  const entry = await readLakesideLogEntry(bucket, manifest.txnVersion);
+  if (entry) return entry.metadata?.runId === manifest.runId ? 'committed' : 'superseded';
+  const later = (await listLakesideLog(bucket)).some((e) => e.version > manifest.txnVersion);
+  if (!later) return 'open';
+  throw new LakebenchError(
+    'CONFLICT',
+    `cannot tell whether compact-staging run ${manifest.runId} committed: _lakeside_log version ${manifest.txnVersion} is gone ` +
+      'but later ones exist. Check the bucket for its records, then delete the manifest',
+    { object: bucket.urlOf(runManifestKey(manifest.runId)) },
+  );
+}
+
+interface PartitionWrite {
+  onUploaded: (add: LakesideAdd) => void;
+  progress: (phase: Phase, done: number, total: number, bytes?: number) => void;
+}
+
+/** One Parquet file per partition, uploaded under a name no object has yet; answers nothing until all exist. */
+async function writePartitionFiles(db: ScratchDb, bucket: ObjectStore, staged: StagedRecords, request: PartitionWrite): Promise<void> {
+  const partitions = staged.partitions.filter((p) => p.records > 0);
+  const written = { done: 0, bytes: 0 };
+  const startedAt = Date.now();
+  request.progress('write', 0, partitions.length);
+  request.progress('upload', 0, partitions.length);
+  for (const partition of partitions) {
+    db.checkCancelled();
+    const localPath = join(db.dir, `part-${written.done}.parquet`);
+    const query = stagedRecordsQuery({ ...staged, partitions: [partition] }, [], () => '')!;
+    await db.connection.run(`COPY (${query}) TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ONE_ROW_GROUP})`);
+    request.progress('write', written.done + 1, partitions.length);
+    const folder = partitionFolder(partition);
+    // Read whole for put-if-absent (the only create that cannot replace); one row group is held whole anyway.
+    const body = await readFile(localPath);
+    const path = await putUnderFreshName(bucket, `${COMPACTED_PREFIX}${folder ? `${folder}/` : ''}`, startedAt, body);
+    const size = body.length;
+    request.onUploaded({ path, size, rowCount: partition.records, partition: folder });
+    written.done++;
+    written.bytes += size;
+    request.progress('upload', written.done, partitions.length, written.bytes);
+  }
+}
+
+/**
+ * Uploads `body` as `<prefix>part-<YYYY-MM-DDTHH-MM-SS>.parquet` with put-if-absent: Lakeside names files by
+ * the second, so a name already taken (an earlier run in the same second, or a concurrent one) moves the
+ * timestamp on rather than overwrite a file another log entry may name. Answers the key.
+ */
+async function putUnderFreshName(bucket: ObjectStore, prefix: string, startedAt: number, body: Uint8Array): Promise<string> {
+  for (let i = 0; i < MAX_NAME_TRIES; i++) {
+    const stamp = new Date(startedAt + i * 1000).toISOString().slice(0, 19).replaceAll(':', '-');
+    const key = `${prefix}part-${stamp}.parquet`;
+    if (await bucket.putIfAbsent(key, body)) return key;
+  }
+  throw new LakebenchError('CONFLICT', `every part-<timestamp>.parquet name for the hour after the run's start is taken`, { object: bucket.urlOf(prefix) });
+}
+
+/** `order_ts_hour=2026-11-23T08` (folders of several columns joined by `/`), Hive-escaped like the staging folder. */
+function partitionFolder(partition: StagedPartition): string {
+  return Object.entries(partition.values)
+    .map(([column, value]) => `${encodeURIComponent(column)}=${encodeURIComponent(value)}`)
+    .join('/');
+}
+
+/** The partition columns of the compacted files the log holds live (`partition: "a=1/b=2"`), if any say. */
+function loggedPartitionColumns(adds: Iterable<LakesideAdd>): string[] | undefined {
+  for (const add of adds) {
+    if (add.partition === undefined) continue;
+    return add.partition === '' ? [] : add.partition.split('/').map((folder) => decodeURIComponent(folder.slice(0, folder.indexOf('='))));
+  }
+  return undefined;
+}

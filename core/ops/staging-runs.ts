@@ -18,44 +18,17 @@ import type { Txn } from '../formats/delta/actions';
 import { commitKey } from '../formats/delta/log-files';
 import { listLog } from '../formats/delta/log-listing';
 import { parseCommit } from '../formats/delta/parse';
+import { listRuns, MANIFEST_FORMAT, runManifestKey, type ConsumedSource, type ListedRun, type RunManifest, type StagingTargetLayout } from '../formats/lakeside/run-manifests';
 import { sourceEtag, STAGING_DATA_PREFIX } from '../formats/lakeside/staging';
+
+export { listRuns, runManifestKey, type ConsumedSource, type ListedRun, type RunManifest, type StagingTargetLayout } from '../formats/lakeside/run-manifests';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 
 /** The `txn.appId` of every compact-staging commit. */
 export const STAGING_TXN_APP_ID = 'lakebench-compact-staging';
-const RUNS_PREFIX = '_lakebench/staging-runs/';
 const QUARANTINE_PREFIX = 'quarantine/';
-const MANIFEST_FORMAT = 'lakebench-staging-run/1';
 const DELETE_CONCURRENCY = 16;
-
-export interface ConsumedSource {
-  key: string;
-  etag: string;
-}
-
-export interface RunManifest {
-  format: typeof MANIFEST_FORMAT;
-  runId: string;
-  /** URL of the target table (for the Lakeside layout: the staging bucket itself). */
-  target: string;
-  /** What the run commits to; absent in manifests written before Lakeside targets existed: a Delta table. */
-  layout?: StagingTargetLayout;
-  /** The target version the run read (-1: the table or log did not exist). */
-  readVersion: number;
-  /** Delta: the version of the run's `txn` action; Lakeside: the `_lakeside_log` version it commits as. */
-  txnVersion: number;
-  createdAt: string;
-  /** Quarantine objects the run writes (keys under the staging area). */
-  quarantine: string[];
-  sources: ConsumedSource[];
-}
-
-export interface ListedRun {
-  key: string;
-  /** Undefined when the manifest cannot be read (its write was cut short: the run never committed). */
-  manifest?: RunManifest;
-}
 
 /**
  * committed: its commit landed; its sources are consumed.
@@ -63,8 +36,6 @@ export interface ListedRun {
  * open: it has not committed; it may still be running, or have died before its commit.
  */
 export type RunOutcome = 'committed' | 'superseded' | 'open';
-
-export type StagingTargetLayout = 'delta' | 'lakeside';
 
 /** Where runs commit, and how to tell whether an earlier run's commit landed there. */
 export interface RunTarget {
@@ -109,7 +80,6 @@ export function newRunManifest(
   };
 }
 
-export const runManifestKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
 export const quarantineKey = (runId: string): string => `${QUARANTINE_PREFIX}${runId}/records.ndjson`;
 
 export function stagingTxn(txnVersion: number, now: number): { txn: Txn } {
@@ -128,22 +98,6 @@ export async function startRun(staging: ObjectStore, manifest: RunManifest, quar
   if (quarantinedRecords > 0) manifest.quarantine.push(quarantineKey(manifest.runId));
   await writeRunManifest(staging, manifest);
   return { key: runManifestKey(manifest.runId), manifest };
-}
-
-export async function listRuns(staging: ObjectStore): Promise<ListedRun[]> {
-  const runs: ListedRun[] = [];
-  for await (const info of staging.listAll(RUNS_PREFIX)) {
-    if (!info.key.endsWith('.json')) continue;
-    let manifest: RunManifest | undefined;
-    try {
-      const parsed = JSON.parse(new TextDecoder().decode(await staging.get(info.key))) as RunManifest;
-      if (parsed?.format === MANIFEST_FORMAT) manifest = parsed;
-    } catch {
-      manifest = undefined;
-    }
-    runs.push({ key: info.key, manifest });
-  }
-  return runs;
 }
 
 /**

@@ -3,13 +3,15 @@
  * `_lakeside_log` holds live (strings stored as BYTE_ARRAY without a UTF8 annotation read as text),
  * `<name>_staging` over the staged JSON records not compacted yet (typed by `schema/schema.json`, or
  * inferred), and `<name>`, both together: the "real-time" view. Staged records that break the schema
- * are left out of it (`compact-staging` quarantines them).
+ * are left out of it (`compact-staging` quarantines them), and so are sources a compaction logged in
+ * `_lakeside_log` has already taken but not yet deleted — else they would count twice.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { readLakesideLog } from '../formats/lakeside/log';
+import { readLakesideLog, type LakesideState } from '../formats/lakeside/log';
+import { listRuns } from '../formats/lakeside/run-manifests';
 import { listStagingSources, readStagingSchema } from '../formats/lakeside/staging';
 import { readStagingRecords, stagedRecordsQuery } from '../formats/lakeside/staging-records';
 import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
@@ -19,7 +21,9 @@ import type { ObjectStore } from '../storage/types';
 export type LocalPaths = (items: { key: string; size: number; etag?: string }[]) => Promise<Map<string, string>>;
 
 export async function createLakesideViews(connection: DuckDBConnection, name: string, store: ObjectStore, localPaths: LocalPaths): Promise<void> {
-  const [state, sources, fields] = await Promise.all([readLakesideLog(store), listStagingSources(store), readStagingSchema(store)]);
+  const [state, listed, fields] = await Promise.all([readLakesideLog(store), listStagingSources(store), readStagingSchema(store)]);
+  const consumed = await consumedByLoggedRuns(store, state);
+  const sources = listed.filter((s) => !consumed.has(`${s.key}\n${s.etag}`));
   const compacted = quoteIdent(`${name}_compacted`);
   const staging = quoteIdent(`${name}_staging`);
 
@@ -50,4 +54,12 @@ export async function createLakesideViews(connection: DuckDBConnection, name: st
     await connection.run(`CREATE OR REPLACE VIEW ${compacted} AS SELECT * FROM ${staging} WHERE false`);
   }
   await connection.run(`CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${compacted} UNION ALL BY NAME SELECT * FROM ${staging}`);
+}
+
+/** `key\netag` of the sources whose run has its `_lakeside_log` entry (runs name themselves in its metadata). */
+async function consumedByLoggedRuns(store: ObjectStore, state: LakesideState): Promise<Set<string>> {
+  const logged = new Set(state.entries.map((e) => e.metadata?.runId).filter((id): id is string => typeof id === 'string'));
+  if (logged.size === 0) return new Set();
+  const runs = await listRuns(store);
+  return new Set(runs.flatMap((r) => (r.manifest && logged.has(r.manifest.runId) ? r.manifest.sources.map((s) => `${s.key}\n${s.etag}`) : [])));
 }

@@ -164,6 +164,8 @@ describe('compact-staging --lakeside', () => {
     await expect(compactStagingIntoLakeside(bucket, { afterCommit: () => Promise.reject(crash) })).rejects.toBe(crash);
     expect(await stagedKeys()).toHaveLength(64);
     expect((await readLakesideLog(bucket)).entries).toHaveLength(1);
+    // Compacted and still staged, yet each record once in the real-time view.
+    expect(await viewRows()).toEqual(before);
 
     const rerun = await compactStagingIntoLakeside(bucket);
     expect(rerun).toMatchObject({ version: undefined, resumedRuns: 1, sourcesRead: 0, sourcesDeleted: 64 });

@@ -4,15 +4,15 @@
  * deleted in LakeSync leave the Delta table too, which a merge by rowId could not express).
  *
  * Idempotent: each commit carries a `txn` (appId `lakebench-lakesync`, version = the newest modification
- * time of the delta files it resolved). A flushed delta file is never rewritten, so a bucket whose files
- * are all at or before that time holds nothing new — even deltas with old HLCs arrive in new files — and
- * the table is left alone.
+ * time of the files it resolved: deltas and materialised current states). A flushed delta file is never
+ * rewritten and a current state is replaced by a newer write, so a bucket whose files are all at or before
+ * that time holds nothing new — even deltas with old HLCs arrive in new files — and the table is left alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaTable } from '../formats/delta/table';
-import { listDeltaFiles } from '../formats/lakesync/deltas';
+import { listLakeSyncFiles } from '../formats/lakesync/deltas';
 import type { FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import { SqlSession } from '../sql/session';
@@ -32,7 +32,7 @@ export async function lakesyncCompact(
   into: ObjectStore,
   options: { dryRun?: boolean; cache?: FileCache } & OpOptions,
 ): Promise<LakesyncCompactResult> {
-  const files = await listDeltaFiles(bucket);
+  const files = await listLakeSyncFiles(bucket);
   const newest = Math.max(0, ...files.map((f) => f.lastModified.getTime()));
   const session = await SqlSession.create({ cache: options.cache });
   const scratch = await mkdtemp(join(tmpdir(), 'lakebench-lakesync-compact-'));

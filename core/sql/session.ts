@@ -17,7 +17,7 @@ import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } fro
 import { cancelledError, sqlError } from './errors';
 import { toJsonValue, type JsonValue } from './json-values';
 import { referencedNames } from './references';
-import { listDeltaFiles } from '../formats/lakesync/deltas';
+import { listLakeSyncFiles } from '../formats/lakesync/deltas';
 import { createLakeSyncViews } from './lakesync-views';
 import { createLakesideViews } from './lakeside-views';
 import { quoteIdent } from '../sql-text';
@@ -129,18 +129,18 @@ export class SqlSession {
 
   /**
    * Makes every table of a LakeSync bucket queryable under its own name, resolved from the bucket's
-   * deltas (as of `asOf`, an HLC, when given). Returns the table names.
+   * deltas over its materialised current states (as of `asOf`, an HLC, when given). Returns the table names.
    */
   async registerLakeSync(store: ObjectStore, opts: QueryOptions & { asOf?: bigint } = {}): Promise<string[]> {
-    const files = await listDeltaFiles(store);
+    const files = await listLakeSyncFiles(store);
     return this.exclusive(async (signal) => {
       const items = files.map((f) => ({ key: f.key, size: f.size, etag: f.etag }));
       const paths =
         store.kind === 'local'
           ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
           : await this.requireCache(store).ensureMany(store, items, { signal });
-      const deltaFiles = files.map((f) => ({ localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
-      return createLakeSyncViews(this.connection, deltaFiles, opts.asOf);
+      const lakeSyncFiles = files.map((f) => ({ key: f.key, size: f.size, localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
+      return createLakeSyncViews(this.connection, lakeSyncFiles, { asOf: opts.asOf, signal });
     }, opts.signal);
   }
 

@@ -10,30 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHlc, hlcAtTime, parseHlc } from '../../core/formats/lakesync/hlc';
 import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
+import { WALL, delta, hlc, type Delta } from '../helpers/lakesync-deltas';
 
-const WALL = Date.parse('2026-11-23T10:00:00.000Z');
-/** HLC of WALL + ms, counter c. */
-const hlc = (ms: number, c = 0): string => String((BigInt(WALL + ms) << 16n) | BigInt(c));
-
-interface Delta {
-  op: 'INSERT' | 'UPDATE' | 'DELETE';
-  table: string;
-  rowId: string;
-  clientId: string;
-  columns: { column: string; value: unknown }[];
-  hlc: string;
-  deltaId: string;
-}
-let n = 0;
-const delta = (op: Delta['op'], rowId: string, at: string, clientId: string, columns: Record<string, unknown> = {}, table = 'todos'): Delta => ({
-  op,
-  table,
-  rowId,
-  clientId,
-  columns: Object.entries(columns).map(([column, value]) => ({ column, value })),
-  hlc: at,
-  deltaId: `d${n++}`,
-});
 
 let dir: string;
 let session: SqlSession;

@@ -28,6 +28,7 @@ const LIST_CONCURRENCY = 8;
 const MAX_HIVE_DEPTH = 8;
 const DELTA_LOG = '_delta_log/';
 const LAKESYNC_DELTAS = 'deltas/';
+const LAKESYNC_MATERIALISED = 'materialised/';
 const LAKESYNC_DAY = /^\d{4}-\d{2}-\d{2}\/?$/;
 /** Commit `<20 digits>.json`, classic/multi-part checkpoint, v2 checkpoint `<20 digits>.checkpoint.<id>.parquet|json`. */
 const DELTA_LOG_ENTRY = /^\d{20}\.(json|checkpoint(\.[^/]+)?\.(parquet|json))$/;
@@ -89,9 +90,16 @@ async function hasLakeSyncDeltas(store: ObjectStore, prefix: string): Promise<bo
   return page.prefixes.some((p) => LAKESYNC_DAY.test(lastSegment(p)));
 }
 
+/** Its compactor keeps `materialised/<table>/current.parquet` (a bucket may hold only those once deltas are pruned). */
+async function hasMaterialisedStates(store: ObjectStore, prefix: string): Promise<boolean> {
+  const page = await store.list(prefix + LAKESYNC_MATERIALISED, { maxKeys: 100 });
+  return page.objects.some((o) => o.key.endsWith('/current.parquet'));
+}
+
 async function classify(store: ObjectStore, prefix: string, folder: ListPage): Promise<TableLayout | undefined> {
   if (folder.prefixes.includes(prefix + DELTA_LOG) && (await hasDeltaLog(store, prefix))) return 'delta';
   if (folder.prefixes.includes(prefix + LAKESYNC_DELTAS) && (await hasLakeSyncDeltas(store, prefix))) return 'lakesync';
+  if (folder.prefixes.includes(prefix + LAKESYNC_MATERIALISED) && (await hasMaterialisedStates(store, prefix))) return 'lakesync';
   // A Lakeside bucket: its log, or staging and compacted folders side by side (before any compaction logged).
   const has = (name: string) => folder.prefixes.includes(prefix + name);
   if (has('_lakeside_log/') || (has('data/') && has('parquet/'))) return 'lakeside';

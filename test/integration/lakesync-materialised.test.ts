@@ -15,6 +15,7 @@ import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { delta as clientDelta, hlc } from '../helpers/lakesync-deltas';
+import { detectLayout } from '../../core/formats/detect';
 import { uploadFolder } from '../helpers/upload-folder';
 
 
@@ -96,6 +97,20 @@ describe('LakeSync with materialised current states', () => {
       { rowId: 't2', title: 'mat two', prio: null },
     ]);
     expect(await rows('SELECT * FROM notes')).toEqual([{ rowId: 'n1', body: 'kept', stars: 7, value: 'v', column: 'c', row_id: 'r' }]);
+  });
+
+  it('detects a bucket holding only materialised states as LakeSync, and reads it', async () => {
+    const only = path.join(dir, 'only-materialised');
+    await materialise(only, 'notes', `SELECT 'n9' AS "rowId", 'alone' AS body`);
+    const store = new LocalStore(only);
+    expect(await detectLayout(store)).toBe('lakesync');
+    const alone = await SqlSession.create();
+    try {
+      expect(await alone.registerLakeSync(store)).toEqual(['notes']);
+      expect((await alone.query('SELECT * FROM notes')).rows).toEqual([{ rowId: 'n9', body: 'alone' }]);
+    } finally {
+      alone.close();
+    }
   });
 
   it('keeps every materialised row when travelling to an HLC, with only the deltas up to it on top', async () => {

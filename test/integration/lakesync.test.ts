@@ -2,7 +2,7 @@
  * LakeSync buckets resolved by DuckDB: column-level last-writer-wins by HLC with the clientId tie-break,
  * deletes and resurrecting writes, partial UPDATEs, JSON envelopes and Parquet deltas, time travel by HLC.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -10,23 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHlc, hlcAtTime, parseHlc } from '../../core/formats/lakesync/hlc';
 import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
-import { WALL, delta, hlc, type Delta } from '../helpers/lakesync-deltas';
+import { delta, hlc, writeEnvelope } from '../helpers/lakesync-deltas';
 
 
 let dir: string;
 let session: SqlSession;
 
-async function envelope(store: string, date: string, gateway: string, name: string, deltas: Delta[]): Promise<void> {
-  const folder = path.join(store, 'deltas', date, gateway);
-  await mkdir(folder, { recursive: true });
-  const hlcs = deltas.map((d) => BigInt(d.hlc));
-  const min = hlcs.reduce((a, b) => (a < b ? a : b));
-  const max = hlcs.reduce((a, b) => (a > b ? a : b));
-  await writeFile(
-    path.join(folder, `${name}-${min}-${max}.json`),
-    JSON.stringify({ version: 1, gatewayId: gateway, createdAt: new Date(WALL).toISOString(), hlcRange: { min: String(min), max: String(max) }, deltaCount: deltas.length, byteSize: 0, deltas }),
-  );
-}
+const envelope = writeEnvelope;
 
 const rows = async (sql: string) => (await session.query(sql)).rows;
 

@@ -4,7 +4,7 @@
  */
 
 export type ProblemKind =
-  | 'log-gap' // a version between the oldest readable one and the latest has no commit file
+  | 'log-gap' // a version between the oldest readable one and the latest has no commit file (or `_lakeside_log` entry)
   | 'log-unparsable' // a commit or checkpoint that cannot be parsed
   | 'checkpoint-mismatch' // a checkpoint whose state differs from replaying the JSON commits
   | 'last-checkpoint' // `_last_checkpoint` unreadable, or naming a missing, wrong-sized or old checkpoint
@@ -20,7 +20,11 @@ export type ProblemKind =
   | 'checksum-mismatch' // an entry whose bytes differ from the sidecar's sha256 (or a big file from its hash)
   | 'sidecar-mismatch' // a sidecar that disagrees with its shard (size, entries, locations) or cannot be read
   | 'missing-sidecar' // a shard without its .meta sidecar
-  | 'lonely-sidecar'; // a sidecar without its shard
+  | 'lonely-sidecar' // a sidecar without its shard
+  // LakeSync and Lakeside buckets
+  | 'bad-delta' // a LakeSync envelope that does not parse, or a malformed delta in it
+  | 'envelope-mismatch' // deltaCount, hlcRange or the file name's HLC range disagreeing with the deltas
+  | 'bad-record'; // a staged Lakeside record that does not fit schema/schema.json
 
 export interface VerifyProblem {
   /** URL of the object (data file, log entry, `_last_checkpoint`, or the table itself). */

@@ -1,11 +1,11 @@
 /**
  * `verify`: checks a Delta table (log, then its live files), a plain Parquet folder (every data file),
- * one Parquet file or a DES archive (des-archive.ts), and reports every problem found — a problem never stops the run, so one report
+ * one Parquet file, a DES archive (des-archive.ts), a LakeSync or a Lakeside bucket, and reports every problem found — a problem never stops the run, so one report
  * lists them all. Only failures of the run itself (storage errors, cancellation, a location holding no
  * table) are thrown. Read-only: nothing under the location is written.
  */
 import { isLakebenchError, LakebenchError } from '../../errors';
-import { detectLayout } from '../../formats/detect';
+import { detectLayout, type TableLayout } from '../../formats/detect';
 import { LOG_DIR } from '../../formats/delta/log-files';
 import { listParquetFolder } from '../../formats/parquet-folder';
 import type { ObjectStore } from '../../storage/types';
@@ -13,6 +13,8 @@ import type { OpOptions } from '../maintenance/operations';
 import { checkDataFiles, type DataFilesCheck } from './data-files';
 import { checkDeltaLog } from './delta-log-checks';
 import { verifyArchive } from './des-archive';
+import { verifyLakeside } from './lakeside-bucket';
+import { verifyLakeSync } from './lakesync-bucket';
 import type { DataFileRef } from './file-checks';
 import type { VerifyOptions, VerifyProblem, VerifyReport } from './problems';
 
@@ -30,8 +32,11 @@ export async function verifyLocation(store: ObjectStore, options: VerifyLocation
     const files = await checkDataFiles(store, [{ path: options.file }], options);
     return report(store.urlOf(options.file), [], files);
   }
-  if ((await detectLayout(store)) === 'des') return verifyArchive(store, options);
-  if (await isDeltaTable(store)) {
+  const layout = await detectLayout(store);
+  if (layout === 'des') return verifyArchive(store, options);
+  if (layout === 'lakesync') return verifyLakeSync(store, options);
+  if (layout === 'lakeside') return verifyLakeside(store, options);
+  if (await isDeltaTable(store, layout)) {
     const log = await checkDeltaLog(store, options);
     return report(store.url, log.problems, await checkDataFiles(store, log.files, options));
   }
@@ -46,8 +51,8 @@ export async function verifyLocation(store: ObjectStore, options: VerifyLocation
  * A `_delta_log/` holding any object makes a Delta table, even when no commit in it is readable
  * (table detection would then call it a Parquet folder): verify must report that log, not skip it.
  */
-async function isDeltaTable(store: ObjectStore): Promise<boolean> {
-  if ((await detectLayout(store)) === 'delta') return true;
+async function isDeltaTable(store: ObjectStore, layout: TableLayout | undefined): Promise<boolean> {
+  if (layout === 'delta') return true;
   return (await store.list(LOG_DIR, { maxKeys: 1 })).objects.length > 0;
 }
 

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { runCommand } from './context';
 
 export interface CheckFlags {
-  rules: string;
+  /** Absent: the rules saved for the table in the app (the catalog). */
+  rules?: string;
   writeResults?: string;
 }
 export interface PromoteFlags {
-  rules: string;
+  rules?: string;
 }
 
 type Options = (command: Command) => Command;
@@ -16,7 +17,7 @@ export function addQualityCommands(program: Command, locationOptions: Options): 
   locationOptions(program.command('check'))
     .description('run data quality checks on a table (table@version for a version); exit 1 when any failed or errored')
     .argument('<table>', 'table location, optionally @<version>')
-    .requiredOption('--rules <file>', 'JSON or YAML list of checks ({name, check_type, column_name?, params?})')
+    .option('--rules <file>', 'JSON or YAML list of checks ({name, check_type, column_name?, params?}); default: the rules saved for the table in the app')
     .option('--write-results <table>', 'also append the results to this Delta table')
     .action((table: string, opts: CheckFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/quality')).check(ctx, table, opts)),
@@ -26,7 +27,7 @@ export function addQualityCommands(program: Command, locationOptions: Options): 
     .description('copy a staging table into a trusted table in one commit, only when every check passes')
     .argument('<staging>', 'staging table location, optionally @<version>')
     .argument('<trusted>', 'trusted table location (created when absent)')
-    .requiredOption('--rules <file>', 'the checks that must pass')
+    .option('--rules <file>', "the checks that must pass; default: the staging table's rules saved in the app")
     .action((staging: string, trusted: string, opts: PromoteFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/quality')).promote(ctx, staging, trusted, opts)),
     );

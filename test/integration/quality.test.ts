@@ -168,4 +168,20 @@ describe('lakebench check / promote', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.yaml');
   });
+
+  it('runs the rules saved in the app when no --rules is given, and says so when none are saved', async () => {
+    const { runCli } = await import('../helpers/cli-process');
+    const home = path.join(dir, 'home-saved');
+    const saved = createApi({ catalogPath: path.join(home, 'catalog.sqlite'), cacheDir: path.join(home, 'cache') });
+    (await saved.catalog()).saveQualityRules(saved.open({ location: dirty }).url, parseRules(RULES, 'rules'));
+    await saved.close();
+    const env = { LAKEBENCH_HOME: home };
+    const failed = await runCli(['check', `${dirty}@0`, '--json'], env);
+    expect(failed.code).toBe(1);
+    const { results } = JSON.parse(failed.stdout) as { results: { check_name: string; failing_rows: number }[] };
+    expect(Object.fromEntries(results.map((r) => [r.check_name, r.failing_rows]))).toEqual(EXPECTED_FAILING);
+    const none = await runCli(['check', clean], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no rules saved for this table in the app');
+  });
 });

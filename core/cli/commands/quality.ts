@@ -1,14 +1,27 @@
 /** `check` and `promote`: data quality rules against a table version; exit 1 when a check failed or errored. */
 import type { CheckReport } from '../../api/quality';
-import { readRules } from '../../quality/rules';
+import type { LakebenchApi } from '../../api/api';
+import { parseTableBinding } from '../../api/table-binding';
+import { LakebenchError } from '../../errors';
+import { parseRules, readRules, type QualityCheck } from '../../quality/rules';
 import type { CliContext, CommandOutput } from '../context';
 import type { CheckFlags, PromoteFlags } from '../quality-program';
 import { renderTable } from '../output';
 import { interruptible } from './interrupt';
 
+/** The rules file's checks, or those the app saved for the table (the catalog keys them by the table's URL). */
+async function rulesFor(ctx: CliContext, api: LakebenchApi, table: string, file: string | undefined): Promise<QualityCheck[]> {
+  if (file !== undefined) return readRules(file);
+  const { location } = parseTableBinding(`t=${table}`);
+  const url = api.open({ location, ...ctx.location }).url;
+  const saved = (await api.catalog()).loadQualityRules(url);
+  if (!saved?.length) throw new LakebenchError('USAGE', 'no rules saved for this table in the app: give --rules <file>', { object: url });
+  return parseRules(JSON.stringify(saved), `the rules saved for ${url}`);
+}
+
 export async function check(ctx: CliContext, table: string, flags: CheckFlags): Promise<CommandOutput | number> {
-  const rules = await readRules(flags.rules);
   const api = await ctx.api();
+  const rules = await rulesFor(ctx, api, table, flags.rules);
   return interruptible(ctx, async (signal) => {
     const { checkTable } = await import('../../api/quality');
     const report = await checkTable(api, { ...ctx.location, table, rules, writeResults: flags.writeResults }, signal);
@@ -22,8 +35,8 @@ export async function check(ctx: CliContext, table: string, flags: CheckFlags): 
 }
 
 export async function promote(ctx: CliContext, staging: string, trusted: string, flags: PromoteFlags): Promise<CommandOutput | number> {
-  const rules = await readRules(flags.rules);
   const api = await ctx.api();
+  const rules = await rulesFor(ctx, api, staging, flags.rules);
   return interruptible(ctx, async (signal) => {
     const { promoteTable } = await import('../../api/quality');
     const report = await promoteTable(api, { ...ctx.location, staging, trusted, rules }, signal);

@@ -19,3 +19,15 @@ export function api(): WorkbenchClient {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Runs a store action, clearing the store's error first and keeping the failure's message as the new one. */
+export function errorGuard(setError: (error: string | undefined) => void): (work: () => Promise<void>) => Promise<void> {
+  return async (work) => {
+    try {
+      setError(undefined);
+      await work();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+}

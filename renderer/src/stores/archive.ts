@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { DesArchiveSummary, DesEntryPreview, DesEntryRow } from '../../../core/api/workbench';
-import { api, errorMessage } from '../api/client';
+import { api, errorGuard } from '../api/client';
 
 interface ArchiveState {
   location?: string;
@@ -24,14 +24,7 @@ interface ArchiveState {
 
 export const useArchive = create<ArchiveState>()((set, get) => {
   const where = () => ({ location: get().location!, connectionId: get().connectionId });
-  const guard = async (work: () => Promise<void>) => {
-    try {
-      set({ error: undefined });
-      await work();
-    } catch (e) {
-      set({ error: errorMessage(e), loading: false });
-    }
-  };
+  const guard = errorGuard((error) => set(error === undefined ? { error } : { error, loading: false }));
   return {
     entries: [],
     loading: false,

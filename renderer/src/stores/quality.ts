@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { CheckReport, QualityCheck, QualityResultEntry } from '../../../core/api/workbench';
-import { api, errorMessage } from '../api/client';
+import { api, errorGuard } from '../api/client';
 
 const HISTORY_LIMIT = 2000;
 
@@ -26,14 +26,7 @@ interface QualityState {
 
 export const useQuality = create<QualityState>()((set, get) => {
   const where = () => ({ location: get().location!, connectionId: get().connectionId });
-  const guard = async (work: () => Promise<void>) => {
-    try {
-      set({ error: undefined });
-      await work();
-    } catch (e) {
-      set({ error: errorMessage(e) });
-    }
-  };
+  const guard = errorGuard((error) => set({ error }));
   return {
     rules: [],
     dirty: false,

@@ -63,10 +63,12 @@ function Check({ label, field, fields, set }: { label: string; field: keyof Main
 }
 
 /** The option fields shown with each operation; what it does when it has none (else in the name's tooltip). */
-function OperationOptions({ spec, fields, set }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField }): ReactNode {
+function OperationOptions({ spec, fields, set, layout }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField; layout: FoundTable['layout'] }): ReactNode {
   const p = { fields, set };
   switch (spec.operation) {
     case 'verify':
+      // A DES verify always decodes every entry; a Parquet deep verify is optional (it decodes every page).
+      if (layout === 'des') return <span className="muted small">every entry decoded and checked against its sidecar's sha256</span>;
       return <Check label="deep: decode every page, check page CRCs" field="deep" {...p} />;
     case 'compact':
       return (
@@ -222,7 +224,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
           <div key={o.operation} className="mt-op" data-testid={`mt-op-${o.operation}`}>
             <strong title={o.help}>{o.label}</strong>
             <div className="mt-options">
-              <OperationOptions spec={o} fields={fields} set={set} />
+              <OperationOptions spec={o} fields={fields} set={set} layout={table.layout} />
             </div>
             <div className="mt-actions">
               {(o.plan || o.confirm) && (

@@ -30,7 +30,7 @@ const VERBS: Record<MaintenanceJobOperation, string> = {
 /** `Compact /lake/orders (plan)`: the job's title in the jobs drawer. */
 export function maintenanceJobTitle(args: MaintenanceJobArgs): string {
   const verb = args.operation === 'verify' && args.deep ? 'Deep verify' : VERBS[args.operation];
-  const into = args.operation === 'compact-staging' && args.into ? ` into ${args.into}` : '';
+  const into = args.operation !== 'compact-staging' ? '' : args.into ? ` into ${args.into}` : args.lakeside ? ' into its Lakeside layout' : '';
   return `${verb} ${args.location}${into}${'dryRun' in args && args.dryRun ? ' (plan)' : ''}`;
 }
 
@@ -47,6 +47,11 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       return api.maintenance('compact', where, (store) => compactTable(store, { ...options, where: args.where, sortBy: args.sortBy, dryRun, ...op }), run);
     }
     case 'compact-staging': {
+      if (args.lakeside && args.into) throw new LakebenchError('USAGE', 'lakeside writes into the bucket itself: leave out into', { object: location });
+      if (args.lakeside) {
+        const { compactStagingIntoLakeside } = await import('../ops/compact-staging-lakeside');
+        return api.maintenance('compact-staging', where, (bucket) => compactStagingIntoLakeside(bucket, { dryRun, ...op }), run);
+      }
       // Logged on the target table, as the CLI does.
       const { compactStaging } = await import('../ops/compact-staging');
       const staging = api.open(where);

@@ -264,6 +264,18 @@ export class Workbench implements W.WorkbenchApi {
     return exportEntry(this.api.open(args), args.uid, args.path, args);
   }
 
+  async lakeSyncSummary(args: W.LocationArgs): Promise<W.LakeSyncSummary> {
+    await this.ready(args);
+    const { lakeSyncSummary } = await import('./lakesync-summary');
+    return lakeSyncSummary(this.api, args);
+  }
+
+  async lakesideSummary(args: W.LocationArgs): Promise<W.LakesideSummary> {
+    await this.ready(args);
+    const { lakesideSummary } = await import('./lakeside-summary');
+    return lakesideSummary(this.api, args);
+  }
+
   async qualityRun(args: W.QualityRunArgs): Promise<W.CheckReport> {
     await this.ready(args);
     const { checkTable } = await import('./quality');

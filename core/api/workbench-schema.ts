@@ -22,7 +22,7 @@ const locationOptions = {
 const location = z.object({ location: text.min(1), ...locationOptions });
 const version = { version: count.optional(), asOf: z.string().min(1).max(64).optional() };
 const table = location.extend(version);
-const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128) });
+const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128), hlc: z.string().regex(/^\d{1,19}$/).optional() });
 const sort = z.array(z.object({ column: name, descending: z.boolean().optional() })).max(16).optional();
 const queryId = z.object({ queryId: z.string().min(1).max(128) });
 const empty = z.object({});
@@ -82,7 +82,7 @@ const maintenanceJob = z.discriminatedUnion('operation', [
     sortBy: z.array(name).max(16).optional(),
     dryRun,
   }),
-  location.extend({ operation: z.literal('compact-staging'), into: text.min(1).optional(), dryRun }),
+  location.extend({ operation: z.literal('compact-staging'), into: text.min(1).optional(), lakeside: z.boolean().optional(), dryRun }),
   location.extend({ operation: z.literal('verify'), deep: z.boolean().optional() }),
   location.extend({ operation: z.literal('orphans'), olderThanMs: millis.optional() }),
   location.extend({ operation: z.literal('vacuum'), retentionMs: millis.optional(), force: z.boolean().optional(), dryRun }),
@@ -166,6 +166,8 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   desEntries: location.extend({ shard: text.min(1) }),
   desEntry: location.extend({ uid: text.min(1), includeDeleted: z.boolean().optional(), limit: z.number().int().min(1).max(16 * 1024 * 1024).optional() }),
   desExport: location.extend({ uid: text.min(1), includeDeleted: z.boolean().optional(), path: text.min(1), overwrite: z.boolean().optional() }),
+  lakeSyncSummary: location,
+  lakesideSummary: location,
   qualityRun: location.extend({ version: z.number().int().min(0).optional(), rules: qualityRules }),
   qualityRules: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
   saveQualityRules: location.extend({ rules: qualityRules }),

@@ -22,6 +22,9 @@ import type { RepackResult } from '../ops/repack';
 import type { VacuumResult } from '../ops/vacuum';
 import type { DesRepackResult } from '../ops/des-repack';
 import type { DesArchiveSummary, DesEntryPreview, DesShardSummary } from './des-archive';
+import type { LakeSyncDeltaFile, LakeSyncMaterialisedState, LakeSyncSummary, LakeSyncTableSummary } from './lakesync-summary';
+import type { LakesideCompactedFile, LakesideStagingPartition, LakesideSummary } from './lakeside-summary';
+import type { ReconcileReport as LakesideReconcileReport } from '../formats/lakeside/reconcile';
 import type { EntryRow as DesEntryRow } from '../formats/des/archive';
 import type { VerifyProblem, VerifyReport } from '../ops/verify/verify';
 import type {
@@ -344,8 +347,11 @@ export type MaintenanceJobOperation = MaintenanceOperation | 'maintain' | 'des-r
 export type MaintenanceJobArgs = LocationArgs &
   (
     | { operation: 'compact'; targetSize?: number; minFiles?: number; where?: string; sortBy?: string[]; dryRun?: boolean }
-    /** `location` is the staging area; `into` the Delta table to write (default `<location>/delta`). */
-    | { operation: 'compact-staging'; into?: string; dryRun?: boolean }
+    /**
+     * `location` is the staging area; `into` the Delta table to write (default `<location>/delta`), or with
+     * `lakeside` the bucket's own Lakeside layout (`parquet/` + `_lakeside_log`, see `compact-staging --lakeside`).
+     */
+    | { operation: 'compact-staging'; into?: string; lakeside?: boolean; dryRun?: boolean }
     | { operation: 'verify'; deep?: boolean }
     | { operation: 'orphans'; olderThanMs?: number }
     | { operation: 'vacuum'; retentionMs?: number; force?: boolean; dryRun?: boolean }
@@ -399,6 +405,11 @@ export interface DesExportArgs extends DesEntryArgs {
   path: string;
   overwrite?: boolean;
 }
+
+// ---------- LakeSync and Lakeside buckets ----------
+
+export type { LakeSyncDeltaFile, LakeSyncMaterialisedState, LakeSyncSummary, LakeSyncTableSummary };
+export type { LakesideCompactedFile, LakesideReconcileReport, LakesideStagingPartition, LakesideSummary };
 
 // ---------- saved queries ----------
 
@@ -574,6 +585,12 @@ export interface WorkbenchApi {
   desEntry(args: DesEntryArgs): Promise<DesEntryPreview>;
   desExport(args: DesExportArgs): Promise<{ path: string; bytes: number; shard: string }>;
 
+  // LakeSync and Lakeside buckets (their history is `history`; compaction and verify are maintenance jobs)
+  /** Tables as the SQL views resolve them, delta files with their HLC ranges, materialised states. */
+  lakeSyncSummary(args: LocationArgs): Promise<LakeSyncSummary>;
+  /** Staging per partition, live compacted files, the reconcile report and the views' row counts. */
+  lakesideSummary(args: LocationArgs): Promise<LakesideSummary>;
+
   // data quality
   qualityRun(args: QualityRunArgs): Promise<CheckReport>;
   /** The table's saved rules ([] when none). */
@@ -628,6 +645,8 @@ export const WORKBENCH_METHODS = [
   'desEntries',
   'desEntry',
   'desExport',
+  'lakeSyncSummary',
+  'lakesideSummary',
   'qualityRun',
   'qualityRules',
   'saveQualityRules',

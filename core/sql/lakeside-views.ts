@@ -57,7 +57,7 @@ export async function createLakesideViews(connection: DuckDBConnection, name: st
 }
 
 /** `key\netag` of the sources whose run has its `_lakeside_log` entry (runs name themselves in its metadata). */
-async function consumedByLoggedRuns(store: ObjectStore, state: LakesideState): Promise<Set<string>> {
+export async function consumedByLoggedRuns(store: ObjectStore, state: LakesideState): Promise<Set<string>> {
   const logged = new Set(state.entries.map((e) => e.metadata?.runId).filter((id): id is string => typeof id === 'string'));
   if (logged.size === 0) return new Set();
   const runs = await listRuns(store);

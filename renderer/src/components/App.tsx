@@ -60,7 +60,8 @@ export function App() {
   const theme = useTheme((s) => resolvedTheme(s));
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
-  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality'));
+  // The bucket views' file tables and Maintenance tab need the room the table view's Maintenance tab gets.
+  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || s.table.layout === 'lakesync' || s.table.layout === 'lakeside'));
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);

@@ -20,21 +20,21 @@ interface OperationSpec {
   help: string;
   plan?: boolean;
   confirm?: boolean;
-  /** Offered only for this layout (default: every layout). */
-  only?: 'delta' | 'des';
+  /** Offered only for these layouts (default: every layout). */
+  only?: string[];
 }
 
 const OPERATIONS: OperationSpec[] = [
   { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts (DES: every entry against its sidecar)' },
-  { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true, only: 'des' },
-  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, only: 'delta' },
-  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', only: 'delta' },
-  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, only: 'delta' },
-  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true, only: 'delta' },
-  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version', only: 'delta' },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true, only: 'delta' },
-  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true, only: 'delta' },
-  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, only: 'delta' },
+  { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true, only: ['des'] },
+  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, only: ['delta'] },
+  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', only: ['delta'] },
+  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, only: ['delta'] },
+  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true, only: ['delta'] },
+  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version', only: ['delta'] },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true, only: ['delta'] },
+  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true, only: ['delta'] },
+  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, only: ['delta', 'lakeside'] },
 ];
 
 type SetField = <K extends keyof MaintenanceFields>(key: K, value: MaintenanceFields[K]) => void;
@@ -101,6 +101,8 @@ function OperationOptions({ spec, fields, set, layout }: { spec: OperationSpec; 
     case 'maintain':
       return <span className="muted small">{spec.help}, with the options above</span>;
     case 'compact-staging':
+      // A Lakeside bucket compacts its own data/ into its own parquet/ and _lakeside_log.
+      if (layout === 'lakeside') return <span className="muted small">staged records (data/) → parquet/ + one _lakeside_log entry</span>;
       return <Text label="from" field="staging" width={220} {...p} />;
     case 'des-repack':
       return (
@@ -203,7 +205,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const run = (operation: MaintenanceJobOperation, dryRun: boolean) => {
     setFieldError(undefined);
     try {
-      void start(maintenanceArgs(operation, fields, { location: table.location, connectionId }, dryRun));
+      void start(maintenanceArgs(operation, fields, { location: table.location, connectionId }, dryRun, table.layout));
     } catch (e) {
       setFieldError(errorMessage(e));
     }
@@ -215,7 +217,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const last = runs.find((r) => r.job.state !== 'running');
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
-  const operations = OPERATIONS.filter((o) => !o.only || table.layout === o.only);
+  const operations = OPERATIONS.filter((o) => !o.only || o.only.includes(table.layout));
 
   return (
     <div className="maintenance" data-testid="maintenance">

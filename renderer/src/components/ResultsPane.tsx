@@ -1,4 +1,5 @@
 /** The active tab's result: status line (rows, timing), export, error, and the grid. */
+import { formatHlc } from '../../../core/formats/lakesync/hlc';
 import { api, errorMessage } from '../api/client';
 import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';
@@ -55,14 +56,14 @@ export function ResultsPane() {
   const run = useResults((s) => s.byTab[tab.id]);
   const setSort = useResults((s) => s.setSort);
   if (!run) return <div className="results empty">Run a query with Ctrl+Enter (⌘+Enter): the statement under the cursor, or the selection.</div>;
-  const pinned = run.bindings.filter((b) => b.version !== undefined);
+  const pinned = run.bindings.filter((b) => b.version !== undefined || b.hlc !== undefined);
   return (
     <div className="results" data-testid="results">
       <div className="results-bar">
         <StatusLine run={run} />
         {pinned.map((b) => (
           <span key={b.name} className="badge" data-testid="pinned-version">
-            {b.name}@v{b.version}
+            {b.name}@{b.hlc !== undefined ? formatHlc(BigInt(b.hlc)) : `v${b.version}`}
           </span>
         ))}
         <span className="spacer" />

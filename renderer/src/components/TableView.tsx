@@ -11,6 +11,8 @@ import { travelTo } from '../stores/actions';
 import { useTableView, type TableTab } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
+import { LakeSyncView } from './LakeSyncView';
+import { LakesideView } from './LakesideView';
 import { MaintenancePanel } from './MaintenancePanel';
 import { QualityPanel } from './QualityPanel';
 import { PartitionsChart } from './PartitionsChart';
@@ -236,6 +238,8 @@ export function TableView() {
       {error && <p className="status-error">{error}</p>}
       {table.layout === 'parquet' && <ParquetFolderView />}
       {table.layout === 'des' && <ArchiveView table={table} connectionId={connectionId} />}
+      {table.layout === 'lakesync' && <LakeSyncView table={table} connectionId={connectionId} />}
+      {table.layout === 'lakeside' && <LakesideView table={table} connectionId={connectionId} />}
       {isDelta && (
         <>
           <TimeTravelSlider versions={versions} version={version} />

@@ -63,12 +63,16 @@ const retention = (text: string, byDefault: number): number | undefined => {
   return ms === byDefault ? undefined : ms;
 };
 
-/** The job arguments of `operation` on the table at `where`; throws an Error naming the field that does not parse. */
+/**
+ * The job arguments of `operation` on the table at `where` (of `layout`, default a Delta table); throws an
+ * Error naming the field that does not parse.
+ */
 export function maintenanceArgs(
   operation: MaintenanceJobOperation,
   fields: MaintenanceFields,
   where: { location: string; connectionId?: string },
   dryRun = false,
+  layout = 'delta',
 ): MaintenanceJobArgs {
   const compact = () => ({ targetSize: parseSize(fields.targetSize), minFiles: wholeNumber(fields.minFiles, 'min files', 1) });
   switch (operation) {
@@ -77,6 +81,8 @@ export function maintenanceArgs(
       return { ...where, operation, ...compact(), where: optional(fields.where), ...(sortBy.length > 0 && { sortBy }), dryRun };
     }
     case 'compact-staging': {
+      // A Lakeside bucket is its own staging area and target.
+      if (layout === 'lakeside') return { ...where, operation, lakeside: true, dryRun };
       // The panel is the target table's: the job reads the staging area and writes into the table.
       const staging = optional(fields.staging);
       if (!staging) throw new Error('staging: give the location of the staging area');

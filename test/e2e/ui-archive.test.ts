@@ -4,34 +4,22 @@
  * corrupt entry by shard and uid, and a repack planned, confirmed and seen in the refreshed shard list.
  * Screenshots go to /tmp/shots/archive-*.png.
  */
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tombstoneEntry } from '../../core/ops/des-tombstone';
 import { LocalStore } from '../../core/storage/local';
 import { shardOf, writeArchive, type TestEntry } from '../helpers/des-writer';
-import { buildIfStale, startApp, type RunningApp } from './ui-harness';
+import { appPerFile } from './ui-harness';
 
-const SHOTS = '/tmp/shots';
 const BUCKETS = 4;
 const contentOf = (uid: number) => `document ${uid}: ${'lorem ipsum '.repeat(10 + uid % 5)}`;
 
-let dir: string;
 let archive: string;
-let app: RunningApp;
 let page: Page;
-const pageErrors: string[] = [];
 
-const poll = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 60_000 });
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const run = (operation: string) => page.locator(`[data-testid="mt-job"][data-operation="${operation}"]`).first();
-
-beforeAll(async () => {
-  buildIfStale();
-  dir = await mkdtemp(join(tmpdir(), 'lakebench-ui-archive-'));
-  const lake = join(dir, 'lake');
+const app = appPerFile('archive', async (lake) => {
   archive = join(lake, 'media');
   const shards = new Map<string, TestEntry[]>();
   for (let uid = 200; uid < 240; uid++) {
@@ -41,14 +29,14 @@ beforeAll(async () => {
   await writeArchive(archive, [...shards].map(([name, entries]) => ({ name, entries })));
   const store = new LocalStore(archive);
   for (const uid of ['200', '204', '208']) await tombstoneEntry(store, { uid, reason: 'GDPR erasure' }); // shard 00: 30%
-  await mkdir(SHOTS, { recursive: true });
-  app = await startApp(lake, dir, pageErrors);
-  page = app.page;
-}, 240_000);
-
-afterAll(async () => {
-  await app?.stop();
 });
+const { poll, shot } = app;
+const pageErrors = app.errors;
+beforeAll(() => {
+  page = app.page;
+});
+
+const run = (operation: string) => page.locator(`[data-testid="mt-job"][data-operation="${operation}"]`).first();
 
 describe('the DES archive view', () => {
   it('lists the shards with entries, tombstones and deletion ratios', async () => {
@@ -71,7 +59,7 @@ describe('the DES archive view', () => {
     await poll(() => entries.count()).toBe(10);
     await entries.filter({ hasText: '205' }).first().click();
     await poll(() => page.getByTestId('des-preview-text').textContent()).toBe(contentOf(205));
-    const out = join(dir, 'doc-205.txt');
+    const out = join(app.dir, 'doc-205.txt');
     await page.getByTestId('des-export-path').fill(out);
     await page.getByTestId('des-export').click();
     await poll(() => page.getByTestId('des-exported').textContent()).toContain('written to');

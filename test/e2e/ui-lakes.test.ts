@@ -6,41 +6,27 @@
  * compact-staging run from the Maintenance panel that grows the history and keeps the row count.
  * Screenshots go to /tmp/shots/lakes-*.png.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../core/formats/lakesync/hlc';
 import { writeLakeSync, writeLakeside } from '../helpers/lake-buckets';
 import { hlc } from '../helpers/lakesync-deltas';
-import { buildIfStale, startApp, type RunningApp } from './ui-harness';
+import { appPerFile } from './ui-harness';
 
-const SHOTS = '/tmp/shots';
-
-let dir: string;
-let app: RunningApp;
 let page: Page;
-const pageErrors: string[] = [];
 
-const poll = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 60_000 });
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const texts = (testId: string) => page.getByTestId(testId).allTextContents();
-
-beforeAll(async () => {
-  buildIfStale();
-  dir = await mkdtemp(join(tmpdir(), 'lakebench-ui-lakes-'));
-  const lake = join(dir, 'lake');
+const app = appPerFile('lakes', async (lake) => {
   await writeLakeSync(join(lake, 'sync'));
   await writeLakeside(join(lake, 'shop'));
-  await mkdir(SHOTS, { recursive: true });
-  app = await startApp(lake, dir, pageErrors);
-  page = app.page;
-}, 240_000);
-
-afterAll(async () => {
-  await app?.stop();
 });
+const { poll, shot } = app;
+const pageErrors = app.errors;
+beforeAll(() => {
+  page = app.page;
+});
+
+const texts = (testId: string) => page.getByTestId(testId).allTextContents();
 
 async function openBucket(key: string, layout: string): Promise<void> {
   const entry = page.locator(`[data-testid="explorer-entry"][data-key="${key}"]`);

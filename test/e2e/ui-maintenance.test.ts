@@ -4,56 +4,40 @@
  * the panel, their progress, reports and log entries, a plan to confirm before vacuum; rows unchanged.
  * Screenshots go to /tmp/shots/maintenance-*.png.
  */
-import { cp, mkdir, mkdtemp, readdir, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { appendCsv } from '../helpers/maintenance-table';
-import { buildIfStale, ROOT, startApp, type RunningApp } from './ui-harness';
+import { appPerFile, ROOT } from './ui-harness';
 
-const SHOTS = '/tmp/shots';
 const SMALL_FILES = 6;
 
-let dir: string;
 let clicks: LocalStore;
 let clicksDir: string;
 /** The one live file after the compaction. */
 let liveFile: string;
-let app: RunningApp;
 let page: Page;
-const pageErrors: string[] = [];
 
-/** Polls until the page settles: a bound on waiting, not a timing assertion. */
-function poll<T>(read: () => T | Promise<T>) {
-  return expect.poll(read, { timeout: 60_000 });
-}
-
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const rows = () => queryTable(clicks, 'SELECT * FROM t ORDER BY ALL');
-/** The panel's newest run of `operation`. */
-const run = (operation: string) => page.locator(`[data-testid="mt-job"][data-operation="${operation}"]`).first();
-
-beforeAll(async () => {
-  buildIfStale();
-  dir = await mkdtemp(join(tmpdir(), 'lakebench-ui-maintenance-'));
-  const lake = join(dir, 'lake');
+const app = appPerFile('maintenance', async (lake, dir) => {
   await cp(join(ROOT, 'resources', 'sample-lake'), lake, { recursive: true });
   // The sample's tables have no partition with small files of one schema; this one has six.
   clicksDir = join(lake, 'clicks');
   clicks = new LocalStore(clicksDir);
   for (let i = 0; i < SMALL_FILES; i++) await appendCsv(clicks, dir, `id,page,ms\n${i},/home,${i * 10}\n${i + 100},/docs/${i},${i * 7}\n`);
-  await mkdir(SHOTS, { recursive: true });
-  app = await startApp(lake, dir, pageErrors);
-  page = app.page;
-}, 240_000);
-
-afterAll(async () => {
-  await app?.stop();
 });
+const { poll, shot } = app;
+const pageErrors = app.errors;
+beforeAll(() => {
+  page = app.page;
+});
+
+const rows = () => queryTable(clicks, 'SELECT * FROM t ORDER BY ALL');
+/** The panel's newest run of `operation`. */
+const run = (operation: string) => page.locator(`[data-testid="mt-job"][data-operation="${operation}"]`).first();
 
 describe('the Maintenance tab', () => {
   it('opens on a table with its operations and an empty log', async () => {

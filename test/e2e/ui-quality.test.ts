@@ -4,43 +4,30 @@
  * slider's version, pass/fail badges with exact counts and a failing sample, rules kept across a
  * reload, and the history chart. Screenshots go to /tmp/shots/quality-*.png.
  */
-import { cp, mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../core/storage/local';
 import { appendCsv } from '../helpers/maintenance-table';
-import { buildIfStale, ROOT, startApp, type RunningApp } from './ui-harness';
+import { appPerFile, ROOT } from './ui-harness';
 
-const SHOTS = '/tmp/shots';
-
-let dir: string;
-let app: RunningApp;
 let page: Page;
-const pageErrors: string[] = [];
 
-const poll = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 60_000 });
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const result = (name: string) => page.locator('[data-testid="q-result"]', { hasText: name });
-
-beforeAll(async () => {
-  buildIfStale();
-  dir = await mkdtemp(join(tmpdir(), 'lakebench-ui-quality-'));
-  const lake = join(dir, 'lake');
+const app = appPerFile('quality', async (lake, dir) => {
   await cp(join(ROOT, 'resources', 'sample-lake'), lake, { recursive: true });
   const people = new LocalStore(join(lake, 'people'));
   // v0: one null email and one unknown plan; v1 adds a second null email.
   await appendCsv(people, dir, 'id,email,plan\n1,a@x.org,free\n2,,pro\n3,c@x.org,gold\n4,d@x.org,free\n');
   await appendCsv(people, dir, 'id,email,plan\n5,,pro\n');
-  await mkdir(SHOTS, { recursive: true });
-  app = await startApp(lake, dir, pageErrors);
-  page = app.page;
-}, 240_000);
-
-afterAll(async () => {
-  await app?.stop();
 });
+const { poll, shot } = app;
+const pageErrors = app.errors;
+beforeAll(() => {
+  page = app.page;
+});
+
+const result = (name: string) => page.locator('[data-testid="q-result"]', { hasText: name });
 
 async function openQualityTab(): Promise<void> {
   const entry = page.locator('[data-testid="explorer-entry"][data-key="people/"]');

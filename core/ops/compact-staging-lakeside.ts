@@ -29,12 +29,11 @@ import { readStagingSchema } from '../formats/lakeside/staging';
 import { readStagingRecords, stagedRecordsQuery, type StagedPartition, type StagedRecords } from '../formats/lakeside/staging-records';
 import { quoteLiteral } from '../sql-text';
 import type { ObjectStore } from '../storage/types';
-import { partitionProblem, stagedSummary, takeStock, usualPartitionColumns, type CompactStagingOptions, type CompactStagingResult } from './compact-staging';
+import { afterCommit, partitionProblem, stagedSummary, takeStock, usualPartitionColumns, type CompactStagingOptions, type CompactStagingResult } from './compact-staging';
 import type { OpProgress } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import {
   discardRun,
-  finishCommittedRun,
   newRunManifest,
   runManifestKey,
   writeQuarantine,
@@ -126,13 +125,7 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
     progress('commit', 1, 1);
     return entry.version;
   });
-  if (version === undefined) return result;
-  result.version = version;
-
-  // Committed: the deletes run to the end even when cancelled, so nothing is left half-done needlessly.
-  await options.afterCommit?.();
-  result.sourcesDeleted += await finishCommittedRun(bucket, manifest, earlier.open, ({ done, total }) => progress('delete', done, total));
-  return result;
+  return afterCommit(result, version, { staging: bucket, manifest, open: earlier.open, options, progress });
 }
 
 /**

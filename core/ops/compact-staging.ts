@@ -29,6 +29,8 @@ import {
   writeQuarantine,
   startRun,
   type EarlierRuns,
+  type ListedRun,
+  type RunManifest,
   type RunTarget,
 } from './staging-runs';
 import { withSchema } from './table-changes';
@@ -174,12 +176,22 @@ export async function compactStaging(
     progress('commit', 1, 1);
     return committed.version;
   });
+  return afterCommit(result, version, { staging, manifest, open: earlier.open, options, progress });
+}
+
+/**
+ * The end of a run, for both targets: nothing more when it committed nothing; else the test hook, then
+ * the source deletes, which run to the end even when cancelled, so nothing is left half-done needlessly.
+ */
+export async function afterCommit(
+  result: CompactStagingResult,
+  version: number | undefined,
+  run: { staging: ObjectStore; manifest: RunManifest; open: ListedRun[]; options: CompactStagingOptions; progress: (phase: 'delete', done: number, total: number) => void },
+): Promise<CompactStagingResult> {
   if (version === undefined) return result;
   result.version = version;
-
-  // Committed: the deletes run to the end even when cancelled, so nothing is left half-done needlessly.
-  await options.afterCommit?.();
-  result.sourcesDeleted += await finishCommittedRun(staging, manifest, earlier.open, ({ done, total }) => progress('delete', done, total));
+  await run.options.afterCommit?.();
+  result.sourcesDeleted += await finishCommittedRun(run.staging, run.manifest, run.open, ({ done, total }) => run.progress('delete', done, total));
   return result;
 }
 

@@ -17,7 +17,7 @@ import { LakebenchError } from '../errors';
 import { bigFileKey, readCachedSidecar, readShardIndex } from '../formats/des/archive';
 import { decodePayload, encodePayload } from '../formats/des/codecs';
 import type { CodecName, DesEntry } from '../formats/des/format';
-import { listArchive, sidecarKeysOf, type ArchiveListing, type ArchiveShard } from '../formats/des/listing';
+import { listArchive, namesShard, sidecarKeysOf, type ArchiveListing, type ArchiveShard } from '../formats/des/listing';
 import { parseShardName, revisionName } from '../formats/des/names';
 import { buildSidecar, sidecarBytes, sidecarEntryOf, tombstoneOf } from '../formats/des/sidecar';
 import { ShardWriter } from '../formats/des/writer';
@@ -76,7 +76,7 @@ export async function repackArchive(store: ObjectStore, options: DesRepackOption
 
   const chosen: ArchiveShard[] = [];
   for (const shard of listing.shards) {
-    if (options.shard && shard.name !== options.shard) continue;
+    if (options.shard && !namesShard(shard, options.shard)) continue;
     const why = await reasonToSkip(store, shard, options);
     if (why) result.skipped.push({ shard: shard.name, reason: why });
     else chosen.push(shard);

@@ -11,7 +11,7 @@ import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
 import { decodePayload } from './codecs';
 import { BIG_FILES_DIR, FOOTER_BYTES, HEADER_BYTES, parseFooter, parseHeader, parseIndex, type DesEntry, type ShardIndex } from './format';
-import { listArchive, type ArchiveListing, type ArchiveShard } from './listing';
+import { listArchive, namesShard, type ArchiveListing, type ArchiveShard } from './listing';
 import { candidateShardIndexes } from './names';
 import { parseSidecar, sidecarCodec, sidecarEntryOf, tombstoneOf, type Sidecar } from './sidecar';
 
@@ -86,7 +86,7 @@ export function readCachedSidecar(store: ObjectStore, sidecar: ObjectInfo): Prom
 /** Every entry of the archive's live shards (or one shard), with its tombstone when the sidecar has one. */
 export async function archiveEntries(store: ObjectStore, options: { shard?: string; listing?: ArchiveListing } = {}): Promise<EntryRow[]> {
   const listing = options.listing ?? (await listArchive(store));
-  const shards = listing.shards.filter((s) => !options.shard || s.name === options.shard || s.shard.key === options.shard);
+  const shards = listing.shards.filter((s) => !options.shard || namesShard(s, options.shard));
   if (options.shard && shards.length === 0) throw new LakebenchError('NOT_FOUND', `no shard named ${options.shard}`, { object: store.url });
   const perShard = await mapWithConcurrency(shards, 16, async ({ shard, sidecar, name }) => {
     const [index, side] = await Promise.all([readShardIndex(store, shard), sidecar ? readCachedSidecar(store, sidecar) : undefined]);

@@ -30,6 +30,8 @@ export interface ArchiveListing {
 }
 
 export const shardName = (key: string): string => key.split('/').pop()!;
+/** Whether a user's `--shard` names this shard: its file name with or without `.des`, or its key. */
+export const namesShard = (shard: ArchiveShard, given: string): boolean => shard.name === given || shard.name === `${given}.des` || shard.shard.key === given;
 const folderOf = (key: string): string => (key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '');
 /** Both sidecar spellings writers use: `<stem>.meta` and `<name>.des.meta`. */
 export const sidecarKeysOf = (shardKey: string): string[] => [shardKey.replace(/\.des$/, '.meta'), `${shardKey}.meta`];

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tombstoneEntry } from '../../core/ops/des-tombstone';
 import { LocalStore } from '../../core/storage/local';
 import { shardOf, writeArchive, type TestEntry } from '../helpers/des-writer';
-import { appPerFile } from './ui-harness';
+import { appPerFile } from './app-fixture';
 
 const BUCKETS = 4;
 const contentOf = (uid: number) => `document ${uid}: ${'lorem ipsum '.repeat(10 + uid % 5)}`;

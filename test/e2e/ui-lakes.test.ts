@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../core/formats/lakesync/hlc';
 import { writeLakeSync, writeLakeside } from '../helpers/lake-buckets';
 import { hlc } from '../helpers/lakesync-deltas';
-import { appPerFile } from './ui-harness';
+import { appPerFile } from './app-fixture';
 
 let page: Page;
 

@@ -12,7 +12,8 @@ import { DeltaTable } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { appendCsv } from '../helpers/maintenance-table';
-import { appPerFile, ROOT } from './ui-harness';
+import { appPerFile } from './app-fixture';
+import { ROOT } from './ui-harness';
 
 const SMALL_FILES = 6;
 

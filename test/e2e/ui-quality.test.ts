@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../core/storage/local';
 import { appendCsv } from '../helpers/maintenance-table';
-import { appPerFile, ROOT } from './ui-harness';
+import { appPerFile } from './app-fixture';
+import { ROOT } from './ui-harness';
 
 let page: Page;
 

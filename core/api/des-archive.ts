@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { LakebenchError } from '../errors';
 import { archiveEntries, readCachedSidecar, readEntry, readShardIndex, type EntryRow } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
-import { sidecarEntryOf } from '../formats/des/sidecar';
+import { sidecarStats } from '../formats/des/sidecar';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 
@@ -49,10 +49,8 @@ export async function archiveSummary(store: ObjectStore): Promise<DesArchiveSumm
 async function shardSummary(store: ObjectStore, shard: ArchiveShard): Promise<DesShardSummary> {
   const base = { name: shard.name, size: shard.shard.size, lastModified: shard.shard.lastModified.toISOString(), revision: shard.revision, hasSidecar: !!shard.sidecar };
   if (!shard.sidecar) return { ...base, entries: (await readShardIndex(store, shard.shard)).entries.length, tombstoned: 0, deletionRatio: 0 };
-  const sidecar = await readCachedSidecar(store, shard.sidecar);
-  const entries = Object.keys(sidecar.index).length;
-  const tombstoned = Object.values(sidecar.tombstones).filter((t) => sidecarEntryOf(sidecar, t.uid)).length;
-  return { ...base, entries, tombstoned, deletionRatio: entries === 0 ? 0 : tombstoned / entries };
+  const stats = sidecarStats(await readCachedSidecar(store, shard.sidecar));
+  return { ...base, entries: stats.entries, tombstoned: stats.deleted_files, deletionRatio: stats.deletion_ratio };
 }
 
 export function shardEntries(store: ObjectStore, shard: string): Promise<EntryRow[]> {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runCommand } from './context';
 import { duration, ratio, zstdLevel } from './option-parsers';
+import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 
 export interface DesLsFlags {
   shard?: string;
@@ -64,9 +65,9 @@ export function addDesCommands(program: Command, locationOptions: Options): void
     .description('rewrite shards without tombstoned and corrupt entries as <name>_R001.des (then R002 …), swap atomically, delete replaced shards after the grace period')
     .argument('<archive>')
     .option('--shard <name>', 'only this shard, whatever its deletion ratio')
-    .option('--min-deletion-ratio <r>', 'repack shards with at least this share of tombstoned entries', ratio, 0.2)
+    .option('--min-deletion-ratio <r>', 'repack shards with at least this share of tombstoned entries', ratio, MAINTENANCE_DEFAULTS.desMinDeletionRatio)
     .option('--recompress <zstd:N>', 're-encode compressed payloads with zstd at level N (every shard)', zstdLevel)
-    .option('--grace <duration>', 'keep replaced shards this long for readers that listed before the swap', duration, 48 * 3600_000)
+    .option('--grace <duration>', 'keep replaced shards this long for readers that listed before the swap', duration, MAINTENANCE_DEFAULTS.desGraceMs)
     .option('--dry-run', 'print the plan, change nothing')
     .action((archive: string, opts: DesRepackFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/des-maintenance')).desRepack(ctx, archive, opts)),

@@ -19,15 +19,14 @@ import { decodePayload, encodePayload } from '../formats/des/codecs';
 import type { CodecName, DesEntry } from '../formats/des/format';
 import { listArchive, namesShard, sidecarKeysOf, type ArchiveListing, type ArchiveShard } from '../formats/des/listing';
 import { parseShardName, revisionName } from '../formats/des/names';
-import { buildSidecar, sidecarBytes, sidecarEntryOf, tombstoneOf } from '../formats/des/sidecar';
+import { buildSidecar, sidecarBytes, sidecarEntryOf, sidecarStats, tombstoneOf } from '../formats/des/sidecar';
 import { ShardWriter } from '../formats/des/writer';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { checkCancelled } from './table-references';
 import { inspectShard, type ShardInspection } from './verify/des-shard';
 
-export const DES_GRACE_MS = 48 * 3600_000;
-export const DES_MIN_DELETION_RATIO = 0.2;
 
 export interface DesRepackOptions extends OpOptions {
   /** Only this shard (by file name), whatever its deletion ratio. */
@@ -63,7 +62,7 @@ export interface DesRepackResult {
 
 export async function repackArchive(store: ObjectStore, options: DesRepackOptions = {}): Promise<DesRepackResult> {
   const now = options.now ?? new Date();
-  const graceMs = options.graceMs ?? DES_GRACE_MS;
+  const graceMs = options.graceMs ?? MAINTENANCE_DEFAULTS.desGraceMs;
   const progress: OpProgress = { phase: 'list', done: 0, total: 0, bytes: 0 };
   const step = (phase: string, total = progress.total) => {
     Object.assign(progress, { phase, total, done: phase === progress.phase ? progress.done : 0 });
@@ -97,11 +96,9 @@ export async function repackArchive(store: ObjectStore, options: DesRepackOption
 
 async function reasonToSkip(store: ObjectStore, shard: ArchiveShard, options: DesRepackOptions): Promise<string | undefined> {
   if (options.shard || options.recompressLevel !== undefined) return undefined;
-  const min = options.minDeletionRatio ?? DES_MIN_DELETION_RATIO;
+  const min = options.minDeletionRatio ?? MAINTENANCE_DEFAULTS.desMinDeletionRatio;
   if (!shard.sidecar) return 'no sidecar, so no tombstones';
-  const sidecar = await readCachedSidecar(store, shard.sidecar);
-  const entries = Object.keys(sidecar.index).length;
-  const ratio = entries === 0 ? 0 : Object.values(sidecar.tombstones).filter((t) => sidecarEntryOf(sidecar, t.uid)).length / entries;
+  const ratio = sidecarStats(await readCachedSidecar(store, shard.sidecar)).deletion_ratio;
   return ratio < min ? `deletion ratio ${ratio.toFixed(2)} below ${min}` : undefined;
 }
 
@@ -116,7 +113,6 @@ async function repackShard(
   graceMs: number,
   step: Step,
 ): Promise<RepackedShard | string> {
-  const sidecarBefore = shard.sidecar && (await store.head(shard.sidecar.key));
   const inspection = await inspectShard(store, shard);
   if (!inspection.index) return `the shard's structure is broken (${inspection.problems.map((p) => p.detail).join('; ')}): nothing can be copied out of it`;
   const tombstoned = inspection.index.entries.filter((e) => tombstoneOf(inspection.sidecar, e.uid)).map((e) => e.uid);
@@ -157,9 +153,9 @@ async function repackShard(
         ...(inspection.sidecar?.lakebench_supersedes ?? []).filter((old) => listing.retired.some((r) => r.base === shard.base && r.name === old.shard_file)),
       ],
     });
-    // The commit holds only if nobody tombstoned (or repacked) meanwhile: their change would be lost.
+    // The commit holds only if nobody tombstoned (or repacked) since the listing: their change would be lost.
     const sidecarNow = shard.sidecar ? await store.head(shard.sidecar.key) : await firstSidecar(store, shard.shard.key);
-    if (sidecarNow?.etag !== sidecarBefore?.etag) {
+    if (sidecarNow?.etag !== shard.sidecar?.etag) {
       throw new LakebenchError('CONFLICT', `the sidecar of ${shard.name} changed during the repack (a tombstone was added?); run it again`, { object: store.urlOf(shard.shard.key) });
     }
     const committed = await store.putIfAbsent(`${folder}${into.replace(/\.des$/, '.meta')}`, sidecarBytes(sidecar));

@@ -75,7 +75,7 @@ function addTombstone(sidecar: Sidecar, request: TombstoneRequest, now: Date): v
   };
   sidecar.tombstones[`${request.uid}:${createdAt}`] = tombstone;
   sidecar.last_updated = now.toISOString();
-  sidecar.stats = sidecarStats(Object.keys(sidecar.index).length, Object.keys(sidecar.tombstones).length);
+  sidecar.stats = sidecarStats(sidecar);
 }
 
 /** A sidecar for a shard that has none: locations from the index, no checksums (the shard has none). */

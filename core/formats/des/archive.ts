@@ -10,12 +10,10 @@ import { LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
 import { decodePayload } from './codecs';
-import { BIG_FILES_DIR, FOOTER_BYTES, HEADER_BYTES, parseFooter, parseHeader, parseIndex, type DesEntry, type ShardIndex } from './format';
+import { BIG_FILES_DIR, readIndex, type DesEntry, type ShardIndex } from './format';
 import { listArchive, namesShard, type ArchiveListing, type ArchiveShard } from './listing';
 import { candidateShardIndexes } from './names';
 import { parseSidecar, sidecarCodec, sidecarEntryOf, tombstoneOf, type Sidecar } from './sidecar';
-
-export { listArchive, shardName, type ArchiveListing, type ArchiveShard } from './listing';
 
 export interface EntryRow {
   uid: string;
@@ -62,16 +60,7 @@ async function cached<T extends ShardIndex | Sidecar>(key: string, load: () => P
 /** The shard's index: from the cache, or with three range reads (header, footer, index). */
 export function readShardIndex(store: ObjectStore, shard: ObjectInfo): Promise<ShardIndex> {
   return cached(`index\n${cacheKeyOf(store, shard)}`, async () => {
-    const object = store.urlOf(shard.key);
-    if (shard.size < HEADER_BYTES + FOOTER_BYTES) throw new LakebenchError('CORRUPT', `${shard.size} bytes: too small for a DES shard`, { object });
-    const [footer, header] = await Promise.all([
-      store.get(shard.key, { offset: shard.size - FOOTER_BYTES, length: FOOTER_BYTES }),
-      store.get(shard.key, { offset: 0, length: HEADER_BYTES }),
-    ]);
-    const version = parseHeader(header, object);
-    const indexSize = parseFooter(footer, shard.size, object);
-    const dataEnd = shard.size - FOOTER_BYTES - indexSize;
-    const index = parseIndex(await store.get(shard.key, { offset: dataEnd, length: indexSize }), version, dataEnd, object);
+    const { index, indexSize } = await readIndex(shard.size, (offset, length) => store.get(shard.key, { offset, length }), store.urlOf(shard.key));
     return { value: index, bytes: indexSize };
   });
 }

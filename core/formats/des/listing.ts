@@ -29,7 +29,7 @@ export interface ArchiveListing {
   maxShardIndex?: number;
 }
 
-export const shardName = (key: string): string => key.split('/').pop()!;
+const shardName = (key: string): string => key.split('/').pop()!;
 /** Whether a user's `--shard` names this shard: its file name with or without `.des`, or its key. */
 export const namesShard = (shard: ArchiveShard, given: string): boolean => shard.name === given || shard.name === `${given}.des` || shard.shard.key === given;
 const folderOf = (key: string): string => (key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '');

@@ -5,7 +5,6 @@
  * deleted (carried forward from the previous revision's sidecar, so no deadline is lost).
  */
 import { LakebenchError } from '../../errors';
-import type { ObjectStore } from '../../storage/types';
 import { CODECS, type CodecName, type DesEntry } from './format';
 
 export interface SidecarEntry {
@@ -64,12 +63,8 @@ export function parseSidecar(bytes: Uint8Array, object: string): Sidecar {
   return { ...parsed, version: parsed.version ?? 1, index: parsed.index ?? {}, tombstones: parsed.tombstones ?? {} };
 }
 
-export async function readSidecar(store: ObjectStore, key: string): Promise<Sidecar> {
-  return parseSidecar(await store.get(key), store.urlOf(key));
-}
-
 /** The sidecar's entry for `uid` (keys are `<uid>:<created_at>`, so they are searched by value). */
-export const sidecarEntryOf = (sidecar: Sidecar, uid: string): SidecarEntry | undefined => Object.values(sidecar.index).find((e) => e.uid === uid);
+export const sidecarEntryOf = (sidecar: Pick<Sidecar, 'index'>, uid: string): SidecarEntry | undefined => Object.values(sidecar.index).find((e) => e.uid === uid);
 export const tombstoneOf = (sidecar: Sidecar | undefined, uid: string): Tombstone | undefined =>
   sidecar && Object.values(sidecar.tombstones).find((t) => t.uid === uid);
 
@@ -88,7 +83,7 @@ export interface SidecarFacts {
   checksum?: string;
 }
 
-export function sidecarEntry(entry: DesEntry, facts: SidecarFacts): SidecarEntry {
+function sidecarEntry(entry: DesEntry, facts: SidecarFacts): SidecarEntry {
   return {
     uid: entry.uid,
     offset: entry.offset,
@@ -117,7 +112,7 @@ export interface NewSidecar {
 export function buildSidecar(s: NewSidecar): Sidecar {
   const tombstones = s.tombstones ?? [];
   const createdOf = new Map(s.entries.map(({ entry, facts }) => [entry.uid, facts.createdAt]));
-  return {
+  const sidecar: Sidecar = {
     version: 1,
     shard_file: s.shardFile,
     shard_size: s.shardSize,
@@ -125,15 +120,16 @@ export function buildSidecar(s: NewSidecar): Sidecar {
     last_updated: s.now.toISOString(),
     index: Object.fromEntries(s.entries.map(({ entry, facts }) => [`${entry.uid}:${facts.createdAt ?? ''}`, sidecarEntry(entry, facts)])),
     tombstones: Object.fromEntries(tombstones.map((t) => [`${t.uid}:${t.created_at ?? createdOf.get(t.uid) ?? ''}`, t])),
-    stats: sidecarStats(s.entries.length, tombstones.length),
     ...(s.supersedes && { lakebench_supersedes: s.supersedes }),
   };
+  return { ...sidecar, stats: sidecarStats(sidecar) };
 }
 
-export const sidecarStats = (entries: number, deleted: number): NonNullable<Sidecar['stats']> => ({
-  entries,
-  deleted_files: deleted,
-  deletion_ratio: entries === 0 ? 0 : deleted / entries,
-});
+/** Entries, those tombstoned (tombstones of uids no longer indexed do not count) and their share. */
+export function sidecarStats(sidecar: Pick<Sidecar, 'index' | 'tombstones'>): NonNullable<Sidecar['stats']> {
+  const entries = Object.keys(sidecar.index).length;
+  const deleted = Object.values(sidecar.tombstones).filter((t) => sidecarEntryOf(sidecar, t.uid)).length;
+  return { entries, deleted_files: deleted, deletion_ratio: entries === 0 ? 0 : deleted / entries };
+}
 
 export const sidecarBytes = (sidecar: Sidecar): string => `${JSON.stringify(sidecar, null, 1)}\n`;

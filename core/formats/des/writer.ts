@@ -26,15 +26,13 @@ export interface BigFileEntry {
 }
 
 export class ShardWriter {
-  private offset: number;
+  private offset = 0;
   private readonly entries: DesEntry[] = [];
 
   constructor(
     private readonly sink: ShardSink,
     private readonly version: 1 | 2 = 2,
-  ) {
-    this.offset = 0;
-  }
+  ) {}
 
   private async write(chunk: Uint8Array): Promise<void> {
     await this.sink(chunk);

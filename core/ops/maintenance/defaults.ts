@@ -11,4 +11,8 @@ export const MAINTENANCE_DEFAULTS = {
   retentionMs: 168 * 3600_000,
   /** Expire keeps log entries younger than this (Delta's logRetentionDuration). */
   logRetentionMs: 30 * 24 * 3600_000,
+  /** DES repack takes shards with at least this share of tombstoned entries. */
+  desMinDeletionRatio: 0.2,
+  /** A shard a DES repack replaced stays this long for readers that listed before the swap. */
+  desGraceMs: 48 * 3600_000,
 } as const;

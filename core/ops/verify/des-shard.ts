@@ -6,7 +6,7 @@
  */
 import { isLakebenchError } from '../../errors';
 import { bigFileKey, payloadOf, sha256Hex } from '../../formats/des/archive';
-import { FOOTER_BYTES, HEADER_BYTES, parseFooter, parseHeader, parseIndex, type DesEntry, type ShardIndex } from '../../formats/des/format';
+import { readIndex, ShardFormatError, type DesEntry, type ShardIndex } from '../../formats/des/format';
 import type { ArchiveShard } from '../../formats/des/listing';
 import { parseSidecar, sidecarEntryOf, type Sidecar } from '../../formats/des/sidecar';
 import type { ObjectStore } from '../../storage/types';
@@ -37,7 +37,7 @@ export async function inspectShard(store: ObjectStore, shard: ArchiveShard): Pro
   const sidecar = shard.sidecar ? await readSidecarProblem(store, shard, report) : undefined;
   if (!shard.sidecar) report('missing-sidecar', 'no .meta sidecar: entry checksums cannot be checked');
 
-  const index = parseShard(bytes, url, report);
+  const index = await parseShard(bytes, url, report);
   if (sidecar) compareSidecar(sidecar, bytes.length, index, (detail, uid) => problems.push({ object: uid ? `${url}#${uid}` : url, kind: 'sidecar-mismatch', detail: `shard ${shard.name}${uid ? `, uid ${uid}` : ''}: ${detail}` }));
   for (const entry of index?.entries ?? []) {
     const object = `${url}#${entry.uid}`;
@@ -71,30 +71,12 @@ async function readSidecarProblem(store: ObjectStore, shard: ArchiveShard, repor
 }
 
 /** Header, footer and index; a structural problem is reported and leaves no index to check entries by. */
-function parseShard(bytes: Uint8Array, url: string, report: Report): ShardIndex | undefined {
-  if (bytes.length < HEADER_BYTES + FOOTER_BYTES) {
-    report('bad-magic', `${bytes.length} bytes: too small for a DES shard`);
-    return undefined;
-  }
+async function parseShard(bytes: Uint8Array, url: string, report: Report): Promise<ShardIndex | undefined> {
   try {
-    const version = parseHeader(bytes.subarray(0, HEADER_BYTES), url);
-    let indexSize: number;
-    try {
-      indexSize = parseFooter(bytes.subarray(bytes.length - FOOTER_BYTES), bytes.length, url);
-    } catch (e) {
-      report(/footer/.test((e as Error).message) ? 'bad-magic' : 'bad-index', (e as Error).message);
-      return undefined;
-    }
-    const dataEnd = bytes.length - FOOTER_BYTES - indexSize;
-    try {
-      return parseIndex(bytes.subarray(dataEnd, dataEnd + indexSize), version, dataEnd, url);
-    } catch (e) {
-      report('bad-index', (e as Error).message);
-      return undefined;
-    }
+    return (await readIndex(bytes.length, async (offset, length) => bytes.subarray(offset, offset + length), url)).index;
   } catch (e) {
-    if (!isLakebenchError(e, 'CORRUPT')) throw e;
-    report('bad-magic', e.message);
+    if (!(e instanceof ShardFormatError)) throw e;
+    report(e.part === 'magic' ? 'bad-magic' : 'bad-index', e.message);
     return undefined;
   }
 }

@@ -90,8 +90,14 @@ export class LakebenchApi {
   /** Commits newest first; with a version or time, only those up to it. */
   async history(args: TableArgs): Promise<HistoryEntry[]> {
     const store = this.open(args);
-    if (!(await DeltaTable.exists(store)) && (await detectLayout(store)) === 'lakeside') return lakesideHistory(store);
-    const table = await DeltaTable.open(store);
+    let table: DeltaTable;
+    try {
+      table = await DeltaTable.open(store);
+    } catch (e) {
+      // Not a Delta table: a Lakeside bucket's history is its `_lakeside_log` (looked for only then, so a Delta table lists its log once).
+      if (isLakebenchError(e, 'NOT_A_TABLE') && (await detectLayout(store)) === 'lakeside') return lakesideHistory(store);
+      throw e;
+    }
     // Resolving the version through a snapshot gives the reader's own errors for missing versions and times.
     const pinned = args.version !== undefined || args.asOf !== undefined;
     const upTo = pinned ? (await table.snapshot(deltaVersion(args))).version : undefined;

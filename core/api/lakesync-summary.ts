@@ -77,9 +77,9 @@ export async function lakeSyncSummary(api: LakebenchApi, where: LocationArgs): P
       });
     }
     const listed = await listLakeSyncFiles(store);
-    // The views read every file already, so these are local (in place, or in the cache) and cheap to reopen.
-    const local = await cache.ensureMany(store, listed.map((f) => ({ key: f.key, size: f.size, etag: f.etag })));
     const deltaFiles = listed.filter((f) => f.key.startsWith(DELTAS_DIR));
+    // The views read every file already, so these are local (in place, or in the cache) and cheap to reopen.
+    const local = await cache.ensureMany(store, deltaFiles.map((f) => ({ key: f.key, size: f.size, etag: f.etag })));
     const files = await mapWithConcurrency(deltaFiles, 8, async (info) => {
       const path = local.get(info.key)!;
       const deltas = info.key.endsWith('.json')

@@ -409,6 +409,8 @@ export interface DesExportArgs extends DesEntryArgs {
 // ---------- LakeSync and Lakeside buckets ----------
 
 export type { LakeSyncDeltaFile, LakeSyncMaterialisedState, LakeSyncSummary, LakeSyncTableSummary };
+/** An HLC as wall time + counter, as the bucket views and the pinned-version badge show it. */
+export { formatHlc } from '../formats/lakesync/hlc';
 export type { LakesideCompactedFile, LakesideReconcileReport, LakesideStagingPartition, LakesideSummary };
 
 // ---------- saved queries ----------

@@ -4,49 +4,47 @@
  * uid) and repack with progress.
  */
 import { useEffect, useState } from 'react';
-import type { DesEntryPreview, FoundTable } from '../../../core/api/workbench';
+import type { DesEntryPreview, DesEntryRow, DesShardSummary, FoundTable } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { useArchive } from '../stores/archive';
+import { BucketHead } from './BucketParts';
 import { MaintenancePanel } from './MaintenancePanel';
+import { SmallTable } from './SmallTable';
+import { TabBar } from './TabBar';
 
-type ArchiveTab = 'shards' | 'entries' | 'maintenance';
-const TABS: ArchiveTab[] = ['shards', 'entries', 'maintenance'];
+const TABS = ['shards', 'entries', 'maintenance'] as const;
+type ArchiveTab = (typeof TABS)[number];
 
 function Shards({ select }: { select(shard: string): void }) {
   const summary = useArchive((s) => s.summary);
   if (!summary) return null;
   return (
-    <table className="small-table" data-testid="des-shards">
-      <thead>
-        <tr>
-          <th>Shard</th>
-          <th>Entries</th>
-          <th>Tombstoned</th>
-          <th>Deletion ratio</th>
-          <th>Size</th>
-          <th>Sidecar</th>
-          <th>Modified</th>
-        </tr>
-      </thead>
-      <tbody>
-        {summary.shards.map((s) => (
-          <tr key={s.name} className="clickable" onClick={() => select(s.name)} data-testid="des-shard-row">
-            <td>{s.name}</td>
-            <td className="num">{formatCount(s.entries)}</td>
-            <td className="num">{formatCount(s.tombstoned)}</td>
-            <td>
-              <span className="ratio-bar" title={`${(s.deletionRatio * 100).toFixed(1)}% tombstoned`}>
-                <span style={{ width: `${Math.round(s.deletionRatio * 100)}%` }} className={s.deletionRatio >= 0.2 ? 'over' : ''} />
-              </span>{' '}
-              <span data-testid="des-ratio">{(s.deletionRatio * 100).toFixed(0)}%</span>
-            </td>
-            <td className="num">{formatBytes(s.size)}</td>
-            <td>{s.hasSidecar ? 'yes' : <span className="warn">missing</span>}</td>
-            <td className="muted">{formatDate(s.lastModified)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SmallTable<DesShardSummary>
+      testId="des-shards"
+      rows={summary.shards}
+      rowKey={(s) => s.name}
+      rowProps={(s) => ({ className: 'clickable', onClick: () => select(s.name), 'data-testid': 'des-shard-row' })}
+      columns={[
+        { header: 'Shard', cell: (s) => s.name },
+        { header: 'Entries', className: 'num', cell: (s) => formatCount(s.entries) },
+        { header: 'Tombstoned', className: 'num', cell: (s) => formatCount(s.tombstoned) },
+        { header: 'Deletion ratio', cell: (s) => <DeletionRatio ratio={s.deletionRatio} /> },
+        { header: 'Size', className: 'num', cell: (s) => formatBytes(s.size) },
+        { header: 'Sidecar', cell: (s) => (s.hasSidecar ? 'yes' : <span className="warn">missing</span>) },
+        { header: 'Modified', className: 'muted', cell: (s) => formatDate(s.lastModified) },
+      ]}
+    />
+  );
+}
+
+function DeletionRatio({ ratio }: { ratio: number }) {
+  return (
+    <>
+      <span className="ratio-bar" title={`${(ratio * 100).toFixed(1)}% tombstoned`}>
+        <span style={{ width: `${Math.round(ratio * 100)}%` }} className={ratio >= 0.2 ? 'over' : ''} />
+      </span>{' '}
+      <span data-testid="des-ratio">{(ratio * 100).toFixed(0)}%</span>
+    </>
   );
 }
 
@@ -87,30 +85,20 @@ function Entries() {
           ))}
         </select>
       </label>
-      <table className="small-table" data-testid="des-entries">
-        <thead>
-          <tr>
-            <th>uid</th>
-            <th>Size</th>
-            <th>Codec</th>
-            <th>Created</th>
-            <th>Meta</th>
-            <th>Tombstoned</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.uid} className={`clickable${preview?.uid === e.uid ? ' selected' : ''}`} onClick={() => void showEntry(e.uid)} data-testid="des-entry-row">
-              <td>{e.uid}</td>
-              <td className="num">{formatBytes(e.size)}</td>
-              <td>{e.codec}</td>
-              <td className="muted">{e.created_at ?? ''}</td>
-              <td className="muted">{e.meta === null ? '' : JSON.stringify(e.meta)}</td>
-              <td>{e.tombstoned ? <span className="warn">{e.reason ?? 'yes'}</span> : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SmallTable<DesEntryRow>
+        testId="des-entries"
+        rows={entries}
+        rowKey={(e) => e.uid}
+        rowProps={(e) => ({ className: `clickable${preview?.uid === e.uid ? ' selected' : ''}`, onClick: () => void showEntry(e.uid), 'data-testid': 'des-entry-row' })}
+        columns={[
+          { header: 'uid', cell: (e) => e.uid },
+          { header: 'Size', className: 'num', cell: (e) => formatBytes(e.size) },
+          { header: 'Codec', cell: (e) => e.codec },
+          { header: 'Created', className: 'muted', cell: (e) => e.created_at ?? '' },
+          { header: 'Meta', className: 'muted', cell: (e) => (e.meta === null ? '' : JSON.stringify(e.meta)) },
+          { header: 'Tombstoned', cell: (e) => (e.tombstoned ? <span className="warn">{e.reason ?? 'yes'}</span> : '') },
+        ]}
+      />
       {preview && (
         <>
           <Preview preview={preview} />
@@ -135,29 +123,20 @@ export function ArchiveView({ table, connectionId }: { table: FoundTable; connec
   const tombstoned = summary?.shards.reduce((n, s) => n + s.tombstoned, 0) ?? 0;
   return (
     <div data-testid="archive-view">
-      <div className="row">
-        <p className="muted" data-testid="des-summary">
-          {summary
-            ? `DES archive: ${formatCount(summary.shards.length)} shards, ${formatCount(entries)} entries, ${formatCount(tombstoned)} tombstoned` +
-              (summary.retired.length ? `, ${summary.retired.length} replaced shards in their grace period` : '') +
-              (summary.orphans.length ? `, ${summary.orphans.length} orphans of unfinished repacks` : '')
-            : loading
-              ? 'Loading…'
-              : ''}
-        </p>
-        <span className="spacer" />
-        <button onClick={() => void load(table.location, connectionId, true)} data-testid="des-refresh" title="List the archive again (after a repack or tombstone)">
-          Refresh
-        </button>
-      </div>
-      {error && <p className="status-error">{error}</p>}
-      <div className="segmented">
-        {TABS.map((t) => (
-          <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`archive-tab-${t}`}>
-            {t}
-          </button>
-        ))}
-      </div>
+      <BucketHead
+        prefix="des"
+        summary={
+          summary &&
+          `DES archive: ${formatCount(summary.shards.length)} shards, ${formatCount(entries)} entries, ${formatCount(tombstoned)} tombstoned` +
+            (summary.retired.length ? `, ${summary.retired.length} replaced shards in their grace period` : '') +
+            (summary.orphans.length ? `, ${summary.orphans.length} orphans of unfinished repacks` : '')
+        }
+        loading={loading}
+        error={error}
+        refresh={() => void load(table.location, connectionId, true)}
+        refreshTitle="List the archive again (after a repack or tombstone)"
+      />
+      <TabBar<ArchiveTab> tabs={TABS} tab={tab} setTab={setTab} prefix="archive" />
       {tab === 'shards' && (
         <Shards
           select={(shard) => {

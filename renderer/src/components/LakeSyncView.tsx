@@ -4,13 +4,15 @@
  * and the Maintenance panel (verify).
  */
 import { useEffect, useState } from 'react';
-import type { FoundTable, LakeSyncSummary } from '../../../core/api/workbench';
+import type { FoundTable, LakeSyncDeltaFile, LakeSyncMaterialisedState, LakeSyncSummary, LakeSyncTableSummary } from '../../../core/api/workbench';
 import { quoteIdent } from '../../../core/sql-text';
 import { countOf, formatBytes, formatCount, formatDate } from '../logic/format';
 import { queryInNewTab, sqlName } from '../stores/bucket-query';
 import { useLakeSync } from '../stores/lakesync';
-import { BucketTabs, useReloadAfterRuns } from './BucketParts';
+import { BucketHead, useReloadAfterRuns } from './BucketParts';
 import { MaintenancePanel } from './MaintenancePanel';
+import { SmallTable } from './SmallTable';
+import { TabBar } from './TabBar';
 
 const TABS = ['tables', 'files', 'materialised', 'maintenance'] as const;
 type LakeSyncTab = (typeof TABS)[number];
@@ -45,34 +47,24 @@ function Tables({ table, connectionId, summary }: { table: FoundTable; connectio
           ))}
         </select>
       </label>
-      <table className="small-table" data-testid="lakesync-tables">
-        <thead>
-          <tr>
-            <th>Table</th>
-            <th>Rows</th>
-            <th>Columns</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {summary.tables.map((t) => (
-            <tr key={t.name} data-testid="lakesync-table-row">
-              <td>{t.name}</td>
-              <td className="num" data-testid="lakesync-rows">
-                {formatCount(t.rows)}
-              </td>
-              <td className="muted" title={t.columns.map((c) => `${c.name} ${c.type}`).join('\n')}>
-                {t.columns.map((c) => c.name).join(', ')}
-              </td>
-              <td>
-                <button onClick={() => query(t.name)} data-testid="lakesync-query" title="Open a SQL tab on this table (as of the time chosen above)">
-                  Query
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SmallTable<LakeSyncTableSummary>
+        testId="lakesync-tables"
+        rows={summary.tables}
+        rowKey={(t) => t.name}
+        rowProps={() => ({ 'data-testid': 'lakesync-table-row' })}
+        columns={[
+          { header: 'Table', cell: (t) => t.name },
+          { header: 'Rows', className: 'num', cell: (t) => <span data-testid="lakesync-rows">{formatCount(t.rows)}</span> },
+          { header: 'Columns', className: 'muted', title: (t) => t.columns.map((c) => `${c.name} ${c.type}`).join('\n'), cell: (t) => t.columns.map((c) => c.name).join(', ') },
+          {
+            cell: (t) => (
+              <button onClick={() => query(t.name)} data-testid="lakesync-query" title="Open a SQL tab on this table (as of the time chosen above)">
+                Query
+              </button>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }
@@ -84,59 +76,41 @@ function timeOfDay(time: string, date: string): string {
 
 function Files({ summary }: { summary: LakeSyncSummary }) {
   return (
-    <table className="small-table" data-testid="lakesync-files">
-      <thead>
-        <tr>
-          <th>Date</th>
-          <th>Gateway</th>
-          <th>Table</th>
-          <th>HLC wall time from → to (+counter)</th>
-          <th>Deltas</th>
-          <th>Size</th>
-        </tr>
-      </thead>
-      <tbody>
-        {summary.files.map((f) => (
-          <tr key={f.key} title={`${f.key}\nHLC ${f.minHlc} → ${f.maxHlc}`} data-testid="lakesync-file-row">
-            <td className="nowrap">{f.date}</td>
-            <td>{f.gateway}</td>
-            <td>{f.table ?? ''}</td>
-            <td className="muted nowrap">
-              {timeOfDay(f.minTime, f.date)}
-              {f.maxHlc !== f.minHlc && ` → ${timeOfDay(f.maxTime, f.date)}`}
-            </td>
-            <td className="num">{formatCount(f.deltas)}</td>
-            <td className="num">{formatBytes(f.size)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SmallTable<LakeSyncDeltaFile>
+      testId="lakesync-files"
+      rows={summary.files}
+      rowKey={(f) => f.key}
+      rowProps={(f) => ({ title: `${f.key}\nHLC ${f.minHlc} → ${f.maxHlc}`, 'data-testid': 'lakesync-file-row' })}
+      columns={[
+        { header: 'Date', className: 'nowrap', cell: (f) => f.date },
+        { header: 'Gateway', cell: (f) => f.gateway },
+        { header: 'Table', cell: (f) => f.table ?? '' },
+        {
+          header: 'HLC wall time from → to (+counter)',
+          className: 'muted nowrap',
+          cell: (f) => `${timeOfDay(f.minTime, f.date)}${f.maxHlc !== f.minHlc ? ` → ${timeOfDay(f.maxTime, f.date)}` : ''}`,
+        },
+        { header: 'Deltas', className: 'num', cell: (f) => formatCount(f.deltas) },
+        { header: 'Size', className: 'num', cell: (f) => formatBytes(f.size) },
+      ]}
+    />
   );
 }
 
 function Materialised({ summary }: { summary: LakeSyncSummary }) {
   if (summary.materialised.length === 0) return <p className="muted">No materialised current states: every table is resolved from its deltas alone.</p>;
   return (
-    <table className="small-table" data-testid="lakesync-materialised">
-      <thead>
-        <tr>
-          <th>Table</th>
-          <th>Object</th>
-          <th>Size</th>
-          <th>Modified</th>
-        </tr>
-      </thead>
-      <tbody>
-        {summary.materialised.map((m) => (
-          <tr key={m.key}>
-            <td>{m.table}</td>
-            <td className="path">{m.key}</td>
-            <td className="num">{formatBytes(m.size)}</td>
-            <td className="muted">{formatDate(m.lastModified)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SmallTable<LakeSyncMaterialisedState>
+      testId="lakesync-materialised"
+      rows={summary.materialised}
+      rowKey={(m) => m.key}
+      columns={[
+        { header: 'Table', cell: (m) => m.table },
+        { header: 'Object', className: 'path', cell: (m) => m.key },
+        { header: 'Size', className: 'num', cell: (m) => formatBytes(m.size) },
+        { header: 'Modified', className: 'muted', cell: (m) => formatDate(m.lastModified) },
+      ]}
+    />
   );
 }
 
@@ -149,21 +123,18 @@ export function LakeSyncView({ table, connectionId }: { table: FoundTable; conne
   const deltas = shown?.files.reduce((n, f) => n + f.deltas, 0) ?? 0;
   return (
     <div data-testid="lakesync-view">
-      <div className="row">
-        <p className="muted" data-testid="lakesync-summary">
-          {shown
-            ? `LakeSync bucket: ${countOf(shown.tables.length, 'table')}, ${countOf(shown.files.length, 'delta file')} (${countOf(deltas, 'delta')}), ${countOf(shown.materialised.length, 'materialised state')}`
-            : loading
-              ? 'Loading…'
-              : ''}
-        </p>
-        <span className="spacer" />
-        <button onClick={() => void load(table.location, connectionId, true)} data-testid="lakesync-refresh" title="Read the bucket again">
-          Refresh
-        </button>
-      </div>
-      {error && <p className="status-error">{error}</p>}
-      <BucketTabs<LakeSyncTab> tabs={TABS} tab={tab} setTab={setTab} prefix="lakesync" />
+      <BucketHead
+        prefix="lakesync"
+        summary={
+          shown &&
+          `LakeSync bucket: ${countOf(shown.tables.length, 'table')}, ${countOf(shown.files.length, 'delta file')} (${countOf(deltas, 'delta')}), ${countOf(shown.materialised.length, 'materialised state')}`
+        }
+        loading={loading}
+        error={error}
+        refresh={() => void load(table.location, connectionId, true)}
+        refreshTitle="Read the bucket again"
+      />
+      <TabBar<LakeSyncTab> tabs={TABS} tab={tab} setTab={setTab} prefix="lakesync" />
       {shown && tab === 'tables' && <Tables table={table} connectionId={connectionId} summary={shown} />}
       {shown && tab === 'files' && <Files summary={shown} />}
       {shown && tab === 'materialised' && <Materialised summary={shown} />}

@@ -5,13 +5,15 @@
  * compact-staging into the bucket's own Lakeside layout).
  */
 import { useEffect, useState } from 'react';
-import type { FoundTable, HistoryEntry, LakesideReconcileReport } from '../../../core/api/workbench';
+import type { FoundTable, HistoryEntry, LakesideCompactedFile, LakesideReconcileReport, LakesideStagingPartition } from '../../../core/api/workbench';
 import { quoteIdent } from '../../../core/sql-text';
 import { countOf, formatBytes, formatCount, formatDate } from '../logic/format';
 import { queryInNewTab, sqlName } from '../stores/bucket-query';
 import { useLakeside, type LakesideDetails } from '../stores/lakeside';
-import { BucketTabs, useReloadAfterRuns } from './BucketParts';
+import { BucketHead, useReloadAfterRuns } from './BucketParts';
 import { MaintenancePanel } from './MaintenancePanel';
+import { SmallTable } from './SmallTable';
+import { TabBar } from './TabBar';
 
 const TABS = ['history', 'staging', 'compacted', 'reconcile', 'maintenance'] as const;
 type LakesideTab = (typeof TABS)[number];
@@ -56,54 +58,36 @@ function History({ details }: { details: LakesideDetails }) {
 function Staging({ details }: { details: LakesideDetails }) {
   if (details.staging.length === 0) return <p className="muted">Nothing staged: every record is compacted.</p>;
   return (
-    <table className="small-table" data-testid="lakeside-staging">
-      <thead>
-        <tr>
-          <th>Partition</th>
-          <th>Files</th>
-          <th>Bytes</th>
-          <th>Records</th>
-        </tr>
-      </thead>
-      <tbody>
-        {details.staging.map((p) => (
-          <tr key={p.partition} data-testid="lakeside-staging-row">
-            <td>{p.partition || '(outside partition folders)'}</td>
-            <td className="num">{formatCount(p.files)}</td>
-            <td className="num">{formatBytes(p.bytes)}</td>
-            <td className="num">{formatCount(p.records)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SmallTable<LakesideStagingPartition>
+      testId="lakeside-staging"
+      rows={details.staging}
+      rowKey={(p) => p.partition}
+      rowProps={() => ({ 'data-testid': 'lakeside-staging-row' })}
+      columns={[
+        { header: 'Partition', cell: (p) => p.partition || '(outside partition folders)' },
+        { header: 'Files', className: 'num', cell: (p) => formatCount(p.files) },
+        { header: 'Bytes', className: 'num', cell: (p) => formatBytes(p.bytes) },
+        { header: 'Records', className: 'num', cell: (p) => formatCount(p.records) },
+      ]}
+    />
   );
 }
 
 function Compacted({ details }: { details: LakesideDetails }) {
   if (details.compacted.length === 0) return <p className="muted">No compacted files live in the log.</p>;
   return (
-    <table className="small-table" data-testid="lakeside-compacted">
-      <thead>
-        <tr>
-          <th>File</th>
-          <th>Partition</th>
-          <th>Rows</th>
-          <th>Size</th>
-        </tr>
-      </thead>
-      <tbody>
-        {details.compacted.map((f) => (
-          <tr key={f.path} data-testid="lakeside-compacted-row">
-            <td className="path" title={f.path}>
-              {f.path.slice(f.path.lastIndexOf('/') + 1)}
-            </td>
-            <td>{f.partition ?? ''}</td>
-            <td className="num">{formatCount(f.rowCount)}</td>
-            <td className="num">{formatBytes(f.size)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SmallTable<LakesideCompactedFile>
+      testId="lakeside-compacted"
+      rows={details.compacted}
+      rowKey={(f) => f.path}
+      rowProps={() => ({ 'data-testid': 'lakeside-compacted-row' })}
+      columns={[
+        { header: 'File', className: 'path', title: (f) => f.path, cell: (f) => f.path.slice(f.path.lastIndexOf('/') + 1) },
+        { header: 'Partition', cell: (f) => f.partition ?? '' },
+        { header: 'Rows', className: 'num', cell: (f) => formatCount(f.rowCount) },
+        { header: 'Size', className: 'num', cell: (f) => formatBytes(f.size) },
+      ]}
+    />
   );
 }
 
@@ -128,17 +112,16 @@ function Reconcile({ report }: { report: LakesideReconcileReport }) {
       {report.orphans.length > 0 && (
         <>
           <h4>Orphans: {formatBytes(report.bytes)} safe to delete</h4>
-          <table className="small-table" data-testid="lakeside-orphans">
-            <tbody>
-              {report.orphans.map((o) => (
-                <tr key={o.key}>
-                  <td className="path">{o.key}</td>
-                  <td>{ORPHAN_REASONS[o.reason]}</td>
-                  <td className="num">{formatBytes(o.size)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SmallTable<LakesideReconcileReport['orphans'][number]>
+            testId="lakeside-orphans"
+            rows={report.orphans}
+            rowKey={(o) => o.key}
+            columns={[
+              { className: 'path', cell: (o) => o.key },
+              { cell: (o) => ORPHAN_REASONS[o.reason] },
+              { className: 'num', cell: (o) => formatBytes(o.size) },
+            ]}
+          />
         </>
       )}
     </div>
@@ -156,17 +139,19 @@ export function LakesideView({ table, connectionId }: { table: FoundTable; conne
   const problems = shown ? shown.reconcile.orphans.length + shown.reconcile.missing.length : 0;
   return (
     <div data-testid="lakeside-view">
-      <div className="row">
-        <p className="muted" data-testid="lakeside-summary">
-          {shown
-            ? `Lakeside bucket: ${countOf(shown.rows.realTime, 'row')} in real time (${formatCount(shown.rows.compacted)} compacted + ${formatCount(shown.rows.staged)} staged), ` +
-              `${formatCount(shown.logEntries)} log ${shown.logEntries === 1 ? 'entry' : 'entries'}, ${countOf(shown.compacted.length, 'compacted file')}, ${countOf(staged, 'staged file')}` +
-              (problems ? `, ${countOf(problems, 'reconcile finding')}` : '')
-            : loading
-              ? 'Loading…'
-              : ''}
-        </p>
-        <span className="spacer" />
+      <BucketHead
+        prefix="lakeside"
+        summary={
+          shown &&
+          `Lakeside bucket: ${countOf(shown.rows.realTime, 'row')} in real time (${formatCount(shown.rows.compacted)} compacted + ${formatCount(shown.rows.staged)} staged), ` +
+            `${formatCount(shown.logEntries)} log ${shown.logEntries === 1 ? 'entry' : 'entries'}, ${countOf(shown.compacted.length, 'compacted file')}, ${countOf(staged, 'staged file')}` +
+            (problems ? `, ${countOf(problems, 'reconcile finding')}` : '')
+        }
+        loading={loading}
+        error={error}
+        refresh={() => void load(table.location, connectionId, true)}
+        refreshTitle="Read the bucket again"
+      >
         <button
           onClick={() => void queryInNewTab(name, `SELECT * FROM ${quoteIdent(name)}`, { name, location: table.location, connectionId })}
           title={`Open a SQL tab on the real-time view (compacted + staged); also ${name}_compacted and ${name}_staging`}
@@ -174,12 +159,8 @@ export function LakesideView({ table, connectionId }: { table: FoundTable; conne
         >
           Query
         </button>
-        <button onClick={() => void load(table.location, connectionId, true)} data-testid="lakeside-refresh" title="Read the bucket again">
-          Refresh
-        </button>
-      </div>
-      {error && <p className="status-error">{error}</p>}
-      <BucketTabs<LakesideTab> tabs={TABS} tab={tab} setTab={setTab} prefix="lakeside" />
+      </BucketHead>
+      <TabBar<LakesideTab> tabs={TABS} tab={tab} setTab={setTab} prefix="lakeside" />
       {shown && tab === 'history' && <History details={shown} />}
       {shown && tab === 'staging' && <Staging details={shown} />}
       {shown && tab === 'compacted' && <Compacted details={shown} />}

@@ -2,6 +2,7 @@
 import type { MaintenanceLogEntry } from '../../../core/api/workbench';
 import { summarizeMaintenance } from '../../../core/api/maintenance-details';
 import { formatDate, formatDuration } from '../logic/format';
+import { SmallTable } from './SmallTable';
 
 function beforeAfter(before: number | null, after: number | null): string {
   if (before === null && after === null) return '–';
@@ -13,40 +14,35 @@ const STATUS_CLASS: Record<string, string> = { ok: 'ok', problems: 'warn', faile
 export function MaintenanceLog({ log, selectedId, onSelect }: { log: MaintenanceLogEntry[]; selectedId?: number; onSelect(id?: number): void }) {
   if (log.length === 0) return <p className="muted">No maintenance has run on this table yet.</p>;
   return (
-    <table className="small-table mt-log" data-testid="mt-log">
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Operation</th>
-          <th>Status</th>
-          <th title="Versions readable from the log, before → after">Versions</th>
-          <th title="Live files at the latest version, before → after">Files</th>
-          <th>Took</th>
-        </tr>
-      </thead>
-      <tbody>
-        {log.map((e) => (
-          <tr
-            key={e.id}
-            className={e.id === selectedId ? 'selected' : ''}
-            onClick={() => onSelect(e.id === selectedId ? undefined : e.id)}
-            title={summarizeMaintenance(e)}
-            data-testid="mt-log-row"
-            data-operation={e.operation}
-            data-status={e.status}
-          >
-            <td>{formatDate(e.executedAt)}</td>
-            <td>
+    <SmallTable<MaintenanceLogEntry>
+      className="mt-log"
+      testId="mt-log"
+      rows={log}
+      rowKey={(e) => e.id}
+      rowProps={(e) => ({
+        className: e.id === selectedId ? 'selected' : '',
+        onClick: () => onSelect(e.id === selectedId ? undefined : e.id),
+        title: summarizeMaintenance(e),
+        'data-testid': 'mt-log-row',
+        'data-operation': e.operation,
+        'data-status': e.status,
+      })}
+      columns={[
+        { header: 'When', cell: (e) => formatDate(e.executedAt) },
+        {
+          header: 'Operation',
+          cell: (e) => (
+            <>
               {e.operation}
               {e.dryRun && <span className="badge">plan</span>}
-            </td>
-            <td className={STATUS_CLASS[e.status]}>{e.status}</td>
-            <td>{beforeAfter(e.snapshotsBefore, e.snapshotsAfter)}</td>
-            <td>{beforeAfter(e.filesBefore, e.filesAfter)}</td>
-            <td>{formatDuration(e.durationMs)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'Status', className: (e) => STATUS_CLASS[e.status] ?? '', cell: (e) => e.status },
+        { header: 'Versions', headerTitle: 'Versions readable from the log, before → after', cell: (e) => beforeAfter(e.snapshotsBefore, e.snapshotsAfter) },
+        { header: 'Files', headerTitle: 'Live files at the latest version, before → after', cell: (e) => beforeAfter(e.filesBefore, e.filesAfter) },
+        { header: 'Took', cell: (e) => formatDuration(e.durationMs) },
+      ]}
+    />
   );
 }

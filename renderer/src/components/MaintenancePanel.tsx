@@ -7,7 +7,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { FoundTable, JobInfo, MaintenanceJobOperation } from '../../../core/api/workbench';
 import { errorMessage } from '../api/client';
 import { formatCount } from '../logic/format';
-import { maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
+import { isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
 import { useJobs } from '../stores/jobs';
 import { NO_MAINTENANCE, tableJobs, useMaintenance, type MaintenanceRun } from '../stores/maintenance';
 import { MaintenanceLog } from './MaintenanceLog';
@@ -211,10 +211,10 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
     }
   };
   const runs = tableJobs(jobs, state.runs);
-  // Every running job, and the last finished one (its bar keeps its last progress).
-  const shown = runs.filter((r, i) => r.job.state === 'running' || i === runs.findIndex((f) => f.job.state !== 'running'));
-  const busy = runs.some((r) => r.job.state === 'running');
   const last = runs.find((r) => r.job.state !== 'running');
+  // Every running job, and the last finished one (its bar keeps its last progress).
+  const shown = runs.filter((r) => r.job.state === 'running' || r === last);
+  const busy = runs.some((r) => r.job.state === 'running');
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
   const operations = OPERATIONS.filter((o) => !o.only || o.only.includes(table.layout));
@@ -273,13 +273,13 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
           <>
             <h4 title={last.job.title}>
               Report · {last.args.operation}
-              {'dryRun' in last.args && last.args.dryRun ? ' (plan)' : ''}
+              {isDryRun(last.args) ? ' (plan)' : ''}
             </h4>
             <MaintenanceReport
               operation={last.args.operation}
               status={last.job.state}
               details={last.job.state === 'done' ? last.job.result : { error: last.job.error }}
-              dryRun={'dryRun' in last.args && last.args.dryRun === true}
+              dryRun={isDryRun(last.args)}
               location={table.location}
             />
             {plan && plan.jobId === last.jobId && <PlanConfirm location={table.location} run={plan} />}

@@ -18,6 +18,7 @@ import type {
 import { summarizeMaintenance } from '../../../core/api/maintenance-details';
 import { formatDuration } from '../../../core/units';
 import { formatBytes, formatCount } from '../logic/format';
+import { SmallTable } from './SmallTable';
 
 interface ReportProps {
   operation: string;
@@ -56,28 +57,15 @@ function ObjectTable<T extends { object: string }>(props: {
   if (rows.length === 0) return null;
   return (
     <>
-      <table className="small-table" data-testid={props.testId}>
-        <thead>
-          <tr>
-            <th>{props.objectHeader ?? 'Object'}</th>
-            {props.columns.map(([header]) => (
-              <th key={header}>{header}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, i) => (
-            <tr key={i}>
-              <td className="path" title={row.object}>
-                {relative(row.object, props.location)}
-              </td>
-              {props.columns.map(([header, cell]) => (
-                <td key={header}>{cell(row)}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SmallTable<T>
+        testId={props.testId}
+        rows={rows}
+        rowKey={(_, i) => i}
+        columns={[
+          { header: props.objectHeader ?? 'Object', className: 'path', title: (row) => row.object, cell: (row) => relative(row.object, props.location) },
+          ...props.columns.map(([header, cell]) => ({ header, cell })),
+        ]}
+      />
       <More text={more} />
     </>
   );
@@ -113,30 +101,24 @@ function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolea
         </tbody>
       </table>
       {plan.length > 0 && (
-        <table className="small-table" data-testid="mt-compact-plan">
-          <thead>
-            <tr>
-              <th>Partition</th>
-              <th>Files</th>
-              <th>Bytes</th>
-              <th>Output</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.map((p, i) => (
-              <tr key={i}>
-                <td className="path">
-                  {Object.entries(p.partition)
-                    .map(([k, v]) => `${k}=${v ?? 'null'}`)
-                    .join('/') || '(unpartitioned)'}
-                </td>
-                <td>{formatCount(p.files)}</td>
-                <td>{formatBytes(p.bytes)}</td>
-                <td>{formatCount(p.outputFiles)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SmallTable<(typeof plan)[number]>
+          testId="mt-compact-plan"
+          rows={plan}
+          rowKey={(_, i) => i}
+          columns={[
+            {
+              header: 'Partition',
+              className: 'path',
+              cell: (p) =>
+                Object.entries(p.partition)
+                  .map(([k, v]) => `${k}=${v ?? 'null'}`)
+                  .join('/') || '(unpartitioned)',
+            },
+            { header: 'Files', cell: (p) => formatCount(p.files) },
+            { header: 'Bytes', cell: (p) => formatBytes(p.bytes) },
+            { header: 'Output', cell: (p) => formatCount(p.outputFiles) },
+          ]}
+        />
       )}
     </>
   );
@@ -269,30 +251,19 @@ function DesRepackView({ result, dryRun }: { result: DesRepackResult; dryRun: bo
   return (
     <>
       {result.repacked.length > 0 && (
-        <table className="small-table" data-testid="mt-des-repacked">
-          <thead>
-            <tr>
-              <th>Shard</th>
-              <th>Into</th>
-              <th>Kept</th>
-              <th>Tombstoned dropped</th>
-              <th>Corrupt dropped</th>
-              <th>Bytes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.repacked.map((r) => (
-              <tr key={r.shard}>
-                <td>{r.shard}</td>
-                <td>{r.into}</td>
-                <td className="num">{formatCount(r.entries)}</td>
-                <td className="num">{formatCount(r.tombstonedDropped.length)}</td>
-                <td className={r.corruptDropped.length ? 'status-error' : ''}>{r.corruptDropped.join(' ') || '0'}</td>
-                <td className="num">{dryRun ? formatBytes(r.bytesBefore) : `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SmallTable<DesRepackResult['repacked'][number]>
+          testId="mt-des-repacked"
+          rows={result.repacked}
+          rowKey={(r) => r.shard}
+          columns={[
+            { header: 'Shard', cell: (r) => r.shard },
+            { header: 'Into', cell: (r) => r.into },
+            { header: 'Kept', className: 'num', cell: (r) => formatCount(r.entries) },
+            { header: 'Tombstoned dropped', className: 'num', cell: (r) => formatCount(r.tombstonedDropped.length) },
+            { header: 'Corrupt dropped', className: (r) => (r.corruptDropped.length ? 'status-error' : ''), cell: (r) => r.corruptDropped.join(' ') || '0' },
+            { header: 'Bytes', className: 'num', cell: (r) => (dryRun ? formatBytes(r.bytesBefore) : `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`) },
+          ]}
+        />
       )}
       {result.skipped.length > 0 && (
         <p className="muted small">

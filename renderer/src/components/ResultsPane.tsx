@@ -1,5 +1,5 @@
 /** The active tab's result: status line (rows, timing), export, error, and the grid. */
-import { formatHlc } from '../../../core/formats/lakesync/hlc';
+import { formatHlc } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';

@@ -14,8 +14,9 @@ import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
 import { LakesideView } from './LakesideView';
 import { MaintenancePanel } from './MaintenancePanel';
-import { QualityPanel } from './QualityPanel';
 import { PartitionsChart } from './PartitionsChart';
+import { QualityPanel } from './QualityPanel';
+import { TabBar } from './TabBar';
 
 const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare', 'maintenance', 'quality'];
 const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions', 'maintenance'];
@@ -179,18 +180,6 @@ function FilesTable({ files }: { files: FileEntry[] }) {
   );
 }
 
-function TabBar({ tabs, tab, setTab }: { tabs: TableTab[]; tab: TableTab; setTab(tab: TableTab): void }) {
-  return (
-    <div className="segmented">
-      {tabs.map((t) => (
-        <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`table-tab-${t}`}>
-          {t}
-        </button>
-      ))}
-    </div>
-  );
-}
-
 /** A plain Parquet folder: what its files say, and plainly no history (there is no log). */
 function ParquetFolderView() {
   const { table, connectionId, folder, tab, setTab } = useTableView();
@@ -201,7 +190,7 @@ function ParquetFolderView() {
       <p className="muted" data-testid="no-history">
         Plain Parquet folder: there is no transaction log, so no history, versions or time travel.
       </p>
-      <TabBar tabs={FOLDER_TABS} tab={shown} setTab={setTab} />
+      <TabBar tabs={FOLDER_TABS} tab={shown} setTab={setTab} prefix="table" />
       {shown === 'schema' && <SchemaTable columns={folder.columns} partitionColumns={folder.partitionColumns} />}
       {shown === 'files' && <FilesTable files={folder.files} />}
       {shown === 'partitions' && <PartitionsChart result={folder} />}
@@ -243,7 +232,7 @@ export function TableView() {
       {isDelta && (
         <>
           <TimeTravelSlider versions={versions} version={version} />
-          <TabBar tabs={TABS} tab={tab} setTab={setTab} />
+          <TabBar tabs={TABS} tab={tab} setTab={setTab} prefix="table" />
           {tab === 'history' && <HistoryTimeline history={history} version={version} />}
           {tab === 'schema' && details.schema && (
             <SchemaTable

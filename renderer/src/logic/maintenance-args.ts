@@ -46,8 +46,8 @@ export const DEFAULT_FIELDS: MaintenanceFields = {
   logRetention: formatDuration(MAINTENANCE_DEFAULTS.logRetentionMs),
   staging: '',
   shard: '',
-  minDeletionRatio: '0.2',
-  grace: '48h',
+  minDeletionRatio: String(MAINTENANCE_DEFAULTS.desMinDeletionRatio),
+  grace: formatDuration(MAINTENANCE_DEFAULTS.desGraceMs),
 };
 
 function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -63,6 +63,9 @@ const retention = (text: string, byDefault: number): number | undefined => {
   return ms === byDefault ? undefined : ms;
 };
 
+/** The job only plans: its result is the plan and nothing changes. */
+export const isDryRun = (args: MaintenanceJobArgs): boolean => 'dryRun' in args && args.dryRun === true;
+
 /**
  * The job arguments of `operation` on the table at `where` (of `layout`, default a Delta table); throws an
  * Error naming the field that does not parse.
@@ -75,6 +78,10 @@ export function maintenanceArgs(
   layout = 'delta',
 ): MaintenanceJobArgs {
   const compact = () => ({ targetSize: parseSize(fields.targetSize), minFiles: wholeNumber(fields.minFiles, 'min files', 1) });
+  const recompress = () => {
+    const level = optional(fields.recompress);
+    return level === undefined ? {} : { recompressLevel: wholeNumber(level, 'zstd level', 1, 22) };
+  };
   switch (operation) {
     case 'compact': {
       const sortBy = splitList(fields.sortBy);
@@ -94,24 +101,13 @@ export function maintenanceArgs(
       return { ...where, operation, olderThanMs: parseDuration(fields.olderThan) };
     case 'vacuum':
       return { ...where, operation, retentionMs: retention(fields.retention, MAINTENANCE_DEFAULTS.retentionMs), force: fields.force, dryRun };
-    case 'repack': {
-      const recompress = optional(fields.recompress);
-      return {
-        ...where,
-        operation,
-        purgeWhere: optional(fields.purgeWhere),
-        purge: fields.purge,
-        dropCorrupt: fields.dropCorrupt,
-        ...(recompress !== undefined && { recompressLevel: wholeNumber(recompress, 'zstd level', 1, 22) }),
-        dryRun,
-      };
-    }
+    case 'repack':
+      return { ...where, operation, purgeWhere: optional(fields.purgeWhere), purge: fields.purge, dropCorrupt: fields.dropCorrupt, ...recompress(), dryRun };
     case 'checkpoint':
       return { ...where, operation };
     case 'expire':
       return { ...where, operation, logRetentionMs: retention(fields.logRetention, MAINTENANCE_DEFAULTS.logRetentionMs), dryRun };
     case 'des-repack': {
-      const recompress = optional(fields.recompress);
       const ratio = Number(fields.minDeletionRatio.trim());
       if (!(ratio >= 0 && ratio <= 1)) throw new Error('deletion ratio: expected a number from 0 to 1');
       return {
@@ -120,7 +116,7 @@ export function maintenanceArgs(
         shard: optional(fields.shard),
         minDeletionRatio: ratio,
         graceMs: parseDuration(fields.grace),
-        ...(recompress !== undefined && { recompressLevel: wholeNumber(recompress, 'zstd level', 1, 22) }),
+        ...recompress(),
         dryRun,
       };
     }

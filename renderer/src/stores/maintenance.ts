@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { JobInfo, MaintenanceJobArgs, MaintenanceLogEntry, WorkbenchEvent } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
-import { DEFAULT_FIELDS, type MaintenanceFields } from '../logic/maintenance-args';
+import { DEFAULT_FIELDS, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
 import { refreshLake } from './actions';
 import { useJobs } from './jobs';
 
@@ -93,7 +93,7 @@ export const useMaintenance = create<MaintenanceState>()((set, get) => {
   /** A run has ended: its log entry is there to show, and a table it changed is reloaded. */
   const ended = (args: MaintenanceJobArgs, job: JobInfo) => {
     void get().loadLog(tableOf(args), args.connectionId);
-    if (job.state === 'done' && CHANGING.has(args.operation) && !('dryRun' in args && args.dryRun)) void refreshLake();
+    if (job.state === 'done' && CHANGING.has(args.operation) && !isDryRun(args)) void refreshLake();
   };
 
   return {
@@ -101,14 +101,14 @@ export const useMaintenance = create<MaintenanceState>()((set, get) => {
     schedules: readSchedules(),
     start: async (args) => {
       const table = tableOf(args);
-      update(table, () => ({ error: undefined, ...('dryRun' in args && args.dryRun && { plan: undefined }) }));
+      update(table, () => ({ error: undefined, ...(isDryRun(args) && { plan: undefined }) }));
       try {
         const job = await api().maintenanceStart(args);
         // Through onEvent, not track(): the panel shows the progress, the jobs drawer stays as it is.
         useJobs.getState().onEvent({ type: 'job-state', job });
         update(table, (t) => ({
           runs: [{ jobId: job.jobId, args }, ...t.runs],
-          ...('dryRun' in args && args.dryRun && { plan: { jobId: job.jobId, confirmArgs: { ...args, dryRun: false } } }),
+          ...(isDryRun(args) && { plan: { jobId: job.jobId, confirmArgs: { ...args, dryRun: false } } }),
         }));
         // A quick job's end event may have come before this answer.
         const known = useJobs.getState().jobs.find((j) => j.jobId === job.jobId);

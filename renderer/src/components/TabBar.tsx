@@ -1,0 +1,12 @@
+/** The inspector views' tab bar: one button per tab, `data-testid="<prefix>-tab-<tab>"`. */
+export function TabBar<T extends string>({ tabs, tab, setTab, prefix }: { tabs: readonly T[]; tab: T; setTab(tab: T): void; prefix: string }) {
+  return (
+    <div className="segmented">
+      {tabs.map((t) => (
+        <button key={t} className={t === tab ? 'on' : ''} onClick={() => setTab(t)} data-testid={`${prefix}-tab-${t}`}>
+          {t}
+        </button>
+      ))}
+    </div>
+  );
+}

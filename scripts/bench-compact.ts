@@ -19,18 +19,13 @@ import { commitKey } from '../core/formats/delta/log-files';
 import { serializeActions } from '../core/formats/delta/parse';
 import { compactTable } from '../core/ops/compact';
 import { LocalStore } from '../core/storage/local';
+import { median, report } from './bench-report';
 
 const FILES = 2000;
 const PARTITIONS = 10;
 const ROWS_PER_FILE = 8_000;
 const TARGET_SIZE = 128 * 1024 * 1024;
 const ROUNDS = 3;
-
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The 2,000 files, written by one partitioned COPY and moved into `day=<d>/part-<n>.parquet`, and a one-commit log. */
 async function makeTable(root: string): Promise<Map<string, string[]>> {

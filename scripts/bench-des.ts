@@ -20,6 +20,7 @@ import { S3Store } from '../core/storage/s3';
 import { writeShard, shardOf } from '../test/helpers/des-writer';
 import { startS3Server } from '../test/helpers/s3server';
 import { uploadFolder } from '../test/helpers/upload-folder';
+import { median } from './bench-report';
 
 const SHARDS = 200;
 const BUCKETS = 256;
@@ -27,7 +28,6 @@ const ENTRIES_PER_SHARD = 50;
 const ENTRY_BYTES = 100_000;
 const SAMPLES = 15;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const pool = randomBytes(ENTRY_BYTES * 4);
 /** Entry bytes differ per uid but cost no random generation each. */
 const bytesOf = (uid: number) => pool.subarray((uid * 7919) % (ENTRY_BYTES * 3), ((uid * 7919) % (ENTRY_BYTES * 3)) + ENTRY_BYTES);

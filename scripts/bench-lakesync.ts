@@ -16,6 +16,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SqlSession } from '../core/sql/session';
 import { quoteLiteralList } from '../core/sql-text';
 import { LocalStore } from '../core/storage/local';
+import { median, report } from './bench-report';
 
 const ROWS = 100_000;
 const DELTAS = 1_000_000;
@@ -23,12 +24,6 @@ const FILES = 10;
 const CLIENTS = 8;
 const ROUNDS = 4;
 const WALL = Date.parse('2026-11-23T10:00:00.000Z');
-
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** A deterministic PRNG (mulberry32), so every run resolves the same bucket. */
 function random(seed: number): () => number {

@@ -20,6 +20,7 @@ import { createWorkbench } from '../core/api/workbench-impl';
 import { startServer } from '../core/server/server';
 import { FIRST_ROWS_MARK, RUN_MARK, type FirstRowsMarkDetail, type RunMarkDetail } from '../renderer/src/logic/perf-marks';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/e2e/ui-harness';
+import { report } from './bench-report';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RENDERER = path.join(ROOT, 'out', 'renderer');
@@ -32,10 +33,6 @@ const FIRST_ROWS_ROUNDS = 7;
  * per frame, as when dragging the scrollbar end to end: every frame shows rows not fetched yet.
  */
 const SCROLL_FRAMES = 1200;
-
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
-}
 
 /** The value at quantile `q` (0..1) of `values`, nearest rank. */
 function quantile(values: number[], q: number): number {

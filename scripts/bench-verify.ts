@@ -18,6 +18,7 @@ import { importFiles } from '../core/ops/import';
 import { verifyLocation } from '../core/ops/verify/verify';
 import { quoteLiteralList } from '../core/sql-text';
 import { LocalStore } from '../core/storage/local';
+import { median } from './bench-report';
 
 const ROWS = 12_000_000;
 const ROUNDS = 3;
@@ -44,8 +45,6 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
   await run();
   return (performance.now() - start) / 1000;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'lakebench-bench-verify-'));
 try {

@@ -28,18 +28,10 @@ import { S3Store } from '../core/storage/s3';
 import type { ObjectStore } from '../core/storage/types';
 import { startS3Server } from '../test/helpers/s3server';
 import { uploadFolder } from '../test/helpers/upload-folder';
+import { median, report } from './bench-report';
 
 const AGGREGATE = (from: string) =>
   `SELECT k, count(*) AS n, sum(v) AS s, avg(x) AS a FROM ${from} GROUP BY k ORDER BY k`;
-
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

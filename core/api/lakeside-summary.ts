@@ -7,7 +7,7 @@
 import { readLakesideLog } from '../formats/lakeside/log';
 import { reconcileLakeside, type ReconcileReport } from '../formats/lakeside/reconcile';
 import { listStagingSources, type StagingSource } from '../formats/lakeside/staging';
-import { consumedByLoggedRuns } from '../sql/lakeside-views';
+import { pendingSources } from '../formats/lakeside/run-manifests';
 import type { SqlSession } from '../sql/session';
 import { quoteIdent } from '../sql-text';
 import type { LakebenchApi } from './api';
@@ -46,10 +46,8 @@ const VIEW = 'lakeside';
 
 export async function lakesideSummary(api: LakebenchApi, where: LocationArgs): Promise<LakesideSummary> {
   const store = api.open(where);
-  const [state, listed, reconcile] = await Promise.all([readLakesideLog(store), listStagingSources(store), reconcileLakeside(store)]);
-  // Sources a logged run took but did not delete yet are compacted, not staged (as in the view).
-  const consumed = await consumedByLoggedRuns(store, state);
-  const sources = listed.filter((s) => !consumed.has(`${s.key}\n${s.etag}`));
+  const [state, listed] = await Promise.all([readLakesideLog(store), listStagingSources(store)]);
+  const [reconcile, sources] = await Promise.all([reconcileLakeside(store, state), pendingSources(store, state, listed)]);
 
   const { SqlSession: Session } = await import('../sql/session');
   const session = await Session.create({ cache: await api.cache(), threads: 2 });

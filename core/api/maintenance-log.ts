@@ -20,7 +20,7 @@ export interface MaintenanceRun {
   dryRun?: boolean;
 }
 
-export interface TableCounts {
+interface TableCounts {
   /** Versions readable from the log (oldest checkpoint or version 0 up to the latest). */
   snapshots: number | null;
   /** Live files at the latest version. */
@@ -74,7 +74,7 @@ export async function runMaintenance<T>(
  * Delta table: a Parquet folder or file, a staging area; or a log too broken to read — verify is run on
  * exactly such tables, and counting must never be what fails the run).
  */
-export async function tableCounts(store: ObjectStore): Promise<TableCounts> {
+async function tableCounts(store: ObjectStore): Promise<TableCounts> {
   let snapshots: number | null = null;
   try {
     const listing = await listLog(store);

@@ -18,5 +18,4 @@ export function addLakesyncCommands(program: Command, locationOptions: Options):
     .action((location: string, opts: LakesyncCompactFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/lakesync')).lakesyncCompact(ctx, location, opts)),
     );
-
 }

@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
+import { count, list } from './option-parsers';
 import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
 import { addQualityCommands } from './quality-program';
@@ -13,16 +14,10 @@ import { addLakesyncCommands } from './lakesync-program';
 import { addDesCommands } from './des-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 
-const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const port = (value: string): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0–65535');
-  return n;
-};
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
 };
 
@@ -123,7 +118,7 @@ export function buildProgram(): Command {
   jsonOption(program.command('queries'))
     .description('past SQL queries from the catalog, newest first')
     .option('--search <text>', 'only queries whose SQL or tables contain this text')
-    .option('--limit <n>', 'at most n queries', positiveInt, 20)
+    .option('--limit <n>', 'at most n queries', count, 20)
     .action((opts: { search?: string; limit: number }, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/queries')).queries(ctx, opts)),
     );

@@ -4,10 +4,8 @@
  */
 import type { Command } from 'commander';
 import { runCommand } from './context';
-import { count, duration, size, zstdLevel } from './option-parsers';
+import { count, duration, list, size, zstdLevel } from './option-parsers';
 import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
-
-const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 export interface CompactFlags {
   targetSize: number;
@@ -29,7 +27,8 @@ export interface OrphansFlags {
   olderThan: number;
 }
 export interface VacuumFlags {
-  retention: number;
+  /** Absent: the table's delta.deletedFileRetentionDuration, else the default. */
+  retention?: number;
   dryRun?: boolean;
   force?: boolean;
 }
@@ -42,14 +41,17 @@ export interface RepackFlags {
   dryRun?: boolean;
 }
 export interface ExpireFlags {
-  logRetention: number;
+  /** Absent: the table's delta.logRetentionDuration, else the default. */
+  logRetention?: number;
   dryRun?: boolean;
 }
 export interface MaintainFlags {
   targetSize: number;
   minFiles: number;
-  retention: number;
-  logRetention: number;
+  /** Absent: the table's delta.deletedFileRetentionDuration, else the default. */
+  retention?: number;
+  /** Absent: the table's delta.logRetentionDuration, else the default. */
+  logRetention?: number;
   dryRun?: boolean;
   force?: boolean;
 }
@@ -57,7 +59,7 @@ export interface LogFlags {
   limit: number;
 }
 
-export const DEFAULTS = MAINTENANCE_DEFAULTS;
+const DEFAULTS = MAINTENANCE_DEFAULTS;
 
 type Options = (command: Command) => Command;
 
@@ -111,7 +113,7 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
   locationOptions(program.command('vacuum'))
     .description('delete tombstoned files and orphans older than the retention')
     .argument('<table>')
-    .option('--retention <duration>', 'keep files removed or written more recently than this', duration, DEFAULTS.retentionMs)
+    .option('--retention <duration>', "keep files removed or written more recently than this (default: the table's delta.deletedFileRetentionDuration, else 7 days)", duration)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .option('--force', 'allow a retention under 7 days')
     .action((table: string, opts: VacuumFlags, cmd: Command) =>
@@ -140,7 +142,7 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
   locationOptions(program.command('expire'))
     .description('delete log entries older than the log retention that a later checkpoint makes unnecessary')
     .argument('<table>')
-    .option('--log-retention <duration>', 'keep log entries younger than this', duration, DEFAULTS.logRetentionMs)
+    .option('--log-retention <duration>', "keep log entries younger than this (default: the table's delta.logRetentionDuration, else 30 days)", duration)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .action((table: string, opts: ExpireFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).expire(ctx, table, opts)),
@@ -151,8 +153,8 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     .argument('<table>')
     .option('--target-size <size>', 'compaction target file size', size, DEFAULTS.targetSize)
     .option('--min-files <n>', 'compaction minimum small files per partition', count, DEFAULTS.minFiles)
-    .option('--retention <duration>', 'vacuum retention', duration, DEFAULTS.retentionMs)
-    .option('--log-retention <duration>', 'log retention for expire', duration, DEFAULTS.logRetentionMs)
+    .option('--retention <duration>', "vacuum retention (default: the table's delta.deletedFileRetentionDuration, else 7 days)", duration)
+    .option('--log-retention <duration>', "log retention for expire (default: the table's delta.logRetentionDuration, else 30 days)", duration)
     .option('--dry-run', 'print each step\'s plan, change nothing')
     .option('--force', 'allow a vacuum retention under 7 days')
     .action((table: string, opts: MaintainFlags, cmd: Command) =>

@@ -11,6 +11,7 @@ const asUsage =
       throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
     }
   };
+export const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
 export const duration = asUsage(parseDuration);
 export const size = asUsage(parseSize);
 export const count = (value: string): number => {

@@ -5,6 +5,10 @@
  */
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ListPage, ObjectStore } from '../storage/types';
+import { LAKESIDE_LOG_DIR } from './lakeside/log';
+import { COMPACTED_PREFIX } from './lakeside/reconcile';
+import { STAGING_DATA_PREFIX } from './lakeside/staging';
+import { DELTAS_DIR, MATERIALISED_DIR, materialisedTable } from './lakesync/deltas';
 
 export type TableLayout = 'delta' | 'parquet' | 'lakesync' | 'lakeside' | 'des';
 
@@ -27,8 +31,6 @@ const LIST_CONCURRENCY = 8;
 /** Hive folders nest one level per partition column; deeper than this is not a partition layout. */
 const MAX_HIVE_DEPTH = 8;
 const DELTA_LOG = '_delta_log/';
-const LAKESYNC_DELTAS = 'deltas/';
-const LAKESYNC_MATERIALISED = 'materialised/';
 const LAKESYNC_DAY = /^\d{4}-\d{2}-\d{2}\/?$/;
 /** Commit `<20 digits>.json`, classic/multi-part checkpoint, v2 checkpoint `<20 digits>.checkpoint.<id>.parquet|json`. */
 const DELTA_LOG_ENTRY = /^\d{20}\.(json|checkpoint(\.[^/]+)?\.(parquet|json))$/;
@@ -86,23 +88,23 @@ async function holdsParquet(store: ObjectStore, folder: ListPage, hiveDepth = 0)
 
 /** A LakeSync bucket flushes deltas into `deltas/<YYYY-MM-DD>/<gateway>/`. */
 async function hasLakeSyncDeltas(store: ObjectStore, prefix: string): Promise<boolean> {
-  const page = await store.list(prefix + LAKESYNC_DELTAS, { delimiter: true });
+  const page = await store.list(prefix + DELTAS_DIR, { delimiter: true });
   return page.prefixes.some((p) => LAKESYNC_DAY.test(lastSegment(p)));
 }
 
 /** Its compactor keeps `materialised/<table>/current.parquet` (a bucket may hold only those once deltas are pruned). */
 async function hasMaterialisedStates(store: ObjectStore, prefix: string): Promise<boolean> {
-  const page = await store.list(prefix + LAKESYNC_MATERIALISED, { maxKeys: 100 });
-  return page.objects.some((o) => o.key.endsWith('/current.parquet'));
+  const page = await store.list(prefix + MATERIALISED_DIR, { maxKeys: 100 });
+  return page.objects.some((o) => materialisedTable(o.key.slice(prefix.length)) !== undefined);
 }
 
 async function classify(store: ObjectStore, prefix: string, folder: ListPage): Promise<TableLayout | undefined> {
-  if (folder.prefixes.includes(prefix + DELTA_LOG) && (await hasDeltaLog(store, prefix))) return 'delta';
-  if (folder.prefixes.includes(prefix + LAKESYNC_DELTAS) && (await hasLakeSyncDeltas(store, prefix))) return 'lakesync';
-  if (folder.prefixes.includes(prefix + LAKESYNC_MATERIALISED) && (await hasMaterialisedStates(store, prefix))) return 'lakesync';
-  // A Lakeside bucket: its log, or staging and compacted folders side by side (before any compaction logged).
   const has = (name: string) => folder.prefixes.includes(prefix + name);
-  if (has('_lakeside_log/') || (has('data/') && has('parquet/'))) return 'lakeside';
+  if (has(DELTA_LOG) && (await hasDeltaLog(store, prefix))) return 'delta';
+  if (has(DELTAS_DIR) && (await hasLakeSyncDeltas(store, prefix))) return 'lakesync';
+  if (has(MATERIALISED_DIR) && (await hasMaterialisedStates(store, prefix))) return 'lakesync';
+  // A Lakeside bucket: its log, or staging and compacted folders side by side (before any compaction logged).
+  if (has(LAKESIDE_LOG_DIR) || (has(STAGING_DATA_PREFIX) && has(COMPACTED_PREFIX))) return 'lakeside';
   if (folder.objects.some((o) => o.key.endsWith('.des'))) return 'des';
   if (await holdsParquet(store, folder)) return 'parquet';
   return undefined;

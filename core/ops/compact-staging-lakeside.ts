@@ -15,32 +15,32 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LakebenchError } from '../errors';
-import {
-  appendLakesideLogEntry,
-  lakesideLogKey,
-  listLakesideLog,
-  readLakesideLog,
-  readLakesideLogEntry,
-  type LakesideAdd,
-  type LakesideLogEntry,
-} from '../formats/lakeside/log';
+import { appendLakesideLogEntry, lakesideLogKey, readLakesideLog, type LakesideAdd, type LakesideLogEntry, type LakesideState } from '../formats/lakeside/log';
 import { COMPACTED_PREFIX } from '../formats/lakeside/reconcile';
 import { readStagingSchema } from '../formats/lakeside/staging';
-import { readStagingRecords, stagedRecordsQuery, type StagedPartition, type StagedRecords } from '../formats/lakeside/staging-records';
+import { stagedRecordsQuery, type StagedPartition, type StagedRecords } from '../formats/lakeside/staging-records';
 import { quoteLiteral } from '../sql-text';
 import type { ObjectStore } from '../storage/types';
-import { afterCommit, partitionProblem, stagedSummary, takeStock, usualPartitionColumns, type CompactStagingOptions, type CompactStagingResult } from './compact-staging';
-import type { OpProgress } from './maintenance/operations';
+import {
+  afterCommit,
+  partitionProblem,
+  readStaged,
+  stagingProgress,
+  takeStock,
+  usualPartitionColumns,
+  type CompactStagingOptions,
+  type CompactStagingResult,
+  type StagingProgress,
+} from './compact-staging';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import {
   discardRun,
   newRunManifest,
-  runManifestKey,
   writeQuarantine,
   startRun,
-  type RunManifest,
   type RunOutcome,
 } from './staging-runs';
+import { runManifestKey, type RunManifest } from '../formats/lakeside/run-manifests';
 
 /** Identifies this writer's log entries (their metadata also holds the run id). */
 export const LAKESIDE_WRITER = 'lakebench compact-staging';
@@ -49,35 +49,28 @@ const ONE_ROW_GROUP = 2 ** 62;
 /** Seconds a file name's timestamp moves on when the name is taken (a run in the same second). */
 const MAX_NAME_TRIES = 3600;
 
-type Phase = 'settle' | 'list' | 'read' | 'write' | 'upload' | 'commit' | 'delete';
-
 /** Compacts `bucket`'s staging area into its own `parquet/` folder and `_lakeside_log`. `version` is the log version. */
 export async function compactStagingIntoLakeside(bucket: ObjectStore, options: CompactStagingOptions = {}): Promise<CompactStagingResult> {
-  const dryRun = options.dryRun ?? false;
-  const progress = (phase: Phase, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
-
+  const progress = stagingProgress(options);
   const log = await readLakesideLog(bucket);
   const readVersion = log.entries.at(-1)?.version ?? -1;
   const target = { url: bucket.url, layout: 'lakeside' as const };
-  const { earlier, sources, result } = await takeStock(bucket, { ...target, outcomeOf: (manifest) => lakesideRunOutcome(bucket, manifest) }, options);
+  // Earlier runs are told from the log as read here: any run that commits after this read takes a version
+  // this run's commit needs, so this run then fails with CONFLICT rather than act on a stale outcome.
+  const { earlier, sources, result } = await takeStock(bucket, { ...target, outcomeOf: async (manifest) => lakesideRunOutcome(bucket, log, manifest) }, options);
   if (sources.length === 0) return result;
-  if (options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: bucket.url });
 
   // Compacted files already in the log decide the partition columns: every file must share them for the view.
   const partitionColumns = loggedPartitionColumns(log.live.values()) ?? usualPartitionColumns(sources);
   const manifest = newRunManifest(target, readVersion, readVersion + 1, sources);
 
   const version = await withScratchDb('compact-staging', options.signal, async (db) => {
-    const staged = await readStagingRecords(bucket, sources, {
+    const staged = await readStaged(db, bucket, sources, result, progress, {
       // The folder is the partition: a record field of a partition column's name is not written.
       fields: (await readStagingSchema(bucket))?.filter((f) => !partitionColumns.includes(f.name)),
       partitionProblem: (source) => partitionProblem(source, partitionColumns, () => 'string'),
-      dir: db.dir,
-      checkCancelled: db.checkCancelled,
-      onRead: ({ done, total, bytes }) => progress('read', done, total, bytes),
     });
-    Object.assign(result, stagedSummary(staged));
-    if (dryRun) return undefined;
+    if (result.dryRun) return undefined;
 
     db.checkCancelled();
     const run = await startRun(bucket, manifest, staged.quarantined.length);
@@ -132,10 +125,10 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
  * A run commits only as version `txnVersion`: committed when that entry carries its run id, superseded
  * when another writer's entry has that version, open while there is none.
  */
-export async function lakesideRunOutcome(bucket: ObjectStore, manifest: RunManifest): Promise<RunOutcome> {
-  const entry = await readLakesideLogEntry(bucket, manifest.txnVersion);
+function lakesideRunOutcome(bucket: ObjectStore, log: LakesideState, manifest: RunManifest): RunOutcome {
+  const entry = log.entries.find((e) => e.version === manifest.txnVersion);
   if (entry) return entry.metadata?.runId === manifest.runId ? 'committed' : 'superseded';
-  const later = (await listLakesideLog(bucket)).some((e) => e.version > manifest.txnVersion);
+  const later = log.entries.some((e) => e.version > manifest.txnVersion);
   if (!later) return 'open';
   throw new LakebenchError(
     'CONFLICT',
@@ -147,7 +140,7 @@ export async function lakesideRunOutcome(bucket: ObjectStore, manifest: RunManif
 
 interface PartitionWrite {
   onUploaded: (add: LakesideAdd) => void;
-  progress: (phase: Phase, done: number, total: number, bytes?: number) => void;
+  progress: StagingProgress;
 }
 
 /** One Parquet file per partition, uploaded under a name no object has yet; answers nothing until all exist. */

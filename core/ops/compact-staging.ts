@@ -12,12 +12,12 @@ import { newTableActions } from '../formats/delta/create';
 import { deltaTypeToDuckDB, parsePartitionValue, partitionValueToSql } from '../formats/delta/schema';
 import { DeltaTable, type Snapshot } from '../formats/delta/table';
 import { listStagingSources, readStagingSchema, type StagingSource } from '../formats/lakeside/staging';
+import { readStagingRecords, stagedColumns, stagedRecordsQuery, type ReadStagingOptions, type StagedRecords } from '../formats/lakeside/staging-records';
 import type { StagingField } from '../formats/lakeside/staging-schema';
 import type { ObjectStore } from '../storage/types';
 import { isLakebenchError, LakebenchError } from '../errors';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { readStagingRecords, stagedColumns, stagedRecordsQuery, type StagedRecords } from '../formats/lakeside/staging-records';
 import {
   discardRun,
   finishCommittedRun,
@@ -29,10 +29,9 @@ import {
   writeQuarantine,
   startRun,
   type EarlierRuns,
-  type ListedRun,
-  type RunManifest,
   type RunTarget,
 } from './staging-runs';
+import type { ListedRun, RunManifest } from '../formats/lakeside/run-manifests';
 import { withSchema } from './table-changes';
 import { fitSchema } from './table-schema';
 import { writableSnapshot } from './writable-snapshot';
@@ -72,6 +71,12 @@ export interface CompactStagingResult {
 }
 
 type Phase = 'settle' | 'list' | 'read' | 'write' | 'upload' | 'commit' | 'delete';
+export type StagingProgress = (phase: Phase, done: number, total: number, bytes?: number) => void;
+
+/** The run's progress callback by phase (both targets report the same phases). */
+export function stagingProgress(options: CompactStagingOptions): StagingProgress {
+  return (phase, done, total, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
+}
 
 /** What a run finds before it reads anything: earlier runs settled, the sources left to take, its result so far. */
 export interface Stock {
@@ -80,10 +85,13 @@ export interface Stock {
   result: CompactStagingResult;
 }
 
-/** Settles earlier runs into `target` and lists the staged sources no committed run consumed. */
+/**
+ * Settles earlier runs into `target` and lists the staged sources no committed run consumed. A run with
+ * sources to take stops here when cancelled, before it writes anything.
+ */
 export async function takeStock(staging: ObjectStore, target: RunTarget, options: CompactStagingOptions): Promise<Stock> {
   const dryRun = options.dryRun ?? false;
-  const progress = (phase: Phase, done: number, total: number) => options.onProgress?.({ phase, done, total, bytes: 0 });
+  const progress = stagingProgress(options);
   progress('settle', 0, 1);
   const earlier = await settleEarlierRuns(staging, target, dryRun);
   progress('settle', 1, 1);
@@ -101,6 +109,7 @@ export async function takeStock(staging: ObjectStore, target: RunTarget, options
     resumedRuns: earlier.resumed,
     dryRun,
   };
+  if (sources.length > 0 && options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: staging.url });
   return { earlier, sources, result };
 }
 
@@ -109,11 +118,7 @@ export async function compactStaging(
   target: ObjectStore,
   options: CompactStagingOptions = {},
 ): Promise<CompactStagingResult> {
-  const dryRun = options.dryRun ?? false;
-  const progress = (phase: Phase, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes } satisfies OpProgress);
-  const checkCancelled = () => {
-    if (options.signal?.aborted) throw new LakebenchError('CANCELLED', 'compact-staging cancelled', { object: staging.url });
-  };
+  const progress = stagingProgress(options);
   const snapshot = (await DeltaTable.exists(target)) ? await writableSnapshot(target) : undefined;
   const txnVersion = snapshot?.txns[STAGING_TXN_APP_ID]?.version ?? -1;
 
@@ -123,7 +128,6 @@ export async function compactStaging(
     options,
   );
   if (sources.length === 0) return result;
-  checkCancelled();
 
   const partitionColumns = snapshot?.partitionColumns ?? usualPartitionColumns(sources);
   const partitionType = (column: string): DeltaType => snapshot?.schema.fields.find((f) => f.name === column)?.type ?? 'string';
@@ -131,16 +135,12 @@ export async function compactStaging(
   const manifest = newRunManifest({ url: target.url, layout: 'delta' }, snapshot?.version ?? -1, txnVersion + 1, sources);
 
   const version = await withScratchDb('compact-staging', options.signal, async (db) => {
-    const staged = await readStagingRecords(staging, sources, {
+    const staged = await readStaged(db, staging, sources, result, progress, {
       // The folder's value wins over a record field of the partition column's name.
       fields: schemaFields?.filter((f) => !partitionColumns.includes(f.name)),
       partitionProblem: (source) => partitionProblem(source, partitionColumns, partitionType),
-      dir: db.dir,
-      checkCancelled: db.checkCancelled,
-      onRead: ({ done, total, bytes }) => progress('read', done, total, bytes),
     });
-    Object.assign(result, stagedSummary(staged));
-    if (dryRun) return undefined;
+    if (result.dryRun) return undefined;
 
     db.checkCancelled();
     const run = await startRun(staging, manifest, staged.quarantined.length);
@@ -186,7 +186,7 @@ export async function compactStaging(
 export async function afterCommit(
   result: CompactStagingResult,
   version: number | undefined,
-  run: { staging: ObjectStore; manifest: RunManifest; open: ListedRun[]; options: CompactStagingOptions; progress: (phase: 'delete', done: number, total: number) => void },
+  run: { staging: ObjectStore; manifest: RunManifest; open: ListedRun[]; options: CompactStagingOptions; progress: StagingProgress },
 ): Promise<CompactStagingResult> {
   if (version === undefined) return result;
   result.version = version;
@@ -207,7 +207,7 @@ interface WriteRequest {
   staged: StagedRecords;
   partitionColumns: string[];
   partitionType: (column: string) => DeltaType;
-  progress: (phase: Phase, done: number, total: number, bytes?: number) => void;
+  progress: StagingProgress;
 }
 
 /** Writes the good records as Parquet files under fresh names in the target (nothing is visible before the commit). */
@@ -271,8 +271,25 @@ function tableFields(snapshot: Snapshot): StagingField[] {
   return snapshot.schema.fields.map((f) => ({ name: f.name, type: f.type, required: !f.nullable }));
 }
 
-/** What a run takes (or would, on a dry run), for its result. */
-export function stagedSummary(staged: StagedRecords): Pick<CompactStagingResult, 'records' | 'quarantined' | 'partitions' | 'plan'> {
+/**
+ * Reads and checks the sources' records into the run's scratch folder (both targets), and puts what the
+ * run takes (or would, on a dry run) into its result.
+ */
+export async function readStaged(
+  db: ScratchDb,
+  staging: ObjectStore,
+  sources: StagingSource[],
+  result: CompactStagingResult,
+  progress: StagingProgress,
+  check: Pick<ReadStagingOptions, 'fields' | 'partitionProblem'>,
+): Promise<StagedRecords> {
+  const staged = await readStagingRecords(staging, sources, {
+    ...check,
+    dir: db.dir,
+    checkCancelled: db.checkCancelled,
+    onRead: ({ done, total, bytes }) => progress('read', done, total, bytes),
+  });
   const plan = staged.partitions.map((p) => ({ partition: p.values, files: p.sources, records: p.records }));
-  return { records: staged.records, quarantined: staged.quarantined.length, partitions: plan.length, plan };
+  Object.assign(result, { records: staged.records, quarantined: staged.quarantined.length, partitions: plan.length, plan });
+  return staged;
 }

@@ -19,13 +19,13 @@ import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 import { inBusyPartitions, planGroups, smallFiles, type CompactGroup } from './compact-plan';
-import type { OpOptions } from './maintenance/operations';
+import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
 import { readLocalPhysicalSchemas, readPhysicalSchema, type PhysicalSchema } from './parquet-footer';
 import { filesMatchingPartitions, predicateColumns } from './partition-predicate';
 import { partitionColumnTypes } from './row-match';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import { localPaths } from './table-files';
-import { recordCount, removeOf } from './table-changes';
+import { recordCount, removeOf, statsRecordCount } from './table-changes';
 import { describeLocalFile, uploadDataFiles } from './write-parquet';
 import { writableSnapshot } from './writable-snapshot';
 
@@ -73,7 +73,7 @@ export async function compactTable(store: ObjectStore, options: CompactOptions):
   }
   const snapshot = await writableSnapshot(store);
   const sortBy = resolveSortColumns(store, snapshot, options.sortBy ?? []);
-  const progress = (phase: string, done: number, total: number, bytes = 0) => options.onProgress?.({ phase, done, total, bytes });
+  const progress = progressReporter(options.onProgress);
 
   return withScratchDb('compact', options.signal, async (db) => {
     let candidates = smallFiles(snapshot.files, targetSize);
@@ -182,7 +182,7 @@ async function writeGroups(
   snapshot: Snapshot,
   groups: CompactGroup[],
   sortBy: string[],
-  progress: (phase: string, done: number, total: number, bytes?: number) => void,
+  progress: ProgressReporter,
 ): Promise<AddFile[]> {
   const inputs = groups.flatMap((g) => g.bins.flat());
   const paths = await localPaths(db, store, snapshot.tableUrl, inputs, (p) => {
@@ -280,7 +280,7 @@ async function inMatchingPartitions(
 
 /** A last check before the commit: the new files hold as many rows as the files they replace. */
 function assertSameRowCount(store: ObjectStore, inputs: AddFile[], adds: AddFile[]): void {
-  if (inputs.some((f) => !f.stats || JSON.parse(f.stats).numRecords === undefined)) return; // not known for all inputs
+  if (inputs.some((f) => statsRecordCount(f) === undefined)) return; // not known for all inputs
   const before = recordCount(inputs);
   const after = recordCount(adds);
   if (before !== after) {

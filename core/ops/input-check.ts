@@ -12,15 +12,10 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
+import type { BadRow } from '../formats/row-types';
 import { queryRows } from './scratch-db';
 
-export interface BadRow {
-  file: string;
-  /** 1-based line number in the file (the CSV header is line 1). */
-  line: number;
-  error: string;
-  raw: string;
-}
+export type { BadRow } from '../formats/row-types';
 
 /** DuckDB table names used with read_csv(store_rejects=true, rejects_scan=…, rejects_table=…). */
 export const CSV_REJECTS = { scans: 'lb_reject_scans', errors: 'lb_reject_errors' } as const;

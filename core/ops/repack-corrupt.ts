@@ -11,8 +11,9 @@ import type { ObjectStore } from '../storage/types';
 import type { OpOptions } from './maintenance/operations';
 import { salvageRowGroups } from './salvage';
 import type { ScratchDb } from './scratch-db';
+import { statsRecordCount } from './table-changes';
 import type { VerifyProblem } from './verify/problems';
-import { verifyDataFiles } from './verify/verify';
+import { verifyDataFiles } from './verify/data-files';
 
 export const QUARANTINE_DIR = '_quarantine/';
 
@@ -25,7 +26,7 @@ export async function findCorruptFiles(
   const byUrl = new Map(snapshot.files.map((f) => [store.urlOf(fileKeyOf(f, snapshot.tableUrl)), f]));
   const problems = await verifyDataFiles(
     store,
-    snapshot.files.map((f) => ({ path: fileKeyOf(f, snapshot.tableUrl), size: f.size, numRecords: statsRecords(f) })),
+    snapshot.files.map((f) => ({ path: fileKeyOf(f, snapshot.tableUrl), size: f.size, numRecords: statsRecordCount(f) })),
     { deep: true, signal: options.signal, onProgress: options.onProgress },
   );
   const corrupt = new Map<AddFile, VerifyProblem[]>();
@@ -59,7 +60,7 @@ export async function quarantineAndSalvage(
 ): Promise<SalvagedFile> {
   const key = fileKeyOf(file, snapshot.tableUrl);
   const view = `lb_repack_salvage_${index}`;
-  const expectedRows = statsRecords(file) ?? 0;
+  const expectedRows = statsRecordCount(file) ?? 0;
   if (!(await store.head(key))) return { view, rowsSalvaged: 0, rowsLost: expectedRows };
   let localPath = store.localPath(key);
   if (!localPath) {
@@ -72,5 +73,3 @@ export async function quarantineAndSalvage(
   await createDeltaView(db.connection, view, snapshot, salvage.parts.map((path) => ({ path, add: file })));
   return { view, rowsSalvaged: salvage.rowsSalvaged, rowsLost: salvage.rowsLost, copy };
 }
-
-const statsRecords = (file: AddFile): number | undefined => (file.stats ? JSON.parse(file.stats).numRecords : undefined);

@@ -18,7 +18,7 @@ import { LOG_DIR } from '../formats/delta/log-files';
 import type { ObjectStore } from '../storage/types';
 import { checkpointTable } from './checkpoint';
 import { expireLog } from './expire';
-import type { OpOptions } from './maintenance/operations';
+import { progressReporter, type OpOptions } from './maintenance/operations';
 import { matchRows } from './row-match';
 import type { ScratchDb } from './scratch-db';
 
@@ -63,7 +63,7 @@ export async function eraseOldVersions(
   filesToDelete: string[],
   onProgress: OpOptions['onProgress'],
 ): Promise<string[]> {
-  const progress = (phase: string, done: number, total: number) => onProgress?.({ phase, done, total, bytes: 0 });
+  const progress = progressReporter(onProgress);
   progress('checkpoint', 0, 1);
   const checkpoint = await checkpointTable(store, {});
   progress('checkpoint', 1, 1);

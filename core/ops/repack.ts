@@ -9,7 +9,6 @@
  * A rewrite that loses or purges rows is a data change; a pure recompress is not (dataChange false).
  * New files are uploaded under fresh names before the commit, so a failure leaves only orphans.
  */
-import { randomUUID } from 'node:crypto';
 import type { AddFile, RemoveFile } from '../formats/delta/actions';
 import { commit } from '../formats/delta/commit';
 import type { Snapshot } from '../formats/delta/table';
@@ -17,10 +16,12 @@ import { fileKeyOf } from '../sql/delta-source';
 import { quoteIdent } from '../sql-text';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
-import type { OpOptions } from './maintenance/operations';
+import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
 import { findCorruptFiles, quarantineAndSalvage } from './repack-corrupt';
+import { newRunId } from './run-id';
 import { eraseOldVersions, planErasure, type ErasurePlan } from './repack-purge';
-import { matchRows, partitionColumnTypes, runPredicateQuery, type RowMatch } from './row-match';
+import { runPredicateQuery } from './partition-predicate';
+import { matchRows, partitionColumnTypes, type RowMatch } from './row-match';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
 import { partitionsOf, recordCount, removeOf } from './table-changes';
@@ -95,7 +96,7 @@ interface RepackJob {
   /** Names this run's quarantine folder; undefined in a dry run (nothing is copied). */
   runId?: string;
   write: Omit<WriteRequest, 'query' | 'onUploaded'>;
-  progress: (phase: string, done: number, total: number, bytes?: number) => void;
+  progress: ProgressReporter;
 }
 
 const PURGE_VIEW = 'lb_repack_purge';
@@ -109,9 +110,9 @@ export async function repackTable(store: ObjectStore, options: RepackOptions & O
     snapshot,
     options,
     predicate,
-    runId: options.dryRun ? undefined : `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+    runId: options.dryRun ? undefined : newRunId(),
     write: { partitionColumns: partitionColumnTypes(snapshot), compressionLevel: options.recompressLevel },
-    progress: (phase, done, total, bytes = 0) => options.onProgress?.({ phase, done, total, bytes }),
+    progress: progressReporter(options.onProgress),
   };
   const { plan, version } = await withScratchDb('repack', options.signal, async (db) => {
     const plan = await planRewrites(db, job);

@@ -6,13 +6,14 @@ import { LakebenchError } from '../errors';
 import type { Metadata } from '../formats/delta/actions';
 import { intervalMs } from '../formats/delta/checkpoint-write';
 import { formatDuration } from '../units';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 
 export const DELETED_FILE_RETENTION_PROPERTY = 'delta.deletedFileRetentionDuration';
 export const LOG_RETENTION_PROPERTY = 'delta.logRetentionDuration';
 
-/** Delta's defaults for the two properties. */
-export const DEFAULT_DELETED_FILE_RETENTION_MS = 7 * 24 * 3600_000;
-export const DEFAULT_LOG_RETENTION_MS = 30 * 24 * 3600_000;
+/** Delta's defaults for the two properties (the CLI and the app default to them too). */
+export const DEFAULT_DELETED_FILE_RETENTION_MS = MAINTENANCE_DEFAULTS.retentionMs;
+export const DEFAULT_LOG_RETENTION_MS = MAINTENANCE_DEFAULTS.logRetentionMs;
 
 export interface TableRetention {
   property: string;

@@ -6,18 +6,17 @@
  * When the predicate names partition columns only, it is decided per file from the log's partition
  * values, without reading any data: matching files are removed whole.
  */
-import type { AddFile, DeltaType } from '../formats/delta/actions';
+import type { AddFile } from '../formats/delta/actions';
 import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import type { ColumnType, ScratchDb } from './scratch-db';
 import { quoteIdent } from '../sql-text';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
-import { recordCount } from './table-changes';
+import { recordCount, statsRecordCount } from './table-changes';
 import { deltaTypeToDuckDB } from '../formats/delta/schema';
+import { columnType } from '../sql/views';
 import { filesMatchingPartitions, runPredicateQuery } from './partition-predicate';
-
-export { runPredicateQuery };
 
 /** The files holding matching rows, the rows that match, and what was read deciding that. */
 export interface RowMatch {
@@ -44,7 +43,7 @@ export async function matchRows(
 
 /** The snapshot's partition columns with their DuckDB types, in partition order (what writers take). */
 export function partitionColumnTypes(snapshot: Snapshot): ColumnType[] {
-  return snapshot.partitionColumns.map((name) => ({ name, type: deltaTypeToDuckDB(columnType(snapshot, name)) }));
+  return snapshot.partitionColumns.map((name) => ({ name, type: deltaTypeToDuckDB(columnType(snapshot.schema, name)) }));
 }
 
 /**
@@ -59,7 +58,7 @@ async function matchByPartition(db: ScratchDb, snapshot: Snapshot, predicate: st
   } catch {
     return undefined; // names data columns (or is wrong): the scan decides, and reports errors
   }
-  if (files.some((f) => !f.stats || JSON.parse(f.stats).numRecords === undefined)) return undefined;
+  if (files.some((f) => statsRecordCount(f) === undefined)) return undefined;
   return { files, rowsMatched: recordCount(files), readFiles: files };
 }
 
@@ -88,8 +87,4 @@ async function matchByScan(db: ScratchDb, store: ObjectStore, snapshot: Snapshot
       `SELECT * EXCLUDE (${FILE_INDEX_COLUMN}) FROM ${quoteIdent(view)}` +
       ` WHERE ${FILE_INDEX_COLUMN} IN (${rewritten}) AND (${predicate}) IS NOT TRUE`,
   };
-}
-
-function columnType(snapshot: Snapshot, name: string): DeltaType {
-  return snapshot.schema.fields.find((f) => f.name === name)!.type;
 }

@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
 
-export interface ColumnType {
-  name: string;
-  /** DuckDB type as DESCRIBE prints it, e.g. `BIGINT`, `DECIMAL(10,2)`, `STRUCT(a BIGINT)`. */
-  type: string;
-}
+import type { ColumnType } from '../formats/row-types';
+
+export type { ColumnType };
 
 export interface ScratchDb {
   /** A folder private to the job (data files are written here before upload). */

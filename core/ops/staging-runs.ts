@@ -12,7 +12,7 @@
  * The same protocol serves both targets: a Delta table (`runOutcome`, its `txn`) and the Lakeside layout
  * of the staging bucket itself (compact-staging-lakeside.ts, its `_lakeside_log` entry).
  */
-import { randomBytes } from 'node:crypto';
+import { newRunId } from './run-id';
 import { LakebenchError } from '../errors';
 import type { Txn } from '../formats/delta/actions';
 import { commitKey } from '../formats/delta/log-files';
@@ -21,7 +21,6 @@ import { parseCommit } from '../formats/delta/parse';
 import { listRuns, MANIFEST_FORMAT, runManifestKey, type ConsumedSource, type ListedRun, type RunManifest, type StagingTargetLayout } from '../formats/lakeside/run-manifests';
 import { sourceEtag, STAGING_DATA_PREFIX } from '../formats/lakeside/staging';
 
-export { listRuns, runManifestKey, type ConsumedSource, type ListedRun, type RunManifest, type StagingTargetLayout } from '../formats/lakeside/run-manifests';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 
@@ -54,11 +53,6 @@ export interface EarlierRuns {
   open: ListedRun[];
 }
 
-/** Sortable by start time, unique: `20261123T081500123Z-1a2b3c4d`. */
-export function newRunId(now = Date.now()): string {
-  return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-}
-
 /** A new run's manifest, consuming `sources` (as listed) into `target`. */
 export function newRunManifest(
   target: Pick<RunTarget, 'url' | 'layout'>,
@@ -80,13 +74,13 @@ export function newRunManifest(
   };
 }
 
-export const quarantineKey = (runId: string): string => `${QUARANTINE_PREFIX}${runId}/records.ndjson`;
+const quarantineKey = (runId: string): string => `${QUARANTINE_PREFIX}${runId}/records.ndjson`;
 
 export function stagingTxn(txnVersion: number, now: number): { txn: Txn } {
   return { txn: { appId: STAGING_TXN_APP_ID, version: txnVersion, lastUpdated: now } };
 }
 
-export async function writeRunManifest(staging: ObjectStore, manifest: RunManifest): Promise<void> {
+async function writeRunManifest(staging: ObjectStore, manifest: RunManifest): Promise<void> {
   const key = runManifestKey(manifest.runId);
   if (!(await staging.putIfAbsent(key, JSON.stringify(manifest)))) {
     throw new LakebenchError('CONFLICT', 'a run with this id already exists', { object: staging.urlOf(key) });
@@ -129,7 +123,7 @@ export async function runOutcome(target: ObjectStore, currentTxnVersion: number,
  * Deletes the sources that still hold what a committed run consumed (same key, same ETag) and answers how
  * many. One listing of `data/` gives every ETag, however many sources.
  */
-export async function deleteConsumedSources(
+async function deleteConsumedSources(
   staging: ObjectStore,
   sources: ConsumedSource[],
   onDeleted?: (progress: { done: number; total: number }) => void,

@@ -31,5 +31,11 @@ export function withSchema(metadata: Metadata, schema: StructType): { metaData: 
 
 /** Sum of `numRecords` over files whose stats carry it. */
 export function recordCount(files: AddFile[]): number {
-  return files.reduce((sum, f) => sum + (f.stats ? Number(JSON.parse(f.stats).numRecords ?? 0) : 0), 0);
+  return files.reduce((sum, f) => sum + (statsRecordCount(f) ?? 0), 0);
+}
+
+/** The file's `stats.numRecords`; undefined when it has no stats or they leave the count out (both optional in Delta). */
+export function statsRecordCount(file: AddFile): number | undefined {
+  const numRecords: unknown = file.stats ? JSON.parse(file.stats).numRecords : undefined;
+  return numRecords === undefined || numRecords === null ? undefined : Number(numRecords);
 }

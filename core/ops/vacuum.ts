@@ -49,7 +49,7 @@ export interface VacuumResult {
   retention: string;
 }
 
-export const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
+const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
 /** Deletes in flight: S3 DELETEs are ~20–50 ms each; a local unlink is cheaper still. */
 const DELETE_CONCURRENCY = 16;
 

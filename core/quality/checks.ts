@@ -4,6 +4,7 @@
  */
 import { LakebenchError } from '../errors';
 import { quoteIdent, quoteLiteral } from '../sql-text';
+import { CHECK_TYPES } from './check-types';
 import type { QualityCheck } from './rules';
 
 /** The view name the table gets while its checks run (custom SQL refers to it). */
@@ -84,7 +85,7 @@ export function checkQueries(check: QualityCheck, columns: readonly string[], cu
       };
     }
     default:
-      throw new LakebenchError('USAGE', `unknown check_type "${check.check_type}" (known: uniqueness, not_null, accepted_values, positive, range, row_count_range, no_future_dates, custom_sql)`, {
+      throw new LakebenchError('USAGE', `unknown check_type "${check.check_type}" (known: ${CHECK_TYPES.join(', ')})`, {
         object: check.name,
       });
   }

@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { readLakesideLog, type LakesideState } from '../formats/lakeside/log';
-import { listRuns } from '../formats/lakeside/run-manifests';
-import { listStagingSources, readStagingSchema } from '../formats/lakeside/staging';
+import { readLakesideLog } from '../formats/lakeside/log';
+import { pendingSources } from '../formats/lakeside/run-manifests';
+import { listStagingSources, notPartitioned, readStagingSchema } from '../formats/lakeside/staging';
 import { readStagingRecords, stagedRecordsQuery } from '../formats/lakeside/staging-records';
 import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
 import type { ObjectStore } from '../storage/types';
@@ -22,8 +22,7 @@ export type LocalPaths = (items: { key: string; size: number; etag?: string }[])
 
 export async function createLakesideViews(connection: DuckDBConnection, name: string, store: ObjectStore, localPaths: LocalPaths): Promise<void> {
   const [state, listed, fields] = await Promise.all([readLakesideLog(store), listStagingSources(store), readStagingSchema(store)]);
-  const consumed = await consumedByLoggedRuns(store, state);
-  const sources = listed.filter((s) => !consumed.has(`${s.key}\n${s.etag}`));
+  const sources = await pendingSources(store, state, listed);
   const compacted = quoteIdent(`${name}_compacted`);
   const staging = quoteIdent(`${name}_staging`);
 
@@ -31,7 +30,7 @@ export async function createLakesideViews(connection: DuckDBConnection, name: st
   try {
     const staged = await readStagingRecords(store, sources, {
       fields,
-      partitionProblem: (source) => (source.partition ? undefined : 'not under a <column>=<value> partition folder'),
+      partitionProblem: notPartitioned,
       dir: scratch,
       checkCancelled: () => undefined,
     });
@@ -54,12 +53,4 @@ export async function createLakesideViews(connection: DuckDBConnection, name: st
     await connection.run(`CREATE OR REPLACE VIEW ${compacted} AS SELECT * FROM ${staging} WHERE false`);
   }
   await connection.run(`CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${compacted} UNION ALL BY NAME SELECT * FROM ${staging}`);
-}
-
-/** `key\netag` of the sources whose run has its `_lakeside_log` entry (runs name themselves in its metadata). */
-export async function consumedByLoggedRuns(store: ObjectStore, state: LakesideState): Promise<Set<string>> {
-  const logged = new Set(state.entries.map((e) => e.metadata?.runId).filter((id): id is string => typeof id === 'string'));
-  if (logged.size === 0) return new Set();
-  const runs = await listRuns(store);
-  return new Set(runs.flatMap((r) => (r.manifest && logged.has(r.manifest.runId) ? r.manifest.sources.map((s) => `${s.key}\n${s.etag}`) : [])));
 }

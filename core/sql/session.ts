@@ -11,7 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
 import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet-folder';
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
-import type { FileCache } from '../storage/cache';
+import type { CacheItem, FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } from './delta-source';
 import { cancelledError, sqlError } from './errors';
@@ -117,11 +117,7 @@ export class SqlSession {
     const folder = await listParquetFolder(store);
     await this.exclusive(async (signal) => {
       await this.forgetRemote(name);
-      const items = folder.files.map((f) => ({ key: f.key, size: f.size, etag: f.etag }));
-      const paths =
-        store.kind === 'local'
-          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
-          : await this.requireCache(store).ensureMany(store, items, { signal });
+      const paths = await this.localPaths(store, folder.files, signal);
       const localPaths = folder.files.map((f) => paths.get(f.key)!);
       await this.connection.run(parquetFolderViewSql(name, localPaths, folder.hive));
     }, opts.signal);
@@ -134,24 +130,20 @@ export class SqlSession {
   async registerLakeSync(store: ObjectStore, opts: QueryOptions & { asOf?: bigint } = {}): Promise<string[]> {
     const files = await listLakeSyncFiles(store);
     return this.exclusive(async (signal) => {
-      const items = files.map((f) => ({ key: f.key, size: f.size, etag: f.etag }));
-      const paths =
-        store.kind === 'local'
-          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
-          : await this.requireCache(store).ensureMany(store, items, { signal });
+      const paths = await this.localPaths(store, files, signal);
       const lakeSyncFiles = files.map((f) => ({ key: f.key, size: f.size, localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
-      return createLakeSyncViews(this.connection, lakeSyncFiles, { asOf: opts.asOf, signal });
+      const names = await createLakeSyncViews(this.connection, lakeSyncFiles, { asOf: opts.asOf, signal });
+      // Table names are known only now; a remote Delta table registered under one of them is replaced.
+      for (const name of names) await this.forgetRemote(name);
+      return names;
     }, opts.signal);
   }
 
   /** Makes a Lakeside bucket queryable as `name` (compacted + staged records), `name_compacted` and `name_staging`. */
   async registerLakeside(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
     await this.exclusive(async (signal) => {
-      await createLakesideViews(this.connection, name, store, async (items) =>
-        store.kind === 'local'
-          ? new Map(items.map((item) => [item.key, store.localPath(item.key)!]))
-          : this.requireCache(store).ensureMany(store, items, { signal }),
-      );
+      for (const view of [name, `${name}_compacted`, `${name}_staging`]) await this.forgetRemote(view);
+      await createLakesideViews(this.connection, name, store, (items) => this.localPaths(store, items, signal));
     }, opts.signal);
   }
 
@@ -227,6 +219,12 @@ export class SqlSession {
     this.instance.closeSync();
   }
 
+  /** Where DuckDB reads the objects, by key: in place for a local store, else local copies in the cache. */
+  private async localPaths(store: ObjectStore, items: CacheItem[], signal: AbortSignal): Promise<Map<string, string>> {
+    if (store.kind === 'local') return new Map(items.map((item) => [item.key, store.localPath(item.key)!]));
+    return this.requireCache(store).ensureMany(store, items, { signal });
+  }
+
   private requireCache(store: ObjectStore): FileCache {
     if (!this.cache) {
       throw new LakebenchError('USAGE', 'remote tables need a file cache: create the session with { cache }', {
@@ -254,6 +252,7 @@ export class SqlSession {
     return row ? BigInt(row[0] as bigint) : undefined;
   }
 
+  /** A view created under `name` replaces a remote Delta table of that name: its fetch-before-query hook goes. */
   private async forgetRemote(name: string): Promise<void> {
     const previous = this.remote.get(name.toLowerCase());
     if (!previous) return;

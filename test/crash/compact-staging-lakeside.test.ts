@@ -17,7 +17,7 @@ import { seededRandom } from '../../core/demo/sample-data';
 import { readLakesideLog } from '../../core/formats/lakeside/log';
 import { reconcileLakeside } from '../../core/formats/lakeside/reconcile';
 import { queryRows, withScratchDb } from '../../core/ops/scratch-db';
-import { listRuns } from '../../core/ops/staging-runs';
+import { listRuns } from '../../core/formats/lakeside/run-manifests';
 import { quoteLiteral } from '../../core/sql-text';
 import { LocalStore } from '../../core/storage/local';
 import { finished, startCli } from '../helpers/cli-process';

@@ -12,7 +12,7 @@ import { DeltaTable } from '../../core/formats/delta/table';
 import { deleteWhere } from '../../core/ops/delete';
 import { importFiles } from '../../core/ops/import';
 import { queryRows, withScratchDb } from '../../core/ops/scratch-db';
-import { listRuns } from '../../core/ops/staging-runs';
+import { listRuns } from '../../core/formats/lakeside/run-manifests';
 import { quoteLiteral } from '../../core/sql-text';
 import { LocalStore } from '../../core/storage/local';
 import { canonicalRows, filesOnDisk } from './crash-checks';

@@ -2,6 +2,7 @@
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { commit } from '../../core/formats/delta/commit';
+import { decodedPath } from '../../core/formats/delta/replay';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { importFiles } from '../../core/ops/import';
 import type { ObjectStore } from '../../core/storage/types';
@@ -49,4 +50,9 @@ export async function setTableProperties(store: ObjectStore, properties: Record<
     isBlindAppend: false,
   });
   return version;
+}
+
+/** Keys (decoded paths) of the table's live files at the latest version, sorted. */
+export async function liveKeys(store: ObjectStore): Promise<string[]> {
+  return (await (await DeltaTable.open(store)).snapshot()).files.map((f) => decodedPath(f.path)).sort();
 }

@@ -12,7 +12,7 @@ import { reconcileLakeside } from '../../core/formats/lakeside/reconcile';
 import { compactStagingIntoLakeside, LAKESIDE_WRITER } from '../../core/ops/compact-staging-lakeside';
 import { compactStaging } from '../../core/ops/compact-staging';
 import { queryRows, withScratchDb } from '../../core/ops/scratch-db';
-import { listRuns } from '../../core/ops/staging-runs';
+import { listRuns } from '../../core/formats/lakeside/run-manifests';
 import { SqlSession } from '../../core/sql/session';
 import { quoteLiteral } from '../../core/sql-text';
 import { LocalStore } from '../../core/storage/local';

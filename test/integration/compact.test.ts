@@ -14,6 +14,7 @@ import { deleteWhere } from '../../core/ops/delete';
 import { importFiles } from '../../core/ops/import';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
+import { failure } from '../helpers/failure';
 
 let dir: string;
 let store: LocalStore;
@@ -38,13 +39,6 @@ const compact = (options: Partial<CompactOptions> = {}) => compactTable(store, {
 const snapshot = async (version?: number) => (await DeltaTable.open(store)).snapshot(version === undefined ? {} : { version });
 const allRows = (version?: number) => queryTable(store, 'SELECT * FROM t ORDER BY ALL', version);
 const commitActions = async (version: number): Promise<Action[]> => parseCommit(await store.get(commitKey(version)), commitKey(version));
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 /** Rows of one Parquet file in stored order, and its column names. */
 async function readParquetFile(file: string): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {

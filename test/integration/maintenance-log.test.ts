@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
 import { maintainLogged } from '../../core/api/maintenance-jobs';
-import { DEFAULTS, type MaintainFlags } from '../../core/cli/maintenance-program';
+import type { MaintainFlags } from '../../core/cli/maintenance-program';
 import { log, maintain } from '../../core/cli/commands/maintain';
 import type { CliContext, CommandOutput } from '../../core/cli/context';
 import { isLakebenchError } from '../../core/errors';
@@ -19,6 +19,7 @@ import { findOrphans } from '../../core/ops/orphans';
 import { vacuumTable } from '../../core/ops/vacuum';
 import { LocalStore } from '../../core/storage/local';
 import { buildCli, runCli } from '../helpers/cli-process';
+import { failure } from '../helpers/failure';
 import { appendCsv, DAY, filesUnder, ids } from '../helpers/maintenance-table';
 
 const SMALL_FILES = 8;
@@ -44,13 +45,6 @@ afterEach(async () => {
 const where = () => ({ location: tableDir });
 const tableLog = () => api.maintenanceLog(where());
 const parquetFiles = async () => (await filesUnder(tableDir)).filter((f) => f.endsWith('.parquet') && !f.startsWith('_delta_log/'));
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 /** A CLI context over this test's API, capturing stdout and stderr. */
 function cli(): CliContext & { stdout: string[]; stderr: string[] } {
@@ -145,8 +139,6 @@ describe('maintain: compact → checkpoint → expire → vacuum', () => {
   const flags = (over: Partial<MaintainFlags> = {}): MaintainFlags => ({
     targetSize: BIG,
     minFiles: 2,
-    retention: DEFAULTS.retentionMs,
-    logRetention: DEFAULTS.logRetentionMs,
     ...over,
   });
 

@@ -2,15 +2,13 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodedPath } from '../../core/formats/delta/replay';
-import { DeltaTable } from '../../core/formats/delta/table';
 import { deleteWhere } from '../../core/ops/delete';
 import { expireLog } from '../../core/ops/expire';
 import { findOrphans } from '../../core/ops/orphans';
 import { LocalStore } from '../../core/storage/local';
 import { TEMP_FILE_PREFIX } from '../../core/storage/temp-file';
 import { ROOT } from '../helpers/cli-process';
-import { appendCsv, DAY, filesUnder, ids, setModified } from '../helpers/maintenance-table';
+import { appendCsv, DAY, filesUnder, ids, liveKeys, setModified } from '../helpers/maintenance-table';
 
 let dir: string;
 let tableDir: string;
@@ -24,10 +22,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function liveKeys(): Promise<string[]> {
-  return (await (await DeltaTable.open(store)).snapshot()).files.map((f) => decodedPath(f.path)).sort();
-}
 
 describe('findOrphans', () => {
   beforeEach(async () => {
@@ -58,9 +52,9 @@ describe('findOrphans', () => {
   });
 
   it('does not count a file removed by a retained version, but does once expire drops the removal', async () => {
-    const before = await liveKeys();
+    const before = await liveKeys(store);
     await deleteWhere(store, 'id <= 2'); // removes the first file whole
-    const live = await liveKeys();
+    const live = await liveKeys(store);
     const [original, ...more] = before.filter((key) => !live.includes(key));
     expect(more).toEqual([]);
     expect((await findOrphans(store, { olderThanMs: 0 })).orphans).toEqual([]);
@@ -108,9 +102,9 @@ describe('findOrphans', () => {
   });
 
   it('reads a log that no longer starts at version 0', async () => {
-    const before = await liveKeys();
+    const before = await liveKeys(store);
     await deleteWhere(store, 'id = 3'); // v2: rewrites the second file
-    const after = await liveKeys();
+    const after = await liveKeys(store);
     const rewritten = before.filter((key) => !after.includes(key));
     expect(rewritten).toHaveLength(1);
     await appendCsv(store, dir, 'id,v\n5,e\n'); // v3

@@ -14,6 +14,7 @@ import { fileStats } from '../../core/ops/stats';
 import { verifyLocation } from '../../core/ops/verify/verify';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
+import { ids } from '../helpers/maintenance-table';
 
 let dir: string;
 let store: LocalStore;
@@ -76,7 +77,6 @@ async function rowGroups(local: string): Promise<{ firstRow: number; rows: numbe
   });
 }
 
-const ids = async () => (await queryTable(store, 'SELECT id FROM t ORDER BY id')).map((r) => Number(r.id));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('repack --drop-corrupt', () => {
@@ -102,7 +102,7 @@ describe('repack --drop-corrupt', () => {
     expect(q!.problem).toMatch(/decode-error|page-crc-mismatch/);
     expect(result).toMatchObject({ version: 1, filesRewritten: 1, filesAdded: 1, rowsPurged: 0 });
     const expected = [...range(0, bad.firstRow), ...range(bad.firstRow + bad.rows, 3 * 2048), ...range(100000, 100010)];
-    expect(await ids()).toEqual(expected);
+    expect(await ids(store)).toEqual(expected);
     // The evidence: a byte-for-byte copy under _quarantine/, and the original still there (tombstoned, for vacuum).
     expect(q!.copy).toMatch(/\/_quarantine\/[^/]+\/big\.parquet$/);
     const copyKey = q!.copy!.slice(store.url.length + 1);
@@ -132,7 +132,7 @@ describe('repack --drop-corrupt', () => {
     expect(byObject[store.urlOf('big.parquet')]).toMatchObject({ rowsSalvaged: 0, rowsLost: 2048 });
     expect(byObject[store.urlOf('big.parquet')]!.copy).toBeDefined();
     expect(result).toMatchObject({ filesRewritten: 2, filesAdded: 0 });
-    expect(await ids()).toEqual([200000, 200001]);
+    expect(await ids(store)).toEqual([200000, 200001]);
     expect((await verifyLocation(store, { deep: true })).problems).toEqual([]);
   });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repackTable } from '../../core/ops/repack';
 import { LocalStore } from '../../core/storage/local';
 import type { ObjectStore } from '../../core/storage/types';
-import { queryTable } from '../helpers/delta-rows';
+import { ids } from '../helpers/maintenance-table';
 import { objectsContaining, readableVersions, tableWithHistory } from '../helpers/repack-tables';
 
 let dir: string;
@@ -43,9 +43,6 @@ function failingAfter(store: ObjectStore, allowed: number): ObjectStore {
     },
   });
 }
-
-const ids = async (store: ObjectStore, version?: number) =>
-  (await queryTable(store, 'SELECT id FROM t ORDER BY id', version)).map((r) => Number(r.id));
 
 describe('repack --purge stopped at any write', () => {
   it('leaves a readable table and a re-run erases the rows everywhere', async () => {

@@ -15,6 +15,8 @@ import { repackTable } from '../../core/ops/repack';
 import { removeOf } from '../../core/ops/table-changes';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
+import { failure } from '../helpers/failure';
+import { ids } from '../helpers/maintenance-table';
 import { allKeys, objectsContaining, readableVersions, tableWithHistory } from '../helpers/repack-tables';
 
 let dir: string;
@@ -28,16 +30,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const ids = async (version?: number) => (await queryTable(store, 'SELECT id FROM t ORDER BY id', version)).map((r) => Number(r.id));
 const markerRows = async (marker: string, version?: number) =>
   Number((await queryTable(store, `SELECT count(*) AS n FROM t WHERE note = '${marker}'`, version))[0]!.n);
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 describe('repack --purge-where … --purge', () => {
   it('leaves no retained version and no object under the table holding the marker', async () => {
@@ -53,7 +47,7 @@ describe('repack --purge-where … --purge', () => {
     const dataFiles = result.purgedObjects.filter((o) => !o.includes('/_delta_log/'));
     expect(dataFiles).toHaveLength(2);
     expect(result.purgedObjects.length).toBeGreaterThan(2 + 5);
-    expect(await ids()).toEqual(allIds.filter((id) => id !== 4));
+    expect(await ids(store)).toEqual(allIds.filter((id) => id !== 4));
     const versions = await readableVersions(store);
     expect(versions).toEqual([result.version]);
     for (const version of versions) expect(await markerRows(marker, version)).toBe(0);
@@ -113,7 +107,7 @@ describe('repack --recompress', () => {
 
     expect(result.filesRewritten).toBe(filesBefore.length);
     expect(await queryTable(store, 'SELECT * FROM t ORDER BY id')).toEqual(rowsBefore);
-    expect(await ids()).toEqual(allIds);
+    expect(await ids(store)).toEqual(allIds);
     const snapshot = await (await DeltaTable.open(store)).snapshot();
     expect(snapshot.files.some((f) => filesBefore.includes(f.path))).toBe(false);
     const commit = parseCommit(await store.get(commitKey(result.version!)), 'commit');
@@ -134,7 +128,7 @@ describe('repack --recompress', () => {
     expect(isLakebenchError(error, 'CONFLICT')).toBe(true);
     const latest = await (await DeltaTable.open(store)).snapshot();
     expect(latest.metadata).toBeDefined();
-    expect(await ids()).toEqual([1, 2, 4, 5, 7]);
+    expect(await ids(store)).toEqual([1, 2, 4, 5, 7]);
   });
 
   it('lands on top of a concurrent append (it rewrote no file the append touched)', async () => {
@@ -146,7 +140,7 @@ describe('repack --recompress', () => {
       beforeCommit: async () => void (await importFiles(store, { inputs: [input] })),
     });
     expect(result.version).toBe(6);
-    expect(await ids()).toEqual([1, 2, 4, 5, 6, 7, 8]);
+    expect(await ids(store)).toEqual([1, 2, 4, 5, 6, 7, 8]);
   });
 });
 

@@ -3,7 +3,7 @@
  * partition pruning fetches only the files of the partitions a query selects (counted from the
  * server's GET requests for data files).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,26 @@ describe('remote Parquet folders', () => {
     expect(remote.rows.length).toBeGreaterThan(0);
     expect(remote.rows).toEqual((await session.query(sql.replace('remote_folder', 'local_folder'))).rows);
     expect(remote.rows.some((r) => r.letter === null)).toBe(true);
+  });
+});
+
+describe('a name taken over by another layout', () => {
+  it('a Lakeside bucket registered under a remote Delta table\'s name answers for it', async () => {
+    const bucket = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-lakeside-'));
+    try {
+      await mkdir(path.join(bucket, 'data', 'order_ts_hour=2026-11-23T08'), { recursive: true });
+      await writeFile(path.join(bucket, 'data', 'order_ts_hour=2026-11-23T08', 'r1.json'), '{"id":7}');
+      await mkdir(path.join(bucket, '_lakeside_log'));
+      const named = await SqlSession.create({ cache: new FileCache(cacheDir, 1 << 30), threads: 1 });
+      try {
+        await named.registerDelta('shop', await DeltaTable.open(storeAt('tables/letters')));
+        await named.registerLakeside('shop', new LocalStore(bucket));
+        expect((await named.query('SELECT id FROM shop')).rows).toEqual([{ id: 7 }]);
+      } finally {
+        named.close();
+      }
+    } finally {
+      await rm(bucket, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteWhere } from '../../core/ops/delete';
 import { LocalStore } from '../../core/storage/local';
 import { buildCli, runCli } from '../helpers/cli-process';
-import { appendCsv, DAY, filesUnder, ids, setModified } from '../helpers/maintenance-table';
+import { appendCsv, DAY, filesUnder, ids, setModified, setTableProperties } from '../helpers/maintenance-table';
 
 let dir: string;
 let table: string;
@@ -90,5 +90,21 @@ describe('lakebench orphans / vacuum / checkpoint / expire', () => {
     expect(log.code).toBe(0);
     const operations = (JSON.parse(log.stdout) as { operation: string }[]).map((e) => e.operation);
     expect(operations).toEqual(expect.arrayContaining(['orphans', 'vacuum', 'checkpoint', 'expire']));
+  });
+});
+
+describe('retention flags', () => {
+  it("apply as given, even at the default's value; absent, the table's property decides", async () => {
+    const own = path.join(dir, 'with-property');
+    const store = new LocalStore(own);
+    await appendCsv(store, dir, 'id\n1\n');
+    await setTableProperties(store, { 'delta.logRetentionDuration': 'interval 15 days' });
+    const expire = async (...flags: string[]) => {
+      const run = await runCli(['expire', '--json', own, '--dry-run', ...flags], { LAKEBENCH_HOME: path.join(dir, 'home-retention') });
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { logRetentionMs: number }).logRetentionMs;
+    };
+    expect(await expire()).toBe(15 * DAY);
+    expect(await expire('--log-retention', '30d')).toBe(30 * DAY);
   });
 });

@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
-import { decodedPath } from '../../core/formats/delta/replay';
-import { DeltaTable } from '../../core/formats/delta/table';
 import { deleteWhere } from '../../core/ops/delete';
 import { vacuumTable } from '../../core/ops/vacuum';
 import { LocalStore } from '../../core/storage/local';
-import { appendCsv, DAY, filesUnder, ids, setModified, setTableProperties } from '../helpers/maintenance-table';
+import { failure } from '../helpers/failure';
+import { appendCsv, DAY, filesUnder, ids, liveKeys, setModified, setTableProperties } from '../helpers/maintenance-table';
 
 let dir: string;
 let tableDir: string;
@@ -24,23 +23,15 @@ beforeEach(async () => {
   await appendCsv(store, dir, 'id,v\n1,a\n2,b\n');
   await appendCsv(store, dir, 'id,v\n3,c\n4,d\n');
   await appendCsv(store, dir, 'id,v\n5,e\n6,f\n');
-  const before = await liveKeys();
+  const before = await liveKeys(store);
   await deleteWhere(store, 'id IN (2, 3)'); // rewrites two of the three files
-  const after = await liveKeys();
+  const after = await liveKeys(store);
   tombstoned = before.filter((key) => !after.includes(key));
   await writeFile(path.join(tableDir, STRAY), 'not committed');
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function liveKeys(): Promise<string[]> {
-  return (await (await DeltaTable.open(store)).snapshot()).files.map((f) => decodedPath(f.path)).sort();
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (e: unknown) => e);
-}
 
 const keysOf = (result: { deleted: { object: string }[] }) => result.deleted.map((d) => path.relative(tableDir, d.object)).sort();
 
@@ -106,7 +97,7 @@ describe('vacuumTable', () => {
     const rows = await ids(store);
     const rowsAt2 = await ids(store, 2);
     await vacuumTable(store, { retentionMs: 0, force: true });
-    const live = await liveKeys();
+    const live = await liveKeys(store);
     expect((await filesUnder(tableDir)).filter((key) => !key.startsWith('_delta_log/'))).toEqual(live);
     expect(await ids(store)).toEqual(rows);
     expect(rowsAt2).toEqual([1, 2, 3, 4, 5, 6]);

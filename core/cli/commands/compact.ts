@@ -1,9 +1,9 @@
 /** `compact <table>`: bin-pack small files into files near the target size, one OPTIMIZE commit. Ctrl-C cancels before the commit. */
-import bytes from 'bytes';
 import type { CompactResult } from '../../ops/compact';
 import type { CliContext, CommandOutput } from '../context';
 import type { CompactFlags } from '../maintenance-program';
 import { renderTable } from '../output';
+import { byteSize } from './byte-size';
 import { interruptible } from './interrupt';
 import { progressLine } from './write';
 
@@ -31,18 +31,16 @@ export async function compact(ctx: CliContext, table: string, flags: CompactFlag
   });
 }
 
-const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
-
 function report(result: CompactResult, dryRun: boolean): string {
   if (result.plan.length === 0) return 'nothing to compact (no partition has enough small files); nothing committed\n';
   const rows = result.plan.map((p) => {
     const partition = Object.entries(p.partition).map(([k, v]) => `${k}=${v ?? 'null'}`).join('/') || '(table)';
-    return [partition, p.files, size(p.bytes), p.outputFiles];
+    return [partition, p.files, byteSize(p.bytes), p.outputFiles];
   });
   const table = renderTable(['partition', 'files', 'bytes', 'output files'], rows);
   const outcome = dryRun
     ? 'dry run: nothing changed\n'
-    : `committed version ${result.version}: ${result.filesRemoved} files (${size(result.bytesRemoved)}) ` +
-      `replaced by ${result.filesAdded} (${size(result.bytesAdded)})\n`;
+    : `committed version ${result.version}: ${result.filesRemoved} files (${byteSize(result.bytesRemoved)}) ` +
+      `replaced by ${result.filesAdded} (${byteSize(result.bytesAdded)})\n`;
   return table + outcome;
 }

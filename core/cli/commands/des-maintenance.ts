@@ -1,9 +1,9 @@
 /** `des tombstone` and `des repack`: the DES archive changes, recorded in the maintenance log. */
-import bytes from 'bytes';
 import type { DesRepackResult } from '../../ops/des-repack';
 import type { CliContext, CommandOutput } from '../context';
 import type { DesRepackFlags, DesTombstoneFlags } from '../des-program';
 import { renderTable } from '../output';
+import { byteSize } from './byte-size';
 import { interruptible } from './interrupt';
 import { progressLine } from './write';
 
@@ -41,14 +41,12 @@ export async function desRepack(ctx: CliContext, archive: string, flags: DesRepa
   });
 }
 
-const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
-
 function report(result: DesRepackResult): string {
   const lines: string[] = [];
   if (result.repacked.length) {
     lines.push(renderTable(
       ['shard', 'into', 'entries kept', 'tombstoned dropped', 'corrupt dropped', 'bytes'],
-      result.repacked.map((r) => [r.shard, r.into, r.entries, r.tombstonedDropped.length, r.corruptDropped.join(' ') || '0', result.dryRun ? size(r.bytesBefore) : `${size(r.bytesBefore)} → ${size(r.bytesAfter)}`]),
+      result.repacked.map((r) => [r.shard, r.into, r.entries, r.tombstonedDropped.length, r.corruptDropped.join(' ') || '0', result.dryRun ? byteSize(r.bytesBefore) : `${byteSize(r.bytesBefore)} → ${byteSize(r.bytesAfter)}`]),
     ));
   }
   for (const s of result.skipped) lines.push(`skipped ${s.shard}: ${s.reason}\n`);

@@ -1,7 +1,7 @@
 /** `maintain` (compact → checkpoint → expire → vacuum, each step logged) and `log` (the maintenance log). */
 import { summarizeMaintenance } from '../../api/maintenance-details';
 import { EXIT_FAILED, type CliContext, type CommandOutput } from '../context';
-import { DEFAULTS, type LogFlags, type MaintainFlags } from '../maintenance-program';
+import type { LogFlags, MaintainFlags } from '../maintenance-program';
 import { renderTable } from '../output';
 import { interruptible } from './interrupt';
 import { progressLine } from './write';
@@ -14,9 +14,9 @@ export async function maintain(ctx: CliContext, table: string, flags: MaintainFl
     const result = await maintainLogged(api, { location: table, ...ctx.location }, {
       targetSize: flags.targetSize,
       minFiles: flags.minFiles,
-      // The flags' defaults: the table's retention properties decide when longer (as vacuum and expire do).
-      retentionMs: flags.retention === DEFAULTS.retentionMs ? undefined : flags.retention,
-      logRetentionMs: flags.logRetention === DEFAULTS.logRetentionMs ? undefined : flags.logRetention,
+      // Not given: the table's retention properties decide, else the defaults (as vacuum and expire do).
+      retentionMs: flags.retention,
+      logRetentionMs: flags.logRetention,
       dryRun,
       force: flags.force,
       signal,

@@ -3,16 +3,15 @@
  * Each runs its op through `api.maintenance` (so it is logged); Ctrl-C cancels (exit 130), and what is
  * already deleted stays deleted — never anything a retained version needs.
  */
-import bytes from 'bytes';
 import type { LocationArgs } from '../../api/types';
 import { formatDuration } from '../../units';
 import type { CliContext, CommandOutput } from '../context';
-import { DEFAULTS, type ExpireFlags, type OrphansFlags, type VacuumFlags } from '../maintenance-program';
+import type { ExpireFlags, OrphansFlags, VacuumFlags } from '../maintenance-program';
 import { renderTable } from '../output';
+import { byteSize } from './byte-size';
 import { interruptible } from './interrupt';
 import { progressLine } from './write';
 
-const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
 const where = (ctx: CliContext, table: string): LocationArgs => ({ location: table, ...ctx.location });
 const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 
@@ -27,8 +26,8 @@ export async function orphans(ctx: CliContext, table: string, flags: OrphansFlag
     );
     const age = flags.olderThan > 0 ? ` older than ${formatDuration(flags.olderThan)}` : '';
     if (result.orphans.length === 0) return { result, text: `no orphans${age}\n` };
-    const rows = result.orphans.map((o) => [o.key, size(o.size), formatDuration(o.ageMs), o.reason]);
-    const text = renderTable(['object', 'size', 'age', 'reason'], rows) + `${files(result.orphans.length)}${age}, ${size(result.bytes)}\n`;
+    const rows = result.orphans.map((o) => [o.key, byteSize(o.size), formatDuration(o.ageMs), o.reason]);
+    const text = renderTable(['object', 'size', 'age', 'reason'], rows) + `${files(result.orphans.length)}${age}, ${byteSize(result.bytes)}\n`;
     return { result, text };
   });
 }
@@ -38,9 +37,9 @@ async function lakesideOrphans(ctx: CliContext, bucket: string): Promise<Command
   const api = await ctx.api();
   const { reconcileLakeside } = await import('../../formats/lakeside/reconcile');
   const result = await api.maintenance('orphans', where(ctx, bucket), (store) => reconcileLakeside(store));
-  const rows = result.orphans.map((o) => [o.key, size(o.size), o.lastModified, o.reason]);
+  const rows = result.orphans.map((o) => [o.key, byteSize(o.size), o.lastModified, o.reason]);
   const missing = result.missing.map((m) => `missing: ${m.key} (live in _lakeside_log)\n`).join('');
-  const text = (rows.length ? renderTable(['object', 'size', 'modified', 'reason'], rows) : '') + missing + `${files(result.orphans.length)} not live in _lakeside_log, ${size(result.bytes)}; ${result.missing.length} live file(s) missing\n`;
+  const text = (rows.length ? renderTable(['object', 'size', 'modified', 'reason'], rows) : '') + missing + `${files(result.orphans.length)} not live in _lakeside_log, ${byteSize(result.bytes)}; ${result.missing.length} live file(s) missing\n`;
   return { result, text };
 }
 
@@ -55,7 +54,7 @@ export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags)
       (store) =>
         vacuumTable(store, {
           // Not given (the flag's default): the table's delta.deletedFileRetentionDuration decides when longer.
-          retentionMs: flags.retention === DEFAULTS.retentionMs ? undefined : flags.retention,
+          retentionMs: flags.retention,
           force: flags.force,
           dryRun,
           signal,
@@ -63,9 +62,9 @@ export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags)
         }),
       { dryRun },
     );
-    const rows = result.deleted.map((d) => [d.object, size(d.size), d.reason]);
+    const rows = result.deleted.map((d) => [d.object, byteSize(d.size), d.reason]);
     const listing = rows.length > 0 ? renderTable(['object', 'size', 'reason'], rows) : '';
-    const what = `${files(result.deleted.length)} (${size(result.bytes)}) removed or written more than ${result.retention} ago`;
+    const what = `${files(result.deleted.length)} (${byteSize(result.bytes)}) removed or written more than ${result.retention} ago`;
     return { result, text: listing + (dryRun ? `dry run: would delete ${what}; nothing deleted\n` : `deleted ${what}\n`) };
   });
 }
@@ -91,8 +90,7 @@ export async function expire(ctx: CliContext, table: string, flags: ExpireFlags)
       where(ctx, table),
       (store) =>
         expireLog(store, {
-          // Not given (the flag's default): the table's delta.logRetentionDuration decides when set.
-          logRetentionMs: flags.logRetention === DEFAULTS.logRetentionMs ? undefined : flags.logRetention,
+          logRetentionMs: flags.logRetention,
           dryRun,
           signal,
           onProgress: progressLine(ctx),

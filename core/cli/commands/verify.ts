@@ -1,7 +1,6 @@
 /** `verify <location> [--deep]`: checks a Delta table, Parquet folder or Parquet file; exit 1 when it finds problems. */
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import bytes from 'bytes';
 import type { LakebenchApi } from '../../api/api';
 import type { LocationArgs } from '../../api/types';
 import type { VerifyReport } from '../../ops/verify/verify';
@@ -9,6 +8,7 @@ import { parseLocation } from '../../storage/location';
 import { EXIT_FAILED, EXIT_OK, type CliContext, type CommandOutput } from '../context';
 import type { VerifyFlags } from '../maintenance-program';
 import { renderTable } from '../output';
+import { byteSize } from './byte-size';
 import { interruptible } from './interrupt';
 import { progressLine } from './write';
 
@@ -43,12 +43,10 @@ async function verifyTarget(api: LakebenchApi, args: LocationArgs): Promise<{ ar
   return (await api.open(folder).head(name)) ? { args: folder, file: name } : { args };
 }
 
-const size = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
-
 function reportText(report: VerifyReport): string {
-  const { files, bytes: checkedBytes, entries } = report.checked;
+  const { files, bytes, entries } = report.checked;
   const what = entries === undefined ? `data file${files === 1 ? '' : 's'}` : `shard${files === 1 ? '' : 's'} (${entries} entries,`;
-  const checked = `${files} ${what}${entries === undefined ? ' (' : ' '}${size(checkedBytes)}) checked` +
+  const checked = `${files} ${what}${entries === undefined ? ' (' : ' '}${byteSize(bytes)}) checked` +
     (report.orphans?.length ? `; ${report.orphans.length} orphans of unfinished repacks (des repack removes them): ${report.orphans.join(', ')}` : '');
   if (report.problems.length === 0) return `verified ${report.location}: ${checked}, no problems\n`;
   const table = renderTable(

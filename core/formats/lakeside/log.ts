@@ -48,13 +48,6 @@ export async function listLakesideLog(store: ObjectStore): Promise<{ key: string
   return keys.sort((a, b) => a.version - b.version);
 }
 
-/** One entry, or undefined when its file does not exist. */
-export async function readLakesideLogEntry(store: ObjectStore, version: number): Promise<LakesideLogEntry | undefined> {
-  const key = lakesideLogKey(version);
-  if (!(await store.head(key))) return undefined;
-  return parseEntry(await store.get(key), version, store.urlOf(key));
-}
-
 /** Creates the entry's version file only if absent; false (nothing written) when another writer has that version. */
 export async function appendLakesideLogEntry(store: ObjectStore, entry: LakesideLogEntry): Promise<boolean> {
   return store.putIfAbsent(lakesideLogKey(entry.version), JSON.stringify(entry, null, 2));
@@ -62,7 +55,11 @@ export async function appendLakesideLogEntry(store: ObjectStore, entry: Lakeside
 
 export async function readLakesideLog(store: ObjectStore): Promise<LakesideState> {
   const keys = await listLakesideLog(store);
-  const entries = await mapWithConcurrency(keys, 16, async ({ key, version }) => parseEntry(await store.get(key), version, store.urlOf(key)));
+  return replayLakesideLog(await mapWithConcurrency(keys, 16, async ({ key, version }) => parseLakesideLogEntry(await store.get(key), version, store.urlOf(key))));
+}
+
+/** The state after `entries`, in version order: the files live and those removed. */
+export function replayLakesideLog(entries: LakesideLogEntry[]): LakesideState {
   const live = new Map<string, LakesideAdd>();
   const removed = new Set<string>();
   for (const entry of entries) {
@@ -78,7 +75,7 @@ export async function readLakesideLog(store: ObjectStore): Promise<LakesideState
   return { entries, live, removed };
 }
 
-function parseEntry(bytes: Uint8Array, fileVersion: number, object: string): LakesideLogEntry {
+export function parseLakesideLogEntry(bytes: Uint8Array, fileVersion: number, object: string): LakesideLogEntry {
   let raw: Partial<LakesideLogEntry>;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes)) as Partial<LakesideLogEntry>;

@@ -6,7 +6,7 @@
  */
 import { TEMP_FILE_PREFIX } from '../../storage/temp-file';
 import type { ObjectStore } from '../../storage/types';
-import { readLakesideLog } from './log';
+import { readLakesideLog, type LakesideState } from './log';
 
 export const COMPACTED_PREFIX = 'parquet/';
 
@@ -18,8 +18,9 @@ export interface ReconcileReport {
   bytes: number;
 }
 
-export async function reconcileLakeside(store: ObjectStore): Promise<ReconcileReport> {
-  const state = await readLakesideLog(store);
+/** `state`: the log when the caller has read it already. */
+export async function reconcileLakeside(store: ObjectStore, state?: LakesideState): Promise<ReconcileReport> {
+  state ??= await readLakesideLog(store);
   const present = new Map<string, { size: number; lastModified: Date }>();
   for await (const info of store.listAll(COMPACTED_PREFIX, { includeTemporary: true })) {
     if (info.key.endsWith('.parquet') || isTemporary(info.key)) present.set(info.key, info);

@@ -5,6 +5,8 @@
  * logged run has consumed but not deleted yet.
  */
 import type { ObjectStore } from '../../storage/types';
+import type { LakesideState } from './log';
+import type { StagingSource } from './staging';
 
 const RUNS_PREFIX = '_lakebench/staging-runs/';
 export const MANIFEST_FORMAT = 'lakebench-staging-run/1';
@@ -55,4 +57,17 @@ export async function listRuns(staging: ObjectStore): Promise<ListedRun[]> {
     runs.push({ key: info.key, manifest });
   }
   return runs;
+}
+
+/**
+ * The staged sources still to compact: those listed, less the ones a run already logged in
+ * `_lakeside_log` took but has not deleted yet (runs name themselves in the entry's metadata) — else
+ * they would count twice.
+ */
+export async function pendingSources(store: ObjectStore, state: LakesideState, listed: StagingSource[]): Promise<StagingSource[]> {
+  const logged = new Set(state.entries.map((e) => e.metadata?.runId).filter((id): id is string => typeof id === 'string'));
+  if (logged.size === 0) return listed;
+  const runs = await listRuns(store);
+  const consumed = new Set(runs.flatMap((r) => (r.manifest && logged.has(r.manifest.runId) ? r.manifest.sources.map((s) => `${s.key}\n${s.etag}`) : [])));
+  return listed.filter((s) => !consumed.has(`${s.key}\n${s.etag}`));
 }

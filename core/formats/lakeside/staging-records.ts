@@ -14,8 +14,7 @@ import { deltaTypeToDuckDB } from '../delta/schema';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectStore } from '../../storage/types';
 import { quoteIdent, quoteLiteral } from '../../sql-text';
-import type { BadRow } from '../../ops/input-check';
-import type { ColumnType } from '../../ops/scratch-db';
+import type { BadRow, ColumnType } from '../row-types';
 
 /** A record that is not written: `file` is the source key, `line` 1-based (a `.json` source is line 1). */
 export interface QuarantinedRecord extends BadRow {

@@ -35,6 +35,10 @@ export async function listStagingSources(store: ObjectStore, onListed?: (count: 
 }
 
 /** Local stores always give an ETag; an S3-compatible store that gives none still gets a stable identity. */
+/** Why a source cannot be read as a partition's record (for readers that take any partition columns). */
+export const notPartitioned = (source: StagingSource): string | undefined =>
+  source.partition ? undefined : 'not under a <column>=<value> partition folder';
+
 export function sourceEtag(info: ObjectInfo): string {
   return info.etag ?? `${info.lastModified.getTime()}-${info.size}`;
 }

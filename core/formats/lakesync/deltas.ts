@@ -59,8 +59,15 @@ export function envelopeCellsSql(localPaths: string[], maxBytes: number): string
 /** A condition over cell rows that is true for any cell an envelope must not produce. */
 export const envelopeCellsProblem = `op IS NULL OR op NOT IN (${DELTA_OPS.map(quoteLiteral).join(', ')}) OR "table" IS NULL OR row_id IS NULL OR hlc IS NULL OR hlc < 0`;
 
-/** Throws an error naming `object` and the first problem that keeps it from being a delta envelope. */
-export function checkEnvelope(bytes: Uint8Array, object: string): void {
+/** A flushed envelope's fields beyond its deltas, as checkEnvelope returns them (unchecked). */
+export interface DeltaEnvelope {
+  deltaCount?: unknown;
+  hlcRange?: { min?: unknown; max?: unknown };
+  deltas: { hlc: unknown }[];
+}
+
+/** The parsed envelope; throws an error naming `object` and the first problem that keeps it from being one. */
+export function checkEnvelope(bytes: Uint8Array, object: string): DeltaEnvelope {
   let envelope: { deltas?: unknown };
   try {
     envelope = JSON.parse(new TextDecoder().decode(bytes)) as { deltas?: unknown };
@@ -78,6 +85,7 @@ export function checkEnvelope(bytes: Uint8Array, object: string): void {
     parseHlc(delta.hlc, where);
     if (delta.columns !== undefined && !Array.isArray(delta.columns)) throw new LakebenchError('BAD_INPUT', '"columns" must be a list', { object: where });
   });
+  return envelope as DeltaEnvelope;
 }
 
 /**

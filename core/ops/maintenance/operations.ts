@@ -27,3 +27,10 @@ export interface OpOptions {
   signal?: AbortSignal;
   onProgress?: (progress: OpProgress) => void;
 }
+
+/** Reports progress field by field (bytes 0 unless told). */
+export type ProgressReporter = (phase: string, done: number, total: number, bytes?: number) => void;
+
+export function progressReporter(onProgress: OpOptions['onProgress']): ProgressReporter {
+  return (phase, done, total, bytes = 0) => onProgress?.({ phase, done, total, bytes });
+}

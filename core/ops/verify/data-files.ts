@@ -58,6 +58,11 @@ export async function verifyDataFiles(
   return (await checkDataFiles(store, files, options)).problems;
 }
 
+/** Share of the checked files with at least one problem (0 when none were checked). */
+export function corruptionRate({ checked, corruptFiles }: DataFilesCheck): number {
+  return checked.files === 0 ? 0 : corruptFiles / checked.files;
+}
+
 function readyForDeep(file: CheckedFile): file is CheckedFile & DeepCheckFile {
   return file.metadata !== undefined && file.size !== undefined;
 }

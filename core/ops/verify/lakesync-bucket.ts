@@ -5,19 +5,13 @@
  * checks (magic, footer). A problem names the file (and the delta) and never stops the run.
  */
 import { isLakebenchError } from '../../errors';
-import { checkEnvelope, listLakeSyncFiles } from '../../formats/lakesync/deltas';
+import { checkEnvelope, listLakeSyncFiles, type DeltaEnvelope } from '../../formats/lakesync/deltas';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
 import { checkCancelled } from '../table-references';
 import { checkDataFiles } from './data-files';
 import type { VerifyProblem, VerifyReport } from './problems';
-
-interface Envelope {
-  deltaCount?: unknown;
-  hlcRange?: { min?: unknown; max?: unknown };
-  deltas: { hlc: unknown }[];
-}
 
 /** `[<table>-]<minHlc>-<maxHlc>.json`: the range a flushed file's name gives. */
 const NAMED_RANGE = /(\d+)-(\d+)\.json$/;
@@ -45,13 +39,13 @@ export async function verifyLakeSync(store: ObjectStore, options: OpOptions = {}
 }
 
 function envelopeProblems(bytes: Uint8Array, object: string, key: string): VerifyProblem[] {
+  let envelope: DeltaEnvelope;
   try {
-    checkEnvelope(bytes, object);
+    envelope = checkEnvelope(bytes, object);
   } catch (e) {
     if (!isLakebenchError(e, 'BAD_INPUT')) throw e;
     return [{ object: e.object ?? object, kind: 'bad-delta', detail: e.message }];
   }
-  const envelope = JSON.parse(new TextDecoder().decode(bytes)) as Envelope;
   const problems: VerifyProblem[] = [];
   const mismatch = (detail: string) => problems.push({ object, kind: 'envelope-mismatch', detail });
   if (envelope.deltaCount !== undefined && envelope.deltaCount !== envelope.deltas.length) {

@@ -10,7 +10,7 @@ import { LOG_DIR } from '../../formats/delta/log-files';
 import { listParquetFolder } from '../../formats/parquet-folder';
 import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
-import { checkDataFiles, type DataFilesCheck } from './data-files';
+import { checkDataFiles, corruptionRate, type DataFilesCheck } from './data-files';
 import { checkDeltaLog } from './delta-log-checks';
 import { verifyArchive } from './des-archive';
 import { verifyLakeside } from './lakeside-bucket';
@@ -61,6 +61,6 @@ function report(location: string, logProblems: VerifyProblem[], files: DataFiles
     location,
     problems: [...logProblems, ...files.problems],
     checked: files.checked,
-    corruption_rate: files.checked.files === 0 ? 0 : files.corruptFiles / files.checked.files,
+    corruption_rate: corruptionRate(files),
   };
 }

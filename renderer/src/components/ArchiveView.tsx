@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import type { DesEntryPreview, DesEntryRow, DesShardSummary, FoundTable } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { useArchive } from '../stores/archive';
-import { BucketHead } from './BucketParts';
+import { BucketHead, useReloadAfterRuns } from './BucketParts';
 import { MaintenancePanel } from './MaintenancePanel';
 import { SmallTable } from './SmallTable';
 import { TabBar } from './TabBar';
@@ -119,6 +119,8 @@ export function ArchiveView({ table, connectionId }: { table: FoundTable; connec
   const { summary, error, loading, load, selectShard } = useArchive();
   const [tab, setTab] = useState<ArchiveTab>('shards');
   useEffect(() => void load(table.location, connectionId), [table.location, connectionId, load]);
+  // A finished verify or repack may have changed the shards: list them again.
+  useReloadAfterRuns(table.location, () => void load(table.location, connectionId, true));
   const entries = summary?.shards.reduce((n, s) => n + s.entries, 0) ?? 0;
   const tombstoned = summary?.shards.reduce((n, s) => n + s.tombstoned, 0) ?? 0;
   return (

@@ -61,7 +61,7 @@ export function App() {
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
   // The bucket views' file tables and Maintenance tab need the room the table view's Maintenance tab gets.
-  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || s.table.layout === 'lakesync' || s.table.layout === 'lakeside'));
+  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || ['lakesync', 'lakeside', 'des'].includes(s.table.layout)));
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);

@@ -28,10 +28,10 @@ function Shards({ select }: { select(shard: string): void }) {
         { header: 'Shard', cell: (s) => s.name },
         { header: 'Entries', className: 'num', cell: (s) => formatCount(s.entries) },
         { header: 'Tombstoned', className: 'num', cell: (s) => formatCount(s.tombstoned) },
-        { header: 'Deletion ratio', cell: (s) => <DeletionRatio ratio={s.deletionRatio} /> },
+        { header: 'Deletion ratio', className: 'nowrap', cell: (s) => <DeletionRatio ratio={s.deletionRatio} /> },
         { header: 'Size', className: 'num', cell: (s) => formatBytes(s.size) },
         { header: 'Sidecar', cell: (s) => (s.hasSidecar ? 'yes' : <span className="warn">missing</span>) },
-        { header: 'Modified', className: 'muted', cell: (s) => formatDate(s.lastModified) },
+        { header: 'Modified', className: 'muted nowrap', cell: (s) => formatDate(s.lastModified) },
       ]}
     />
   );

@@ -23,30 +23,33 @@ export function SmallTable<T>(props: {
   testId?: string;
 }) {
   const { columns } = props;
+  // Wider than the inspector: it scrolls sideways instead of being cut off.
   return (
-    <table className={props.className ? `small-table ${props.className}` : 'small-table'} data-testid={props.testId}>
-      {columns.some((c) => c.header !== undefined) && (
-        <thead>
-          <tr>
-            {columns.map((c, i) => (
-              <th key={i} title={c.headerTitle}>
-                {c.header}
-              </th>
-            ))}
-          </tr>
-        </thead>
-      )}
-      <tbody>
-        {props.rows.map((row, r) => (
-          <tr key={props.rowKey(row, r)} {...props.rowProps?.(row)}>
-            {columns.map((c, i) => (
-              <td key={i} className={typeof c.className === 'function' ? c.className(row) : c.className} title={c.title?.(row)}>
-                {c.cell(row)}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="small-table-wrap">
+      <table className={props.className ? `small-table ${props.className}` : 'small-table'} data-testid={props.testId}>
+        {columns.some((c) => c.header !== undefined) && (
+          <thead>
+            <tr>
+              {columns.map((c, i) => (
+                <th key={i} title={c.headerTitle}>
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+        )}
+        <tbody>
+          {props.rows.map((row, r) => (
+            <tr key={props.rowKey(row, r)} {...props.rowProps?.(row)}>
+              {columns.map((c, i) => (
+                <td key={i} className={typeof c.className === 'function' ? c.className(row) : c.className} title={c.title?.(row)}>
+                  {c.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

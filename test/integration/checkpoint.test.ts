@@ -6,11 +6,10 @@ import { isLakebenchError } from '../../core/errors';
 import { checkpointKey, commitKey } from '../../core/formats/delta/log-files';
 import { checkpointTable } from '../../core/ops/checkpoint';
 import { LocalStore } from '../../core/storage/local';
-import { ROOT } from '../helpers/cli-process';
 import { queryTable } from '../helpers/delta-rows';
 import { appendCsv, ids } from '../helpers/maintenance-table';
+import { FIXTURES } from '../helpers/fixtures';
 
-const FIXTURES = path.join(ROOT, '..', 'shared', 'fixtures', 'delta-rs');
 let dir: string;
 
 beforeEach(async () => {
@@ -22,7 +21,7 @@ afterEach(async () => {
 
 async function fixture(name: string): Promise<{ store: LocalStore; tableDir: string }> {
   const tableDir = path.join(dir, name);
-  await cp(path.join(FIXTURES, name), tableDir, { recursive: true });
+  await cp(path.join(FIXTURES, 'delta-rs', name), tableDir, { recursive: true });
   return { store: new LocalStore(tableDir), tableDir };
 }
 

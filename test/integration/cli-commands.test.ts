@@ -6,8 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildCli, finished, ROOT, runCli, startCli } from '../helpers/cli-process';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { SAMPLE_ORDERS_VERSIONS } from '../../core/demo/sample-lake';
-
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 let work: string;
 let env: Record<string, string>;
 let simple: string; // copy of delta-rs/simple_table

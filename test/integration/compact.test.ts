@@ -15,6 +15,7 @@ import { importFiles } from '../../core/ops/import';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { failure } from '../helpers/failure';
+import { FIXTURES } from '../helpers/fixtures';
 
 let dir: string;
 let store: LocalStore;
@@ -224,7 +225,6 @@ describe('compactTable on a table whose schema grew', () => {
 });
 
 describe('compactTable on tables written by other engines', () => {
-  const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures');
   const tables = [
     'delta-rs/simple_table',
     'delta-rs/delta-0.2.0',

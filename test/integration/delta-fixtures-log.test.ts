@@ -1,5 +1,5 @@
 /**
- * The log reader over tables written by Spark and delta-rs (../shared/fixtures): at every version,
+ * The log reader over tables written by Spark and delta-rs (test/fixtures): at every version,
  * the live files, their record counts and partition values must match what the fixtures document
  * (README, dat's expected/ folders) and what the data files themselves hold. Row contents are
  * checked by the SQL tests.
@@ -14,8 +14,7 @@ import { commitKey, versionPrefix } from '../../core/formats/delta/log-files';
 import { decodedPath } from '../../core/formats/delta/replay';
 import { DeltaTable, type Snapshot } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const DELTA_RS = path.join(FIXTURES, 'delta-rs');
 const DAT = path.join(FIXTURES, 'dat');
 

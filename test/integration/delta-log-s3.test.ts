@@ -6,8 +6,9 @@ import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
 import { uploadFolder } from '../helpers/upload-folder';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
+import { fixture } from '../helpers/fixtures';
 
-const DELTA_RS = path.resolve(__dirname, '../../../shared/fixtures/delta-rs');
+const DELTA_RS = fixture('delta-rs');
 const TABLES = ['simple_table_with_checkpoint', 'delta-0.2.0', 'simple_table'];
 
 let server: S3TestServer;

@@ -10,8 +10,7 @@ import { DeltaTable } from '../../core/formats/delta/table';
 import { SqlSession } from '../../core/sql/session';
 import { quoteIdent, quoteLiteral } from '../../core/sql-text';
 import { LocalStore } from '../../core/storage/local';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** From fixtures/README.md: one column's values per version (order not significant). */

@@ -7,8 +7,8 @@ import { expireLog } from '../../core/ops/expire';
 import { findOrphans } from '../../core/ops/orphans';
 import { LocalStore } from '../../core/storage/local';
 import { TEMP_FILE_PREFIX } from '../../core/storage/temp-file';
-import { ROOT } from '../helpers/cli-process';
 import { appendCsv, DAY, filesUnder, ids, liveKeys, setModified } from '../helpers/maintenance-table';
+import { fixture } from '../helpers/fixtures';
 
 let dir: string;
 let tableDir: string;
@@ -119,12 +119,12 @@ describe('findOrphans', () => {
 
 describe('findOrphans on delta-rs tables', () => {
   it('refuses a table with deletion vectors, whose vector files it would not know are referenced', async () => {
-    await cp(path.join(ROOT, '..', 'shared', 'fixtures', 'delta-rs', 'table-with-dv-small'), tableDir, { recursive: true });
+    await cp(fixture('delta-rs', 'table-with-dv-small'), tableDir, { recursive: true });
     await expect(findOrphans(store, { olderThanMs: 0 })).rejects.toThrow(/deletionVectors/);
   });
 
   it('reports the uncommitted `_delta_log/.tmp/` commit and the data file only it adds', async () => {
-    await cp(path.join(ROOT, '..', 'shared', 'fixtures', 'delta-rs', 'simple_table'), tableDir, { recursive: true });
+    await cp(fixture('delta-rs', 'simple_table'), tableDir, { recursive: true });
     const result = await findOrphans(store, { olderThanMs: 0 });
     expect(result.orphans.map((o) => [o.key, o.reason])).toEqual([
       ['_delta_log/.tmp/00000000000000000005.json', 'temporary'],

@@ -15,6 +15,7 @@ import { verifyLocation } from '../../core/ops/verify/verify';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { ids } from '../helpers/maintenance-table';
+import { fixture as fixturePath } from '../helpers/fixtures';
 
 let dir: string;
 let store: LocalStore;
@@ -137,7 +138,7 @@ describe('repack --drop-corrupt', () => {
   });
 
   it('counts a row group whose page CRC differs as lost, though both decoders read it', async () => {
-    const fixture = path.join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'parquet-testing', 'bad');
+    const fixture = fixturePath('parquet-testing', 'bad');
     await mkdir(path.join(dir, 'table'), { recursive: true });
     await copyFile(path.join(fixture, 'datapage_v1-corrupt-checksum.parquet'), store.localPath('crc.parquet')!);
     const local = store.localPath('crc.parquet')!;

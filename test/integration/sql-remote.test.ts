@@ -14,8 +14,7 @@ import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
 import { uploadFolder } from '../helpers/upload-folder';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const PARTITIONED = path.join(FIXTURES, 'delta-rs/delta-0.8.0-partitioned');
 const NULL_PARTITION = path.join(FIXTURES, 'dat/basic_partitioned/delta');
 

@@ -8,8 +8,7 @@ import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { importFiles } from '../../core/ops/import';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 /** Sums hashes over 10^11 rows: minutes of work, so it is still running when cancelled. */
 const ENDLESS = 'SELECT sum(hash(i)) AS s FROM range(100000000000) t(i)';
 

@@ -10,9 +10,10 @@ import { S3Store } from '../../core/storage/s3';
 import { buildCli, ROOT, runCli } from '../helpers/cli-process';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { uploadFolder } from '../helpers/upload-folder';
+import { fixture } from '../helpers/fixtures';
 
 const ORDERS = join(ROOT, 'resources', 'sample-lake', 'orders');
-const PARQUET_TESTING = join(ROOT, '..', 'shared', 'fixtures', 'parquet-testing');
+const PARQUET_TESTING = fixture('parquet-testing');
 let work: string;
 let env: Record<string, string>;
 let server: S3TestServer;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyLocation } from '../../core/ops/verify/verify';
 import { LocalStore } from '../../core/storage/local';
-import { ROOT } from '../helpers/cli-process';
+import { fixture } from '../helpers/fixtures';
 
-const PARQUET_TESTING = join(ROOT, '..', 'shared', 'fixtures', 'parquet-testing');
+const PARQUET_TESTING = fixture('parquet-testing');
 const good = new LocalStore(join(PARQUET_TESTING, 'good'));
 const bad = new LocalStore(join(PARQUET_TESTING, 'bad'));
 const namesIn = (dir: string) => readdirSync(join(PARQUET_TESTING, dir)).filter((name) => name.endsWith('.parquet'));

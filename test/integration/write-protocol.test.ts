@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFiles } from '../../core/ops/import';
 import { deleteWhere } from '../../core/ops/delete';
 import { LocalStore } from '../../core/storage/local';
+import { fixture } from '../helpers/fixtures';
 
-const DV_TABLE = path.resolve(__dirname, '../../../shared/fixtures/delta-rs/table-with-dv-small');
+const DV_TABLE = fixture('delta-rs', 'table-with-dv-small');
 
 describe('writing to a table with unsupported features', () => {
   let dir: string;

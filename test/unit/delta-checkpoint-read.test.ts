@@ -5,8 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action, AddFile } from '../../core/formats/delta/actions';
 import { readCheckpointParts } from '../../core/formats/delta/checkpoint-read';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const ADDS = 3000; // several Arrow batches (parquet-wasm reads 1024 rows per batch)
 
 let dir: string;

@@ -9,8 +9,7 @@ import { commit } from '../../core/formats/delta/commit';
 import { newTableActions } from '../../core/formats/delta/create';
 import { DeltaTable, type Snapshot } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const SCHEMA: StructType = {
   type: 'struct',
   fields: [

@@ -4,9 +4,9 @@ import type { Metadata, Protocol } from '../../core/formats/delta/actions';
 import { assertReadable, assertWritable } from '../../core/formats/delta/features';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { LocalStore } from '../../core/storage/local';
+import { FIXTURES } from '../helpers/fixtures';
 
 const URL = 's3://bucket/t';
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
 
 const metadata = (configuration: Record<string, string> = {}, fieldMetadata: Record<string, unknown> = {}): Metadata => ({
   id: 'id',

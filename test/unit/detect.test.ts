@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectLayout, findTables } from '../../core/formats/detect';
 import { LocalStore } from '../../core/storage/local';
-
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+import { FIXTURES } from '../helpers/fixtures';
 const PARQUET = path.join(FIXTURES, 'parquet-testing/good');
 
 describe('findTables / detectLayout', () => {

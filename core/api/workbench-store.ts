@@ -3,7 +3,7 @@
  * and settings. Its own better-sqlite3 handle on the catalog file: the Catalog class keeps the query
  * history; WAL lets both handles work side by side.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LakebenchError } from '../errors';
 import type { ConnectionKind, JobInfo, SavedQuery } from './workbench';
 import { openCatalogDatabase } from '../catalog/database';

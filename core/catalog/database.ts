@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { LakebenchError } from '../errors';
+import type Database from 'better-sqlite3';
+import { isLakebenchError, LakebenchError } from '../errors';
+import { openSqlite } from '../native/sqlite-addon';
 import { migrate } from './migrations';
 
 /**
@@ -12,8 +13,9 @@ export function openCatalogDatabase(path: string): Database.Database {
   let db: Database.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
+    db = openSqlite(path);
   } catch (e) {
+    if (isLakebenchError(e)) throw e;
     throw new LakebenchError('IO', `cannot open catalog: ${(e as Error).message}`, { object: path, cause: e });
   }
   db.pragma('journal_mode = WAL');

@@ -84,7 +84,7 @@ export class EngineHost {
     if (this.stopping) return;
     this.quickDeaths = livedMs < QUICK_MS ? this.quickDeaths + 1 : 0;
     if (this.quickDeaths > MAX_QUICK_RESTARTS) {
-      this.onEvent({ type: 'engine-restarted', reason: `the engine keeps stopping (exit code ${code}); restart Lakebench` });
+      this.onEvent({ type: 'engine-restarted', reason: `the engine keeps stopping (exit code ${code}): run \`npx lakebench doctor\` in the Lakebench folder to see why, then restart Lakebench` });
       return;
     }
     this.start();

@@ -4,7 +4,7 @@
  * MessagePort from main and answers WorkbenchApi calls on it; arguments were validated in main already.
  */
 import type { MessagePortMain } from 'electron';
-import { createWorkbench, type Workbench } from '../core/api/workbench-impl';
+import { startWorkbench } from '../core/api/engine-start';
 import type { SecretBox } from '../core/api/secret-box';
 import { toErrorJson } from '../core/api/workbench-errors';
 import { SECRET_BOX_FLAG, type EngineToMain, type MainToEngine, type Outcome } from './engine-protocol';
@@ -43,11 +43,13 @@ function send(port: MessagePortMain, message: EngineToMain): void {
   port.postMessage(message);
 }
 
-function serve(port: MessagePortMain): void {
+async function serve(port: MessagePortMain): Promise<void> {
   const useKeychain = process.argv.includes(`${SECRET_BOX_FLAG}os-keychain`);
   const secretBox = useKeychain ? new MainSecretBox(port) : undefined;
   // Without a usable keychain, the Workbench default (an AES-GCM key file, see secret-box.ts) applies.
-  const workbench: Workbench = createWorkbench({ secretBox });
+  // An engine that cannot start stays up and says why (ENVIRONMENT errors, `doctor`): exiting would only
+  // make main restart it until it gives up.
+  const { workbench } = await startWorkbench({ secretBox });
   workbench.onEvent((event) => send(port, { kind: 'event', event }));
 
   port.on('message', ({ data }: { data: MainToEngine }) => {
@@ -68,4 +70,4 @@ function serve(port: MessagePortMain): void {
   port.start();
 }
 
-process.parentPort.once('message', (message) => serve(message.ports[0]));
+process.parentPort.once('message', (message) => void serve(message.ports[0]));

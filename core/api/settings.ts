@@ -27,3 +27,13 @@ export function resolveSettings(options: ApiOptions, env: NodeJS.ProcessEnv = pr
     cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
   };
 }
+
+/** The settings of a workbench whose state lives in `home` (default `$LAKEBENCH_HOME`); explicit paths win. */
+export function homeSettings(options: ApiOptions & { home?: string }, env: NodeJS.ProcessEnv = process.env): ApiSettings {
+  const home = options.home ?? lakebenchHome(env);
+  return resolveSettings({
+    catalogPath: options.catalogPath ?? join(home, 'catalog.sqlite'),
+    cacheDir: options.cacheDir ?? join(home, 'cache'),
+    cacheBytes: options.cacheBytes,
+  });
+}

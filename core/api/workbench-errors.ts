@@ -21,6 +21,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   WRONG_REGION: 502,
   BAD_ENDPOINT: 502,
   IO: 502,
+  ENVIRONMENT: 503,
 };
 
 export function httpStatusOf(error: WorkbenchErrorJson): number {

@@ -19,7 +19,8 @@ import { Jobs } from './jobs';
 import { previewObject } from './preview';
 import { QueryResults } from './query-results';
 import { KeyFileSecretBox, type SecretBox } from './secret-box';
-import { lakebenchHome, resolveSettings, type ApiOptions } from './settings';
+import { homeSettings, lakebenchHome, type ApiOptions, type ApiSettings } from './settings';
+import { runDoctor, type DoctorReport } from './doctor';
 import type { FoundTable, LocationArgs, SqlTableBinding, TableArgs } from './types';
 import type * as W from './workbench';
 import { WorkbenchStore } from './workbench-store';
@@ -43,6 +44,7 @@ export function createWorkbench(options: WorkbenchOptions = {}): Workbench {
 
 export class Workbench implements W.WorkbenchApi {
   readonly home: string;
+  private readonly settings: ApiSettings;
   private readonly api: LakebenchApi;
   private readonly store: WorkbenchStore;
   private readonly connectionRegistry: Connections;
@@ -57,11 +59,7 @@ export class Workbench implements W.WorkbenchApi {
 
   constructor(options: WorkbenchOptions = {}) {
     this.home = options.home ?? lakebenchHome();
-    const settings = resolveSettings({
-      catalogPath: options.catalogPath ?? join(this.home, 'catalog.sqlite'),
-      cacheDir: options.cacheDir ?? join(this.home, 'cache'),
-      cacheBytes: options.cacheBytes,
-    });
+    const settings = (this.settings = homeSettings({ ...options, home: this.home }));
     this.store = WorkbenchStore.open(settings.catalogPath);
     this.connectionRegistry = new Connections(this.store, options.secretBox ?? new KeyFileSecretBox(join(this.home, 'secret.key')));
     this.api = createApi(settings, (args) => this.connectionRegistry.open(args));
@@ -341,6 +339,10 @@ export class Workbench implements W.WorkbenchApi {
     const info = await this.describeWorkspace(where, args.withoutTables);
     this.store.setSetting(WORKSPACE_SETTING, where);
     return info;
+  }
+
+  doctor(): Promise<DoctorReport> {
+    return runDoctor(this.settings);
   }
 
   async close(): Promise<void> {

@@ -178,6 +178,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   removeConnection: connectionId,
   workspace: z.object({ withoutTables: z.boolean().optional() }),
   openWorkspace: z.object({ location: text.min(1), connectionId: z.string().max(64).optional(), withoutTables: z.boolean().optional() }),
+  doctor: empty,
 };
 
 /** The validated arguments of `method`, or a USAGE error saying what is wrong (never echoing values). */

@@ -9,6 +9,7 @@
  * `connectionId`, the saved connection's endpoint and credentials open it, and it must lie inside the
  * connection's root; without it, the standard AWS variables and profiles apply (like the CLI).
  */
+import type { DoctorReport } from './doctor';
 import type { HistoryFilter, MaintenanceLogEntry, MaintenanceStatus, QualityResultEntry, QueryHistoryEntry } from '../catalog/catalog';
 import type { QualityCheck } from '../quality/rules';
 import type { CheckReport } from './quality';
@@ -612,6 +613,10 @@ export interface WorkbenchApi {
   /** The last opened location; on first start the sample lake (written on demand). */
   workspace(args: WorkspaceArgs): Promise<WorkspaceInfo>;
   openWorkspace(args: OpenWorkspaceArgs): Promise<WorkspaceInfo>;
+
+  // diagnostics
+  /** What the engine runs on and whether it can (`lakebench doctor`); answered even when it cannot start. */
+  doctor(args: EmptyArgs): Promise<DoctorReport>;
 }
 
 export type WorkbenchMethod = keyof WorkbenchApi;
@@ -659,6 +664,7 @@ export const WORKBENCH_METHODS = [
   'removeConnection',
   'workspace',
   'openWorkspace',
+  'doctor',
 ] as const satisfies readonly WorkbenchMethod[];
 
 // Fails to compile when a method of WorkbenchApi is missing from the list.

@@ -130,6 +130,10 @@ export function buildProgram(): Command {
       runCommand(cmd, async (ctx) => (await import('./commands/demo')).demo(ctx, dir)),
     );
 
+  jsonOption(program.command('doctor'))
+    .description('check that the engine can run here: Node/Electron, native modules, DuckDB, catalog, cache, AWS settings')
+    .action((_opts: object, cmd: Command) => runCommand(cmd, async (ctx) => (await import('./commands/doctor')).doctor(ctx)));
+
   program
     .command('serve')
     .description('open the workbench in a browser: serves the app and its API on 127.0.0.1 with a random token')

@@ -38,13 +38,21 @@ function run(command: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
+/**
+ * Rebuilds the app bundles (out/: renderer, main, engine process) when their sources changed since the last
+ * build. The renderer bundles modules from all over core/ (api types, units, sql-text …): any change counts.
+ */
+export function buildAppIfStale(): void {
+  const built = existsSync(join(ROOT, 'out', 'renderer', 'index.html')) ? statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs : 0;
+  const sources = Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'core')), newest(join(ROOT, 'electron')));
+  if (built < sources) run('npm', ['run', 'build']);
+}
+
 /** Rebuilds the renderer and the CLI when their sources changed since the last build. */
 export function buildIfStale(): void {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
-  const built = existsSync(join(ROOT, 'out', 'renderer', 'index.html')) ? statSync(join(ROOT, 'out', 'renderer', 'index.html')).mtimeMs : 0;
-  // The renderer bundles modules from all over core/ (api types, units, sql-text …): any change there counts.
-  if (built < Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'core')))) run('npm', ['run', 'build']);
-  // Under vitest the global setup built the CLI once: rebuilding dist/ here could pull chunks from under another file's CLI.
+  // Under vitest the global setup built both once: rebuilding here could pull files from under another test file.
+  if (!process.env.LAKEBENCH_TEST_APP_BUILT) buildAppIfStale();
   if (!process.env.LAKEBENCH_TEST_CLI_BUILT && newest(join(ROOT, 'dist')) < newest(join(ROOT, 'core'))) run(process.execPath, ['scripts/build-cli.mjs']);
 }
 

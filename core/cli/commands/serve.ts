@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { CliContext } from '../context';
 import { EXIT_OK } from '../context';
+import { formatDoctor } from './doctor';
 
 export interface ServeFlags {
   port: number;
@@ -9,18 +10,20 @@ export interface ServeFlags {
 }
 
 export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
-  const [{ createWorkbench }, { startServer }, { resourcesDir }] = await Promise.all([
-    import('../../api/workbench-impl'),
+  const [{ startWorkbench }, { startServer }, { packageRoot }] = await Promise.all([
+    import('../../api/engine-start'),
     import('../../server/server'),
-    import('../../demo/resources'),
+    import('../../package-root'),
   ]);
-  const workbench = createWorkbench();
+  const { workbench, failure } = await startWorkbench();
   try {
-    if (flags.lake) await workbench.openWorkspace({ location: flags.lake });
+    // An engine that cannot start still serves the page, which shows the same report as this.
+    if (failure) ctx.err(`lakebench: the engine cannot start: ${failure.reason}\n\n${formatDoctor(failure.report)}\n`);
+    else if (flags.lake) await workbench.openWorkspace({ location: flags.lake });
     const server = await startServer({
       workbench,
-      // resources/ and out/ are both at the package root (`npm run build` writes out/renderer).
-      rendererDir: join(resourcesDir(), '..', 'out', 'renderer'),
+      // `npm run build` (electron-vite) writes the renderer there.
+      rendererDir: join(packageRoot(), 'out', 'renderer'),
       port: flags.port,
       log: process.env.LAKEBENCH_DEBUG ? (line) => ctx.err(`${line}\n`) : undefined,
     });
@@ -36,4 +39,3 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
     await workbench.close();
   }
 }
-

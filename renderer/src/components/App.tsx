@@ -16,6 +16,7 @@ import { JobsDrawer } from './JobsDrawer';
 import { ObjectPreview } from './ObjectPreview';
 import { ResultsPane } from './ResultsPane';
 import { ShortcutsHelp } from './ShortcutsHelp';
+import { Diagnostics } from './Diagnostics';
 import { TableView } from './TableView';
 import { WorkspaceBar } from './WorkspaceBar';
 
@@ -114,6 +115,7 @@ export function App() {
       </main>
       <JobsDrawer />
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      <Diagnostics />
     </div>
   );
 }

@@ -1,4 +1,6 @@
-/** The keyboard shortcuts overlay (`?`). */
+/** The keyboard shortcuts overlay (`?`), with the way to Diagnostics. */
+import { useDiagnostics } from '../stores/diagnostics';
+
 export const SHORTCUTS: Array<[keys: string, what: string]> = [
   ['Ctrl/⌘ + Enter', 'Run the statement under the cursor, or the selection'],
   ['Alt + .', 'Cancel the running query'],
@@ -28,7 +30,20 @@ export function ShortcutsHelp({ onClose }: { onClose(): void }) {
             ))}
           </tbody>
         </table>
-        <button onClick={onClose}>Close</button>
+        <div className="row">
+          <button
+            onClick={() => {
+              onClose();
+              void useDiagnostics.getState().show();
+            }}
+            data-testid="open-diagnostics"
+            title="What the engine runs on and whether it can: native modules, DuckDB, catalog, cache, AWS settings (lakebench doctor)"
+          >
+            Diagnostics…
+          </button>
+          <span className="spacer" />
+          <button onClick={onClose}>Close</button>
+        </div>
       </div>
     </div>
   );

@@ -55,7 +55,11 @@ export async function serialize(connection: DuckDBConnection, sql: string): Prom
 }
 
 export async function deserialize(connection: DuckDBConnection, statement: AstNode): Promise<string> {
-  const json = JSON.stringify({ error: false, statements: [statement] });
+  // DuckDB marks nodes it made itself (the CAST of DATE '…') with query_location = 2^64-1, which a JS
+  // number cannot hold; the rounded value fails to deserialize. The location only serves error messages.
+  const json = JSON.stringify({ error: false, statements: [statement] }, (key, value: unknown) =>
+    key === 'query_location' && !Number.isSafeInteger(value) ? undefined : value,
+  );
   const reader = await connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [json]);
   return String(reader.getRows()[0][0]);
 }

@@ -424,6 +424,7 @@ export class IcebergTestWriter {
       schema: JSON.stringify(this.schemas[this.schemas.length - 1]),
       content: content,
     });
+    await mkdir(path.join(this.dir, 'metadata'), { recursive: true });
     await writeFile(path.join(this.dir, key), bytes);
     // Partition summaries: per field, nulls and min/max of the partition values.
     const partitions = this.partitionFields.map((p) => {

@@ -147,7 +147,7 @@ function normalize(json: JsonObject, object: string): TableMetadata {
 
   const specs = Array.isArray(json['partition-specs'])
     ? json['partition-specs'].map((spec) => parseSpec(spec, object))
-    : [{ specId: 0, fields: Array.isArray(json['partition-spec']) ? json['partition-spec'].map((f) => parseField(f, object)) : [] }];
+    : [parseSpec({ 'spec-id': 0, fields: Array.isArray(json['partition-spec']) ? json['partition-spec'] : [] }, object)];
   const defaultSpecId = num(json['default-spec-id']) ?? specs[0]?.specId ?? 0;
 
   const snapshots = (Array.isArray(json.snapshots) ? json.snapshots : []).map((s) => parseSnapshot(s, object));

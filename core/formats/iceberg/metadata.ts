@@ -70,7 +70,7 @@ export interface TableMetadata {
   refs: Record<string, SnapshotRef>;
 }
 
-type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /** JSON.parse, except that integers outside the safe range become bigints (exact) instead of rounded numbers. */
@@ -105,8 +105,13 @@ export function parseTableMetadata(bytes: Uint8Array, object: string): TableMeta
     if (e instanceof LakebenchError) throw e;
     throw new LakebenchError('CORRUPT', `table metadata is not valid JSON: ${(e as Error).message}`, { object, cause: e });
   }
-  if (!isObject(json)) throw new LakebenchError('CORRUPT', 'table metadata is not a JSON object', { object });
-  return normalize(json, object);
+  return tableMetadataFromJson(json, object);
+}
+
+/** Metadata already parsed by parseExactJson (a REST catalog's load-table answer carries it inline). */
+export function tableMetadataFromJson(json: unknown, object: string): TableMetadata {
+  if (!isObject(json as Json)) throw new LakebenchError('CORRUPT', 'table metadata is not a JSON object', { object });
+  return normalize(json as JsonObject, object);
 }
 
 function isObject(value: Json | undefined): value is JsonObject {

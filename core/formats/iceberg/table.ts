@@ -19,6 +19,11 @@ import { fieldsById, type IcebergType, type Schema } from './schema';
 import { planScan, type ScanPlan } from './scan';
 import { selectSnapshot, type SnapshotSelector } from './snapshots';
 
+export interface ReadOptions {
+  /** Read from storage even when a parsed copy is cached (verify checks what is stored now). */
+  fresh?: boolean;
+}
+
 export interface OpenOptions {
   /** Key (under the store root) of the metadata file to open; default: the folder's current one. */
   metadataKey?: string;
@@ -136,18 +141,18 @@ export class IcebergTable {
   }
 
   /** The manifests of a snapshot (from its manifest list, or v1's inline list). */
-  async manifests(snapshot: IcebergSnapshot): Promise<ManifestFile[]> {
+  async manifests(snapshot: IcebergSnapshot, { fresh = false }: ReadOptions = {}): Promise<ManifestFile[]> {
     if (snapshot.manifestList === undefined) return (snapshot.manifests ?? []).map(manifestFromPath);
     const key = this.paths.keyOf(snapshot.manifestList);
-    return cached(`${this.store.id}|list|${key}`, async () => readManifestList(await this.read(key, snapshot.manifestList!), this.store.urlOf(key)));
+    const load = async () => readManifestList(await this.read(key, snapshot.manifestList!), this.store.urlOf(key));
+    return fresh ? load() : cached(`${this.store.id}|list|${key}`, load);
   }
 
   /** Every entry of one manifest (deleted ones too). */
-  async manifestEntries(manifest: ManifestFile): Promise<DataFile[]> {
+  async manifestEntries(manifest: ManifestFile, { fresh = false }: ReadOptions = {}): Promise<DataFile[]> {
     const key = this.paths.keyOf(manifest.path);
-    return cached(`${this.store.id}|manifest|${key}|${manifest.sequenceNumber}|${manifest.specId}`, async () =>
-      readManifest(await this.read(key, manifest.path), manifest, this.store.urlOf(key)),
-    );
+    const load = async () => readManifest(await this.read(key, manifest.path), manifest, this.store.urlOf(key));
+    return fresh ? load() : cached(`${this.store.id}|manifest|${key}|${manifest.sequenceNumber}|${manifest.specId}`, load);
   }
 
   /** The live data and delete files of a snapshot (none for an empty table). */

@@ -93,7 +93,8 @@ const kv = (name: string, keyId: number, valueId: number, valueType: string) => 
   items: { type: 'record', name, fields: [{ name: 'key', type: 'int', 'field-id': keyId }, { name: 'value', type: valueType, 'field-id': valueId }] },
 });
 
-function entrySchema(partitionFields: PartitionFieldSpec[]) {
+/** The v2 manifest entry schema with the spec's field ids, for a spec of these partition fields. */
+export function entrySchema(partitionFields: PartitionFieldSpec[]) {
   return {
     type: 'record',
     name: 'manifest_entry',
@@ -138,7 +139,8 @@ function entrySchema(partitionFields: PartitionFieldSpec[]) {
   };
 }
 
-const MANIFEST_FILE_SCHEMA = {
+/** The v2 manifest list schema with the spec's field ids. */
+export const MANIFEST_FILE_SCHEMA = {
   type: 'record',
   name: 'manifest_file',
   fields: [

@@ -86,7 +86,7 @@ function boundMap(value: unknown): Map<number, Uint8Array> | undefined {
 
 /** The rows of a manifest list. */
 export async function readManifestList(data: Uint8Array, object: string): Promise<ManifestFile[]> {
-  const { records } = await readAvroFile(data, object);
+  const { records } = readAvroFile(data, object);
   return records.map((r) => manifestFileOf(r, object));
 }
 
@@ -142,7 +142,7 @@ export function manifestFromPath(path: string): ManifestFile {
  * the inherited sequence number, snapshot id and spec id.
  */
 export async function readManifest(data: Uint8Array, manifest: ManifestFile, object: string): Promise<DataFile[]> {
-  const { records, meta } = await readAvroFile(data, object);
+  const { records, meta } = readAvroFile(data, object);
   const specId = manifest.specId >= 0 ? manifest.specId : Number(meta['partition-spec-id'] ?? 0);
   return records.map((entry) => dataFileOf(entry, manifest, specId, object));
 }

@@ -40,6 +40,8 @@ export interface WriterOptions {
   /** Write `NNNNN-<uuid>.metadata.json` names without a hint (catalog style). */
   catalogNames?: boolean;
   gzip?: boolean;
+  /** Id of the first snapshot (default: above 2^53, as real tables have); later ones count up. */
+  firstSnapshotId?: bigint;
 }
 
 export interface NewDataFile {
@@ -250,7 +252,7 @@ export class IcebergTestWriter {
   private version = 0;
   private currentSnapshot?: bigint;
   /** Snapshot ids above 2^53, as real tables have: they must survive JSON and Avro exactly. */
-  private nextSnapshotId = 9_158_179_788_527_662_000n;
+  private nextSnapshotId: bigint;
   clock = Date.parse('2026-01-01T00:00:00Z');
 
   constructor(
@@ -263,6 +265,7 @@ export class IcebergTestWriter {
     this.schemas = [{ 'schema-id': 0, type: 'struct', fields: options.fields }];
     this.partitionFields = options.partitionFields ?? [];
     this.formatVersion = options.formatVersion ?? 2;
+    this.nextSnapshotId = options.firstSnapshotId ?? 9_158_179_788_527_662_000n;
   }
 
   private recorded(key: string): string {

@@ -47,21 +47,24 @@ export async function hasIcebergMetadata(store: ObjectStore): Promise<boolean> {
 }
 
 /**
- * The key of the current metadata file. The hint wins when it names a file that exists (a writer
- * may have left newer uncommitted files behind it); otherwise the highest version. NOT_A_TABLE when
+ * The key of the current metadata file. The hint wins when it names a file that exists (a writer may
+ * have left newer uncommitted files behind it), and is then found without listing `metadata/`, which
+ * also holds every manifest and can be large; otherwise the highest version. NOT_A_TABLE when
  * `metadata/` holds no metadata file.
  */
 export async function currentMetadataKey(store: ObjectStore): Promise<string> {
+  const hinted = await readHint(store);
+  if (hinted !== undefined) {
+    const names = [`v${hinted}.metadata.json`, `v${hinted}.gz.metadata.json`, `v${hinted}.metadata.json.gz`];
+    const found = await Promise.all(names.map((name) => store.head(METADATA_DIR + name)));
+    const index = found.findIndex((info) => info !== undefined);
+    if (index >= 0) return METADATA_DIR + names[index]!;
+  }
   const files = await listMetadataFiles(store);
   if (files.length === 0) {
     throw new LakebenchError('NOT_A_TABLE', `${store.url} is not an Iceberg table: metadata/ holds no *.metadata.json file`, {
       object: store.url,
     });
-  }
-  const hinted = await readHint(store);
-  if (hinted !== undefined) {
-    const byHint = files.find((f) => f.version === hinted && /(^|\/)v\d+[.]/.test(f.key));
-    if (byHint) return byHint.key;
   }
   return files[files.length - 1]!.key;
 }

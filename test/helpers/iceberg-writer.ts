@@ -12,6 +12,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { exactLong } from '../../core/formats/iceberg/avro';
 
 export interface Field {
   id: number;
@@ -75,18 +76,6 @@ export interface WrittenFile {
   values?: Map<number, number>;
 }
 
-const exactLong = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: number) => BigInt(v),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
-});
 
 const opt = (type: unknown, id: number, name: string) => ({ name, type: ['null', type], default: null, 'field-id': id });
 const kv = (name: string, keyId: number, valueId: number, valueType: string) => ({

@@ -6,6 +6,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summarizePartitions } from '../../core/formats/iceberg/partitions';
 import { parseSnapshotSuffix } from '../../core/formats/iceberg/snapshots';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { IcebergSource } from '../../core/sql/iceberg-source';
@@ -134,6 +135,21 @@ describe('athena/example (catalog-style metadata names, no hint)', () => {
     expect(await read('athena/example', undefined, undefined, 'SELECT * FROM t ORDER BY id')).toEqual([
       { id: 1, name: 'Alice' },
       { id: 2, name: 'Bob' },
+    ]);
+  });
+});
+
+describe('partitions', () => {
+  it('shows spark/rename_column’s bucket and identity(date) partitions per file, a null date included', async () => {
+    const table = await IcebergTable.open(store('spark/rename_column'));
+    const files = await table.files(table.snapshot());
+    const rows = summarizePartitions(files, table.specs, table.columnTypes())
+      .map((p) => ({ ...p.values, files: p.files, rows: p.rows }))
+      .sort((a, b) => String(a.date).localeCompare(String(b.date)));
+    expect(rows).toEqual([
+      { id_bucket: 0, date: '2022-01-01', files: 1, rows: 2 },
+      { id_bucket: 2, date: '2022-01-02', files: 1, rows: 1 },
+      { id_bucket: 3, date: null, files: 1, rows: 1 },
     ]);
   });
 });

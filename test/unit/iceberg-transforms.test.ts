@@ -34,6 +34,10 @@ describe('Appendix B: 32-bit hash requirements', () => {
     expect(applyTransform(parseTransform('bucket[4]'), 'iceberg', 'string')).toBe(BigInt((1210000089 & 0x7fffffff) % 4));
     expect(applyTransform(parseTransform('bucket[100]'), Uint8Array.from([0, 1, 2, 3]), 'binary')).toBe(BigInt((-188683207 & 0x7fffffff) % 100));
   });
+
+  it('agrees with Spark: spark/rename_column put ids 1, 2 in bucket 0, id 3 in bucket 3, id 4 in bucket 2 (its id_bucket= folders)', () => {
+    expect([1n, 2n, 3n, 4n].map((id) => applyTransform(parseTransform('bucket[4]'), id, 'int'))).toEqual([0n, 0n, 3n, 2n]);
+  });
 });
 
 describe('transforms', () => {

@@ -22,7 +22,7 @@ export interface AvroFile {
 }
 
 /** Avro `long` as bigint, exact for all 64 bits (avsc's documented way to replace its double-based long). */
-const exactLong = avro.types.LongType.__with({
+export const exactLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
     const buf = Buffer.alloc(8);

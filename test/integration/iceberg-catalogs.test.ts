@@ -160,6 +160,17 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
     expect(rest.requests.find((r) => r.url.endsWith('/tables/events'))!.delegation).toBe('vended-credentials');
   });
 
+  it('a pruned query on the remote table fetches only the files its WHERE can match', async () => {
+    const table = await catalog().loadTable(['db'], 'events');
+    const fresh = new FileCache(path.join(dir, 'cache-pruned'), 1 << 30);
+    const source = new IcebergSource('events', table, undefined, fresh);
+    const before = s3.requests.length;
+    const prepared = await source.prepare(conn, `SELECT count(*) AS n FROM events WHERE kind = 'view'`, { viewName: 'events_pruned' });
+    const downloads = s3.requests.slice(before).filter((r) => r.method === 'GET' && r.url.includes('/data/'));
+    expect(downloads).toHaveLength(1);
+    expect((await conn.runAndReadAll(prepared.sql)).getRowObjectsJson()).toEqual([{ n: '10' }]);
+  });
+
   it('with OAuth2 client credentials, and a fresh token after a 419', async () => {
     const client = catalog({ credential: 'lakebench:s3cr3t' });
     expect(await client.listTables(['ops'])).toEqual([]);

@@ -100,6 +100,9 @@ export async function icebergViewInput(
   const localOf = (file: DataFile) => options.localPath(table.paths.keyOf(file.path));
 
   const files: ViewDataFile[] = plan.tasks.map(({ file }) => {
+    if (file.format !== 'PARQUET') {
+      throw new LakebenchError('UNSUPPORTED_FEATURE', `data file ${file.path} is ${file.format}; Lakebench reads Parquet data files only`, { object });
+    }
     const path = localOf(file);
     const view: ViewDataFile = {
       path,
@@ -144,12 +147,15 @@ export async function icebergViewInput(
       };
     });
   const equalityIds = new Set(equalityDeletes.flatMap((d) => d.equalityIds));
-  const types = table.columnTypes();
+  // Equality columns are read by field id at the top level (read_parquet maps no nested ids).
+  const topLevel = new Map(table.metadata.schemas.flatMap((s) => s.fields.map((f) => [f.id, f.type] as const)));
   const extraColumns = [...equalityIds]
     .filter((id) => !schema.fields.some((f) => f.id === id))
     .map((id) => {
-      const type = types.get(id);
-      if (type === undefined) throw new LakebenchError('CORRUPT', `equality deletes compare field ${id}, which no schema has`, { object });
+      const type = topLevel.get(id);
+      if (type === undefined) {
+        throw new LakebenchError('UNSUPPORTED_FEATURE', `equality deletes compare field ${id}, which is no top-level column of any schema`, { object });
+      }
       return { fieldId: id, name: `field_${id}`, duckdbType: duckdbType(type, `field ${id}`, object), missingSql: 'NULL' };
     });
   return {

@@ -144,7 +144,7 @@ describe('partitions', () => {
     const table = await IcebergTable.open(store('spark/rename_column'));
     const files = await table.files(table.snapshot());
     const rows = summarizePartitions(files, table.specs, table.columnTypes())
-      .map((p) => ({ ...p.values, files: p.files, rows: p.rows }))
+      .map((p): Record<string, unknown> => ({ ...p.values, files: p.files, rows: p.rows }))
       .sort((a, b) => String(a.date).localeCompare(String(b.date)));
     expect(rows).toEqual([
       { id_bucket: 0, date: '2022-01-01', files: 1, rows: 2 },

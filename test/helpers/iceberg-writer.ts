@@ -59,6 +59,8 @@ export interface NewDataFile {
 
 export interface WrittenFile {
   path: string; // recorded
+  /** 0: the table's spec; 1: the unpartitioned spec (global equality deletes). */
+  specId: 0 | 1;
   content: 0 | 1 | 2;
   format: string;
   partition: Record<string, unknown>;
@@ -216,7 +218,7 @@ export interface Commit {
   add?: NewDataFile[];
   /** Position deletes: rows (recorded data file path, position). */
   positionDeletes?: { partition?: Record<string, unknown>; rows: { path: string; pos: number }[]; referencedDataFile?: string }[];
-  /** Equality deletes: a SELECT of the delete columns (named as the schema), their ids, and the partition (omit = unpartitioned spec). */
+  /** Equality deletes: a SELECT of the delete columns (named as the schema), their ids, and the partition; `unpartitioned` writes them under spec 1 (no fields), which makes them global. */
   equalityDeletes?: { sql: string; equalityIds: number[]; partition?: Record<string, unknown>; unpartitioned?: boolean }[];
   /** v3 deletion vectors: positions deleted from a data file (recorded path), stored in one Puffin file. */
   deletionVectors?: { dataFile: string; positions: number[]; partition?: Record<string, unknown> }[];
@@ -303,7 +305,7 @@ export class IcebergTestWriter {
     const snapshotId = this.nextSnapshotId++;
     const sequenceNumber = this.formatVersion === 1 ? 0 : ++this.sequence;
     const added: WrittenFile[] = [];
-    const base = { sequenceNumber, snapshotId };
+    const base = { sequenceNumber, snapshotId, specId: 0 as const };
     for (const file of commit.add ?? []) {
       const key = `data/${randomUUID()}.parquet`;
       const ids = file.withoutFieldIds
@@ -322,7 +324,8 @@ export class IcebergTestWriter {
       const key = `data/${randomUUID()}-eq-deletes.parquet`;
       const ids = Object.fromEntries(this.fields.filter((f) => d.equalityIds.includes(f.id)).map((f) => [f.name, f.id]));
       const { rows, size } = await this.parquet(key, d.sql, ids);
-      added.push({ ...base, path: this.recorded(key), content: 2, format: 'PARQUET', partition: d.partition ?? {}, recordCount: rows, size, equalityIds: d.equalityIds });
+      added.push({ ...base, ...(d.unpartitioned && { specId: 1 as const }), path: this.recorded(key), content: 2, format: 'PARQUET', partition: d.partition ?? {}, recordCount: rows, size, equalityIds: d.equalityIds });
+      if (d.unpartitioned) this.usesUnpartitionedSpec = true;
     }
     if (commit.deletionVectors?.length) {
       const key = `data/${randomUUID()}.puffin`;
@@ -348,9 +351,11 @@ export class IcebergTestWriter {
     // One manifest per content type, all files as existing/added.
     const manifests = [];
     for (const content of ['data', 'deletes'] as const) {
-      const files = this.live.filter((f) => (content === 'data' ? f.content === 0 : f.content !== 0));
-      if (files.length === 0) continue;
-      manifests.push(await this.writeManifest(files, content, snapshotId, sequenceNumber));
+      for (const specId of [0, 1] as const) {
+        const files = this.live.filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
+        if (files.length === 0) continue;
+        manifests.push(await this.writeManifest(files, content, snapshotId, sequenceNumber, specId));
+      }
     }
     const listKey = `metadata/snap-${snapshotId}-1-${randomUUID()}.avro`;
     await writeFile(
@@ -385,8 +390,9 @@ export class IcebergTestWriter {
     return [...this.live];
   }
 
-  private async writeManifest(files: WrittenFile[], content: 'data' | 'deletes', snapshotId: bigint, sequenceNumber: number) {
+  private async writeManifest(files: WrittenFile[], content: 'data' | 'deletes', snapshotId: bigint, sequenceNumber: number, specId: 0 | 1) {
     const key = `metadata/${randomUUID()}-m0.avro`;
+    const partitionFields = specId === 0 ? this.partitionFields : [];
     const entries = files.map((f) => ({
       status: f.snapshotId === snapshotId ? 1 : 0,
       snapshot_id: f.snapshotId,
@@ -397,7 +403,7 @@ export class IcebergTestWriter {
         content: f.content,
         file_path: f.path,
         file_format: f.format,
-        partition: Object.fromEntries(this.partitionFields.map((p) => [p.name, normalizePartition(f.partition[p.name], p.avroType)])),
+        partition: Object.fromEntries(partitionFields.map((p) => [p.name, normalizePartition(f.partition[p.name], p.avroType)])),
         record_count: BigInt(f.recordCount),
         file_size_in_bytes: BigInt(f.size),
         value_counts: f.values ? [...f.values].map(([key, value]) => ({ key, value: BigInt(value) })) : null,
@@ -410,10 +416,10 @@ export class IcebergTestWriter {
         content_size_in_bytes: f.contentSize === undefined ? null : BigInt(f.contentSize),
       },
     }));
-    const spec = this.partitionFields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId }));
-    const bytes = await avroBytes(entrySchema(this.partitionFields), entries, {
+    const spec = partitionFields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId }));
+    const bytes = await avroBytes(entrySchema(partitionFields), entries, {
       'format-version': String(this.formatVersion),
-      'partition-spec-id': '0',
+      'partition-spec-id': String(specId),
       'partition-spec': JSON.stringify(spec),
       schema: JSON.stringify(this.schemas[this.schemas.length - 1]),
       content: content,
@@ -421,7 +427,7 @@ export class IcebergTestWriter {
     await mkdir(path.join(this.dir, 'metadata'), { recursive: true });
     await writeFile(path.join(this.dir, key), bytes);
     // Partition summaries: per field, nulls and min/max of the partition values.
-    const partitions = this.partitionFields.map((p) => {
+    const partitions = partitionFields.map((p) => {
       const vals = files.map((f) => f.partition[p.name]).filter((v) => v !== null && v !== undefined);
       const sorted = [...vals].sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0));
       const boundType = p.avroType === 'string' ? 'string' : p.avroType === 'long' ? 'long' : 'int';
@@ -435,7 +441,7 @@ export class IcebergTestWriter {
     return {
       manifest_path: this.recorded(key),
       manifest_length: BigInt(bytes.length),
-      partition_spec_id: 0,
+      partition_spec_id: specId,
       content: content === 'data' ? 0 : 1,
       sequence_number: BigInt(sequenceNumber),
       min_sequence_number: BigInt(Math.min(...files.map((f) => f.sequenceNumber))),
@@ -446,7 +452,7 @@ export class IcebergTestWriter {
       added_rows_count: BigInt(files.filter((f) => f.snapshotId === snapshotId).reduce((s, f) => s + f.recordCount, 0)),
       existing_rows_count: BigInt(files.filter((f) => f.snapshotId !== snapshotId).reduce((s, f) => s + f.recordCount, 0)),
       deleted_rows_count: 0n,
-      partitions: this.partitionFields.length ? partitions : [],
+      partitions,
     };
   }
 
@@ -464,6 +470,7 @@ export class IcebergTestWriter {
       'default-spec-id': 0,
       'partition-specs': [
         { 'spec-id': 0, fields: this.partitionFields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId })) },
+        ...(this.usesUnpartitionedSpec ? [{ 'spec-id': 1, fields: [] }] : []),
       ],
       'last-partition-id': Math.max(999, ...this.partitionFields.map((p) => p.fieldId)),
       properties: this.options.properties ?? {},
@@ -488,6 +495,7 @@ export class IcebergTestWriter {
   }
 
   lastMetadataKey = '';
+  private usesUnpartitionedSpec = false;
 }
 
 function normalizePartition(value: unknown, avroType: PartitionFieldSpec['avroType']): unknown {

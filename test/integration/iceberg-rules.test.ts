@@ -96,7 +96,7 @@ describe('delete scoping by sequence number', () => {
 });
 
 describe('equality deletes across partitions', () => {
-  it('a partitioned equality delete removes the value in its own partition only', async () => {
+  it('a partitioned equality delete removes the value in its own partition only; an unpartitioned one everywhere', async () => {
     const w = writer({
       fields: [...idName, { id: 3, name: 'region', type: 'string' }],
       partitionFields: [{ sourceId: 3, fieldId: 1000, name: 'region', transform: 'identity', avroType: 'string' }],
@@ -112,6 +112,10 @@ describe('equality deletes across partitions', () => {
       { id: '2', region: 'eu' },
       { id: '1', region: 'us' },
     ]);
+    // Written under an unpartitioned spec, an equality delete applies in every partition.
+    await w.commit({ add: [{ sql: `SELECT 2::BIGINT AS id, 'us-2' AS name, 'us' AS region`, partition: { region: 'us' } }] });
+    await w.commit({ operation: 'delete', equalityDeletes: [{ sql: `SELECT 2::BIGINT AS id`, equalityIds: [1], unpartitioned: true }] });
+    expect(await query(w, 'SELECT id, region FROM t ORDER BY region, id')).toEqual([{ id: '1', region: 'us' }]);
   });
 });
 

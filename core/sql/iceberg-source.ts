@@ -19,6 +19,7 @@ import { icebergViewInput, nameMapping, type FileColumns } from '../formats/iceb
 import { icebergViewSql } from '../formats/iceberg/view-sql';
 import { LakebenchError } from '../errors';
 import type { FileCache } from '../storage/cache';
+import { mapWithConcurrency } from '../storage/concurrency';
 import { quoteLiteralList } from '../sql-text';
 import type { PreparedQuery } from './delta-source';
 import { deserialize } from './prune';
@@ -26,6 +27,8 @@ import { icebergFilter } from './iceberg-filter';
 
 /** Parallel downloads per query, as for Delta. */
 const FETCH_CONCURRENCY = 8;
+/** Existence checks of local files in flight. */
+const CHECK_CONCURRENCY = 32;
 
 export interface ViewCreated {
   plan: ScanPlan;
@@ -89,16 +92,15 @@ export class IcebergSource {
     const store = this.table.store;
     const items = files.map((file) => ({ key: this.table.paths.keyOf(file.path), size: file.fileSizeInBytes }));
     if (store.kind === 'local') {
-      const paths = new Map<string, string>();
-      for (const [i, item] of items.entries()) {
-        const path = store.localPath(item.key)!;
-        // A missing file must fail by name here, not as DuckDB's "No files found" over a long query text.
+      // A missing file must fail by name here, not as DuckDB's "No files found" over a long query text.
+      await mapWithConcurrency(items, CHECK_CONCURRENCY, async (item, i) => {
         if (!(await store.head(item.key))) {
-          throw new LakebenchError('NOT_FOUND', `data file ${files[i]!.path} is missing (looked for ${path})`, { object: store.urlOf(item.key) });
+          throw new LakebenchError('NOT_FOUND', `data file ${files[i]!.path} is missing (looked for ${store.localPath(item.key)})`, {
+            object: store.urlOf(item.key),
+          });
         }
-        paths.set(item.key, path);
-      }
-      return paths;
+      });
+      return new Map(items.map((item) => [item.key, store.localPath(item.key)!]));
     }
     return this.cache!.ensureMany(store, items, { concurrency: FETCH_CONCURRENCY, ...(signal && { signal }) });
   }

@@ -132,11 +132,12 @@ export class IcebergTable {
     return schema;
   }
 
-  /** Every column type by field id, over all schemas (the newest type wins): what filters and bounds are read with. */
+  /** Every column type by field id, over all schemas (the current schema's type wins): what filters and bounds are read with. */
   columnTypes(): ColumnTypes {
     const types = new Map<number, IcebergType>();
-    const ordered = [...this.metadata.schemas].sort((a, b) => (a['schema-id'] === this.metadata.currentSchemaId ? 1 : b['schema-id'] === this.metadata.currentSchemaId ? -1 : a['schema-id'] - b['schema-id']));
-    for (const schema of ordered) for (const [id, field] of fieldsById(schema)) types.set(id, field.type);
+    const current = this.metadata.schemas.filter((s) => s['schema-id'] === this.metadata.currentSchemaId);
+    const others = this.metadata.schemas.filter((s) => s['schema-id'] !== this.metadata.currentSchemaId);
+    for (const schema of [...others, ...current]) for (const [id, field] of fieldsById(schema)) types.set(id, field.type);
     return types;
   }
 

@@ -15,7 +15,7 @@ import { quoteIdent } from '../sql-text';
 import { columnType, logValue } from './views';
 
 /** AST nodes as json_serialize_sql writes them: plain JSON objects. */
-type AstNode = { [key: string]: unknown };
+export type AstNode = { [key: string]: unknown };
 
 export interface PruneTarget {
   /** Name the query uses for the table (the registered view name). */
@@ -34,9 +34,9 @@ export interface PrunedQuery {
 
 const FILE_INDEX = '__lakebench_file_index';
 /** Node classes whose value is not a function of one file's partition values. */
-const UNPRUNABLE_CLASSES = new Set(['SUBQUERY', 'PARAMETER', 'WINDOW', 'STAR', 'LAMBDA', 'POSITIONAL_REFERENCE', 'COLUMNS']);
+export const UNPRUNABLE_CLASSES = new Set(['SUBQUERY', 'PARAMETER', 'WINDOW', 'STAR', 'LAMBDA', 'POSITIONAL_REFERENCE', 'COLUMNS']);
 /** Functions that give a different answer per row or per call. */
-const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed']);
+export const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed']);
 
 /** `CREATE TEMP TABLE partsTable` with one row per file: its index and its typed partition values (never folder names). */
 export function partsTableSql(partsTable: string, schema: StructType, partitionColumns: string[], files: readonly AddFile[]): string {
@@ -48,24 +48,28 @@ export function partsTableSql(partsTable: string, schema: StructType, partitionC
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(partsTable)} AS SELECT * FROM (VALUES ${rows.join(', ')}) AS t(${columns})`;
 }
 
-async function serialize(connection: DuckDBConnection, sql: string): Promise<AstNode | undefined> {
+export async function serialize(connection: DuckDBConnection, sql: string): Promise<AstNode | undefined> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
   const parsed = JSON.parse(String(reader.getRows()[0][0])) as { error?: boolean; statements?: AstNode[] };
   return parsed.error || parsed.statements?.length !== 1 ? undefined : parsed.statements[0];
 }
 
-async function deserialize(connection: DuckDBConnection, statement: AstNode): Promise<string> {
-  const json = JSON.stringify({ error: false, statements: [statement] });
+export async function deserialize(connection: DuckDBConnection, statement: AstNode): Promise<string> {
+  // DuckDB marks nodes it made itself (the CAST of DATE '…') with query_location = 2^64-1, which a JS
+  // number cannot hold; the rounded value fails to deserialize. The location only serves error messages.
+  const json = JSON.stringify({ error: false, statements: [statement] }, (key, value: unknown) =>
+    key === 'query_location' && !Number.isSafeInteger(value) ? undefined : value,
+  );
   const reader = await connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [json]);
   return String(reader.getRows()[0][0]);
 }
 
-function isNode(value: unknown): value is AstNode {
+export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null;
 }
 
 /** The single table of a plain SELECT (no CTEs), or undefined. */
-function singleTable(statement: AstNode, name: string): AstNode | undefined {
+export function singleTable(statement: AstNode, name: string): AstNode | undefined {
   const node = statement.node;
   if (!isNode(node) || node.type !== 'SELECT_NODE') return undefined;
   const cteMap = node.cte_map as { map?: unknown[] } | undefined;
@@ -75,7 +79,7 @@ function singleTable(statement: AstNode, name: string): AstNode | undefined {
   return String(from.table_name).toLowerCase() === name.toLowerCase() ? from : undefined;
 }
 
-function conjunctsOf(where: AstNode): AstNode[] {
+export function conjunctsOf(where: AstNode): AstNode[] {
   if (where.type !== 'CONJUNCTION_AND') return [where];
   return (where.children as AstNode[]).flatMap(conjunctsOf);
 }

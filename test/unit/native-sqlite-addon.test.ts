@@ -1,4 +1,6 @@
 /** Which better-sqlite3 addon a runtime loads (core/native/sqlite-addon.ts): the selection alone, no loading. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
@@ -51,5 +53,14 @@ describe('the better-sqlite3 addon for a runtime', () => {
     expect(sqliteNativeBinding(node, root, env, everything)).toBe('/builds/better_sqlite3.node');
     expect(sqliteNativeBinding(electron, root, env, everything)).toBe('/builds/better_sqlite3.node');
     expect(() => sqliteNativeBinding(node, root, env, nothing)).toThrow(/does not exist/);
+  });
+});
+
+describe('every SQLite open in the engine', () => {
+  it('goes through openSqlite, so the app never loads a build made for another runtime', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const files = execFileSync('git', ['ls-files', 'core', 'electron'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.ts'));
+    const direct = files.filter((f) => f !== 'core/native/sqlite-addon.ts' && /^import (?!type )[^;]*from 'better-sqlite3'/m.test(readFileSync(join(root, f), 'utf8')));
+    expect(direct).toEqual([]);
   });
 });

@@ -4,8 +4,9 @@
  * previous_metadata_location)`; namespaces are dot-joined (`a.b`) and may also be listed, without
  * tables, in `iceberg_namespace_properties`. Opened read-only: Lakebench never changes a catalog here.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LakebenchError } from '../../../errors';
+import { openSqlite } from '../../../native/sqlite-addon';
 import type { IcebergTable } from '../table';
 import type { CatalogTableId, IcebergCatalog } from './catalog';
 import { openTableAt, type StoreOpener } from './table-location';
@@ -20,7 +21,7 @@ export class SqlCatalog implements IcebergCatalog {
     catalogName?: string,
   ) {
     try {
-      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db = openSqlite(path, { readonly: true, fileMustExist: true });
       this.db.prepare('SELECT 1 FROM iceberg_tables LIMIT 1').all();
     } catch (e) {
       throw new LakebenchError('NOT_FOUND', `no Iceberg SQL catalog here (a SQLite file with an iceberg_tables table): ${(e as Error).message}`, {

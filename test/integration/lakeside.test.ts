@@ -80,8 +80,8 @@ describe('Lakeside buckets', () => {
   it('shows the _lakeside_log as history and reconciles the log with the files', async () => {
     const history = await api.history({ location: bucket });
     expect(history.map((h) => [h.version, h.operation, h.operationMetrics])).toEqual([
-      [2, 'compact', { filesAdded: 1, filesRemoved: 1, rowsAdded: 2, bytesAdded: 1 }],
-      [1, 'compact', { filesAdded: 1, filesRemoved: 0, rowsAdded: 1, bytesAdded: 1 }],
+      ['2', 'compact', { filesAdded: 1, filesRemoved: 1, rowsAdded: 2, bytesAdded: 1 }],
+      ['1', 'compact', { filesAdded: 1, filesRemoved: 0, rowsAdded: 1, bytesAdded: 1 }],
     ]);
     const report = await reconcileLakeside(new LocalStore(bucket));
     expect(report.orphans.map((o) => [o.key, o.reason]).sort()).toEqual([

@@ -9,7 +9,7 @@ import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/work
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
 import { travelTo } from '../stores/actions';
-import { offers, ownView, travels, useTableView, versionsOf, type TableTab } from '../stores/table-view';
+import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
@@ -195,10 +195,20 @@ function FilesTable({ files }: { files: FileEntry[] }) {
 }
 
 export function TableView() {
-  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = useTableView();
+  const view = useTableView();
+  return view.table ? <TableLayout view={{ ...view, table: view.table }} /> : null;
+}
+
+/** What the table view shows of one open table (the store's state), exported for tests that render it. */
+export type ShownTable = Pick<TableViewState, 'connectionId' | 'history' | 'version' | 'tab' | 'setTab' | 'details' | 'loading' | 'error' | 'close'> & {
+  table: FoundTable;
+};
+
+export function TableLayout({ view }: { view: ShownTable }) {
+  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = view;
   const [importing, setImporting] = useState(false);
-  if (!table) return null;
-  const Own = ownView(table) !== undefined ? OWN_VIEWS[ownView(table)!] : undefined;
+  const own = ownView(table);
+  const Own = own === undefined ? undefined : OWN_VIEWS[own];
   const travel = travels(table);
   const versions = versionsOf(history).map((h) => h.version);
   const tabs = tabsOf(table);

@@ -16,7 +16,7 @@ interface VersionDetails {
   partitions?: PartitionsResult;
 }
 
-interface TableViewState {
+export interface TableViewState {
   table?: FoundTable;
   connectionId?: string;
   history: HistoryEntry[];

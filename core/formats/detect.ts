@@ -8,9 +8,6 @@ import { isHidden, lastSegment, ListingPass } from './folder-listing';
 import { tableFormats } from './registry';
 import type { FolderListing, TableFormat } from './table-format';
 
-/** A format's name: `delta`, `parquet`, `lakesync`, `lakeside`, `des`, … (whatever is registered). */
-export type TableLayout = string;
-
 export interface FoundTable {
   /** Folder name of the table (for the root: the last segment of the location). */
   name: string;
@@ -45,11 +42,6 @@ async function classify(folder: FolderListing, resembling: boolean): Promise<Tab
  */
 export async function detectFormat(store: ObjectStore, options: { resembling?: boolean } = {}): Promise<TableFormat | undefined> {
   return classify(new ListingPass(store).folder(''), options.resembling ?? false);
-}
-
-/** Name of the format of the table at the store root, or undefined when the root holds no table. */
-export async function detectLayout(store: ObjectStore): Promise<TableLayout | undefined> {
-  return (await detectFormat(store))?.name;
 }
 
 function tableName(store: ObjectStore, prefix: string): string {

@@ -43,23 +43,11 @@ export const STANDARD_VIEWS = ['history', 'schema', 'files', 'partitions', 'comp
 export type StandardView = (typeof STANDARD_VIEWS)[number];
 export type TableView = StandardView | (string & {});
 
+/** The operations the app's Maintenance tab runs on a table (ops/maintenance/operations.ts). */
+export const MAINTENANCE_OPERATIONS = ['compact', 'compact-staging', 'verify', 'orphans', 'vacuum', 'repack', 'checkpoint', 'expire'] as const;
+
 /** Everything the engine can do to (or check on) a table; a table supports a subset. */
-export const TABLE_OPERATIONS = [
-  'import',
-  'delete',
-  'compact',
-  'compact-staging',
-  'verify',
-  'orphans',
-  'vacuum',
-  'repack',
-  'checkpoint',
-  'expire',
-  'maintain',
-  'lakesync-compact',
-  'des-tombstone',
-  'des-repack',
-] as const;
+export const TABLE_OPERATIONS = ['import', 'delete', ...MAINTENANCE_OPERATIONS, 'maintain', 'lakesync-compact', 'des-tombstone', 'des-repack'] as const;
 export type TableOperation = (typeof TABLE_OPERATIONS)[number];
 
 /** How a format supports one operation, where that differs from the usual. */

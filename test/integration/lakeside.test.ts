@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
-import { detectLayout } from '../../core/formats/detect';
+import { detectFormat } from '../../core/formats/detect';
 import { reconcileLakeside } from '../../core/formats/lakeside/reconcile';
 import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('Lakeside buckets', () => {
   it('is found as a lakeside table', async () => {
-    expect(await detectLayout(new LocalStore(bucket))).toBe('lakeside');
+    expect((await detectFormat(new LocalStore(bucket)))?.name).toBe('lakeside');
     expect(await api.tables({ location: dir })).toMatchObject([{ name: 'shop', layout: 'lakeside' }]);
   });
 

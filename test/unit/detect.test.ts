@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectLayout, findTables } from '../../core/formats/detect';
+import { detectFormat, findTables } from '../../core/formats/detect';
 import type { ObjectStore } from '../../core/storage/types';
 import { LocalStore } from '../../core/storage/local';
 import { FIXTURES } from '../helpers/fixtures';
@@ -12,7 +12,7 @@ const PARQUET = path.join(FIXTURES, 'parquet-testing/good');
 const found = async (store: ObjectStore, options?: Parameters<typeof findTables>[1]) =>
   (await findTables(store, options)).map((t) => ({ name: t.name, key: t.key, layout: t.format.name }));
 
-describe('findTables / detectLayout', () => {
+describe('findTables / detectFormat', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'lakebench-detect-'));
@@ -60,13 +60,13 @@ describe('findTables / detectLayout', () => {
     expect(await found(store)).toEqual([{ name: 'simple_table', key: '', layout: 'delta' }]);
   });
 
-  it('detectLayout tells delta, parquet and nothing apart', async () => {
+  it('detectFormat tells delta, parquet and nothing apart', async () => {
     const lake = path.join(dir, 'lake');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'sales/basic')))).toBe('delta');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'hive')))).toBe('parquet');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'plain')))).toBe('parquet');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'broken')))).toBeUndefined();
-    expect(await detectLayout(new LocalStore(path.join(lake, 'docs')))).toBeUndefined();
-    expect(await detectLayout(new LocalStore(PARQUET))).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'sales/basic'))))?.name).toBe('delta');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'hive'))))?.name).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'plain'))))?.name).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'broken'))))?.name).toBeUndefined();
+    expect((await detectFormat(new LocalStore(path.join(lake, 'docs'))))?.name).toBeUndefined();
+    expect((await detectFormat(new LocalStore(PARQUET)))?.name).toBe('parquet');
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { FoundTable, HistoryEntry, TableCapabilities } from '../../core/api/workbench';
 import { deltaFormat } from '../../core/formats/delta/plugin';
 import { desFormat } from '../../core/formats/des/plugin';
-import { TableLayout } from '../../renderer/src/components/TableView';
+import { OpenTableView } from '../../renderer/src/components/TableView';
 import type { TableTab } from '../../renderer/src/stores/table-view';
 
 const table = (layout: string, capabilities: TableCapabilities): FoundTable => ({ name: 't', key: 't', location: `/lake/${layout}`, layout, capabilities });
@@ -23,7 +23,7 @@ const history: HistoryEntry[] = [
 /** The table view's markup for `shown`, with its history loaded and `tab` selected. */
 function render(shown: FoundTable, tab: TableTab = 'history', loaded: HistoryEntry[] = []): string {
   const view = { table: shown, history: loaded, version: loaded[0]?.version, tab, details: {}, loading: false, setTab: () => undefined, close: () => undefined };
-  return renderToStaticMarkup(createElement(TableLayout, { view }));
+  return renderToStaticMarkup(createElement(OpenTableView, { view }));
 }
 
 const tabs = (markup: string): string[] => [...markup.matchAll(/data-testid="table-tab-([a-z]+)"/g)].map((m) => m[1]!);

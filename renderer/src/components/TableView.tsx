@@ -196,7 +196,7 @@ function FilesTable({ files }: { files: FileEntry[] }) {
 
 export function TableView() {
   const view = useTableView();
-  return view.table ? <TableLayout view={{ ...view, table: view.table }} /> : null;
+  return view.table ? <OpenTableView view={{ ...view, table: view.table }} /> : null;
 }
 
 /** What the table view shows of one open table (the store's state), exported for tests that render it. */
@@ -204,7 +204,7 @@ export type ShownTable = Pick<TableViewState, 'connectionId' | 'history' | 'vers
   table: FoundTable;
 };
 
-export function TableLayout({ view }: { view: ShownTable }) {
+export function OpenTableView({ view }: { view: ShownTable }) {
   const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = view;
   const [importing, setImporting] = useState(false);
   const own = ownView(table);

@@ -44,7 +44,7 @@ export class ListingPass {
       prefix,
       list: () => this.list(prefix),
       has: (name) => this.has(prefix, name),
-      find: (name, test, options) => this.find(prefix + name, test, options?.deep ?? false),
+      find: (name, test, options) => this.find(prefix, name, test, options?.deep ?? false),
       sub: (name) => this.folder(prefix + name),
     };
   }
@@ -74,7 +74,11 @@ export class ListingPass {
     return probe.objects.length > 0 || probe.prefixes.length > 0;
   }
 
-  private async find(prefix: string, test: (object: ObjectInfo) => boolean, deep: boolean): Promise<ObjectInfo | undefined> {
+  private async find(parent: string, name: string, test: (object: ObjectInfo) => boolean, deep: boolean): Promise<ObjectInfo | undefined> {
+    // A sub-folder the parent's listing does not hold has nothing to find: no request.
+    const parentListed = name === '' ? undefined : this.listed.get(parent);
+    if (parentListed && !(await parentListed).prefixes.includes(parent + name)) return undefined;
+    const prefix = parent + name;
     const listed = this.listed.get(prefix);
     if (listed && !deep) return (await listed).objects.find(test);
     // Page by page, stopping at the first match; a delimiter listing read to its end is the whole folder, kept.

@@ -211,7 +211,8 @@ export interface FolderListing {
   has(name: string): Promise<boolean>;
   /**
    * The first object directly inside sub-folder `name` ('' = this folder; `deep`: anywhere below it)
-   * that passes `test`, listing page by page until one does.
+   * that passes `test`, listing page by page until one does (nothing when this folder's listing is held
+   * and has no such sub-folder).
    */
   find(name: string, test: (object: ObjectInfo) => boolean, options?: { deep?: boolean }): Promise<ObjectInfo | undefined>;
   /** A sub-folder (`name` ending in `/`), listed only as its own questions need. */

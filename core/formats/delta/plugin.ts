@@ -121,13 +121,14 @@ export const deltaFormat: TableFormat = {
     },
   },
 
+  // One listing of `_delta_log/` answers both whether it exists and whether it holds a commit.
   async detect(folder: FolderListing) {
-    return (await folder.has(LOG_DIR)) && (await folder.find(LOG_DIR, (o) => LOG_ENTRY.test(lastSegment(o.key)))) !== undefined;
+    return (await folder.find(LOG_DIR, (o) => LOG_ENTRY.test(lastSegment(o.key)))) !== undefined;
   },
 
   // A `_delta_log/` holding anything: verify reports that log even when no commit in it is readable.
   async resembles(folder: FolderListing) {
-    return (await folder.has(LOG_DIR)) && (await folder.find(LOG_DIR, () => true, { deep: true })) !== undefined;
+    return (await folder.find(LOG_DIR, () => true, { deep: true })) !== undefined;
   },
 
   parseVersion(text, object) {

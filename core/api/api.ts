@@ -11,7 +11,7 @@ import type { ObjectStore } from '../storage/types';
 import type { FileCache } from '../storage/cache';
 import { requireOperation, requireView } from '../formats/capabilities';
 import { detectFormat, findTables } from '../formats/detect';
-import { LATEST, type OpenContext, type OperationSupport, type StandardView, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
+import { LATEST, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
 import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
@@ -110,9 +110,7 @@ export class LakebenchApi {
 
   /** The table at a location, opened by its format (NOT_A_TABLE naming the location when it holds none). */
   async openTable(args: LocationArgs): Promise<TableHandle> {
-    const store = this.open(args);
-    const format = await detectFormat(store);
-    if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: store.url });
+    const { store, format } = await this.formatAt(args);
     return format.open(store, this.openContext);
   }
 
@@ -140,11 +138,19 @@ export class LakebenchApi {
     },
   };
 
-  /** The table at `args` when it offers `view`, and the version `args` names as its format reads it. */
+  private async formatAt(args: LocationArgs): Promise<{ store: ObjectStore; format: TableFormat }> {
+    const store = this.open(args);
+    const format = await detectFormat(store);
+    if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: store.url });
+    return { store, format };
+  }
+
+  /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
   private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
-    const table = await this.openTable(args);
-    requireView(table.format, view, table.store.url);
-    return { table, at: versionRefOf(table.format, args, table.store.url) };
+    const { store, format } = await this.formatAt(args);
+    requireView(format, view, store.url);
+    const at = versionRefOf(format, args, store.url);
+    return { table: await format.open(store, this.openContext), at };
   }
 
   /**

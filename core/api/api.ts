@@ -9,7 +9,7 @@ import { LakebenchError, isLakebenchError } from '../errors';
 import { openLocation } from '../storage/location';
 import type { ObjectStore } from '../storage/types';
 import type { FileCache } from '../storage/cache';
-import { requireOperation, requireView } from '../formats/capabilities';
+import { formatDecides, requireOperation, requireView } from '../formats/capabilities';
 import { detectFormat, findTables } from '../formats/detect';
 import { LATEST, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
 import { versionRefOf } from '../formats/version-ref';
@@ -118,12 +118,13 @@ export class LakebenchApi {
    * The one check every operation that changes (or checks) a table passes, whichever transport asked:
    * the format of the table at `args` must support `operation` in the `variant` the caller runs. A
    * location holding no table passes (import and compact-staging create one; the others fail on
-   * their own). Refuses by name before anything is touched: `compact: not supported for Iceberg tables`.
+   * their own), and so do the data files of a table's first write cut short (see formatDecides).
+   * Refuses by name before anything is touched: `compact: not supported for Iceberg tables`.
    */
   async requireSupport(operation: TableOperation, args: LocationArgs, variant?: OperationSupport['variant']): Promise<void> {
     const store = this.open(args);
     const format = await detectFormat(store);
-    if (format) requireOperation(format, operation, store.url, variant);
+    if (format && formatDecides(format, operation)) requireOperation(format, operation, store.url, variant);
   }
 
   /** How the table at `args` supports `operation`: undefined when it holds no table (or the format does not support it). */

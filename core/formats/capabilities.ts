@@ -16,6 +16,18 @@ export function requireView(format: TableFormat, view: TableView, object: string
   }
 }
 
+/** Operations that create a table where there is none (a Delta table, written by import or compact-staging). */
+const CREATES_TABLE: ReadonlySet<TableOperation> = new Set(['import', 'compact-staging']);
+
+/**
+ * Whether `operation` must ask `format` at all: an operation that creates a table may find the data
+ * files of its own first write cut short before the commit, which only data-file detection (a Parquet
+ * folder) would take for a table; crash safety asks that such a run can be made again.
+ */
+export function formatDecides(format: TableFormat, operation: TableOperation): boolean {
+  return !(format.toldByDataFiles && CREATES_TABLE.has(operation));
+}
+
 /**
  * How `format` supports `operation`, when it does in the `variant` the caller implements (none = the
  * usual one); else UNSUPPORTED_OPERATION, e.g. `compact: not supported for Iceberg tables`.

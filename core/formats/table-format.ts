@@ -255,6 +255,13 @@ export interface TableFormat {
   readonly name: string;
   /** Plural noun for messages: `compact: not supported for Iceberg tables`. */
   readonly title: string;
+  /**
+   * True when the format is told by its data files alone (a plain Parquet folder). A table another
+   * format writes looks the same until its first commit lands (a first import killed before its
+   * commit leaves just data files), so an operation that creates a table where none is does not take
+   * such a folder for a table of this format.
+   */
+  readonly toldByDataFiles?: boolean;
   readonly capabilities: TableCapabilities;
   /** True when the folder holds a table of this format. */
   detect(folder: FolderListing): Promise<boolean>;

@@ -80,6 +80,8 @@ beforeAll(async () => {
   await mkdir(join(staging, 'data', 'order_ts_hour=2026-11-23T08'), { recursive: true });
   await writeFile(join(staging, 'data', 'order_ts_hour=2026-11-23T08', 'a.json'), '{"id": 9, "name": "staged"}');
   await writeFile(join(dir, 'scratch', 'more.csv'), 'id,name\n7,seven\n');
+  const [dataFile] = (await filesUnder(table)).filter((f) => f.endsWith('.parquet'));
+  await writeFile(join(dir, 'scratch', 'leftover.parquet'), await readFile(join(table, dataFile!)));
   api = createApi({ catalogPath: join(dir, 'home', 'catalog.sqlite'), cacheDir: join(dir, 'home', 'cache') });
   removeFormat = addTableFormat(readOnlyFormat);
 });
@@ -208,6 +210,21 @@ describe('a table whose format supports no write operation', () => {
       }
       expect(await snapshot()).toEqual(before);
     });
+  });
+
+  it('leaves alone an operation that creates a table and finds only data files: its own first write, cut short before the commit', async () => {
+    // What a first import killed before its commit leaves: Parquet files and no log. Told by data files
+    // alone this is a Parquet folder, which supports no import; the import run again must still work.
+    const cut = join(dir, 'cut-short');
+    await mkdir(cut, { recursive: true });
+    await writeFile(join(cut, 'part-00000-leftover.parquet'), await readFile(join(dir, 'scratch', 'leftover.parquet')));
+    expect((await api.tables({ location: cut }))[0]?.layout).toBe('parquet');
+    await expect(api.maintenance('compact', { location: cut }, async () => 'ran')).rejects.toMatchObject({
+      code: 'UNSUPPORTED_OPERATION',
+      message: expect.stringContaining('compact: not supported for Parquet folders'),
+    });
+    const imported = await api.importFiles({ location: cut, inputs: [join(dir, 'scratch', 'more.csv')] });
+    expect(imported).toMatchObject({ version: 0, created: true });
   });
 
   it('is what stops them: with the format gone, the same folder is a Delta table that checkpoint changes', async () => {

@@ -77,6 +77,7 @@ class ParquetFolderHandle implements TableHandle {
 export const parquetFolderFormat: TableFormat = {
   name: 'parquet',
   title: 'Parquet folders',
+  toldByDataFiles: true,
   capabilities: {
     views: ['schema', 'files', 'partitions', 'quality', 'preview'],
     versionRefs: [],

@@ -21,16 +21,10 @@ import { mapWithConcurrency } from '../core/storage/concurrency';
 import { S3Store } from '../core/storage/s3';
 import type { ObjectStore } from '../core/storage/types';
 import { startS3Server } from '../test/helpers/s3server';
-import { median, report } from './bench-report';
+import { compare, report } from './bench-report';
 
 const FILES = 3000;
 const ROUNDS = 15;
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await run();
-  return performance.now() - start;
-}
 
 /** One commit adding FILES files (present as empty objects: detection lists them, nothing reads them). */
 async function writeTable(store: ObjectStore): Promise<void> {
@@ -68,17 +62,9 @@ try {
     const snapshot = await (await DeltaTable.open(store)).snapshot();
     return snapshot.files.map((f) => fileEntry(f, store.url));
   };
-  const throughApi = () => api.files({ location: store.url });
-  await direct();
-  await throughApi();
-  const a: number[] = [];
-  const d: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    a.push(await timed(throughApi));
-    d.push(await timed(direct));
-  }
-  report('format_dispatch_overhead_ms', Math.round((median(a) - median(d)) * 10) / 10, 'ms');
-  report('format_dispatch_ratio', median(a) / median(d), 'ratio');
+  const [viaApi, base] = await compare(ROUNDS, () => api.files({ location: store.url }), direct);
+  report('format_dispatch_overhead_ms', Math.round((viaApi - base) * 10) / 10, 'ms');
+  report('format_dispatch_ratio', viaApi / base, 'ratio');
 
   const count = { lists: 0 };
   await detectFormat(countingLists(store, count));

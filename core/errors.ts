@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONFLICT' // a concurrent writer committed something this commit cannot be reconciled with
   | 'CORRUPT' // a log entry, checkpoint or data file that cannot be parsed
   | 'UNSUPPORTED_FEATURE' // a Delta protocol feature this reader does not implement
+  | 'UNSUPPORTED_OPERATION' // an operation or view the table's format does not support (compact on a read-only table)
   | 'BAD_INPUT' // malformed rows in a file being imported
   | 'NOT_A_TABLE' // a folder that holds no table of a known layout
   | 'CANCELLED' // the user cancelled (Ctrl-C, cancel button)

@@ -28,29 +28,10 @@ import { S3Store } from '../core/storage/s3';
 import type { ObjectStore } from '../core/storage/types';
 import { startS3Server } from '../test/helpers/s3server';
 import { uploadFolder } from '../test/helpers/upload-folder';
-import { median, report } from './bench-report';
+import { compare, report, timed } from './bench-report';
 
 const AGGREGATE = (from: string) =>
   `SELECT k, count(*) AS n, sum(v) AS s, avg(x) AS a FROM ${from} GROUP BY k ORDER BY k`;
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await run();
-  return performance.now() - start;
-}
-
-/** Runs the two contenders alternately (so load drift hits both) and returns their medians. */
-async function compare(rounds: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    ta.push(await timed(a));
-    tb.push(await timed(b));
-  }
-  return [median(ta), median(tb)];
-}
 
 async function duck(): Promise<DuckDBConnection> {
   return (await DuckDBInstance.create(':memory:')).connect();

@@ -9,16 +9,15 @@ import { LakebenchError, isLakebenchError } from '../errors';
 import { openLocation } from '../storage/location';
 import type { ObjectStore } from '../storage/types';
 import type { FileCache } from '../storage/cache';
-import { findTables, detectLayout } from '../formats/detect';
-import { DeltaTable, type VersionSpec } from '../formats/delta/table';
+import { formatDecides, requireOperation, requireView } from '../formats/capabilities';
+import { detectFormat, findTables } from '../formats/detect';
+import { LATEST, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
+import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
-import { hlcAtTime } from '../formats/lakesync/hlc';
-import { readLakesideLog } from '../formats/lakeside/log';
 import type { MaintenanceRun } from './maintenance-log';
-import { fileEntry, partitionEntries } from './snapshot-views';
 import { formatTableBinding } from './table-binding';
 import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
 import type {
@@ -81,62 +80,78 @@ export class LakebenchApi {
     return { location: store.url, entries };
   }
 
+  /** Every table under the location, with what each offers (its format's capabilities). */
   async tables(args: LocationArgs): Promise<FoundTable[]> {
     const store = this.open(args);
     const found = await findTables(store);
-    return found.map((t) => ({ name: t.name, key: t.key, location: store.urlOf(t.key), layout: t.layout }));
+    return found.map((t) => ({ name: t.name, key: t.key, location: store.urlOf(t.key), layout: t.format.name, capabilities: t.format.capabilities }));
   }
 
-  /** Commits newest first; with a version or time, only those up to it. */
+  /** Versions newest first; with a version or time, only those up to it. */
   async history(args: TableArgs): Promise<HistoryEntry[]> {
-    const store = this.open(args);
-    let table: DeltaTable;
-    try {
-      table = await DeltaTable.open(store);
-    } catch (e) {
-      // Not a Delta table: a Lakeside bucket's history is its `_lakeside_log` (looked for only then, so a Delta table lists its log once).
-      if (isLakebenchError(e, 'NOT_A_TABLE') && (await detectLayout(store)) === 'lakeside') return lakesideHistory(store);
-      throw e;
-    }
-    // Resolving the version through a snapshot gives the reader's own errors for missing versions and times.
-    const pinned = args.version !== undefined || args.asOf !== undefined;
-    const upTo = pinned ? (await table.snapshot(deltaVersion(args))).version : undefined;
-    const commits = await table.history();
-    return commits
-      .filter((c) => upTo === undefined || c.version <= upTo)
-      .map((c) => ({
-        version: c.version,
-        timestamp: new Date(c.timestamp).toISOString(),
-        ...(c.operation !== undefined && { operation: c.operation }),
-        ...(c.operationParameters && { operationParameters: c.operationParameters }),
-        ...(c.operationMetrics && { operationMetrics: c.operationMetrics }),
-      }));
+    const { table, at } = await this.tableAt(args, 'history');
+    return table.history!(at);
   }
 
   async files(args: TableArgs): Promise<FilesResult> {
-    const { store, snapshot } = await this.snapshot(args);
-    return { location: store.url, version: snapshot.version, files: snapshot.files.map((f) => fileEntry(f, store.url)) };
+    const { table, at } = await this.tableAt(args, 'files');
+    return table.files!(at);
   }
 
   async partitions(args: TableArgs): Promise<PartitionsResult> {
-    const { location, version, files } = await this.files(args);
-    const { snapshot } = await this.snapshot({ ...args, version });
-    return {
-      location,
-      version,
-      partitionColumns: snapshot.partitionColumns,
-      partitions: partitionEntries(files, snapshot.partitionColumns),
-    };
+    const { table, at } = await this.tableAt(args, 'partitions');
+    return table.partitions!(at);
   }
 
   async schema(args: TableArgs): Promise<SchemaResult> {
-    const { store, snapshot } = await this.snapshot(args);
-    return {
-      location: store.url,
-      version: snapshot.version,
-      partitionColumns: snapshot.partitionColumns,
-      fields: snapshot.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable })),
-    };
+    const { table, at } = await this.tableAt(args, 'schema');
+    return table.schema!(at);
+  }
+
+  /** The table at a location, opened by its format (NOT_A_TABLE naming the location when it holds none). */
+  async openTable(args: LocationArgs): Promise<TableHandle> {
+    const { store, format } = await this.formatAt(args);
+    return format.open(store, this.openContext);
+  }
+
+  /**
+   * The one check every operation that changes (or checks) a table passes, whichever transport asked:
+   * the format of the table at `args` must support `operation` in the `variant` the caller runs. A
+   * location holding no table passes (import and compact-staging create one; the others fail on
+   * their own), and so do the data files of a table's first write cut short (see formatDecides).
+   * Refuses by name before anything is touched: `compact: not supported for Iceberg tables`.
+   */
+  async requireSupport(operation: TableOperation, args: LocationArgs, variant?: OperationSupport['variant']): Promise<void> {
+    const store = this.open(args);
+    const format = await detectFormat(store);
+    if (format && formatDecides(format, operation)) requireOperation(format, operation, store.url, variant);
+  }
+
+  /** How the table at `args` supports `operation`: undefined when it holds no table (or the format does not support it). */
+  async support(operation: TableOperation, args: LocationArgs): Promise<OperationSupport | undefined> {
+    return (await detectFormat(this.open(args)))?.capabilities.operations[operation];
+  }
+
+  private readonly openContext: OpenContext = {
+    session: async () => {
+      const { SqlSession } = await import('../sql/session');
+      return SqlSession.create({ cache: await this.cache() });
+    },
+  };
+
+  private async formatAt(args: LocationArgs): Promise<{ store: ObjectStore; format: TableFormat }> {
+    const store = this.open(args);
+    const format = await detectFormat(store);
+    if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: store.url });
+    return { store, format };
+  }
+
+  /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
+  private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
+    const { store, format } = await this.formatAt(args);
+    requireView(format, view, store.url);
+    const at = versionRefOf(format, args, store.url);
+    return { table: await format.open(store, this.openContext), at };
   }
 
   /**
@@ -206,13 +221,16 @@ export class LakebenchApi {
 
   /** Imports files into a Delta table (created when absent) in one commit. */
   async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult> {
-    const { importFiles } = await import('../ops/import');
     const { location, endpoint, region, profile, connectionId, ...options } = args;
-    return importFiles(this.open({ location, endpoint, region, profile, connectionId }), { ...options, ...job });
+    const where = { location, endpoint, region, profile, connectionId };
+    await this.requireSupport('import', where);
+    const { importFiles } = await import('../ops/import');
+    return importFiles(this.open(where), { ...options, ...job });
   }
 
   /** Deletes the rows matching a SQL predicate in one commit (none when no row matches). */
   async deleteWhere(args: DeleteArgs, job: JobOptions = {}): Promise<DeleteResult> {
+    await this.requireSupport('delete', args);
     const { deleteWhere } = await import('../ops/delete');
     return deleteWhere(this.open(args), args.where, job);
   }
@@ -227,6 +245,7 @@ export class LakebenchApi {
     work: (store: ObjectStore) => Promise<T>,
     run: MaintenanceRun = {},
   ): Promise<T> {
+    await this.requireSupport(operation, args, run.variant);
     const { runMaintenance } = await import('./maintenance-log');
     return runMaintenance(await this.catalog(), operation, this.open(args), work, run);
   }
@@ -255,42 +274,19 @@ export class LakebenchApi {
     return this.openStore(args);
   }
 
-  private async snapshot(args: TableArgs) {
-    const store = this.open(args);
-    const table = await DeltaTable.open(store);
-    return { store, snapshot: await table.snapshot(deltaVersion(args)) };
-  }
-
+  /** The binding's table as view(s) at the version it names (its format reads the version text). */
   private async register(session: SqlSession, binding: SqlTableBinding, signal?: AbortSignal): Promise<void> {
-    const store = this.open(binding);
-    const layout = await detectLayout(store);
-    if (layout === 'delta') {
-      if (binding.hlc !== undefined) throw new LakebenchError('USAGE', `@${binding.hlc}: an HLC travels in a LakeSync bucket; this is a Delta table`, { object: store.url });
-      await session.registerDelta(binding.name, await DeltaTable.open(store), deltaVersion(binding));
-    } else if (layout === 'lakesync') {
-      // Each LakeSync table becomes a view under its own name; `@<HLC>` or `@<ISO time>` travels.
-      if (binding.version !== undefined) throw new LakebenchError('USAGE', `@${binding.version}: a LakeSync bucket travels by HLC or ISO time`, { object: store.url });
-      const asOf = binding.hlc !== undefined ? BigInt(binding.hlc) : binding.asOf ? hlcAtTime(binding.asOf) : undefined;
-      await session.registerLakeSync(store, { asOf, signal });
-    } else if (binding.version !== undefined || binding.asOf !== undefined || binding.hlc !== undefined) {
-      throw new LakebenchError('USAGE', `only Delta tables have versions; this is ${layout ?? 'no table'}`, { object: store.url });
-    } else if (layout === 'parquet') {
-      await session.registerParquetFolder(binding.name, store, { signal });
-    } else if (layout === 'lakeside') {
-      await session.registerLakeside(binding.name, store, { signal });
-    } else {
-      throw new LakebenchError('NOT_A_TABLE', 'no Delta table or Parquet folder here', { object: store.url });
-    }
+    const { table, at } = await this.tableAt(binding, 'preview');
+    await table.register!(session, binding.name, at, { signal });
   }
 
+  /** Every queryable table under the lake at its latest version, by folder name. */
   private async registerLake(session: SqlSession, args: LocationArgs, signal?: AbortSignal): Promise<void> {
     const lake = this.open(args);
     for (const found of await findTables(lake)) {
-      const store = lake.child(found.key);
-      if (found.layout === 'delta') await session.registerDelta(found.name, await DeltaTable.open(store), {});
-      else if (found.layout === 'parquet') await session.registerParquetFolder(found.name, store, { signal });
-      else if (found.layout === 'lakesync') await session.registerLakeSync(store, { signal });
-      else if (found.layout === 'lakeside') await session.registerLakeside(found.name, store, { signal });
+      if (!found.format.capabilities.views.includes('preview')) continue;
+      const table = await found.format.open(lake.child(found.key), this.openContext);
+      await table.register!(session, found.name, LATEST, { signal });
     }
   }
 
@@ -311,29 +307,6 @@ export class LakebenchApi {
   }
 }
 
-/** The API's JSON version spec (ISO text) as the Delta reader takes it. */
-function deltaVersion(spec: { version?: number; asOf?: string }): VersionSpec {
-  return { version: spec.version, asOf: spec.asOf === undefined ? undefined : new Date(spec.asOf) };
-}
-
 function objectEntry(o: { key: string; size: number; lastModified: Date }): LsEntry {
   return { kind: 'object', key: o.key, size: o.size, lastModified: o.lastModified.toISOString() };
-}
-
-/** A Lakeside bucket's `_lakeside_log` entries as history, newest first. */
-async function lakesideHistory(store: ObjectStore): Promise<HistoryEntry[]> {
-  const { entries } = await readLakesideLog(store);
-  return entries
-    .map((e) => ({
-      version: e.version,
-      timestamp: e.timestamp,
-      operation: e.operation,
-      operationMetrics: {
-        filesAdded: e.add.length,
-        filesRemoved: e.remove.length,
-        rowsAdded: e.add.reduce((n, a) => n + (a.rowCount ?? 0), 0),
-        bytesAdded: e.add.reduce((n, a) => n + (a.size ?? 0), 0),
-      },
-    }))
-    .reverse();
 }

@@ -1,7 +1,8 @@
 /**
- * What changed in a Delta table between two versions: rows added and removed (a multiset difference
+ * What changed in a table between two versions: rows added and removed (a multiset difference
  * over the columns both versions have, computed by DuckDB), files added and removed, schema changes.
  */
+import { requireView } from '../formats/capabilities';
 import { quoteIdent } from '../sql-text';
 import type { LakebenchApi } from './api';
 import type { SchemaField } from './types';
@@ -9,6 +10,8 @@ import type { CompareVersionsArgs, CompareVersionsResult, SchemaChange } from '.
 
 export async function compareVersions(api: LakebenchApi, args: CompareVersionsArgs): Promise<CompareVersionsResult> {
   const { from, to, ...where } = args;
+  const table = await api.openTable(where);
+  requireView(table.format, 'compare', table.store.url);
   const [schemaFrom, schemaTo, filesFrom, filesTo] = await Promise.all([
     api.schema({ ...where, version: from }),
     api.schema({ ...where, version: to }),
@@ -37,8 +40,8 @@ export async function compareVersions(api: LakebenchApi, args: CompareVersionsAr
     const counts = rows[0];
     return {
       location: schemaTo.location,
-      from: schemaFrom.version,
-      to: schemaTo.version,
+      from: schemaFrom.version ?? from,
+      to: schemaTo.version ?? to,
       rowsFrom: Number(counts.rows_from),
       rowsTo: Number(counts.rows_to),
       rowsAdded: Number(counts.added),

@@ -50,7 +50,7 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       if (args.lakeside && args.into) throw new LakebenchError('USAGE', 'lakeside writes into the bucket itself: leave out into', { object: location });
       if (args.lakeside) {
         const { compactStagingIntoLakeside } = await import('../ops/compact-staging-lakeside');
-        return api.maintenance('compact-staging', where, (bucket) => compactStagingIntoLakeside(bucket, { dryRun, ...op }), run);
+        return api.maintenance('compact-staging', where, (bucket) => compactStagingIntoLakeside(bucket, { dryRun, ...op }), { ...run, variant: 'own-staging' });
       }
       // Logged on the target table, as the CLI does.
       const { compactStaging } = await import('../ops/compact-staging');
@@ -110,6 +110,8 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
 
 /** Runs `maintain` on the table at `where`, each step recorded in the maintenance log under one run id. */
 export async function maintainLogged(api: LakebenchApi, where: LocationArgs, options: MaintainOptions & OpOptions): Promise<MaintainResult & { runId: string }> {
+  // Refused as a whole, by its own name, before its first step runs.
+  await api.requireSupport('maintain', where);
   const { maintainTable } = await import('../ops/maintain');
   const runId = randomUUID();
   const run = { runId, dryRun: options.dryRun ?? false };

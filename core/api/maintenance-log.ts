@@ -8,6 +8,7 @@ import { isLakebenchError } from '../errors';
 import type { Catalog, MaintenanceStatus } from '../catalog/catalog';
 import { earliestReadableVersion, latestListedVersion, listLog } from '../formats/delta/log-listing';
 import { DeltaTable } from '../formats/delta/table';
+import type { OperationSupport } from '../formats/table-format';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { storedDetails } from './maintenance-details';
 import type { ObjectStore } from '../storage/types';
@@ -18,6 +19,8 @@ export interface MaintenanceRun {
   runId?: string;
   /** Record the run as a dry run; default: what the result's own `dryRun` field says. */
   dryRun?: boolean;
+  /** Which implementation runs when the operation has several (OperationSupport.variant); checked against the table's. */
+  variant?: OperationSupport['variant'];
 }
 
 interface TableCounts {

@@ -8,8 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakebenchError } from '../errors';
-import { detectLayout } from '../formats/detect';
-import { DeltaTable } from '../formats/delta/table';
+import { requireView } from '../formats/capabilities';
+import { detectFormat } from '../formats/detect';
+import { LATEST } from '../formats/table-format';
+import { versionRefOf } from '../formats/version-ref';
 import { TABLE_VIEW } from '../quality/checks';
 import type { QualityCheck } from '../quality/rules';
 import { runChecks, type QualityResult } from '../quality/run';
@@ -31,7 +33,7 @@ export interface CheckReport {
   /** URL of the table checked. */
   table: string;
   /** The version checked (null for a table without versions). */
-  version: number | null;
+  version: string | null;
   results: QualityResult[];
   /** Every check passed. */
   passed: boolean;
@@ -71,8 +73,9 @@ export async function promoteTable(api: LakebenchApi, args: PromoteArgs, signal?
     try {
       const file = join(dir, 'rows.parquet');
       await exportRows(file);
+      // A new trusted table is partitioned like the staging table; an existing one keeps its own.
       const trusted = api.open({ ...args, location: args.trusted });
-      const partitionBy = (await DeltaTable.exists(trusted)) ? undefined : await partitionColumnsOf(api, args);
+      const partitionBy = (await detectFormat(trusted)) ? undefined : await partitionColumnsOf(api, args);
       const imported = await api.importFiles({ ...args, location: args.trusted, inputs: [file], format: 'parquet', partitionBy }, { signal });
       return { check, version: imported.version, rowsPromoted: imported.rowsWritten };
     } finally {
@@ -108,21 +111,34 @@ async function withCheckedTable<T>(
   }
 }
 
-/** The table as view `t` at an exact version (the latest when none is asked), so results name the version they saw. */
+/**
+ * The table as view `t` at an exact version (the latest when none is asked), so results name the
+ * version they saw; a table that cannot be checked is refused by name.
+ */
 async function pinnedBinding(api: LakebenchApi, args: CheckArgs): Promise<SqlTableBinding> {
   const binding = parseTableBinding(`${TABLE_VIEW}=${args.table}`);
-  const store = api.open({ ...args, location: binding.location });
-  if ((await detectLayout(store)) !== 'delta') return binding;
-  const spec = binding.version !== undefined ? { version: binding.version } : binding.asOf ? { asOf: new Date(binding.asOf) } : {};
-  const snapshot = await (await DeltaTable.open(store)).snapshot(spec);
-  return { name: TABLE_VIEW, location: binding.location, version: snapshot.version };
+  const table = await api.openTable({ ...args, location: binding.location });
+  requireView(table.format, 'quality', table.store.url);
+  if (table.format.capabilities.versionRefs.length === 0 || !table.schema) return binding;
+  const { version } = await table.schema(versionRefOf(table.format, binding, table.store.url));
+  return { name: TABLE_VIEW, location: binding.location, version };
 }
 
+/** The staging table's partition columns, when its format tells them (a Delta table, a hive-partitioned folder). */
 async function partitionColumnsOf(api: LakebenchApi, args: PromoteArgs): Promise<string[] | undefined> {
   const { location } = parseTableBinding(`${TABLE_VIEW}=${args.staging}`);
-  const store = api.open({ ...args, location });
-  if ((await detectLayout(store)) !== 'delta') return undefined;
-  return (await (await DeltaTable.open(store)).snapshot()).partitionColumns;
+  const table = await api.openTable({ ...args, location });
+  return table.partitions ? (await table.partitions(LATEST)).partitionColumns : undefined;
+}
+
+/**
+ * A version id written as a JSON integer however big (a 64-bit snapshot id would lose digits as a JS
+ * number), so the results table's column stays BIGINT. JSON.rawJSON is in Node 22; TypeScript's lib
+ * does not know it yet.
+ */
+function integerJson(version: string): unknown {
+  const { rawJSON } = JSON as unknown as { rawJSON(text: string): unknown };
+  return /^\d+$/.test(version) ? rawJSON(version) : version;
 }
 
 /** Appends the run's results (the `_quality_results` columns plus table_version) to a Delta table, in one commit. */
@@ -139,7 +155,7 @@ async function appendResults(api: LakebenchApi, args: CheckArgs, report: CheckRe
     details: r.details,
     run_id: report.runId,
     executed_at: executedAt,
-    table_version: report.version,
+    table_version: report.version === null ? null : integerJson(report.version),
   }));
   if (rows.length === 0) throw new LakebenchError('USAGE', 'no results to write: the rules hold no checks', { object: args.writeResults });
   const dir = await mkdtemp(join(tmpdir(), 'lakebench-results-'));

@@ -2,7 +2,27 @@
  * The API's plain, JSON-able argument and result types: what the CLI prints with `--json`, what the
  * local server sends and what Electron IPC passes. No class instances, Dates or bigints cross this line.
  */
-import type { FileStats } from '../formats/delta/actions';
+import type { TableCapabilities } from '../formats/table-format';
+
+/** What tables return at a version: plain JSON, defined with the formats that fill them. */
+export type {
+  DeletionVectorInfo,
+  FileEntry,
+  FileStats,
+  FilesResult,
+  HistoryEntry,
+  OperationSupport,
+  PartitionEntry,
+  PartitionField,
+  PartitionSpec,
+  PartitionsResult,
+  SchemaField,
+  SchemaResult,
+  TableCapabilities,
+  TableOperation,
+  TableView,
+  VersionRefKind,
+} from '../formats/table-format';
 
 /** How to reach a location: a local path, `file://…`, `s3://bucket/prefix` or `r2://account/bucket/prefix`. */
 export interface LocationOptions {
@@ -19,9 +39,13 @@ export interface LocationArgs extends LocationOptions {
   location: string;
 }
 
-/** A table location read at one version: `version`, or the latest commit at or before `asOf` (ISO-8601). */
+/**
+ * A table location read at one version: `version` as its format names versions (Delta `3`, an Iceberg
+ * snapshot id, a LakeSync HLC, `tag:<name>`, `branch:<name>`), or the latest version committed at or
+ * before `asOf` (ISO-8601). Text, so that 64-bit ids survive JSON.
+ */
 export interface TableArgs extends LocationArgs {
-  version?: number;
+  version?: string;
   asOf?: string;
 }
 
@@ -49,73 +73,17 @@ export interface FoundTable {
   key: string;
   /** URL of the table root. */
   location: string;
+  /** Its format's name (`delta`, `parquet`, …): for display; ask `capabilities` what it offers. */
   layout: string;
+  capabilities: TableCapabilities;
 }
 
-export interface HistoryEntry {
-  version: number;
-  /** ISO-8601, from commitInfo or the log file's modification time. */
-  timestamp: string;
-  operation?: string;
-  operationParameters?: Record<string, unknown>;
-  operationMetrics?: Record<string, unknown>;
-}
-
-/** A data file's parsed `add.stats`. */
-export type FileStatsJson = Pick<FileStats, 'numRecords' | 'minValues' | 'maxValues' | 'nullCount'>;
-
-export interface FileEntry {
-  path: string;
-  size: number;
-  partitionValues: Record<string, string | null>;
-  stats?: FileStatsJson;
-  /** ISO-8601. */
-  modificationTime: string;
-}
-
-export interface FilesResult {
-  location: string;
-  version: number;
-  files: FileEntry[];
-}
-
-export interface PartitionEntry {
-  partitionValues: Record<string, string | null>;
-  files: number;
-  /** Sum of `numRecords` from stats; undefined when any file lacks stats. */
-  rows?: number;
-  bytes: number;
-}
-
-export interface PartitionsResult {
-  location: string;
-  version: number;
-  partitionColumns: string[];
-  partitions: PartitionEntry[];
-}
-
-export interface SchemaField {
-  name: string;
-  /** Delta type: a primitive name, or a struct/array/map object as in the log's schemaString. */
-  type: unknown;
-  nullable: boolean;
-}
-
-export interface SchemaResult {
-  location: string;
-  version: number;
-  partitionColumns: string[];
-  fields: SchemaField[];
-}
-
-/** One `--table` binding: a SQL view name over a table location, optionally at a version. */
+/** One `--table` binding: a SQL view name over a table location, optionally at a version (as in TableArgs). */
 export interface SqlTableBinding extends LocationOptions {
   name: string;
   location: string;
-  version?: number;
+  version?: string;
   asOf?: string;
-  /** A LakeSync bucket's state as of this HLC (decimal; too big for a number). */
-  hlc?: string;
 }
 
 export interface SqlArgs extends LocationOptions {

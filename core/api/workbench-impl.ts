@@ -13,8 +13,6 @@ import { compareVersions } from './compare-versions';
 import { complete, type TableColumns } from './completion';
 import { Connections } from './connections';
 import { fetchJobListener, type FetchWatcher } from './fetch-progress';
-import { listParquetFolder } from '../formats/parquet-folder';
-import { folderFiles } from './parquet-folder-details';
 import { Jobs } from './jobs';
 import { previewObject } from './preview';
 import { QueryResults } from './query-results';
@@ -131,12 +129,6 @@ export class Workbench implements W.WorkbenchApi {
   async compareVersions(args: W.CompareVersionsArgs): Promise<W.CompareVersionsResult> {
     await this.ready(args);
     return compareVersions(this.api, args);
-  }
-
-  async parquetFolder(args: LocationArgs): Promise<W.ParquetFolderResult> {
-    const store = await this.open(args);
-    const [folder, columns] = await Promise.all([listParquetFolder(store), this.describe({ ...args, name: 'folder' })]);
-    return { location: store.url, columns, ...folderFiles(folder.files) };
   }
 
   // ---------- queries ----------

@@ -20,9 +20,11 @@ const locationOptions = {
   connectionId: z.string().max(64).optional(),
 };
 const location = z.object({ location: text.min(1), ...locationOptions });
-const version = { version: count.optional(), asOf: z.string().min(1).max(64).optional() };
+/** A version as its table's format names it (a number, a 64-bit id, `tag:<name>`, `branch:<name>`); the format checks it. */
+const versionText = z.string().min(1).max(256);
+const version = { version: versionText.optional(), asOf: z.string().min(1).max(64).optional() };
 const table = location.extend(version);
-const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128), hlc: z.string().regex(/^\d{1,19}$/).optional() });
+const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128) });
 const sort = z.array(z.object({ column: name, descending: z.boolean().optional() })).max(16).optional();
 const queryId = z.object({ queryId: z.string().min(1).max(128) });
 const empty = z.object({});
@@ -122,8 +124,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   partitions: table,
   schema: table,
   preview: location.extend({ key: text.min(1), limit: z.number().int().min(1).max(1000).optional() }),
-  compareVersions: location.extend({ from: count, to: count }),
-  parquetFolder: location,
+  compareVersions: location.extend({ from: versionText, to: versionText }),
   queryStart: z.object({
     sql: z.string().min(1).max(1_000_000),
     queryId: z.string().min(1).max(128).optional(),
@@ -168,7 +169,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   desExport: location.extend({ uid: text.min(1), includeDeleted: z.boolean().optional(), path: text.min(1), overwrite: z.boolean().optional() }),
   lakeSyncSummary: location,
   lakesideSummary: location,
-  qualityRun: location.extend({ version: z.number().int().min(0).optional(), rules: qualityRules }),
+  qualityRun: location.extend({ version: versionText.optional(), rules: qualityRules }),
   qualityRules: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
   saveQualityRules: location.extend({ rules: qualityRules }),
   qualityHistory: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),

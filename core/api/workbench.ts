@@ -45,7 +45,9 @@ import type {
   TableArgs,
 } from './types';
 
-export type { FileEntry, FilesResult, FoundTable, HistoryEntry, PartitionEntry, PartitionsResult, ResultColumn, SchemaResult, QueryHistoryEntry, HistoryFilter };
+export type { FileEntry, FilesResult, FoundTable, HistoryEntry, PartitionEntry, PartitionsResult, ResultColumn, SchemaField, SchemaResult, QueryHistoryEntry, HistoryFilter };
+export type { OperationSupport, TableCapabilities, TableOperation, TableView } from './types';
+export { STANDARD_VIEWS } from '../formats/table-format';
 /** A location (and a table location at a version): see the module comment for `connectionId`. */
 export type { LocationArgs, TableArgs, SqlTableBinding };
 
@@ -136,9 +138,10 @@ export type PreviewResult =
     }
   | { kind: 'binary'; url: string; size: number };
 
+/** Two versions of a table, as its history names them (HistoryEntry.version). */
 export interface CompareVersionsArgs extends LocationArgs {
-  from: number;
-  to: number;
+  from: string;
+  to: string;
 }
 
 export interface SchemaChange {
@@ -151,8 +154,8 @@ export interface SchemaChange {
 
 export interface CompareVersionsResult {
   location: string;
-  from: number;
-  to: number;
+  from: string;
+  to: string;
   rowsFrom: number;
   rowsTo: number;
   /** Rows in `to` that are not in `from` and vice versa (multiset difference over the common columns). */
@@ -161,21 +164,6 @@ export interface CompareVersionsResult {
   filesAdded: number;
   filesRemoved: number;
   schemaChanges: SchemaChange[];
-}
-
-/**
- * A plain Parquet folder (no log: no versions, no history). Partitions come from `k=v` folder names;
- * rows per partition are unknown (no stats without reading every footer).
- */
-export interface ParquetFolderResult {
-  location: string;
-  /** Hive folder names in the order they nest, e.g. `['country']`. */
-  partitionColumns: string[];
-  /** Columns as DuckDB reads the folder (partition columns included). */
-  columns: ResultColumn[];
-  /** `path` is relative to the folder (not URL-encoded, unlike Delta's). */
-  files: FileEntry[];
-  partitions: PartitionEntry[];
 }
 
 // ---------- queries and result sessions ----------
@@ -314,9 +302,9 @@ export type { QualityCheck, QualityResultEntry, CheckReport };
 export type { QualityResult } from '../quality/run';
 export { CHECK_TYPES } from '../quality/check-types';
 
-/** Runs checks against the table at `version` (default: latest); results are kept in the catalog. */
+/** Runs checks against the table at `version` (as its history names it; default: latest); results are kept in the catalog. */
 export interface QualityRunArgs extends LocationArgs {
-  version?: number;
+  version?: string;
   rules: QualityCheck[];
 }
 
@@ -559,7 +547,6 @@ export interface WorkbenchApi {
   schema(args: TableArgs): Promise<SchemaResult>;
   preview(args: PreviewArgs): Promise<PreviewResult>;
   compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
-  parquetFolder(args: LocationArgs): Promise<ParquetFolderResult>;
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
@@ -631,7 +618,6 @@ export const WORKBENCH_METHODS = [
   'schema',
   'preview',
   'compareVersions',
-  'parquetFolder',
   'queryStart',
   'queryPage',
   'queryCancel',

@@ -192,17 +192,18 @@ export class Catalog {
   listQualityResults(filter: { tableName?: string; checkName?: string; limit?: number } = {}): QualityResultEntry[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM quality_results
+        // The version as text: an INTEGER column holds a 64-bit snapshot id exactly, a JS number would not.
+        `SELECT *, CAST(table_version AS TEXT) AS table_version_text FROM quality_results
          WHERE (@tableName IS NULL OR table_name = @tableName) AND (@checkName IS NULL OR check_name = @checkName)
          ORDER BY executed_at DESC, id DESC LIMIT @limit`,
       )
       .all({ tableName: filter.tableName ?? null, checkName: filter.checkName ?? null, limit: filter.limit ?? 200 }) as QualityResultRow[];
-    return rows.map(({ failing_sample, run_id, table_name, table_version, executed_at, id: _id, ...result }) => ({
+    return rows.map(({ failing_sample, run_id, table_name, table_version: _number, table_version_text, executed_at, id: _id, ...result }) => ({
       ...result,
       failing_sample: JSON.parse(failing_sample) as QualityResultEntry['failing_sample'],
       runId: run_id,
       tableName: table_name,
-      tableVersion: table_version,
+      tableVersion: table_version_text,
       executedAt: executed_at,
     }));
   }
@@ -228,7 +229,7 @@ export class Catalog {
 export interface QualityRunInput {
   runId: string;
   tableName: string;
-  tableVersion: number | null;
+  tableVersion: string | null;
   executedAt: string;
   results: QualityResult[];
 }
@@ -236,7 +237,7 @@ export interface QualityRunInput {
 export interface QualityResultEntry extends QualityResult {
   runId: string;
   tableName: string;
-  tableVersion: number | null;
+  tableVersion: string | null;
   executedAt: string;
 }
 
@@ -245,6 +246,7 @@ interface QualityResultRow extends Omit<QualityResult, 'failing_sample'> {
   run_id: string;
   table_name: string;
   table_version: number | null;
+  table_version_text: string | null;
   executed_at: string;
   failing_sample: string;
 }

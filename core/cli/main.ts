@@ -57,7 +57,7 @@ export function buildProgram(): Command {
     );
 
   locationOptions(program.command('tables'))
-    .description('find Delta tables and Parquet folders under a location')
+    .description('find tables under a location, of every format Lakebench reads (layout, capabilities with --json)')
     .argument('<location>')
     .action((location: string, _opts: object, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/browse')).tables(ctx, location)),

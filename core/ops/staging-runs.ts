@@ -36,6 +36,15 @@ const DELETE_CONCURRENCY = 16;
  */
 export type RunOutcome = 'committed' | 'superseded' | 'open';
 
+/** Per kind of target: what a run manifest records of it, and how a user finishes an earlier run into it. */
+const TARGET_KINDS: Record<StagingTargetLayout, { recorded?: StagingTargetLayout; rerun: string }> = {
+  // Older manifests have no layout: a Delta target keeps writing none, so older versions still read them.
+  delta: { rerun: 'run again with that table as the target' },
+  lakeside: { recorded: 'lakeside', rerun: 'run again with --lakeside' },
+};
+/** The target of a manifest that names none (written before Lakeside targets existed). */
+const UNNAMED_TARGET: StagingTargetLayout = 'delta';
+
 /** Where runs commit, and how to tell whether an earlier run's commit landed there. */
 export interface RunTarget {
   url: string;
@@ -64,8 +73,7 @@ export function newRunManifest(
     format: MANIFEST_FORMAT,
     runId: newRunId(),
     target: target.url,
-    // Older manifests have no layout: a Delta target keeps writing none, so older versions still read them.
-    ...(target.layout === 'lakeside' && { layout: target.layout }),
+    ...(TARGET_KINDS[target.layout].recorded && { layout: TARGET_KINDS[target.layout].recorded }),
     readVersion,
     txnVersion,
     createdAt: new Date().toISOString(),
@@ -152,9 +160,9 @@ export async function settleEarlierRuns(staging: ObjectStore, target: RunTarget,
       earlier.open.push(run);
       continue;
     }
-    const layout = manifest.layout ?? 'delta';
+    const layout = manifest.layout ?? UNNAMED_TARGET;
     if (manifest.target !== target.url || layout !== target.layout) {
-      const again = layout === 'lakeside' ? 'run again with --lakeside' : 'run again with that table as the target';
+      const again = TARGET_KINDS[layout].rerun;
       throw new LakebenchError('USAGE', `an earlier compact-staging run into ${manifest.target} is unfinished; ${again}`, {
         object: staging.urlOf(run.key),
       });

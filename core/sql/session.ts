@@ -9,7 +9,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
-import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet-folder';
+import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet/folder';
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
 import type { CacheItem, FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';

@@ -99,20 +99,21 @@ describe('browsing a local lake', () => {
   it('history lists versions 4..0 with their operations', async () => {
     const run = await cli(['history', simple, '--json']);
     expect(run.code).toBe(0);
-    const commits = json(run.stdout) as { version: number; operation: string; timestamp: string }[];
-    expect(commits.map((c) => [c.version, c.operation])).toEqual([
-      [4, 'DELETE'],
-      [3, 'UPDATE'],
-      [2, 'WRITE'],
-      [1, 'MERGE'],
-      [0, 'WRITE'],
+    // Versions are text in JSON (a 64-bit Iceberg snapshot id would not survive as a number); ordinal orders them.
+    const commits = json(run.stdout) as { version: string; ordinal: number; operation: string; timestamp: string }[];
+    expect(commits.map((c) => [c.version, c.ordinal, c.operation])).toEqual([
+      ['4', 4, 'DELETE'],
+      ['3', 3, 'UPDATE'],
+      ['2', 2, 'WRITE'],
+      ['1', 1, 'MERGE'],
+      ['0', 0, 'WRITE'],
     ]);
     expect(commits[4].timestamp).toBe(new Date(1587968586154).toISOString());
 
     const upTo2 = json((await cli(['history', simple, '--version', '2', '--json'])).stdout) as typeof commits;
-    expect(upTo2.map((c) => c.version)).toEqual([2, 1, 0]);
+    expect(upTo2.map((c) => c.version)).toEqual(['2', '1', '0']);
     const asOf = json((await cli(['history', simple, '--as-of', new Date(1587968600000).toISOString(), '--json'])).stdout) as typeof commits;
-    expect(asOf.map((c) => c.version)).toEqual([1, 0]);
+    expect(asOf.map((c) => c.version)).toEqual(['1', '0']);
     const missing = await cli(['history', simple, '--version', '9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(simple);
@@ -122,10 +123,10 @@ describe('browsing a local lake', () => {
     const run = await cli(['files', partitioned, '--json']);
     expect(run.code).toBe(0);
     const result = json(run.stdout) as {
-      version: number;
+      version: string;
       files: { path: string; size: number; partitionValues: Record<string, string | null>; stats: { numRecords: number; minValues: Record<string, unknown> }; modificationTime: string }[];
     };
-    expect(result.version).toBe(1);
+    expect(result.version).toBe('1');
     expect(result.files).toHaveLength(6);
     const b = result.files.find((f) => f.partitionValues.letter === 'b')!;
     expect(b.path).toMatch(/^letter=b\/part-.*\.parquet$/);
@@ -150,7 +151,7 @@ describe('browsing a local lake', () => {
   it('schema shows columns at a version', async () => {
     const run = await cli(['schema', simple, '--json']);
     expect(run.code).toBe(0);
-    expect(json(run.stdout)).toMatchObject({ version: 4, fields: [{ name: 'id', type: 'long', nullable: true }] });
+    expect(json(run.stdout)).toMatchObject({ version: '4', fields: [{ name: 'id', type: 'long', nullable: true }] });
   });
 });
 

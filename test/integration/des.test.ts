@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveEntries, readEntry } from '../../core/formats/des/archive';
-import { detectLayout } from '../../core/formats/detect';
+import { detectFormat } from '../../core/formats/detect';
 import { isLakebenchError } from '../../core/errors';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('DES archives', () => {
   it('is found as a des table and lists every entry with codec, meta and tombstones', async () => {
     const store = new LocalStore(archive);
-    expect(await detectLayout(store)).toBe('des');
+    expect((await detectFormat(store))?.name).toBe('des');
     const entries = await archiveEntries(store);
     expect(entries.map((e) => [e.uid, e.shard, e.codec, e.tombstoned]).sort()).toEqual([
       ['1001', '20261123_0_0001.des', 'zstd', false],

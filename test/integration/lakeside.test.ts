@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
-import { detectLayout } from '../../core/formats/detect';
+import { detectFormat } from '../../core/formats/detect';
 import { reconcileLakeside } from '../../core/formats/lakeside/reconcile';
 import { SqlSession } from '../../core/sql/session';
 import { LocalStore } from '../../core/storage/local';
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('Lakeside buckets', () => {
   it('is found as a lakeside table', async () => {
-    expect(await detectLayout(new LocalStore(bucket))).toBe('lakeside');
+    expect((await detectFormat(new LocalStore(bucket)))?.name).toBe('lakeside');
     expect(await api.tables({ location: dir })).toMatchObject([{ name: 'shop', layout: 'lakeside' }]);
   });
 
@@ -80,8 +80,8 @@ describe('Lakeside buckets', () => {
   it('shows the _lakeside_log as history and reconciles the log with the files', async () => {
     const history = await api.history({ location: bucket });
     expect(history.map((h) => [h.version, h.operation, h.operationMetrics])).toEqual([
-      [2, 'compact', { filesAdded: 1, filesRemoved: 1, rowsAdded: 2, bytesAdded: 1 }],
-      [1, 'compact', { filesAdded: 1, filesRemoved: 0, rowsAdded: 1, bytesAdded: 1 }],
+      ['2', 'compact', { filesAdded: 1, filesRemoved: 1, rowsAdded: 2, bytesAdded: 1 }],
+      ['1', 'compact', { filesAdded: 1, filesRemoved: 0, rowsAdded: 1, bytesAdded: 1 }],
     ]);
     const report = await reconcileLakeside(new LocalStore(bucket));
     expect(report.orphans.map((o) => [o.key, o.reason]).sort()).toEqual([

@@ -15,7 +15,7 @@ import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { delta as clientDelta, hlc } from '../helpers/lakesync-deltas';
-import { detectLayout } from '../../core/formats/detect';
+import { detectFormat } from '../../core/formats/detect';
 import { uploadFolder } from '../helpers/upload-folder';
 
 
@@ -103,7 +103,7 @@ describe('LakeSync with materialised current states', () => {
     const only = path.join(dir, 'only-materialised');
     await materialise(only, 'notes', `SELECT 'n9' AS "rowId", 'alone' AS body`);
     const store = new LocalStore(only);
-    expect(await detectLayout(store)).toBe('lakesync');
+    expect((await detectFormat(store))?.name).toBe('lakesync');
     const alone = await SqlSession.create();
     try {
       expect(await alone.registerLakeSync(store)).toEqual(['notes']);

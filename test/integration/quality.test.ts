@@ -81,7 +81,7 @@ describe('quality checks', () => {
     expect(Object.fromEntries(report.results.map((r) => [r.check_name, r.failing_rows]))).toEqual(EXPECTED_FAILING);
     expect(report.results.every((r) => r.status === 'failed' && r.total_rows === 10)).toBe(true);
     expect(report.passed).toBe(false);
-    expect(report.version).toBe(0);
+    expect(report.version).toBe('0');
     const unique = report.results.find((r) => r.check_name === 'id_unique')!;
     expect(unique.failing_sample).toEqual([{ id: 5, occurrences: 3 }, { id: 3, occurrences: 2 }]);
     const range = report.results.find((r) => r.check_name === 'score_range')!;
@@ -122,14 +122,14 @@ describe('quality checks', () => {
     const resultsTable = path.join(dir, 'quality_results');
     const rules = parseRules(RULES, 'rules.yaml');
     const v0 = await checkTable(api, { table: `${dirty}@0`, rules, writeResults: resultsTable });
-    expect(v0.version).toBe(0);
+    expect(v0.version).toBe('0');
     expect(v0.results.find((r) => r.check_name === 'size')!.total_rows).toBe(10);
     const latest = await checkTable(api, { table: dirty, rules, writeResults: resultsTable });
-    expect(latest.version).toBe(1);
+    expect(latest.version).toBe('1');
     expect(latest.results.find((r) => r.check_name === 'size')!.total_rows).toBe(11);
 
     const stored = (await api.catalog()).listQualityResults({ tableName: new LocalStore(dirty).url, checkName: 'size' });
-    expect(stored.slice(0, 2).map((r) => [r.tableVersion, r.total_rows])).toEqual([[1, 11], [0, 10]]);
+    expect(stored.slice(0, 2).map((r) => [r.tableVersion, r.total_rows])).toEqual([['1', 11], ['0', 10]]);
     const rows = await queryTable(new LocalStore(resultsTable), 'SELECT table_version, check_name, failing_rows FROM t WHERE check_name = \'amount_positive\' ORDER BY table_version');
     expect(rows).toEqual([{ table_version: 0, check_name: 'amount_positive', failing_rows: 3 }, { table_version: 1, check_name: 'amount_positive', failing_rows: 3 }]);
   });

@@ -139,8 +139,8 @@ describe('WorkbenchApi over HTTP', () => {
     expect(preview.columnStats.some((c) => c.column === 'order_id' && c.min !== undefined)).toBe(true);
 
     const history = await served.client.history({ location: orders });
-    const addedDiscount = history.find((h) => h.version > 0 && JSON.stringify(h).includes('discount'))?.version ?? 8;
-    const diff = await served.client.compareVersions({ location: orders, from: addedDiscount - 1, to: addedDiscount });
+    const addedDiscount = history.find((h) => h.ordinal > 0 && JSON.stringify(h).includes('discount'))?.ordinal ?? 8;
+    const diff = await served.client.compareVersions({ location: orders, from: String(addedDiscount - 1), to: String(addedDiscount) });
     expect(diff.schemaChanges.map((c) => [c.column, c.change])).toContainEqual(['discount', 'added']);
     expect(diff.rowsTo - diff.rowsFrom).toBe(diff.rowsAdded - diff.rowsRemoved);
   });
@@ -166,7 +166,7 @@ describe('WorkbenchApi over HTTP', () => {
 describe('table bindings', () => {
   it('a binding at a version replaces the workspace table of the same name', async () => {
     const orders = join(served.lake, 'orders');
-    const count = async (tables?: { name: string; location: string; version: number }[]) => {
+    const count = async (tables?: { name: string; location: string; version: string }[]) => {
       const started = await served.client.queryStart({ sql: 'select count(*) from orders', tables });
       const page = await served.client.queryPage({ queryId: started.queryId, offset: 0, limit: 1 });
       await served.client.queryClose({ queryId: started.queryId });

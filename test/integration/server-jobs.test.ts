@@ -101,19 +101,24 @@ describe('jobs', () => {
 });
 
 describe('parquet folders in the table view', () => {
-  it('gives columns, files with their hive partition values, and partitions', async () => {
-    const result = await served.client.parquetFolder({ location: join(served.lake, 'customers') });
-    expect(result.partitionColumns).toEqual(['country']);
-    expect(result.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['customer_id', 'country']));
-    expect(result.files.length).toBeGreaterThan(0);
-    for (const file of result.files) expect(file.path.startsWith(`country=${file.partitionValues.country}/`)).toBe(true);
-    const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
-    expect(result.partitions.reduce((sum, p) => sum + p.bytes, 0)).toBe(bytes);
-    expect(result.partitions.reduce((sum, p) => sum + p.files, 0)).toBe(result.files.length);
+  it('gives columns, files with their hive partition values, and partitions; no history', async () => {
+    const customers = { location: join(served.lake, 'customers') };
+    const [schema, { files }, partitions] = await Promise.all([served.client.schema(customers), served.client.files(customers), served.client.partitions(customers)]);
+    expect(schema.partitionColumns).toEqual(['country']);
+    expect(schema.version).toBeUndefined();
+    expect(schema.fields.map((c) => c.name)).toEqual(expect.arrayContaining(['customer_id', 'country']));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(file.path.startsWith(`country=${file.partitionValues.country}/`)).toBe(true);
+    const bytes = files.reduce((sum, f) => sum + f.size, 0);
+    expect(partitions.partitionColumns).toEqual(['country']);
+    expect(partitions.partitions.reduce((sum, p) => sum + p.bytes, 0)).toBe(bytes);
+    expect(partitions.partitions.reduce((sum, p) => sum + p.files, 0)).toBe(files.length);
+    await expect(served.client.history(customers)).rejects.toMatchObject({ code: 'UNSUPPORTED_OPERATION', message: expect.stringContaining('history: not available for Parquet folders') });
+    await expect(served.client.files({ ...customers, version: '1' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 
-  it('refuses a folder without Parquet files', async () => {
-    await expect(served.client.parquetFolder({ location: join(served.lake, 'missing') })).rejects.toMatchObject({ code: 'NOT_A_TABLE' });
+  it('refuses a folder without a table', async () => {
+    await expect(served.client.files({ location: join(served.lake, 'missing') })).rejects.toMatchObject({ code: 'NOT_A_TABLE' });
   });
 });
 

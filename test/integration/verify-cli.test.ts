@@ -84,6 +84,6 @@ describe('lakebench verify', () => {
     await cp(join(PARQUET_TESTING, '..', 'README.md'), join(empty, 'README.md'));
     const run = await cli(['verify', empty]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('no Delta table, Parquet folder or Parquet file here');
+    expect(run.stderr).toMatch(/no table \(Delta tables, .*Parquet folders\) or Parquet file here/);
   });
 });

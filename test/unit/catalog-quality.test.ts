@@ -53,16 +53,16 @@ describe('migration 4: quality results and rules', () => {
   it('keeps results with their run, version and sample, newest first, and rules per table', () => {
     const catalog = Catalog.open(file);
     try {
-      catalog.addQualityResults({ runId: 'r1', tableName: '/lake/t', tableVersion: 3, executedAt: '2024-05-01T00:00:00.000Z', results: [result()] });
+      catalog.addQualityResults({ runId: 'r1', tableName: '/lake/t', tableVersion: '3', executedAt: '2024-05-01T00:00:00.000Z', results: [result()] });
       catalog.addQualityResults({
         runId: 'r2',
         tableName: '/lake/t',
-        tableVersion: 4,
+        tableVersion: '4',
         executedAt: '2024-05-02T00:00:00.000Z',
         results: [result({ failing_rows: 0, status: 'passed', failing_sample: [] }), result({ check_name: 'rows', check_type: 'row_count_range', column_name: null, status: 'passed', failing_rows: 0 })],
       });
       const history = catalog.listQualityResults({ tableName: '/lake/t', checkName: 'amount_positive' });
-      expect(history.map((r) => [r.runId, r.tableVersion, r.status, r.failing_rows])).toEqual([['r2', 4, 'passed', 0], ['r1', 3, 'failed', 2]]);
+      expect(history.map((r) => [r.runId, r.tableVersion, r.status, r.failing_rows])).toEqual([['r2', '4', 'passed', 0], ['r1', '3', 'failed', 2]]);
       expect(history[1]!.failing_sample).toEqual([{ id: 1, amount: -1 }, { id: 2, amount: 0 }]);
       expect(catalog.listQualityResults({ tableName: '/lake/other' })).toEqual([]);
 

@@ -2,12 +2,17 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectLayout, findTables } from '../../core/formats/detect';
+import { detectFormat, findTables } from '../../core/formats/detect';
+import type { ObjectStore } from '../../core/storage/types';
 import { LocalStore } from '../../core/storage/local';
 import { FIXTURES } from '../helpers/fixtures';
 const PARQUET = path.join(FIXTURES, 'parquet-testing/good');
 
-describe('findTables / detectLayout', () => {
+/** Tables as `{ name, key, layout }` (the format's name). */
+const found = async (store: ObjectStore, options?: Parameters<typeof findTables>[1]) =>
+  (await findTables(store, options)).map((t) => ({ name: t.name, key: t.key, layout: t.format.name }));
+
+describe('findTables / detectFormat', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'lakebench-detect-'));
@@ -32,7 +37,7 @@ describe('findTables / detectLayout', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds Delta tables and Parquet folders, skipping hidden folders and not descending into tables', async () => {
-    const tables = await findTables(new LocalStore(path.join(dir, 'lake')));
+    const tables = await found(new LocalStore(path.join(dir, 'lake')));
     expect(tables).toEqual([
       { name: 'hive', key: 'hive', layout: 'parquet' },
       { name: 'plain', key: 'plain', layout: 'parquet' },
@@ -52,16 +57,16 @@ describe('findTables / detectLayout', () => {
 
   it('names a table at the root after the location', async () => {
     const store = new LocalStore(path.join(dir, 'lake/simple_table'));
-    expect(await findTables(store)).toEqual([{ name: 'simple_table', key: '', layout: 'delta' }]);
+    expect(await found(store)).toEqual([{ name: 'simple_table', key: '', layout: 'delta' }]);
   });
 
-  it('detectLayout tells delta, parquet and nothing apart', async () => {
+  it('detectFormat tells delta, parquet and nothing apart', async () => {
     const lake = path.join(dir, 'lake');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'sales/basic')))).toBe('delta');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'hive')))).toBe('parquet');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'plain')))).toBe('parquet');
-    expect(await detectLayout(new LocalStore(path.join(lake, 'broken')))).toBeUndefined();
-    expect(await detectLayout(new LocalStore(path.join(lake, 'docs')))).toBeUndefined();
-    expect(await detectLayout(new LocalStore(PARQUET))).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'sales/basic'))))?.name).toBe('delta');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'hive'))))?.name).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'plain'))))?.name).toBe('parquet');
+    expect((await detectFormat(new LocalStore(path.join(lake, 'broken'))))?.name).toBeUndefined();
+    expect((await detectFormat(new LocalStore(path.join(lake, 'docs'))))?.name).toBeUndefined();
+    expect((await detectFormat(new LocalStore(PARQUET)))?.name).toBe('parquet');
   });
 });

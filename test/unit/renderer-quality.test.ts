@@ -14,7 +14,7 @@ const entry = (over: Partial<QualityResultEntry>): QualityResultEntry => ({
   failing_sample: [],
   runId: 'r1',
   tableName: '/lake/t',
-  tableVersion: 1,
+  tableVersion: '1',
   executedAt: '2026-11-23T10:00:00.000Z',
   ...over,
 });
@@ -33,8 +33,8 @@ describe('quality rules in the app', () => {
 
   it('turns past results into one point per run, oldest first, leaving errored checks out', () => {
     const { points, checks } = historyPoints([
-      entry({ runId: 'r2', executedAt: '2026-11-23T11:00:00.000Z', tableVersion: 2, failing_rows: 0 }),
-      entry({ runId: 'r2', check_name: 'b', executedAt: '2026-11-23T11:00:00.000Z', tableVersion: 2, status: 'error' }),
+      entry({ runId: 'r2', executedAt: '2026-11-23T11:00:00.000Z', tableVersion: '2', failing_rows: 0 }),
+      entry({ runId: 'r2', check_name: 'b', executedAt: '2026-11-23T11:00:00.000Z', tableVersion: '2', status: 'error' }),
       entry({ runId: 'r1', failing_rows: 3 }),
       entry({ runId: 'r1', check_name: 'b', failing_rows: 5 }),
     ]);

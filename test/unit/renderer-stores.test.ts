@@ -132,13 +132,13 @@ describe('renderer stores over the real engine', () => {
     await countNow.ensure(0, 0);
     const now = countNow.row(0)![0];
 
-    await travelTo(0);
-    expect(useTableView.getState().version).toBe(0);
-    expect(activeTab(useEditor.getState()).bindings).toEqual([expect.objectContaining({ name: 'orders', version: 0 })]);
+    await travelTo('0');
+    expect(useTableView.getState().version).toBe('0');
+    expect(activeTab(useEditor.getState()).bindings).toEqual([expect.objectContaining({ name: 'orders', version: '0', label: 'v0' })]);
     const countThen = run().rows!;
     await countThen.ensure(0, 0);
     expect(countThen.row(0)![0]).not.toEqual(now);
-    expect(useTableView.getState().details.files?.version).toBe(0);
+    expect(useTableView.getState().details.files?.version).toBe('0');
   });
 
   it('tracks an export job to the end through engine events', async () => {
@@ -154,12 +154,13 @@ describe('renderer stores over the real engine', () => {
     const customers = useWorkspace.getState().info!.tables.find((t) => t.name === 'customers')!;
     expect(customers.layout).toBe('parquet');
     await useTableView.getState().open(customers);
-    const { folder, history, error } = useTableView.getState();
+    const { details, history, version, error } = useTableView.getState();
     expect(error).toBeUndefined();
     expect(history).toEqual([]);
-    expect(folder?.partitionColumns).toEqual(['country']);
-    expect(folder?.columns.some((c) => c.name === 'customer_id')).toBe(true);
-    expect(folder?.partitions.reduce((n, p) => n + p.files, 0)).toBe(folder?.files.length);
+    expect(version).toBeUndefined();
+    expect(details.partitions?.partitionColumns).toEqual(['country']);
+    expect(details.schema?.fields.some((c) => c.name === 'customer_id')).toBe(true);
+    expect(details.partitions?.partitions.reduce((n, p) => n + p.files, 0)).toBe(details.files?.files.length);
     useTableView.getState().close();
   });
 });

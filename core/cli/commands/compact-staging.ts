@@ -17,7 +17,9 @@ export async function compactStaging(ctx: CliContext, location: string, flags: C
     const options = { dryRun: flags.dryRun, signal, onProgress: progressLine(ctx) };
     if (flags.lakeside) {
       const { compactStagingIntoLakeside } = await import('../../ops/compact-staging-lakeside');
-      const result = await api.maintenance('compact-staging', { location, ...ctx.location }, (bucket) => compactStagingIntoLakeside(bucket, options));
+      const result = await api.maintenance('compact-staging', { location, ...ctx.location }, (bucket) => compactStagingIntoLakeside(bucket, options), {
+        variant: 'own-staging',
+      });
       return { result, text: report(result, '_lakeside_log version') };
     }
     const ops = await import('../../ops/compact-staging');

@@ -1,8 +1,11 @@
-/** `history`, `files`, `partitions`, `schema`: one Delta table at a version. */
+/** `history`, `files`, `partitions`, `schema`: one table at a version (as far as its format offers them). */
 import type { CliContext, CommandOutput } from '../context';
 import type { VersionFlags } from '../main';
 import { cellText, renderTable } from '../output';
 import { tableArgs } from './args';
+
+/** ` at version 3`, or nothing for a table without versions. */
+const atVersion = (version: string | undefined): string => (version === undefined ? '' : ` at version ${version}`);
 
 const partitionText = (values: Record<string, string | null>): string =>
   Object.entries(values)
@@ -18,7 +21,7 @@ export async function history(ctx: CliContext, table: string, flags: VersionFlag
 export async function files(ctx: CliContext, table: string, flags: VersionFlags): Promise<CommandOutput> {
   const result = await (await ctx.api()).files(tableArgs(ctx, table, flags));
   const rows = result.files.map((f) => [f.path, f.size, f.stats?.numRecords ?? '', partitionText(f.partitionValues), f.modificationTime]);
-  const text = `${result.location} at version ${result.version}: ${result.files.length} files\n` +
+  const text = `${result.location}${atVersion(result.version)}: ${result.files.length} files\n` +
     renderTable(['path', 'size', 'rows', 'partition', 'modified'], rows);
   return { result, text };
 }
@@ -26,7 +29,7 @@ export async function files(ctx: CliContext, table: string, flags: VersionFlags)
 export async function partitions(ctx: CliContext, table: string, flags: VersionFlags): Promise<CommandOutput> {
   const result = await (await ctx.api()).partitions(tableArgs(ctx, table, flags));
   const rows = result.partitions.map((p) => [partitionText(p.partitionValues) || '(unpartitioned)', p.files, p.rows ?? '?', p.bytes]);
-  const text = `${result.location} at version ${result.version}\n` + renderTable(['partition', 'files', 'rows', 'bytes'], rows);
+  const text = `${result.location}${atVersion(result.version)}\n` + renderTable(['partition', 'files', 'rows', 'bytes'], rows);
   return { result, text };
 }
 
@@ -35,9 +38,9 @@ export async function schema(ctx: CliContext, table: string, flags: VersionFlags
   const rows = result.fields.map((f) => [
     f.name,
     cellText(f.type),
-    f.nullable ? 'yes' : 'no',
+    f.nullable === undefined ? '' : f.nullable ? 'yes' : 'no',
     result.partitionColumns.includes(f.name) ? 'yes' : '',
   ]);
-  const text = `${result.location} at version ${result.version}\n` + renderTable(['column', 'type', 'nullable', 'partition'], rows);
+  const text = `${result.location}${atVersion(result.version)}\n` + renderTable(['column', 'type', 'nullable', 'partition'], rows);
   return { result, text };
 }

@@ -17,8 +17,7 @@ const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 
 export async function orphans(ctx: CliContext, table: string, flags: OrphansFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
-  const { detectLayout } = await import('../../formats/detect');
-  if ((await detectLayout(api.open(where(ctx, table)))) === 'lakeside') return lakesideOrphans(ctx, table);
+  if ((await api.support('orphans', where(ctx, table)))?.variant === 'reconcile') return reconcileOrphans(ctx, table);
   return interruptible(ctx, async (signal) => {
     const { findOrphans } = await import('../../ops/orphans');
     const result = await api.maintenance('orphans', where(ctx, table), (store) =>
@@ -32,11 +31,11 @@ export async function orphans(ctx: CliContext, table: string, flags: OrphansFlag
   });
 }
 
-/** A Lakeside bucket's reconcile report: compacted files its log removed or never added, and live ones gone. */
-async function lakesideOrphans(ctx: CliContext, bucket: string): Promise<CommandOutput> {
+/** The reconcile report (a Lakeside bucket's orphans): compacted files its log removed or never added, and live ones gone. */
+async function reconcileOrphans(ctx: CliContext, bucket: string): Promise<CommandOutput> {
   const api = await ctx.api();
   const { reconcileLakeside } = await import('../../formats/lakeside/reconcile');
-  const result = await api.maintenance('orphans', where(ctx, bucket), (store) => reconcileLakeside(store));
+  const result = await api.maintenance('orphans', where(ctx, bucket), (store) => reconcileLakeside(store), { variant: 'reconcile' });
   const rows = result.orphans.map((o) => [o.key, byteSize(o.size), o.lastModified, o.reason]);
   const missing = result.missing.map((m) => `missing: ${m.key} (live in _lakeside_log)\n`).join('');
   const text = (rows.length ? renderTable(['object', 'size', 'modified', 'reason'], rows) : '') + missing + `${files(result.orphans.length)} not live in _lakeside_log, ${byteSize(result.bytes)}; ${result.missing.length} live file(s) missing\n`;

@@ -1,14 +1,7 @@
+import { MAINTENANCE_OPERATIONS } from '../../formats/table-format';
+
 /** The maintenance operations Lakebench runs on a table, as recorded in the catalog's maintenance log. */
-export const MAINTENANCE_OPERATIONS = [
-  'compact',
-  'compact-staging',
-  'verify',
-  'orphans',
-  'vacuum',
-  'repack',
-  'checkpoint',
-  'expire',
-] as const;
+export { MAINTENANCE_OPERATIONS };
 export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
 
 /** Operations the maintenance log records that the app's Maintenance tab does not start (CLI only, for now). */

@@ -58,6 +58,16 @@ export async function verifyDataFiles(
   return (await checkDataFiles(store, files, options)).problems;
 }
 
+/** The report of a table: problems of its log (or metadata) first, then those of its data files. */
+export function dataFilesReport(location: string, logProblems: VerifyProblem[], files: DataFilesCheck): VerifyReport {
+  return {
+    location,
+    problems: [...logProblems, ...files.problems],
+    checked: files.checked,
+    corruption_rate: corruptionRate(files),
+  };
+}
+
 /** Share of the checked files with at least one problem (0 when none were checked). */
 export function corruptionRate({ checked, corruptFiles }: DataFilesCheck): number {
   return checked.files === 0 ? 0 : corruptFiles / checked.files;

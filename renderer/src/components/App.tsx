@@ -7,7 +7,7 @@ import { useExplorer } from '../stores/explorer';
 import { useJobs } from '../stores/jobs';
 import { startMaintenanceSchedules, useMaintenance } from '../stores/maintenance';
 import { useResults } from '../stores/results';
-import { useTableView } from '../stores/table-view';
+import { ownView, useTableView } from '../stores/table-view';
 import { followSystemTheme, resolvedTheme, useTheme } from '../stores/theme';
 import { useWorkspace } from '../stores/workspace';
 import { EditorPane } from './EditorPane';
@@ -62,7 +62,7 @@ export function App() {
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
   // The bucket views' file tables and Maintenance tab need the room the table view's Maintenance tab gets.
-  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || ['lakesync', 'lakeside', 'des'].includes(s.table.layout)));
+  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || ownView(s.table) !== undefined));
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);

@@ -32,7 +32,7 @@ function Tables({ table, connectionId, summary }: { table: FoundTable; connectio
       name: sqlName(table.name),
       location: table.location,
       connectionId,
-      ...(asOf && { hlc: asOf }),
+      ...(asOf && { version: asOf, label: shownAt }),
     });
   return (
     <>

@@ -4,7 +4,7 @@
  * running jobs, the report of the last run, the table's maintenance log, and an optional schedule.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import type { FoundTable, JobInfo, MaintenanceJobOperation } from '../../../core/api/workbench';
+import type { FoundTable, JobInfo, MaintenanceJobOperation, OperationSupport } from '../../../core/api/workbench';
 import { errorMessage } from '../api/client';
 import { formatCount } from '../logic/format';
 import { isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
@@ -13,29 +13,38 @@ import { NO_MAINTENANCE, tableJobs, useMaintenance, type MaintenanceRun } from '
 import { MaintenanceLog } from './MaintenanceLog';
 import { MaintenanceReport } from './MaintenanceReport';
 
-/** How an operation is offered: `plan` adds a Plan button; `confirm` makes the plan the only way to run it. */
+/**
+ * How an operation is offered: `plan` adds a Plan button; `confirm` makes the plan the only way to run it.
+ * Offered on a table whose capabilities support it, in a variant this panel can run (`variants`; none =
+ * only the usual one).
+ */
 interface OperationSpec {
   operation: MaintenanceJobOperation;
   label: string;
   help: string;
   plan?: boolean;
   confirm?: boolean;
-  /** Offered only for these layouts (default: every layout). */
-  only?: string[];
+  variants?: NonNullable<OperationSupport['variant']>[];
 }
 
 const OPERATIONS: OperationSpec[] = [
   { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts (DES: every entry against its sidecar)' },
-  { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true, only: ['des'] },
-  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, only: ['delta'] },
-  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', only: ['delta'] },
-  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, only: ['delta'] },
-  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true, only: ['delta'] },
-  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version', only: ['delta'] },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true, only: ['delta'] },
-  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true, only: ['delta'] },
-  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, only: ['delta', 'lakeside'] },
+  { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true },
+  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true },
+  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references' },
+  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true },
+  { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true },
+  { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version' },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true },
+  { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true },
+  { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, variants: ['own-staging'] },
 ];
+
+/** The table's support of the operation when this panel can run it that way. */
+function supportOf(table: FoundTable, spec: OperationSpec): OperationSupport | undefined {
+  const support = table.capabilities.operations[spec.operation];
+  return support && (!support.variant || spec.variants?.includes(support.variant)) ? support : undefined;
+}
 
 type SetField = <K extends keyof MaintenanceFields>(key: K, value: MaintenanceFields[K]) => void;
 
@@ -62,13 +71,15 @@ function Check({ label, field, fields, set }: { label: string; field: keyof Main
   );
 }
 
-/** The option fields shown with each operation; what it does when it has none (else in the name's tooltip). */
-function OperationOptions({ spec, fields, set, layout }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField; layout: FoundTable['layout'] }): ReactNode {
+/**
+ * The option fields shown with each operation; what it does when it has none (else in the name's
+ * tooltip). A format that does an operation its own way says what it does instead (OperationSupport.note).
+ */
+function OperationOptions({ spec, fields, set, support }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField; support: OperationSupport }): ReactNode {
   const p = { fields, set };
+  if (support.note) return <span className="muted small">{support.note}</span>;
   switch (spec.operation) {
     case 'verify':
-      // A DES verify always decodes every entry; a Parquet deep verify is optional (it decodes every page).
-      if (layout === 'des') return <span className="muted small">every entry decoded and checked against its sidecar's sha256</span>;
       return <Check label="deep: decode every page, check page CRCs" field="deep" {...p} />;
     case 'compact':
       return (
@@ -101,8 +112,6 @@ function OperationOptions({ spec, fields, set, layout }: { spec: OperationSpec; 
     case 'maintain':
       return <span className="muted small">{spec.help}, with the options above</span>;
     case 'compact-staging':
-      // A Lakeside bucket compacts its own data/ into its own parquet/ and _lakeside_log.
-      if (layout === 'lakeside') return <span className="muted small">staged records (data/) → parquet/ + one _lakeside_log entry</span>;
       return <Text label="from" field="staging" width={220} {...p} />;
     case 'des-repack':
       return (
@@ -205,7 +214,8 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const run = (operation: MaintenanceJobOperation, dryRun: boolean) => {
     setFieldError(undefined);
     try {
-      void start(maintenanceArgs(operation, fields, { location: table.location, connectionId }, dryRun, table.layout));
+      const variant = table.capabilities.operations[operation]?.variant;
+      void start(maintenanceArgs(operation, fields, { location: table.location, connectionId }, dryRun, variant));
     } catch (e) {
       setFieldError(errorMessage(e));
     }
@@ -217,16 +227,19 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const busy = runs.some((r) => r.job.state === 'running');
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
-  const operations = OPERATIONS.filter((o) => !o.only || o.only.includes(table.layout));
+  const operations = OPERATIONS.flatMap((spec) => {
+    const support = supportOf(table, spec);
+    return support ? [{ spec, support }] : [];
+  });
 
   return (
     <div className="maintenance" data-testid="maintenance">
       <div className="mt-ops">
-        {operations.map((o) => (
+        {operations.map(({ spec: o, support }) => (
           <div key={o.operation} className="mt-op" data-testid={`mt-op-${o.operation}`}>
             <strong title={o.help}>{o.label}</strong>
             <div className="mt-options">
-              <OperationOptions spec={o} fields={fields} set={set} layout={table.layout} />
+              <OperationOptions spec={o} fields={fields} set={set} support={support} />
             </div>
             <div className="mt-actions">
               {(o.plan || o.confirm) && (
@@ -245,7 +258,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
       </div>
       {fieldError && <p className="status-error">{fieldError}</p>}
       {state.error && <p className="status-error">{state.error}</p>}
-      {table.layout === 'delta' && <Schedule table={table} connectionId={connectionId} fields={fields} />}
+      {table.capabilities.operations.maintain && <Schedule table={table} connectionId={connectionId} fields={fields} />}
 
       {shown.length > 0 && (
         <>

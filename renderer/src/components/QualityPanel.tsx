@@ -79,7 +79,7 @@ function CheckEditor({ check, columns, onChange, onRemove }: { check: QualityChe
 
 const BADGE: Record<QualityResult['status'], string> = { passed: 'q-passed', failed: 'q-failed', error: 'q-error' };
 
-function Report({ results, version }: { results: QualityResult[]; version: number | null }) {
+function Report({ results, version }: { results: QualityResult[]; version: string | null }) {
   const [open, setOpen] = useState<string>();
   const count = (s: QualityResult['status']) => results.filter((r) => r.status === s).length;
   return (
@@ -172,7 +172,7 @@ function HistoryChart() {
   );
 }
 
-export function QualityPanel({ table, connectionId, version, columns }: { table: FoundTable; connectionId?: string; version?: number; columns: string[] }) {
+export function QualityPanel({ table, connectionId, version, columns }: { table: FoundTable; connectionId?: string; version?: string; columns: string[] }) {
   const { rules, dirty, report, running, error, load, setRules, save, run } = useQuality();
   useEffect(() => {
     void load(table.location, connectionId);

@@ -1,5 +1,4 @@
 /** The active tab's result: status line (rows, timing), export, error, and the grid. */
-import { formatHlc } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';
@@ -56,14 +55,14 @@ export function ResultsPane() {
   const run = useResults((s) => s.byTab[tab.id]);
   const setSort = useResults((s) => s.setSort);
   if (!run) return <div className="results empty">Run a query with Ctrl+Enter (⌘+Enter): the statement under the cursor, or the selection.</div>;
-  const pinned = run.bindings.filter((b) => b.version !== undefined || b.hlc !== undefined);
+  const pinned = run.bindings.filter((b) => b.version !== undefined || b.asOf !== undefined);
   return (
     <div className="results" data-testid="results">
       <div className="results-bar">
         <StatusLine run={run} />
         {pinned.map((b) => (
           <span key={b.name} className="badge" data-testid="pinned-version">
-            {b.name}@{b.hlc !== undefined ? formatHlc(BigInt(b.hlc)) : `v${b.version}`}
+            {b.name}@{b.label ?? b.version ?? b.asOf}
           </span>
         ))}
         <span className="spacer" />

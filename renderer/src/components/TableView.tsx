@@ -1,14 +1,15 @@
 /**
  * One table: the time-travel slider (bound to the editor: moving it pins the table's view at that
  * version in the active tab and re-runs its query), and history, schema, files, partitions and a
- * comparison of two versions.
+ * comparison of two versions — each shown when the table offers it (its capabilities). A table with a
+ * view of its own (a DES archive, a LakeSync or Lakeside bucket) gets that view instead.
  */
-import { useEffect, useState } from 'react';
-import type { FileEntry, HistoryEntry } from '../../../core/api/workbench';
+import { useEffect, useState, type ComponentType } from 'react';
+import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
 import { travelTo } from '../stores/actions';
-import { useTableView, type TableTab } from '../stores/table-view';
+import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
@@ -18,21 +19,34 @@ import { PartitionsChart } from './PartitionsChart';
 import { QualityPanel } from './QualityPanel';
 import { TabBar } from './TabBar';
 
-const TABS: TableTab[] = ['history', 'schema', 'files', 'partitions', 'compare', 'maintenance', 'quality'];
-const FOLDER_TABS: TableTab[] = ['schema', 'files', 'partitions', 'maintenance'];
+/** The views of their own formats name (TableCapabilities.views), by name. */
+const OWN_VIEWS: Record<string, ComponentType<{ table: FoundTable; connectionId?: string }>> = {
+  archive: ArchiveView,
+  lakesync: LakeSyncView,
+  lakeside: LakesideView,
+};
+
+/** The standard tabs a table offers, in the order shown. */
+function tabsOf(table: FoundTable): TableTab[] {
+  const tabs: TableTab[] = (['history', 'schema', 'files', 'partitions'] as const).filter((view) => offers(table, view));
+  if (offers(table, 'compare') && travels(table)) tabs.push('compare');
+  if (Object.keys(table.capabilities.operations).length > 0) tabs.push('maintenance');
+  if (offers(table, 'quality')) tabs.push('quality');
+  return tabs;
+}
 
 function plusMinus(added?: number, removed?: number, format: (n: number) => string = formatCount): string {
   const parts = [added ? `+${format(added)}` : '', removed ? `−${format(removed)}` : ''].filter(Boolean);
   return parts.join(' ');
 }
 
-function HistoryTimeline({ history, version }: { history: HistoryEntry[]; version?: number }) {
+function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]; version?: string; travel: boolean }) {
   return (
     <ol className="timeline" data-testid="history">
       {history.map((h) => {
         const s = commitSummary(h);
         return (
-          <li key={h.version} className={h.version === version ? 'current' : ''} onClick={() => void travelTo(h.version)}>
+          <li key={h.version} className={h.version === version ? 'current' : ''} onClick={travel ? () => void travelTo(h.version) : undefined}>
             <div className="timeline-head">
               <strong>v{h.version}</strong> <span>{h.operation ?? 'commit'}</span>
               <span className="muted">{formatDate(h.timestamp)}</span>
@@ -54,7 +68,7 @@ function HistoryTimeline({ history, version }: { history: HistoryEntry[]; versio
   );
 }
 
-function TimeTravelSlider({ versions, version }: { versions: number[]; version?: number }) {
+function TimeTravelSlider({ versions, version }: { versions: string[]; version?: string }) {
   // The slider moves over positions in the list of versions: the log may start after version 0.
   const index = version === undefined ? versions.length - 1 : versions.indexOf(version);
   const [dragging, setDragging] = useState<number>();
@@ -85,13 +99,13 @@ function TimeTravelSlider({ versions, version }: { versions: number[]; version?:
   );
 }
 
-function CompareTab({ versions }: { versions: number[] }) {
+function CompareTab({ versions }: { versions: string[] }) {
   const { compare, compareVersions, version } = useTableView();
   const [from, setFrom] = useState(versions[0]);
   const [to, setTo] = useState(version ?? versions[versions.length - 1]);
   useEffect(() => setTo(version ?? versions[versions.length - 1]), [version, versions]);
-  const pick = (value: number, onChange: (v: number) => void) => (
-    <select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+  const pick = (value: string, onChange: (v: string) => void) => (
+    <select value={value} onChange={(e) => onChange(e.target.value)}>
       {versions.map((v) => (
         <option key={v} value={v}>
           v{v}
@@ -138,7 +152,7 @@ function typeText(type: unknown): string {
 }
 
 /** Columns with their type (Delta's or DuckDB's), nullability when known, and partition role. */
-function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean }>; partitionColumns: string[] }) {
+function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean }>; partitionColumns: readonly string[] }) {
   return (
     <table className="small-table" data-testid="schema">
       <tbody>
@@ -180,38 +194,32 @@ function FilesTable({ files }: { files: FileEntry[] }) {
   );
 }
 
-/** A plain Parquet folder: what its files say, and plainly no history (there is no log). */
-function ParquetFolderView() {
-  const { table, connectionId, folder, tab, setTab } = useTableView();
-  const shown = FOLDER_TABS.includes(tab) ? tab : 'schema';
-  if (!folder || !table) return null;
-  return (
-    <>
-      <p className="muted" data-testid="no-history">
-        Plain Parquet folder: there is no transaction log, so no history, versions or time travel.
-      </p>
-      <TabBar tabs={FOLDER_TABS} tab={shown} setTab={setTab} prefix="table" />
-      {shown === 'schema' && <SchemaTable columns={folder.columns} partitionColumns={folder.partitionColumns} />}
-      {shown === 'files' && <FilesTable files={folder.files} />}
-      {shown === 'partitions' && <PartitionsChart result={folder} />}
-      {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
-    </>
-  );
+export function TableView() {
+  const view = useTableView();
+  return view.table ? <OpenTableView view={{ ...view, table: view.table }} /> : null;
 }
 
-export function TableView() {
-  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = useTableView();
+/** What the table view shows of one open table (the store's state), exported for tests that render it. */
+export type ShownTable = Pick<TableViewState, 'connectionId' | 'history' | 'version' | 'tab' | 'setTab' | 'details' | 'loading' | 'error' | 'close'> & {
+  table: FoundTable;
+};
+
+export function OpenTableView({ view }: { view: ShownTable }) {
+  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = view;
   const [importing, setImporting] = useState(false);
-  if (!table) return null;
-  const versions = history.map((h) => h.version).sort((a, b) => a - b);
-  const isDelta = table.layout === 'delta';
+  const own = ownView(table);
+  const Own = own === undefined ? undefined : OWN_VIEWS[own];
+  const travel = travels(table);
+  const versions = versionsOf(history).map((h) => h.version);
+  const tabs = tabsOf(table);
+  const shown = tabs.includes(tab) ? tab : tabs[0];
   return (
     <div className="inspector-body" data-testid="table-view">
       <div className="row">
         <h3>{table.name}</h3>
         <span className={`badge badge-${table.layout}`}>{table.layout}</span>
         <span className="spacer" />
-        {isDelta && (
+        {table.capabilities.operations.import && (
           <button onClick={() => setImporting(true)} title="Import files into this table (a job)" data-testid="table-import">
             Import…
           </button>
@@ -225,26 +233,32 @@ export function TableView() {
       </p>
       {loading && <p className="muted">Loading…</p>}
       {error && <p className="status-error">{error}</p>}
-      {table.layout === 'parquet' && <ParquetFolderView />}
-      {table.layout === 'des' && <ArchiveView table={table} connectionId={connectionId} />}
-      {table.layout === 'lakesync' && <LakeSyncView table={table} connectionId={connectionId} />}
-      {table.layout === 'lakeside' && <LakesideView table={table} connectionId={connectionId} />}
-      {isDelta && (
+      {Own ? (
+        <Own table={table} connectionId={connectionId} />
+      ) : (
         <>
-          <TimeTravelSlider versions={versions} version={version} />
-          <TabBar tabs={TABS} tab={tab} setTab={setTab} prefix="table" />
-          {tab === 'history' && <HistoryTimeline history={history} version={version} />}
-          {tab === 'schema' && details.schema && (
+          {travel ? (
+            <TimeTravelSlider versions={versions} version={version} />
+          ) : (
+            !offers(table, 'history') && (
+              <p className="muted" data-testid="no-history">
+                This table keeps no log: there is no history, versions or time travel.
+              </p>
+            )
+          )}
+          {shown && <TabBar tabs={tabs} tab={shown} setTab={setTab} prefix="table" />}
+          {shown === 'history' && <HistoryTimeline history={history} version={version} travel={travel} />}
+          {shown === 'schema' && details.schema && (
             <SchemaTable
               columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable }))}
               partitionColumns={details.schema.partitionColumns}
             />
           )}
-          {tab === 'files' && details.files && <FilesTable files={details.files.files} />}
-          {tab === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
-          {tab === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
-          {tab === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
-          {tab === 'quality' && (
+          {shown === 'files' && details.files && <FilesTable files={details.files.files} />}
+          {shown === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
+          {shown === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
+          {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}
+          {shown === 'quality' && (
             <QualityPanel table={table} connectionId={connectionId} version={version} columns={details.schema?.fields.map((f) => f.name) ?? []} />
           )}
         </>

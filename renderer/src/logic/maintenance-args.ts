@@ -3,7 +3,7 @@
  * of one operation, parsed the way the CLI parses its flags.
  */
 import bytes from 'bytes';
-import { MAINTENANCE_DEFAULTS, type MaintenanceJobArgs, type MaintenanceJobOperation } from '../../../core/api/workbench';
+import { MAINTENANCE_DEFAULTS, type MaintenanceJobArgs, type MaintenanceJobOperation, type OperationSupport } from '../../../core/api/workbench';
 import { formatDuration, parseDuration, parseSize } from '../../../core/units';
 import { splitList } from './format';
 
@@ -67,15 +67,15 @@ const retention = (text: string, byDefault: number): number | undefined => {
 export const isDryRun = (args: MaintenanceJobArgs): boolean => 'dryRun' in args && args.dryRun === true;
 
 /**
- * The job arguments of `operation` on the table at `where` (of `layout`, default a Delta table); throws an
- * Error naming the field that does not parse.
+ * The job arguments of `operation` on the table at `where`, in the `variant` the table supports it
+ * (OperationSupport.variant; none = the usual one); throws an Error naming the field that does not parse.
  */
 export function maintenanceArgs(
   operation: MaintenanceJobOperation,
   fields: MaintenanceFields,
   where: { location: string; connectionId?: string },
   dryRun = false,
-  layout = 'delta',
+  variant?: OperationSupport['variant'],
 ): MaintenanceJobArgs {
   const compact = () => ({ targetSize: parseSize(fields.targetSize), minFiles: wholeNumber(fields.minFiles, 'min files', 1) });
   const recompress = () => {
@@ -88,8 +88,8 @@ export function maintenanceArgs(
       return { ...where, operation, ...compact(), where: optional(fields.where), ...(sortBy.length > 0 && { sortBy }), dryRun };
     }
     case 'compact-staging': {
-      // A Lakeside bucket is its own staging area and target.
-      if (layout === 'lakeside') return { ...where, operation, lakeside: true, dryRun };
+      // A table that is its own staging area (a Lakeside bucket) compacts into itself.
+      if (variant === 'own-staging') return { ...where, operation, lakeside: true, dryRun };
       // The panel is the target table's: the job reads the staging area and writes into the table.
       const staging = optional(fields.staging);
       if (!staging) throw new Error('staging: give the location of the staging area');

@@ -16,13 +16,13 @@ export function runInActiveTab(sql: string, editorOffset: number): Promise<void>
  * Moves the table view to `version` and pins the table's view in the active tab at that version; the
  * tab's last query runs again, so its result shows the table as it was.
  */
-export async function travelTo(version: number): Promise<void> {
+export async function travelTo(version: string): Promise<void> {
   const { table } = useTableView.getState();
   if (!table) return;
   const details = useTableView.getState().setVersion(version);
   const editor = useEditor.getState();
   const tab = activeTab(editor);
-  editor.bindTable(tab.id, { name: table.name, location: table.location, version });
+  editor.bindTable(tab.id, { name: table.name, location: table.location, version, label: `v${version}` });
   const last = useResults.getState().byTab[tab.id];
   const rerun = last ? runInActiveTab(last.sql, last.editorOffset) : Promise.resolve();
   await Promise.all([details, rerun]);

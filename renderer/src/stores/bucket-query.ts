@@ -1,5 +1,5 @@
 /** The bucket views' Query action: a new SQL tab over a view of the bucket, run at once. */
-import type { SqlTableBinding } from '../../../core/api/workbench';
+import type { TabBinding } from './editor';
 import { useEditor } from './editor';
 import { useResults } from './results';
 
@@ -10,7 +10,7 @@ export function sqlName(name: string): string {
 }
 
 /** Opens a tab titled `title` with `sql` over `binding` (besides the workspace lake) and runs it. */
-export function queryInNewTab(title: string, sql: string, binding: SqlTableBinding): Promise<void> {
+export function queryInNewTab(title: string, sql: string, binding: TabBinding): Promise<void> {
   const bindings = [binding];
   const tabId = useEditor.getState().addTab({ title, sql, bindings });
   return useResults.getState().run(tabId, sql, 0, bindings);

@@ -3,12 +3,17 @@ import { create } from 'zustand';
 import type { QueryHistoryEntry, SavedQuery, SqlTableBinding } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 
+/** A view bound in a tab, with how a pinned version is shown (`v3`, an HLC as its wall time). */
+export interface TabBinding extends SqlTableBinding {
+  label?: string;
+}
+
 export interface EditorTab {
   id: string;
   title: string;
   sql: string;
   /** Views bound for this tab beyond the workspace lake, e.g. a table pinned at a version. */
-  bindings: SqlTableBinding[];
+  bindings: TabBinding[];
   /** The saved query this tab edits, if any. */
   savedId?: number;
 }
@@ -25,7 +30,7 @@ interface EditorState {
   activate(id: string): void;
   setSql(id: string, sql: string): void;
   /** Binds (or with version undefined, re-binds to latest) a table view in a tab. */
-  bindTable(id: string, binding: SqlTableBinding): void;
+  bindTable(id: string, binding: TabBinding): void;
   /** Drops every tab's bindings: they name tables of a workspace that is no longer open. */
   clearBindings(): void;
   loadHistory(search?: string): Promise<void>;

@@ -21,7 +21,7 @@ interface QualityState {
   load(location: string, connectionId?: string): Promise<void>;
   setRules(rules: QualityCheck[]): void;
   save(): Promise<void>;
-  run(version?: number): Promise<void>;
+  run(version?: string): Promise<void>;
 }
 
 export const useQuality = create<QualityState>()((set, get) => {

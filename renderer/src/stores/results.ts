@@ -3,7 +3,8 @@
  * queryPage); the grid reads rows through a RowWindow, so only a window of a large result is here.
  */
 import { create } from 'zustand';
-import type { QuerySort, ResultColumn, SqlTableBinding } from '../../../core/api/workbench';
+import type { QuerySort, ResultColumn } from '../../../core/api/workbench';
+import type { TabBinding } from './editor';
 import { api, errorMessage } from '../api/client';
 import { markRun } from '../logic/perf-marks';
 import { RowWindow } from '../logic/row-window';
@@ -18,7 +19,7 @@ export interface QueryRun {
   sql: string;
   /** Where the statement starts in the editor text, to place error markers. */
   editorOffset: number;
-  bindings: SqlTableBinding[];
+  bindings: TabBinding[];
   status: RunStatus;
   columns: ResultColumn[];
   sort: QuerySort[];
@@ -34,7 +35,7 @@ export interface QueryRun {
 
 interface ResultsState {
   byTab: Record<string, QueryRun>;
-  run(tabId: string, sql: string, editorOffset: number, bindings: SqlTableBinding[]): Promise<void>;
+  run(tabId: string, sql: string, editorOffset: number, bindings: TabBinding[]): Promise<void>;
   cancel(tabId: string): Promise<void>;
   setSort(tabId: string, sort: QuerySort[]): void;
   close(tabId: string): void;

@@ -3,9 +3,9 @@
  * DuckDB turns into columns (hive_partitioning): unlike Delta there is no log, so folder names are the
  * only record of partition values.
  */
-import { LakebenchError } from '../errors';
-import { quoteIdent, quoteLiteralList } from '../sql-text';
-import type { ObjectInfo, ObjectStore } from '../storage/types';
+import { LakebenchError } from '../../errors';
+import { quoteIdent, quoteLiteralList } from '../../sql-text';
+import type { ObjectInfo, ObjectStore } from '../../storage/types';
 
 export interface ParquetFolder {
   /** The data files (keys relative to the folder), sorted by key. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderFiles, hiveValuesOf } from '../../core/api/parquet-folder-details';
+import { folderFiles, hiveValuesOf } from '../../core/formats/parquet/folder-files';
 
 const at = new Date('2024-05-01T12:00:00Z');
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fileEntry, partitionEntries } from '../../core/api/snapshot-views';
+import { fileEntry } from '../../core/formats/delta/file-entries';
+import { partitionEntries } from '../../core/formats/partition-entries';
 import type { AddFile } from '../../core/formats/delta/actions';
 import { isLakebenchError } from '../../core/errors';
 

@@ -2,9 +2,9 @@
  * What the table view shows for a plain Parquet folder: its files with the partition values their
  * `k=v` folders give, and per-partition sums. Pure over the listing, so it is tested on plain objects.
  */
-import type { ObjectInfo } from '../storage/types';
-import { partitionEntries } from './snapshot-views';
-import type { FileEntry, PartitionEntry } from './types';
+import type { ObjectInfo } from '../../storage/types';
+import { partitionEntries } from '../partition-entries';
+import type { FileEntry, PartitionEntry } from '../table-format';
 
 export interface FolderFiles {
   partitionColumns: string[];

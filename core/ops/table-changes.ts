@@ -1,6 +1,9 @@
 /** Small builders shared by the jobs that change a table (import, delete). */
 import type { AddFile, Metadata, RemoveFile, StructType } from '../formats/delta/actions';
 import type { PartitionValues } from '../formats/delta/commit';
+import { statsRecordCount } from '../formats/delta/stats';
+
+export { statsRecordCount };
 
 /** The `remove` that retires a live file (extended metadata so readers of tombstones need no stats). */
 export function removeOf(file: AddFile, deletionTimestamp: number): { remove: RemoveFile } {
@@ -34,8 +37,3 @@ export function recordCount(files: AddFile[]): number {
   return files.reduce((sum, f) => sum + (statsRecordCount(f) ?? 0), 0);
 }
 
-/** The file's `stats.numRecords`; undefined when it has no stats or they leave the count out (both optional in Delta). */
-export function statsRecordCount(file: AddFile): number | undefined {
-  const numRecords: unknown = file.stats ? JSON.parse(file.stats).numRecords : undefined;
-  return numRecords === undefined || numRecords === null ? undefined : Number(numRecords);
-}

@@ -7,7 +7,7 @@
  */
 import { LakebenchError } from '../errors';
 import type { Action } from '../formats/delta/actions';
-import { readCheckpointParts } from '../formats/delta/checkpoint-read';
+import { loadCheckpoint } from '../formats/delta/checkpoint-read';
 import { assertReadable } from '../formats/delta/features';
 import { commitKey } from '../formats/delta/log-files';
 import { earliestReadableVersion, latestListedVersion, listLog } from '../formats/delta/log-listing';
@@ -48,9 +48,7 @@ export async function readRetainedVersions(store: ObjectStore, signal?: AbortSig
   }
   checkCancelled(signal, store);
 
-  const checkpointActions = startParts
-    ? readCheckpointParts(await Promise.all(startParts.map((p) => store.get(p.key))), store.urlOf(startParts[0].key))
-    : [];
+  const checkpointActions = startParts ? await loadCheckpoint(store, startParts) : [];
   const read = await mapWithConcurrency(commits, READ_CONCURRENCY, async ({ version, info }) => {
     checkCancelled(signal, store);
     return { version, actions: parseCommit(await store.get(info.key), store.urlOf(info.key)) };

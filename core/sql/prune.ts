@@ -9,10 +9,10 @@
  * subqueries, volatile functions, unparsable text — returns undefined: the caller then fetches every file.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AddFile, StructType } from '../formats/delta/actions';
+import type { AddFile } from '../formats/delta/actions';
 import { partitionValueToSql } from '../formats/delta/schema';
 import { quoteIdent } from '../sql-text';
-import { columnType, logValue } from './views';
+import { columnType, partitionValueOf, type ViewSnapshot } from './views';
 
 /** AST nodes as json_serialize_sql writes them: plain JSON objects. */
 type AstNode = { [key: string]: unknown };
@@ -39,10 +39,10 @@ const UNPRUNABLE_CLASSES = new Set(['SUBQUERY', 'PARAMETER', 'WINDOW', 'STAR', '
 const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed']);
 
 /** `CREATE TEMP TABLE partsTable` with one row per file: its index and its typed partition values (never folder names). */
-export function partsTableSql(partsTable: string, schema: StructType, partitionColumns: string[], files: readonly AddFile[]): string {
-  const columns = [FILE_INDEX, ...partitionColumns].map(quoteIdent).join(', ');
+export function partsTableSql(partsTable: string, snapshot: ViewSnapshot, files: readonly AddFile[]): string {
+  const columns = [FILE_INDEX, ...snapshot.partitionColumns].map(quoteIdent).join(', ');
   const rows = files.map((add, index) => {
-    const values = partitionColumns.map((c) => partitionValueToSql(logValue(add, c), columnType(schema, c)));
+    const values = snapshot.partitionColumns.map((c) => partitionValueToSql(partitionValueOf(snapshot, add, c), columnType(snapshot.schema, c)));
     return `(${[String(index), ...values].join(', ')})`;
   });
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(partsTable)} AS SELECT * FROM (VALUES ${rows.join(', ')}) AS t(${columns})`;

@@ -6,8 +6,9 @@
 import { LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
-import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, StructType, Txn } from './actions';
-import { readCheckpointParts } from './checkpoint-read';
+import type { Action, AddFile, CommitInfo, DomainMetadata, Metadata, Protocol, RemoveFile, StructType, Txn } from './actions';
+import { loadCheckpoint } from './checkpoint-read';
+import { type ColumnMappingMode, columnMappingMode } from './column-mapping';
 import { assertReadable } from './features';
 import {
   availableRange,
@@ -33,12 +34,16 @@ export interface Snapshot {
   metadata: Metadata;
   schema: StructType;
   partitionColumns: string[];
+  /** How columns are named in data files, partition values and stats. */
+  columnMapping: ColumnMappingMode;
   /** Live files. */
   files: AddFile[];
   /** Removed files whose tombstones are still in the log (for VACUUM and conflict checks). */
   tombstones: RemoveFile[];
   /** Latest transaction version per application id. */
   txns: Record<string, Txn>;
+  /** Live metadata domains (liquid clustering, row tracking, …): writers keep them. */
+  domainMetadata: DomainMetadata[];
 }
 
 /** Which version to read: by number, or the latest commit at or before a time. Neither = latest. */
@@ -189,15 +194,16 @@ export class DeltaTable {
       metadata: state.metadata,
       schema: parseSchema(state.metadata.schemaString, tableUrl),
       partitionColumns: state.metadata.partitionColumns ?? [],
+      columnMapping: columnMappingMode(state.protocol, state.metadata),
       files: [...state.files.values()],
       tombstones: [...state.tombstones.values()],
       txns: Object.fromEntries(state.txns),
+      domainMetadata: [...state.domains.values()],
     };
   }
 
   private async readCheckpoint(parts: ObjectInfo[]): Promise<Action[]> {
-    const bytes = await Promise.all(parts.map((part) => this.store.get(part.key)));
-    return readCheckpointParts(bytes, this.store.urlOf(parts[0].key));
+    return loadCheckpoint(this.store, parts);
   }
 
   private async readCommit(version: number, info: ObjectInfo): Promise<ReadCommit> {

@@ -39,11 +39,13 @@ export function deletedRowsTable(view: string): string {
   return `__lakebench_deleted_${view}`;
 }
 
+/** `rowNumberColumn`: also give each row's position in its file, under that name. */
 export async function createDeltaView(
   connection: DuckDBConnection,
   name: string,
   snapshot: ViewSnapshot,
   files: readonly ViewFile[],
+  rowNumberColumn?: string,
 ): Promise<void> {
   const physical = new Map<string, string>();
   if (files.length > 0) {
@@ -53,7 +55,7 @@ export async function createDeltaView(
   const table = deletedRowsTable(name);
   const withDv = files.some((f) => f.deleted);
   if (withDv) await fillDeletedRows(connection, table, files);
-  await connection.run(deltaViewSql(name, snapshot, files, physical, withDv ? table : undefined));
+  await connection.run(deltaViewSql(name, snapshot, files, physical, withDv ? table : undefined, rowNumberColumn));
   if (!withDv) await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
 }
 

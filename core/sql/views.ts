@@ -183,7 +183,8 @@ function partitionValuesSql(snapshot: ViewSnapshot, files: readonly ViewFile[]):
 /**
  * `CREATE OR REPLACE VIEW name AS …` over exactly `files`. `physical` holds the columns found in the
  * files (see physicalColumnsSql); schema columns missing from all of them read as typed NULLs.
- * `deletedTable` names the table of deleted-row bitstrings (deletedRowsTableSql) when a file has a DV.
+ * `deletedTable` names the table of deleted-row bitstrings (deletedRowsTableSql) when a file has a DV;
+ * `rowNumberColumn` adds each row's position in its file under that name (for writing deletion vectors).
  */
 export function deltaViewSql(
   name: string,
@@ -191,6 +192,7 @@ export function deltaViewSql(
   files: readonly ViewFile[],
   physical: PhysicalColumns,
   deletedTable?: string,
+  rowNumberColumn?: string,
 ): string {
   const plan = choosePlan(snapshot, files, physical);
   const mode = snapshot.columnMapping ?? 'none';
@@ -208,10 +210,12 @@ export function deltaViewSql(
     }
     return `${expr} AS ${quoteIdent(field.name)}`;
   });
+  if (rowNumberColumn) columns.push(`${plan === 'empty' ? 'CAST(NULL AS BIGINT)' : `${DATA_ALIAS}.file_row_number`} AS ${quoteIdent(rowNumberColumn)}`);
   const select = `SELECT ${columns.join(', ')}`;
   if (plan === 'empty') return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${select} WHERE false`;
   const fileIndex = `${DATA_ALIAS}.file_index`;
-  let body = `${select} FROM ${readParquetSql(plan, snapshot, files, deletedTable !== undefined)} AS ${DATA_ALIAS}`;
+  const rowNumbers = deletedTable !== undefined || rowNumberColumn !== undefined;
+  let body = `${select} FROM ${readParquetSql(plan, snapshot, files, rowNumbers)} AS ${DATA_ALIAS}`;
   if (plan === 'join') body += ` JOIN ${partitionValuesSql(snapshot, files)} ON ${fileIndex} = ${PARTS_ALIAS}.${quoteIdent(FILE_COLUMN)}`;
   if (deletedTable !== undefined) {
     const bits = `${DELETED_ALIAS}.deleted`;

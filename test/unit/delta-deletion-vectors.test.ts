@@ -85,8 +85,9 @@ describe('RoaringBitmapArray', () => {
 
 describe('DV files', () => {
   const bitmap = encodeRoaringBitmapArray([1, 5, 9]);
-  const { bytes, offset } = dvFileBytes(bitmap);
-  const location = { kind: 'file' as const, path: 'x.bin', absolute: false, offset, sizeInBytes: bitmap.length };
+  const other = encodeRoaringBitmapArray([0, 2 ** 20]);
+  const { bytes, offsets } = dvFileBytes([other, bitmap]);
+  const location = { kind: 'file' as const, path: 'x.bin', absolute: false, offset: offsets[1], sizeInBytes: bitmap.length };
   const range = dvByteRange(location);
 
   it('reads back the bitmap it wrote, with its version byte, size word and CRC', () => {

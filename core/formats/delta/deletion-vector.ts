@@ -113,15 +113,21 @@ export function decodeDeletionVector(bitmap: Uint8Array, object: string): number
   return decodeRoaringBitmapArray(bitmap, object);
 }
 
-/** A new DV file's bytes (version byte, one DV) and the descriptor fields locating it in that file. */
-export function dvFileBytes(bitmap: Uint8Array): { bytes: Uint8Array; offset: number } {
-  const bytes = new Uint8Array(1 + 4 + bitmap.length + 4);
+/** A new DV file's bytes (version byte, then each bitmap with its size and CRC) and where each DV starts. */
+export function dvFileBytes(bitmaps: readonly Uint8Array[]): { bytes: Uint8Array; offsets: number[] } {
+  const bytes = new Uint8Array(1 + bitmaps.reduce((sum, b) => sum + 8 + b.length, 0));
   const view = new DataView(bytes.buffer);
   bytes[0] = DV_FILE_FORMAT_VERSION;
-  view.setUint32(1, bitmap.length);
-  bytes.set(bitmap, 5);
-  view.setUint32(5 + bitmap.length, crc32(bitmap));
-  return { bytes, offset: 1 };
+  const offsets: number[] = [];
+  let at = 1;
+  for (const bitmap of bitmaps) {
+    offsets.push(at);
+    view.setUint32(at, bitmap.length);
+    bytes.set(bitmap, at + 4);
+    view.setUint32(at + 4 + bitmap.length, crc32(bitmap));
+    at += 8 + bitmap.length;
+  }
+  return { bytes, offsets };
 }
 
 /** `pathOrInlineDv` of a `u` DV stored in `deletion_vector_<uuid>.bin` at the table root. */

@@ -59,17 +59,24 @@ function storedValue(expr: string, type: DeltaType, mode: ColumnMappingMode, dep
 }
 
 /** DuckDB's FIELD_IDS value: physical name → id, nested structs as `{__duckdb_field_id: id, child: …}`. */
-function fieldIdsOf(type: DeltaType, mode: ColumnMappingMode): string {
-  if (typeof type === 'string') return '{}';
-  if (type.type === 'array') return `{element: ${fieldIdsOf(type.elementType, mode)}}`;
-  if (type.type === 'map') return `{key: ${fieldIdsOf(type.keyType, mode)}, value: ${fieldIdsOf(type.valueType, mode)}}`;
-  const entries = (type as StructType).fields.flatMap((field) => {
+function fieldIdsOf(schema: StructType, mode: ColumnMappingMode): string {
+  return `{${childIds(schema, mode).join(', ')}}`;
+}
+
+/** The FIELD_IDS entries of a type's children (struct fields; a list's element; a map's key and value). */
+function childIds(type: DeltaType, mode: ColumnMappingMode): string[] {
+  if (typeof type === 'string') return [];
+  const nested = (name: string, child: DeltaType) => {
+    const entries = childIds(child, mode);
+    return entries.length === 0 ? [] : [`${name}: {${entries.join(', ')}}`];
+  };
+  if (type.type === 'array') return nested('element', type.elementType);
+  if (type.type === 'map') return [...nested('key', type.keyType), ...nested('value', type.valueType)];
+  return type.fields.flatMap((field) => {
     const id = columnId(field);
+    const entries = [...(id === undefined ? [] : [`__duckdb_field_id: ${id}`]), ...childIds(field.type, mode)];
+    if (entries.length === 0) return [];
     const key = quoteLiteral(physicalName(field, mode));
-    if (typeof field.type === 'string') return id === undefined ? [] : [`${key}: ${id}`];
-    const children = fieldIdsOf(field.type, mode).slice(1, -1);
-    const own = id === undefined ? [] : [`__duckdb_field_id: ${id}`];
-    return [`${key}: {${[...own, ...(children ? [children] : [])].join(', ')}}`];
+    return [typeof field.type === 'string' && id !== undefined ? `${key}: ${id}` : `${key}: {${entries.join(', ')}}`];
   });
-  return `{${entries.join(', ')}}`;
 }

@@ -7,7 +7,7 @@
  */
 import { parquetMetadata } from 'hyparquet';
 import { isLakebenchError } from '../../errors';
-import type { Action } from '../../formats/delta/actions';
+import type { Action, AddFile } from '../../formats/delta/actions';
 import { loadCheckpoint } from '../../formats/delta/checkpoint-read';
 import { commitKey } from '../../formats/delta/log-files';
 import { earliestReadableVersion, latestListedVersion, listLog, type LogListing } from '../../formats/delta/log-listing';
@@ -28,6 +28,8 @@ export interface LogCheck {
   problems: VerifyProblem[];
   /** Live files at the latest version as a reader sees them (empty when no version is readable). */
   files: DataFileRef[];
+  /** Their `add` actions (deletion vectors included). */
+  adds: AddFile[];
 }
 
 /** Parallel reads of log entries: hides S3 latency without flooding it (as the table reader does). */
@@ -91,7 +93,7 @@ export async function checkDeltaLog(store: ObjectStore, { signal, onProgress }: 
   }
   const hint = await checkLastCheckpoint(store, listing, checkpointFacts);
   if (hint) problems.push(hint);
-  return { problems: sortByObject(problems), files: reader ? liveFiles(reader, store.url) : [] };
+  return { problems: sortByObject(problems), files: reader ? liveFiles(reader, store.url) : [], adds: reader ? [...reader.files.values()] : [] };
 }
 
 interface VersionWalk {

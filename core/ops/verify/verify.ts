@@ -11,6 +11,7 @@ import { listParquetFolder } from '../../formats/parquet-folder';
 import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
 import { checkDataFiles, corruptionRate, type DataFilesCheck } from './data-files';
+import { checkDeletionVectors } from './deletion-vectors';
 import { checkDeltaLog } from './delta-log-checks';
 import { verifyArchive } from './des-archive';
 import { verifyLakeside } from './lakeside-bucket';
@@ -38,7 +39,8 @@ export async function verifyLocation(store: ObjectStore, options: VerifyLocation
   if (layout === 'lakeside') return verifyLakeside(store, options);
   if (await isDeltaTable(store, layout)) {
     const log = await checkDeltaLog(store, options);
-    return report(store.url, log.problems, await checkDataFiles(store, log.files, options));
+    const dvProblems = await checkDeletionVectors(store, log.adds, options);
+    return report(store.url, [...log.problems, ...dvProblems], await checkDataFiles(store, log.files, options));
   }
   const folder = await listParquetFolder(store).catch((e: unknown) => {
     throw isLakebenchError(e, 'NOT_A_TABLE') ? new LakebenchError('NOT_A_TABLE', 'no Delta table, Parquet folder or Parquet file here', { object: store.url }) : e;

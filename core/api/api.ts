@@ -18,7 +18,9 @@ import { watchedCache, type FetchWatcher } from './fetch-progress';
 import { hlcAtTime } from '../formats/lakesync/hlc';
 import { readLakesideLog } from '../formats/lakeside/log';
 import type { MaintenanceRun } from './maintenance-log';
-import { fileEntry, partitionEntries } from './snapshot-views';
+import { fileEntry, liveRows, partitionEntries } from './snapshot-views';
+import { columnId, physicalName } from '../formats/delta/column-mapping';
+import { featureNames } from '../formats/delta/features';
 import { formatTableBinding } from './table-binding';
 import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
 import type {
@@ -108,6 +110,7 @@ export class LakebenchApi {
         version: c.version,
         timestamp: new Date(c.timestamp).toISOString(),
         ...(c.operation !== undefined && { operation: c.operation }),
+        ...(c.onlyDeletionVectors && { onlyDeletionVectors: true }),
         ...(c.operationParameters && { operationParameters: c.operationParameters }),
         ...(c.operationMetrics && { operationMetrics: c.operationMetrics }),
       }));
@@ -115,7 +118,9 @@ export class LakebenchApi {
 
   async files(args: TableArgs): Promise<FilesResult> {
     const { store, snapshot } = await this.snapshot(args);
-    return { location: store.url, version: snapshot.version, files: snapshot.files.map((f) => fileEntry(f, store.url)) };
+    const files = snapshot.files.map((f) => fileEntry(f, snapshot));
+    const live = liveRows(files);
+    return { location: store.url, version: snapshot.version, files, ...(live !== undefined && { liveRows: live }) };
   }
 
   async partitions(args: TableArgs): Promise<PartitionsResult> {
@@ -135,7 +140,19 @@ export class LakebenchApi {
       location: store.url,
       version: snapshot.version,
       partitionColumns: snapshot.partitionColumns,
-      fields: snapshot.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable })),
+      fields: snapshot.schema.fields.map((field) => {
+        const mapped = snapshot.columnMapping !== 'none';
+        const fieldId = columnId(field);
+        return {
+          name: field.name,
+          type: field.type,
+          nullable: field.nullable,
+          ...(mapped && { physicalName: physicalName(field, snapshot.columnMapping) }),
+          ...(mapped && fieldId !== undefined && { fieldId }),
+        };
+      }),
+      ...(snapshot.columnMapping !== 'none' && { columnMapping: snapshot.columnMapping }),
+      features: featureNames(snapshot.protocol, snapshot.metadata),
     };
   }
 

@@ -57,6 +57,8 @@ export interface HistoryEntry {
   /** ISO-8601, from commitInfo or the log file's modification time. */
   timestamp: string;
   operation?: string;
+  /** The commit only added deletion vectors to files (rows deleted without rewriting any file). */
+  onlyDeletionVectors?: boolean;
   operationParameters?: Record<string, unknown>;
   operationMetrics?: Record<string, unknown>;
 }
@@ -69,6 +71,8 @@ export interface FileEntry {
   size: number;
   partitionValues: Record<string, string | null>;
   stats?: FileStatsJson;
+  /** Rows of the file its deletion vector deletes (the DV's cardinality). */
+  deletedRows?: number;
   /** ISO-8601. */
   modificationTime: string;
 }
@@ -77,6 +81,8 @@ export interface FilesResult {
   location: string;
   version: number;
   files: FileEntry[];
+  /** Rows of the files less those deletion vectors delete; absent when a file has no row count. */
+  liveRows?: number;
 }
 
 export interface PartitionEntry {
@@ -99,6 +105,9 @@ export interface SchemaField {
   /** Delta type: a primitive name, or a struct/array/map object as in the log's schemaString. */
   type: unknown;
   nullable: boolean;
+  /** With column mapping: the column's name in data files, and its id (Parquet field id). */
+  physicalName?: string;
+  fieldId?: number;
 }
 
 export interface SchemaResult {
@@ -106,6 +115,10 @@ export interface SchemaResult {
   version: number;
   partitionColumns: string[];
   fields: SchemaField[];
+  /** Column mapping mode, when it is on. */
+  columnMapping?: 'name' | 'id';
+  /** Display names of the table features in use, e.g. "deletion vectors", "column mapping (name)". */
+  features: string[];
 }
 
 /** One `--table` binding: a SQL view name over a table location, optionally at a version. */

@@ -21,7 +21,7 @@ import {
   readLastCheckpointHint,
 } from './log-listing';
 import { parseCommit } from './parse';
-import { emptyState, replay, type TableState } from './replay';
+import { decodedPath, emptyState, replay, type TableState } from './replay';
 import { parseSchema } from './schema';
 import { cachedSnapshot, rememberSnapshot, snapshotCacheKey } from './snapshot-cache';
 
@@ -62,6 +62,8 @@ export interface CommitSummary {
   engineInfo?: string;
   readVersion?: number;
   isBlindAppend?: boolean;
+  /** The commit only gave files new deletion vectors (every add re-adds a path it removes, with a DV). */
+  onlyDeletionVectors?: boolean;
 }
 
 /** Parallel reads of log files: enough to hide per-request latency on S3 without flooding it. */
@@ -271,5 +273,14 @@ function commitSummary(commit: ReadCommit): CommitSummary {
     ...(info.engineInfo !== undefined && { engineInfo: info.engineInfo }),
     ...(info.readVersion !== undefined && { readVersion: info.readVersion }),
     ...(info.isBlindAppend !== undefined && { isBlindAppend: info.isBlindAppend }),
+    ...(onlyDeletionVectors(commit.actions) && { onlyDeletionVectors: true }),
   };
+}
+
+/** Whether every add re-adds, with a DV, a path the same commit removes, and every remove is such a path. */
+function onlyDeletionVectors(actions: Action[]): boolean {
+  const adds = actions.flatMap((a) => ('add' in a ? [a.add] : []));
+  const removed = new Set(actions.flatMap((a) => ('remove' in a ? [decodedPath(a.remove.path)] : [])));
+  const readded = new Set(adds.map((add) => decodedPath(add.path)));
+  return adds.length > 0 && adds.every((add) => add.deletionVector && removed.has(decodedPath(add.path))) && [...removed].every((p) => readded.has(p));
 }

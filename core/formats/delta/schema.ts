@@ -284,9 +284,9 @@ function withUtcZone(value: string): string {
   return /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(value) ? value : `${value}+00`;
 }
 
-/** Binary partition values are strings of escaped bytes: one character per byte. */
+/** A binary partition value is the UTF-8 bytes of the string in the log (how Spark turns the bytes into that string and back). */
 function binaryBytes(value: string): Uint8Array {
-  return Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
+  return new TextEncoder().encode(value);
 }
 
 const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -16,6 +16,7 @@ import { DeltaTable } from '../../core/formats/delta/table';
 import { checkpointTable } from '../../core/ops/checkpoint';
 import { compactTable } from '../../core/ops/compact';
 import { deleteWhere } from '../../core/ops/delete';
+import { expireLog } from '../../core/ops/expire';
 import { importFiles } from '../../core/ops/import';
 import { repackTable } from '../../core/ops/repack';
 import { vacuumTable } from '../../core/ops/vacuum';
@@ -227,6 +228,23 @@ describe('column mapping built here', () => {
 });
 
 describe('v2 checkpoints', () => {
+  it('expire deletes the old v2 checkpoint and then its sidecars, which no remaining checkpoint names', async () => {
+    const tableDir = path.join(dir, 'v2-expire');
+    await cp(fixture('golden', 'v2-checkpoint-json', 'delta'), tableDir, { recursive: true });
+    const store = new LocalStore(tableDir);
+    const input = path.join(dir, 'rows.parquet');
+    await duck.run(`COPY (SELECT 100::BIGINT AS id) TO '${input}'`);
+    await importFiles(store, { inputs: [input] });
+    await checkpointTable(store);
+    const sidecars = () => readdir(path.join(tableDir, '_delta_log', '_sidecars'));
+    expect(await sidecars()).toHaveLength(2);
+    const result = await expireLog(store, { logRetentionMs: 0, now: Date.now() + 2 * 86_400_000 });
+    expect(result.oldestVersion).toBe(3);
+    expect(result.deleted.filter((url) => url.includes('_sidecars/'))).toHaveLength(2);
+    expect(await sidecars()).toEqual([]);
+    expect((await queryTable(store, 'SELECT count(*) AS n FROM t'))[0]).toEqual({ n: 11 });
+  });
+
   it('a table whose checkpoint policy is v2 gets a UUID-named v2 checkpoint, which alone reads the table', async () => {
     const tableDir = path.join(dir, 'v2');
     await cp(fixture('golden', 'v2-checkpoint-json', 'delta'), tableDir, { recursive: true });

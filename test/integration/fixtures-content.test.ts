@@ -102,6 +102,13 @@ describe('golden tables', () => {
     expect((await session.query('SELECT count(*) AS n FROM t')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('dv-partitioned-with-checkpoint: history marks the deletes that only added deletion vectors', async () => {
+    const history = await (await DeltaTable.open(new LocalStore(path.join(FIXTURES, 'golden/dv-partitioned-with-checkpoint/delta')))).history();
+    const onlyDvs = history.filter((c) => c.onlyDeletionVectors).map((c) => c.version).sort((a, b) => a - b);
+    // v1–v8, v14, v15 re-add a file with a (bigger) DV; v9, v11–v13 remove a file whole; v0 and v10 add files.
+    expect(onlyDvs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 14, 15]);
+  });
+
   it('dv-partitioned-with-checkpoint: every version reads the rows its deletes left', async () => {
     const dir = path.join(FIXTURES, 'golden/dv-partitioned-with-checkpoint/delta');
     // v0 wrote 50 rows; each later commit deleted one (v1..v15: col1 = 0, 2, …, 28).

@@ -30,6 +30,20 @@ const SIDECAR_CONCURRENCY = 8;
  * naming it): a checkpoint without its file actions is not the table.
  */
 export async function loadCheckpoint(store: ObjectStore, parts: ObjectInfo[]): Promise<Action[]> {
+  const actions = await readCheckpointFiles(store, parts);
+  const sidecars = sidecarKeysIn(actions);
+  if (sidecars.length === 0) return actions;
+  const fileActions = await mapWithConcurrency(sidecars, SIDECAR_CONCURRENCY, async (key) => readCheckpointParts([await store.get(key)], store.urlOf(key)));
+  return [...actions.filter((a) => !('other' in a)), ...fileActions.flat()];
+}
+
+/** Keys of the sidecars a checkpoint names (what log cleanup must keep while the checkpoint stays). */
+export async function checkpointSidecars(store: ObjectStore, parts: ObjectInfo[]): Promise<string[]> {
+  return sidecarKeysIn(await readCheckpointFiles(store, parts));
+}
+
+/** The actions of the checkpoint's own files (sidecar references unexpanded). */
+async function readCheckpointFiles(store: ObjectStore, parts: ObjectInfo[]): Promise<Action[]> {
   const read = await Promise.all(
     parts.map(async (part) => {
       const bytes = await store.get(part.key);
@@ -37,14 +51,11 @@ export async function loadCheckpoint(store: ObjectStore, parts: ObjectInfo[]): P
       return part.key.endsWith('.json') ? parseCommit(bytes, url) : readCheckpointParts([bytes], url);
     }),
   );
-  const actions = read.flat();
-  const sidecars = actions.flatMap((a) => ('other' in a && isSidecar(a.other.sidecar) ? [a.other.sidecar.path] : []));
-  if (sidecars.length === 0) return actions;
-  const fileActions = await mapWithConcurrency(sidecars, SIDECAR_CONCURRENCY, async (path) => {
-    const key = sidecarKey(path);
-    return readCheckpointParts([await store.get(key)], store.urlOf(key));
-  });
-  return [...actions.filter((a) => !('other' in a)), ...fileActions.flat()];
+  return read.flat();
+}
+
+function sidecarKeysIn(actions: Action[]): string[] {
+  return actions.flatMap((a) => ('other' in a && isSidecar(a.other.sidecar) ? [sidecarKey(a.other.sidecar.path)] : []));
 }
 
 function isSidecar(value: unknown): value is { path: string } {

@@ -3,11 +3,9 @@
  * hand as PROTOCOL.md describes them): inline deletion vectors, type widening, variants, absolute
  * paths inside the table, log compaction files, in-commit timestamps and the checkpoint interval.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z85Encode } from '../../core/formats/delta/z85';
 import { commitKey } from '../../core/formats/delta/log-files';
 import { encodeRoaringBitmapArray } from '../../core/formats/delta/roaring';
@@ -15,17 +13,9 @@ import { DeltaTable } from '../../core/formats/delta/table';
 import { importFiles } from '../../core/ops/import';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
+import { scratchPerTest } from '../helpers/scratch-tables';
 
-let dir: string;
-let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
-beforeAll(async () => {
-  duck = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(() => duck.closeSync());
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-features-read-'));
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+const scratch = scratchPerTest('features-read');
 
 const schema = (...fields: { name: string; type: unknown; metadata?: object }[]) =>
   JSON.stringify({ type: 'struct', fields: fields.map((f) => ({ nullable: true, metadata: {}, ...f })) });
@@ -40,7 +30,7 @@ const add = (file: string, rows: number, extra: object = {}) => ({
 });
 
 async function table(name: string, commits: unknown[][]): Promise<{ store: LocalStore; tableDir: string }> {
-  const tableDir = path.join(dir, name);
+  const tableDir = path.join(scratch.dir, name);
   await mkdir(path.join(tableDir, '_delta_log'), { recursive: true });
   for (const [v, actions] of commits.entries()) await writeFile(path.join(tableDir, commitKey(v)), actions.map((a) => JSON.stringify(a)).join('\n'));
   return { store: new LocalStore(tableDir), tableDir };
@@ -48,9 +38,9 @@ async function table(name: string, commits: unknown[][]): Promise<{ store: Local
 
 describe('reading', () => {
   it('an inline deletion vector hides its rows', async () => {
-    const tableDir = path.join(dir, 'inline');
+    const tableDir = path.join(scratch.dir, 'inline');
     await mkdir(tableDir);
-    await duck.run(`COPY (SELECT range AS n FROM range(10)) TO '${tableDir}/a.parquet'`);
+    await scratch.duck.run(`COPY (SELECT range AS n FROM range(10)) TO '${tableDir}/a.parquet'`);
     const bitmap = encodeRoaringBitmapArray([0, 4, 9]);
     const dv = { storageType: 'i', pathOrInlineDv: z85Encode(bitmap), sizeInBytes: bitmap.length, cardinality: 3 };
     const { store } = await table('inline', [[v3(['deletionVectors']), metaData(schema({ name: 'n', type: 'long' })), add('a.parquet', 10, { deletionVector: dv })]]);
@@ -58,10 +48,10 @@ describe('reading', () => {
   });
 
   it('type widening: a file written before integer became long reads widened', async () => {
-    const tableDir = path.join(dir, 'widened');
+    const tableDir = path.join(scratch.dir, 'widened');
     await mkdir(tableDir);
-    await duck.run(`COPY (SELECT 1::INTEGER AS n) TO '${tableDir}/old.parquet'`);
-    await duck.run(`COPY (SELECT 5000000000::BIGINT AS n) TO '${tableDir}/new.parquet'`);
+    await scratch.duck.run(`COPY (SELECT 1::INTEGER AS n) TO '${tableDir}/old.parquet'`);
+    await scratch.duck.run(`COPY (SELECT 5000000000::BIGINT AS n) TO '${tableDir}/new.parquet'`);
     const widened = schema({ name: 'n', type: 'long', metadata: { 'delta.typeChanges': [{ fromType: 'integer', toType: 'long' }] } });
     const { store } = await table('widened', [[v3(['typeWidening']), metaData(widened), add('old.parquet', 1), add('new.parquet', 1)]]);
     const rows = await queryTable(store, 'SELECT n, typeof(n) AS t FROM t ORDER BY n');
@@ -72,20 +62,20 @@ describe('reading', () => {
   });
 
   it('a variant column reads as JSON text, from its two binaries', async () => {
-    const tableDir = path.join(dir, 'variant');
+    const tableDir = path.join(scratch.dir, 'variant');
     await mkdir(tableDir);
     // Spark writes a variant unannotated: a struct of the metadata and value binaries.
-    await duck.run(`COPY (SELECT 1 AS id, variant_to_parquet_variant({'a': 1, 'b': 'x'}::VARIANT) AS v) TO '${tableDir}/a.parquet'`);
+    await scratch.duck.run(`COPY (SELECT 1 AS id, variant_to_parquet_variant({'a': 1, 'b': 'x'}::VARIANT) AS v) TO '${tableDir}/a.parquet'`);
     const { store } = await table('variant', [[v3(['variantType']), metaData(schema({ name: 'id', type: 'integer' }, { name: 'v', type: 'variant' })), add('a.parquet', 1)]]);
     const [row] = await queryTable(store, 'SELECT v FROM t');
     expect(JSON.parse(String(row.v))).toEqual({ a: 1, b: 'x' });
   });
 
   it('an absolute file: path inside the table reads like a relative one; compaction files are ignored', async () => {
-    const tableDir = path.join(dir, 'absolute');
+    const tableDir = path.join(scratch.dir, 'absolute');
     await mkdir(tableDir);
-    await duck.run(`COPY (SELECT 1::BIGINT AS n) TO '${tableDir}/a.parquet'`);
-    await duck.run(`COPY (SELECT 2::BIGINT AS n) TO '${tableDir}/b.parquet'`);
+    await scratch.duck.run(`COPY (SELECT 1::BIGINT AS n) TO '${tableDir}/a.parquet'`);
+    await scratch.duck.run(`COPY (SELECT 2::BIGINT AS n) TO '${tableDir}/b.parquet'`);
     const { store } = await table('absolute', [
       [{ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }, metaData(schema({ name: 'n', type: 'long' })), add(`file://${tableDir}/a.parquet`, 1)],
       [add('b.parquet', 1)],
@@ -103,8 +93,8 @@ describe('commits to tables with in-commit timestamps and a checkpoint interval'
     const { store, tableDir } = await table('ict', [
       [{ commitInfo: { inCommitTimestamp: future, timestamp: future } }, { protocol: { minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['inCommitTimestamp'] } }, metaData(schema({ name: 'n', type: 'long' }), config)],
     ]);
-    const input = path.join(dir, 'n.parquet');
-    await duck.run(`COPY (SELECT 1::BIGINT AS n) TO '${input}'`);
+    const input = path.join(scratch.dir, 'n.parquet');
+    await scratch.duck.run(`COPY (SELECT 1::BIGINT AS n) TO '${input}'`);
     await importFiles(store, { inputs: [input] }); // v1
     await importFiles(store, { inputs: [input] }); // v2: a checkpoint follows (interval 2)
     const first = JSON.parse((await readFile(path.join(tableDir, commitKey(1)), 'utf8')).split('\n')[0]).commitInfo;

@@ -4,11 +4,9 @@
  * table-with-columnmapping-mode-name, and tables built here with DuckDB's FIELD_IDS). After each write
  * the table reads the rows it should, through a fresh session (an independent replay of the log).
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deletionVectorOf } from '../../core/formats/delta/deletion-vector';
 import { commitKey } from '../../core/formats/delta/log-files';
 import { logicalFileKey } from '../../core/formats/delta/replay';
@@ -22,21 +20,13 @@ import { repackTable } from '../../core/ops/repack';
 import { vacuumTable } from '../../core/ops/vacuum';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
+import { scratchPerTest } from '../helpers/scratch-tables';
 import { fixture } from '../helpers/fixtures';
 
-let dir: string;
-let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
-beforeAll(async () => {
-  duck = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(() => duck.closeSync());
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-features-write-'));
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+const scratch = scratchPerTest('features-write');
 
 async function copyGolden(name: string): Promise<{ store: LocalStore; tableDir: string }> {
-  const tableDir = path.join(dir, name);
+  const tableDir = path.join(scratch.dir, name);
   await cp(fixture('golden', name, 'delta'), tableDir, { recursive: true });
   return { store: new LocalStore(tableDir), tableDir };
 }
@@ -46,7 +36,7 @@ const col1Values = async (store: LocalStore) => (await queryTable(store, 'SELECT
 
 /** Every row the table's Parquet files physically hold, whatever the log says (what a purge must erase). */
 async function physicalRows(tableDir: string, where: string): Promise<number> {
-  const reader = await duck.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${tableDir}/**/*.parquet', union_by_name = true) WHERE ${where}`);
+  const reader = await scratch.duck.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${tableDir}/**/*.parquet', union_by_name = true) WHERE ${where}`);
   return Number(reader.getRows()[0][0]);
 }
 
@@ -54,7 +44,7 @@ describe('a table with deletion vectors (golden dv-partitioned-with-checkpoint)'
   const NAME = 'dv-partitioned-with-checkpoint';
   let expected: number[];
   beforeAll(async () => {
-    const reader = await duck.runAndReadAll(`SELECT list(col1 ORDER BY col1) FROM read_parquet('${fixture('golden', NAME, 'expected')}/*.parquet')`);
+    const reader = await scratch.duck.runAndReadAll(`SELECT list(col1 ORDER BY col1) FROM read_parquet('${fixture('golden', NAME, 'expected')}/*.parquet')`);
     expected = (reader.getRows()[0][0] as { items: number[] }).items.map(Number);
   });
 
@@ -100,8 +90,8 @@ describe('a table with deletion vectors (golden dv-partitioned-with-checkpoint)'
   it('import appends, merges and overwrites; rewritten files leave their deleted rows out', async () => {
     const { store } = await copyGolden(NAME);
     const rows = async (name: string, select: string) => {
-      const file = path.join(dir, `${name}.parquet`);
-      await duck.run(`COPY (${select}) TO '${file}'`);
+      const file = path.join(scratch.dir, `${name}.parquet`);
+      await scratch.duck.run(`COPY (${select}) TO '${file}'`);
       return file;
     };
     const appended = await rows('append', `SELECT 0::INT AS part, 100::INT AS col1, 'new' AS col2`);
@@ -142,15 +132,15 @@ describe('a table with column mapping (golden table-with-columnmapping-mode-name
 
   it('an appended column gets a physical name and the next id; files hold physical names and field ids', async () => {
     const { store, tableDir } = await copyGolden(NAME);
-    const input = path.join(dir, 'rows.parquet');
-    await duck.run(`COPY (SELECT 7::TINYINT AS ByteType, 'seven' AS StringType, 'x' AS extra) TO '${input}'`);
+    const input = path.join(scratch.dir, 'rows.parquet');
+    await scratch.duck.run(`COPY (SELECT 7::TINYINT AS ByteType, 'seven' AS StringType, 'x' AS extra) TO '${input}'`);
     await importFiles(store, { inputs: [input] });
     const snapshot = await snapshotOf(store);
     const extra = snapshot.schema.fields.find((f) => f.name === 'extra')!;
     expect(extra.metadata).toMatchObject({ 'delta.columnMapping.id': 25, 'delta.columnMapping.physicalName': expect.stringMatching(/^col-/) });
     expect(snapshot.metadata.configuration?.['delta.columnMapping.maxColumnId']).toBe('25');
     const added = snapshot.files.find((f) => JSON.parse(f.stats!).numRecords === 1 && f.path.includes('zstd'))!;
-    const schema = await duck.runAndReadAll(`SELECT name, field_id FROM parquet_schema('${path.join(tableDir, added.path)}') WHERE field_id IS NOT NULL`);
+    const schema = await scratch.duck.runAndReadAll(`SELECT name, field_id FROM parquet_schema('${path.join(tableDir, added.path)}') WHERE field_id IS NOT NULL`);
     const stored = new Map(schema.getRows().map(([name, id]) => [String(name), Number(id)]));
     expect(stored.get(String(extra.metadata!['delta.columnMapping.physicalName']))).toBe(25);
     expect(stored.has('extra')).toBe(false);
@@ -162,8 +152,8 @@ describe('a table with column mapping (golden table-with-columnmapping-mode-name
 
   it('delete and compact keep physical names; nested fields read back under their display names', async () => {
     const { store } = await copyGolden(NAME);
-    const input = path.join(dir, 'rows.parquet');
-    await duck.run(`COPY (SELECT 9::TINYINT AS ByteType, 'nine' AS StringType) TO '${input}'`);
+    const input = path.join(scratch.dir, 'rows.parquet');
+    await scratch.duck.run(`COPY (SELECT 9::TINYINT AS ByteType, 'nine' AS StringType) TO '${input}'`);
     await deleteWhere(store, 'ByteType = 2'); // rewrites one file under physical names
     await importFiles(store, { inputs: [input] }); // a second file of the same layout
     const before = await queryTable(store, 'SELECT * FROM t ORDER BY ByteType');
@@ -199,9 +189,9 @@ describe('column mapping built here', () => {
   };
 
   it('a rename shows each version its own names (time travel to before it)', async () => {
-    const tableDir = path.join(dir, 'renamed');
+    const tableDir = path.join(scratch.dir, 'renamed');
     await mkdir(tableDir, { recursive: true });
-    await duck.run(`COPY (SELECT range AS "col-1", range * 10 AS "col-2" FROM range(3)) TO '${tableDir}/a.parquet' (FIELD_IDS {'col-1': 1, 'col-2': 2})`);
+    await scratch.duck.run(`COPY (SELECT range AS "col-1", range * 10 AS "col-2" FROM range(3)) TO '${tableDir}/a.parquet' (FIELD_IDS {'col-1': 1, 'col-2': 2})`);
     await writeLog(tableDir, [
       [protocol, metaData('name', [field('id', 1), field('amount', 2)]), add('a.parquet', 3)],
       [metaData('name', [field('id', 1), field('total', 2)])], // RENAME COLUMN amount TO total
@@ -214,11 +204,11 @@ describe('column mapping built here', () => {
   });
 
   it('mode id matches Parquet columns by field id, whatever they are named in the file', async () => {
-    const tableDir = path.join(dir, 'by-id');
+    const tableDir = path.join(scratch.dir, 'by-id');
     await mkdir(tableDir, { recursive: true });
     // Two files naming the columns differently (as a converted Iceberg table may); the ids decide.
-    await duck.run(`COPY (SELECT 1::BIGINT AS x, 10::BIGINT AS y) TO '${tableDir}/a.parquet' (FIELD_IDS {x: 1, y: 2})`);
-    await duck.run(`COPY (SELECT 20::BIGINT AS q, 2::BIGINT AS p) TO '${tableDir}/b.parquet' (FIELD_IDS {p: 1, q: 2})`);
+    await scratch.duck.run(`COPY (SELECT 1::BIGINT AS x, 10::BIGINT AS y) TO '${tableDir}/a.parquet' (FIELD_IDS {x: 1, y: 2})`);
+    await scratch.duck.run(`COPY (SELECT 20::BIGINT AS q, 2::BIGINT AS p) TO '${tableDir}/b.parquet' (FIELD_IDS {p: 1, q: 2})`);
     await writeLog(tableDir, [[protocol, metaData('id', [field('id', 1), field('amount', 2)]), add('a.parquet', 1), add('b.parquet', 1)]]);
     expect(await queryTable(new LocalStore(tableDir), 'SELECT * FROM t ORDER BY id')).toEqual([
       { id: 1, amount: 10 },
@@ -229,11 +219,11 @@ describe('column mapping built here', () => {
 
 describe('v2 checkpoints', () => {
   it('expire deletes the old v2 checkpoint and then its sidecars, which no remaining checkpoint names', async () => {
-    const tableDir = path.join(dir, 'v2-expire');
+    const tableDir = path.join(scratch.dir, 'v2-expire');
     await cp(fixture('golden', 'v2-checkpoint-json', 'delta'), tableDir, { recursive: true });
     const store = new LocalStore(tableDir);
-    const input = path.join(dir, 'rows.parquet');
-    await duck.run(`COPY (SELECT 100::BIGINT AS id) TO '${input}'`);
+    const input = path.join(scratch.dir, 'rows.parquet');
+    await scratch.duck.run(`COPY (SELECT 100::BIGINT AS id) TO '${input}'`);
     await importFiles(store, { inputs: [input] });
     await checkpointTable(store);
     const sidecars = () => readdir(path.join(tableDir, '_delta_log', '_sidecars'));
@@ -246,10 +236,10 @@ describe('v2 checkpoints', () => {
   });
 
   it('a table whose checkpoint policy is v2 gets a UUID-named v2 checkpoint, which alone reads the table', async () => {
-    const tableDir = path.join(dir, 'v2');
+    const tableDir = path.join(scratch.dir, 'v2');
     await cp(fixture('golden', 'v2-checkpoint-json', 'delta'), tableDir, { recursive: true });
     const store = new LocalStore(tableDir);
-    const input = path.join(dir, 'rows.ndjson');
+    const input = path.join(scratch.dir, 'rows.ndjson');
     await writeFile(input, '{"id": 100}\n');
     await importFiles(store, { inputs: [input] });
     const result = await checkpointTable(store);

@@ -97,7 +97,7 @@ describe('DV files', () => {
 
   it('names the file when the CRC does not match or the file is truncated', () => {
     const flipped = Uint8Array.from(bytes);
-    flipped[10] ^= 0x20;
+    flipped[range.offset + 4 + 6] ^= 0x20; // inside this DV's bitmap, past its size word
     expect(() => bitmapFromFileRange(flipped.subarray(range.offset), bitmap.length, 's3://b/t/x.bin')).toThrow(/s3:\/\/b\/t\/x\.bin: .*CRC-32 mismatch/);
     expect(() => bitmapFromFileRange(bytes.subarray(range.offset, range.offset + 10), bitmap.length, 's3://b/t/x.bin')).toThrow(/x\.bin: .*truncated/);
   });

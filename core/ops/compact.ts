@@ -16,8 +16,9 @@ import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import { physicalColumnName } from '../formats/delta/column-mapping';
 import { createDeltaView, fileKeyOf, viewFiles } from '../sql/delta-source';
-import { writeLayout } from '../sql/physical-layout';
-import { quoteIdent, quoteLiteral } from '../sql-text';
+import { writeLayout, type WriteLayout } from '../sql/physical-layout';
+import type { ViewFile } from '../sql/views';
+import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 import { inBusyPartitions, planGroups, smallFiles, type CompactGroup } from './compact-plan';
@@ -209,8 +210,7 @@ async function writeGroups(
       db.checkCancelled();
       const localPath = join(outDir, `${randomUUID()}.parquet`);
       const view = `lb_compact_bin_${index}`;
-      await createDeltaView(db.connection, view, snapshot, bin.map((f) => fileOf.get(f)!));
-      const layout = writeLayout(snapshot, `SELECT * FROM ${quoteIdent(view)}`);
+      const layout = await binRows(db, snapshot, bin.map((f) => fileOf.get(f)!), view);
       // The columns the group's files hold, as they hold them (a column added later stays out of old files).
       const stored = storedColumns(snapshot, group);
       const order = sortBy.map((name) => physicalColumnName(snapshot.schema, name, snapshot.columnMapping)).filter((c) => stored.includes(c));
@@ -219,7 +219,7 @@ async function writeGroups(
           `${order.length > 0 ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''})` +
           ` TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION zstd${layout.fieldIds ? `, ${layout.fieldIds}` : ''})`,
       );
-      await db.connection.run(`DROP VIEW ${quoteIdent(view)}`);
+      await db.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(view)}`);
       const file = await describeLocalFile(db, localPath, layout.partitionColumns, group.partition);
       written.bins++;
       written.bytes += sum(bin.map((f) => f.size));
@@ -240,6 +240,21 @@ async function writeGroups(
     await Promise.allSettled(uploads); // let them finish with the scratch folder still there
     throw e;
   }
+}
+
+/**
+ * The rows of a bin in the table's physical layout. Files with deletion vectors, or a column-mapping
+ * table, are read through a Delta view (`view`, created here) that drops deleted rows and renames
+ * columns; plain files are read as stored — the common case, and more than twice as fast as a view's
+ * casts (bench-compact's compact_ratio).
+ */
+async function binRows(db: ScratchDb, snapshot: Snapshot, files: ViewFile[], view: string): Promise<WriteLayout> {
+  if (snapshot.columnMapping === 'none' && files.every((f) => !f.deleted)) {
+    const rows = `SELECT * FROM read_parquet(${quoteLiteralList(files.map((f) => f.path))}, hive_partitioning = false)`;
+    return { ...writeLayout(snapshot, rows), query: rows };
+  }
+  await createDeltaView(db.connection, view, snapshot, files);
+  return writeLayout(snapshot, `SELECT * FROM ${quoteIdent(view)}`);
 }
 
 /** Physical names of the schema's data columns that the group's files store (the table's spelling). */

@@ -60,7 +60,7 @@ try {
 
   const direct = async () => {
     const snapshot = await (await DeltaTable.open(store)).snapshot();
-    return snapshot.files.map((f) => fileEntry(f, store.url));
+    return snapshot.files.map((f) => fileEntry(f, snapshot));
   };
   const [viaApi, base] = await compare(ROUNDS, () => api.files({ location: store.url }), direct);
   report('format_dispatch_overhead_ms', Math.round((viaApi - base) * 10) / 10, 'ms');

@@ -1,7 +1,7 @@
 /** Per-partition sums of a table's files, for every format's partitions view. Pure, tested on plain objects. */
 import type { FileEntry, PartitionEntry } from './table-format';
 
-/** Files, rows (sum of stats.numRecords; absent when a file has no stats) and bytes per partition, sorted. */
+/** Files, live rows (stats.numRecords less deletion-vector rows; absent when a file has no stats) and bytes per partition, sorted. */
 export function partitionEntries(files: readonly FileEntry[], partitionColumns: readonly string[]): PartitionEntry[] {
   const byPartition = new Map<string, PartitionEntry>();
   for (const file of files) {
@@ -10,7 +10,7 @@ export function partitionEntries(files: readonly FileEntry[], partitionColumns: 
     const entry = byPartition.get(id) ?? { partitionValues: values, files: 0, rows: 0, bytes: 0 };
     entry.files += 1;
     entry.bytes += file.size;
-    entry.rows = entry.rows !== undefined && file.stats ? entry.rows + file.stats.numRecords : undefined;
+    entry.rows = entry.rows !== undefined && file.stats ? entry.rows + file.stats.numRecords - (file.deletionVector?.cardinality ?? 0) : undefined;
     byPartition.set(id, entry);
   }
   return [...byPartition.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);

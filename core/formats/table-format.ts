@@ -82,6 +82,8 @@ export interface HistoryEntry {
   operation?: string;
   /** The version it was made from (Iceberg: the parent snapshot id). */
   parent?: string;
+  /** The commit only added deletion vectors to files (rows deleted without rewriting any file). */
+  onlyDeletionVectors?: boolean;
   operationParameters?: Record<string, unknown>;
   /** Counts the writer recorded (Delta: operationMetrics; Iceberg: the snapshot summary). */
   operationMetrics?: Record<string, unknown>;
@@ -130,6 +132,8 @@ export interface FilesResult {
   /** The version listed; absent for a table without versions. */
   version?: string;
   files: FileEntry[];
+  /** Rows of the data files less those deletion vectors and delete files hide; absent when unknown. */
+  liveRows?: number;
 }
 
 export interface PartitionField {
@@ -176,6 +180,8 @@ export interface SchemaField {
   nullable?: boolean;
   /** Field id (Iceberg; Delta column mapping). */
   id?: number;
+  /** The column's name in data files when it differs from `name` (Delta column mapping). */
+  physicalName?: string;
   doc?: string;
 }
 
@@ -186,6 +192,10 @@ export interface SchemaResult {
   schemaId?: number;
   partitionColumns: string[];
   fields: SchemaField[];
+  /** Delta column mapping mode, when it is on. */
+  columnMapping?: 'name' | 'id';
+  /** Display names of the table features in use, e.g. "deletion vectors", "column mapping (name)". */
+  features?: string[];
 }
 
 // ---------- detection ----------

@@ -1,10 +1,9 @@
 /**
- * `checkpoint`: writes the classic checkpoint of the latest version and points `_last_checkpoint` at
- * it, so readers start there instead of replaying every commit. Idempotent: an existing checkpoint of
+ * `checkpoint`: writes the checkpoint of the latest version (classic, or UUID-named for a table whose
+ * checkpoint policy is v2) and points `_last_checkpoint` at it, so readers start there instead of replaying every commit. Idempotent: an existing checkpoint of
  * that version holds the same state and is kept (checkpoint-write.ts).
  */
 import { writeCheckpoint } from '../formats/delta/checkpoint-write';
-import { checkpointKey } from '../formats/delta/log-files';
 import type { ObjectStore } from '../storage/types';
 import type { OpOptions } from './maintenance/operations';
 import { checkCancelled } from './table-references';
@@ -21,7 +20,7 @@ export async function checkpointTable(store: ObjectStore, { signal, onProgress }
   // Writing into the log is a write: a protocol feature Lakebench does not implement (v2 checkpoints, …) refuses it.
   const snapshot = await writableSnapshot(store);
   checkCancelled(signal, store);
-  await writeCheckpoint(store, snapshot);
+  const key = await writeCheckpoint(store, snapshot);
   onProgress?.({ phase: 'checkpoint', done: 1, total: 1, bytes: 0 });
-  return { version: snapshot.version, object: store.urlOf(checkpointKey(snapshot.version)) };
+  return { version: snapshot.version, object: store.urlOf(key) };
 }

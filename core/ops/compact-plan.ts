@@ -1,11 +1,13 @@
 /**
  * Which files a compaction merges, decided from the log and the files' physical schemas alone: small
  * files (under the target size) are grouped by partition and schema, and each group with enough of them
- * is bin-packed into output files near the target. Pure functions, no I/O.
+ * is bin-packed into output files near the target. A file with a deletion vector is always rewritten
+ * (alone if need be), as Spark's OPTIMIZE does: the new file leaves the deleted rows out and needs no
+ * DV. Pure functions, no I/O.
  */
 import type { AddFile } from '../formats/delta/actions';
 import type { PartitionValues } from '../formats/delta/commit';
-import { logValue } from '../sql/views';
+import { logValue } from '../formats/delta/partition-values';
 import type { PhysicalSchema } from './parquet-footer';
 
 export interface CompactLimits {
@@ -20,19 +22,21 @@ export interface CompactGroup {
   /** Partition values as the log means them ('' read as null). */
   partition: PartitionValues;
   schema: PhysicalSchema;
-  /** Each bin becomes one output file; every bin holds at least two files. */
+  /** Each bin becomes one output file; every bin holds at least two files, or a file with a DV. */
   bins: AddFile[][];
 }
 
-/** Files that compaction may merge: under the target, and without deletion vectors (rows hidden elsewhere). */
+/** Files that compaction may rewrite: under the target, or carrying a deletion vector. */
 export function smallFiles(files: readonly AddFile[], targetSize: number): AddFile[] {
-  return files.filter((f) => f.size < targetSize && !f.deletionVector);
+  return files.filter((f) => f.size < targetSize || hasDv(f));
 }
 
-/** The files of partitions holding at least `minFiles` of them (no schema group elsewhere can reach it). */
+const hasDv = (f: AddFile) => f.deletionVector !== undefined && f.deletionVector !== null;
+
+/** The files of partitions holding at least `minFiles` of them, or a file with a DV (no schema group elsewhere can reach it). */
 export function inBusyPartitions(files: readonly AddFile[], partitionColumns: readonly string[], minFiles: number): AddFile[] {
   const groups = groupBy(files, (f) => partitionKey(f, partitionColumns));
-  return [...groups.values()].filter((g) => g.length >= minFiles).flat();
+  return [...groups.values()].filter((g) => g.length >= minFiles || g.some(hasDv)).flat();
 }
 
 /** Groups small files by partition and schema and packs every group that has enough of them. */
@@ -44,11 +48,11 @@ export function planGroups(
   const groups = groupBy(files, ({ add, schema }) => JSON.stringify([partitionKey(add, partitionColumns), schema.signature]));
   const planned: CompactGroup[] = [];
   for (const members of groups.values()) {
-    if (members.length < limits.minFiles) continue;
+    if (members.length < limits.minFiles && !members.some((m) => hasDv(m.add))) continue;
     const bins = binPack(
       members.map((m) => m.add),
       limits.targetSize,
-    ).filter((bin) => bin.length > 1); // a file alone would only be copied
+    ).filter((bin) => bin.length > 1 || bin.some(hasDv)); // a file alone would only be copied, unless its DV goes
     if (bins.length === 0) continue;
     const first = members[0]!.add;
     planned.push({

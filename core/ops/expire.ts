@@ -1,11 +1,14 @@
 /**
  * `expire`: log cleanup (PROTOCOL.md, "Metadata Cleanup"). The cut is the newest version committed
  * longer ago than the log retention; every log entry (commit, checkpoint, checksum) of a version before
- * the cut is deleted, and the table stays readable from the cut's checkpoint on. Data files are not
- * touched: files only the expired versions referenced become orphans for vacuum.
+ * the cut is deleted, and the table stays readable from the cut's checkpoint on. Then v2 checkpoint
+ * sidecars that no remaining checkpoint names go, once a day old (younger ones may belong to a
+ * checkpoint being written). Data files are not touched: files only the expired versions referenced
+ * become orphans for vacuum.
  */
+import { checkpointSidecars } from '../formats/delta/checkpoint-read';
 import { writeCheckpoint } from '../formats/delta/checkpoint-write';
-import { LOG_DIR } from '../formats/delta/log-files';
+import { LOG_DIR, SIDECAR_DIR } from '../formats/delta/log-files';
 import { earliestReadableVersion, listLog, type LogListing } from '../formats/delta/log-listing';
 import { DeltaTable } from '../formats/delta/table';
 import type { ObjectStore } from '../storage/types';
@@ -38,6 +41,8 @@ export interface ExpireResult {
 
 /** `_delta_log/<20-digit version>.…`: commits, checkpoint parts, checksums, compacted logs. */
 const VERSIONED_LOG_FILE = /^_delta_log\/(\d{20})\.[^/]+$/;
+/** A sidecar younger than this may be part of a checkpoint still being written. */
+const SIDECAR_GRACE_MS = 86_400_000;
 
 export async function expireLog(store: ObjectStore, options: ExpireOptions & OpOptions): Promise<ExpireResult> {
   const { signal, onProgress, dryRun = false } = options;
@@ -50,6 +55,7 @@ export async function expireLog(store: ObjectStore, options: ExpireOptions & OpO
   const oldest = earliestReadableVersion(listing)!;
   const cut = cutVersion(listing, oldest, now - logRetentionMs);
   const doomed = cut === undefined ? [] : await logFilesBefore(store, cut);
+  if (doomed.length > 0) doomed.push(await unreferencedSidecars(store, listing, cut!, now));
   const result = {
     deleted: doomed.flat().map((key) => store.urlOf(key)),
     oldestVersion: doomed.length > 0 ? cut! : oldest,
@@ -98,6 +104,19 @@ function cutVersion(listing: LogListing, oldest: number, cutoff: number): number
     cut = version;
   }
   return cut;
+}
+
+/** Sidecars older than a day that no checkpoint from `cut` on names. */
+async function unreferencedSidecars(store: ObjectStore, listing: LogListing, cut: number, now: number): Promise<string[]> {
+  const kept = new Set<string>();
+  for (const [version, parts] of listing.checkpoints) {
+    if (version >= cut) for (const key of await checkpointSidecars(store, parts)) kept.add(key);
+  }
+  const doomed: string[] = [];
+  for await (const info of store.listAll(SIDECAR_DIR)) {
+    if (!kept.has(info.key) && now - info.lastModified.getTime() >= SIDECAR_GRACE_MS) doomed.push(info.key);
+  }
+  return doomed;
 }
 
 /** Keys of the log files of versions before `cut`, grouped by version, oldest first. */

@@ -5,11 +5,14 @@
  * uploaded under fresh unique keys, and only then made visible by one commit. A failure before the
  * commit leaves at most orphan data files, never a commit.
  */
-import type { Action, FileStats, Txn } from '../formats/delta/actions';
+import type { Action, FileStats, Metadata, StructType, Txn } from '../formats/delta/actions';
+import { assignColumnMapping, MAX_COLUMN_ID_PROPERTY, maxColumnIdOf } from '../formats/delta/column-mapping';
+import { parseSchema } from '../formats/delta/schema';
+import { writeLayout } from '../sql/physical-layout';
 import { commit, type CommitRequest } from '../formats/delta/commit';
 import { newTableActions } from '../formats/delta/create';
 import { writableSnapshot } from './writable-snapshot';
-import { DeltaTable } from '../formats/delta/table';
+import { DeltaTable, type Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { expandInputs, type InputFormat } from './input-files';
@@ -17,7 +20,7 @@ import { describeInputs, INPUT_TABLE, noRowsError, settleBadRows, stageInputs } 
 import { planMerge, type WritePlan } from './import-merge';
 import { withScratchDb } from './scratch-db';
 import { fitPartitionColumns, fitSchema } from './table-schema';
-import { partitionsOf, removeOf, withSchema } from './table-changes';
+import { commitSettings, partitionsOf, removeOf, withSchema } from './table-changes';
 import { uploadDataFiles, writeLocalFiles } from './write-parquet';
 
 export type ImportMode = 'append' | 'overwrite' | 'merge';
@@ -83,6 +86,9 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
     const fit = fitSchema(input.columns, snapshot?.schema, store.url);
     const partitionNames = fitPartitionColumns(options.partitionBy, fit.schema, snapshot?.partitionColumns, store.url);
     const partitionColumns = partitionNames.map((name) => fit.columns.find((c) => c.name === name)!);
+    const newMetadata = snapshot && fit.addedColumns.length > 0 ? metadataWithColumns(snapshot, fit.schema) : undefined;
+    const layoutOf = (query: string) =>
+      writeLayout({ schema: newMetadata ? parseSchema(newMetadata.metaData.schemaString) : fit.schema, partitionColumns: partitionNames, columnMapping: snapshot?.columnMapping }, query);
     db.checkCancelled();
 
     // A merge and a partitioned write read the rows more than once: load them once. Otherwise the
@@ -100,7 +106,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
           };
 
     progress('write', 0, 1);
-    const written = await writeLocalFiles(db, { query: plan.query, partitionColumns });
+    const written = await writeLocalFiles(db, layoutOf(plan.query));
     const badRows = await settleBadRows(db.connection, input, options.badRowsPath);
     const inputRows = plan.inputRows ?? written.reduce((sum, file) => sum + (JSON.parse(file.add.stats!) as FileStats).numRecords, 0);
     if (inputRows === 0 && mode !== 'merge') throw noRowsError(files);
@@ -112,9 +118,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
     progress('commit', 0, 1, uploadedBytes);
     const now = Date.now();
     const actions: Action[] = [
-      ...(snapshot
-        ? fit.addedColumns.length > 0 ? [withSchema(snapshot.metadata, fit.schema)] : []
-        : newTableActions({ schema: fit.schema, partitionColumns: partitionNames })),
+      ...(snapshot ? (newMetadata ? [newMetadata] : []) : newTableActions({ schema: fit.schema, partitionColumns: partitionNames })),
       ...plan.removed.map((file) => removeOf(file, now)),
       ...adds.map((add) => ({ add })),
       ...(options.txn ? [{ txn: options.txn }] : []),
@@ -132,6 +136,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
       },
       isBlindAppend: mode === 'append' && fit.addedColumns.length === 0,
       ...readSet(mode, plan),
+      ...(snapshot && commitSettings(snapshot)),
     });
     progress('commit', 1, 1, uploadedBytes);
     return {
@@ -142,6 +147,17 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
       created: !snapshot,
     };
   });
+}
+
+/**
+ * The table's metaData with columns added. On a column-mapping table each new column (and nested
+ * field) gets a fresh physical name and the next column id, and `delta.columnMapping.maxColumnId` moves up.
+ */
+function metadataWithColumns(snapshot: Snapshot, schema: StructType): { metaData: Metadata } {
+  if (snapshot.columnMapping === 'none') return withSchema(snapshot.metadata, schema);
+  const mapped = assignColumnMapping(schema, maxColumnIdOf(snapshot.metadata, snapshot.schema));
+  const { metaData } = withSchema(snapshot.metadata, mapped.schema);
+  return { metaData: { ...metaData, configuration: { ...metaData.configuration, [MAX_COLUMN_ID_PROPERTY]: String(mapped.maxColumnId) } } };
 }
 
 /** What the commit read, for conflict detection (see commit.ts). */

@@ -6,7 +6,8 @@ import type { AddFile } from '../formats/delta/actions';
 import { partitionValueToSql } from '../formats/delta/schema';
 import type { Snapshot } from '../formats/delta/table';
 import { quoteIdent, quoteLiteral } from '../sql-text';
-import { columnType, logValue } from '../sql/views';
+import { partitionValueOf } from '../formats/delta/partition-values';
+import { columnType } from '../sql/views';
 import type { ScratchDb } from './scratch-db';
 
 const PARTITIONS_TABLE = 'lb_partition_values';
@@ -25,7 +26,7 @@ export async function filesMatchingPartitions(
   if (files.length === 0) return [];
   const columns = snapshot.partitionColumns;
   const rows = files.map((file, index) => {
-    const values = columns.map((name) => partitionValueToSql(logValue(file, name), columnType(snapshot.schema, name)));
+    const values = columns.map((name) => partitionValueToSql(partitionValueOf(snapshot, file, name), columnType(snapshot.schema, name)));
     return `(${[String(index), ...values].join(', ')})`;
   });
   await db.connection.run(

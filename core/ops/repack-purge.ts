@@ -36,12 +36,14 @@ const TOMBSTONES_VIEW = 'lb_repack_tombstones';
 export async function planErasure(db: ScratchDb, store: ObjectStore, snapshot: Snapshot, predicate: string): Promise<ErasurePlan> {
   const reissued = snapshot.tombstones.filter((t) => t.stats).map(({ stats: _stats, ...rest }) => ({ remove: rest }));
   const existing = await existingDataFiles(store);
-  const removedFiles: AddFile[] = snapshot.tombstones.flatMap((t) => {
-    const size = existing.get(decodedPath(t.path));
-    return size === undefined
-      ? []
-      : [{ path: t.path, partitionValues: t.partitionValues ?? {}, size, modificationTime: 0, dataChange: false }];
-  });
+  // One file per path, read whole (no deletion vector): what its bytes hold is what must go.
+  const byPath = new Map<string, AddFile>();
+  for (const t of snapshot.tombstones) {
+    const key = decodedPath(t.path);
+    const size = existing.get(key);
+    if (size !== undefined) byPath.set(key, { path: t.path, partitionValues: t.partitionValues ?? {}, size, modificationTime: 0, dataChange: false });
+  }
+  const removedFiles = [...byPath.values()];
   if (removedFiles.length === 0) return { reissued, oldFiles: [], oldRows: 0 };
   const match = await matchRows(db, store, { ...snapshot, files: removedFiles }, predicate, TOMBSTONES_VIEW);
   return { reissued, oldFiles: match.files.map((f) => decodedPath(f.path)), oldRows: match.rowsMatched };

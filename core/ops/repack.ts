@@ -21,13 +21,14 @@ import { findCorruptFiles, quarantineAndSalvage } from './repack-corrupt';
 import { newRunId } from './run-id';
 import { eraseOldVersions, planErasure, type ErasurePlan } from './repack-purge';
 import { runPredicateQuery } from './partition-predicate';
-import { matchRows, partitionColumnTypes, type RowMatch } from './row-match';
+import { matchRows, type RowMatch } from './row-match';
+import { writeLayout } from '../sql/physical-layout';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import { createFilesView, FILE_INDEX_COLUMN } from './table-files';
-import { partitionsOf, recordCount, removeOf } from './table-changes';
+import { commitSettings, partitionsOf, recordCount, removeOf } from './table-changes';
 import type { VerifyProblem } from './verify/problems';
 import { writableSnapshot } from './writable-snapshot';
-import { uploadDataFiles, writeLocalFiles, type LocalDataFile, type WriteRequest } from './write-parquet';
+import { uploadDataFiles, writeLocalFiles, type LocalDataFile } from './write-parquet';
 
 export interface RepackOptions {
   /** SQL predicate over the table's columns: matching rows are physically removed. */
@@ -95,7 +96,6 @@ interface RepackJob {
   predicate?: string;
   /** Names this run's quarantine folder; undefined in a dry run (nothing is copied). */
   runId?: string;
-  write: Omit<WriteRequest, 'query' | 'onUploaded'>;
   progress: ProgressReporter;
 }
 
@@ -111,7 +111,6 @@ export async function repackTable(store: ObjectStore, options: RepackOptions & O
     options,
     predicate,
     runId: options.dryRun ? undefined : newRunId(),
-    write: { partitionColumns: partitionColumnTypes(snapshot), compressionLevel: options.recompressLevel },
     progress: progressReporter(options.onProgress),
   };
   const { plan, version } = await withScratchDb('repack', options.signal, async (db) => {
@@ -167,12 +166,13 @@ async function planRewrites(db: ScratchDb, job: RepackJob): Promise<RepackPlan> 
   }
   if (predicate) {
     progress('scan', 0, healthy.files.length);
-    plan.purgeMatch = await matchRows(db, store, healthy, predicate, PURGE_VIEW);
+    // A purge also rewrites files whose deletion vectors only hide matching rows: their bytes hold them.
+    plan.purgeMatch = await matchRows(db, store, healthy, predicate, PURGE_VIEW, { includeDeleted: options.purge });
     progress('scan', healthy.files.length, healthy.files.length);
     const { files, keptRows, rowsMatched } = plan.purgeMatch;
     plan.rowsPurged += rowsMatched;
     if (files.length > 0) {
-      const written = keptRows ? await writeLocalFiles(db, { query: keptRows, ...job.write }) : [];
+      const written = keptRows ? await writeRows(db, job, keptRows) : [];
       plan.rewrites.push({ removed: files, written, dataChange: true });
     }
   }
@@ -187,7 +187,16 @@ async function planRewrites(db: ScratchDb, job: RepackJob): Promise<RepackPlan> 
   return plan;
 }
 
-/** Quarantines each corrupt file and rewrites its salvaged rows (less any the purge predicate matches). */
+/** Writes rows (display names, every column) as new files of the table in its layout, at the requested zstd level. */
+function writeRows(db: ScratchDb, job: RepackJob, query: string): Promise<LocalDataFile[]> {
+  return writeLocalFiles(db, { ...writeLayout(job.snapshot, query), compressionLevel: job.options.recompressLevel });
+}
+
+/**
+ * Quarantines each corrupt file and rewrites its salvaged rows (less any the purge predicate matches).
+ * A corrupt file with a deletion vector is refused before anything is copied: salvaged row groups lose
+ * the row positions its DV names.
+ */
 async function salvageCorruptFiles(
   db: ScratchDb,
   job: RepackJob,
@@ -195,6 +204,12 @@ async function salvageCorruptFiles(
   plan: RepackPlan,
 ): Promise<void> {
   const { store, snapshot, predicate, progress } = job;
+  const withDv = [...corrupt.keys()].find((f) => f.deletionVector);
+  if (withDv) {
+    throw new LakebenchError('UNSUPPORTED_FEATURE', `--drop-corrupt: ${withDv.path} is corrupt and has a deletion vector, which salvaging row groups cannot keep; nothing was changed`, {
+      object: store.urlOf(fileKeyOf(withDv, snapshot.tableUrl)),
+    });
+  }
   for (const [index, [file, problems]] of [...corrupt].entries()) {
     progress('salvage', index, corrupt.size);
     const salvaged = await quarantineAndSalvage(db, store, snapshot, file, index, job.runId);
@@ -204,7 +219,7 @@ async function salvageCorruptFiles(
     if (salvaged.rowsSalvaged > 0) {
       if (predicate) purged = await countMatches(db, view, predicate);
       const query = `SELECT * FROM ${view}${predicate ? ` WHERE (${predicate}) IS NOT TRUE` : ''}`;
-      written = await writeLocalFiles(db, { query, ...job.write });
+      written = await writeRows(db, job, query);
     }
     plan.rowsPurged += purged;
     // Every row back (a file verify flagged for its logged size, say) is no data change.
@@ -235,7 +250,8 @@ async function recompressFiles(db: ScratchDb, job: RepackJob, healthy: Snapshot,
   for (const [done, { file, index }] of todo.entries()) {
     job.progress('recompress', done, todo.length);
     const query = `SELECT * EXCLUDE (${FILE_INDEX_COLUMN}) FROM ${quoteIdent(RECOMPRESS_VIEW)} WHERE ${FILE_INDEX_COLUMN} = ${index}`;
-    rewrites.push({ removed: [file], written: await writeLocalFiles(db, { query, ...job.write }), dataChange: false });
+    // Rows a deletion vector deletes are left out: the same logical rows, so still no data change.
+    rewrites.push({ removed: [file], written: await writeRows(db, job, query), dataChange: false });
   }
   job.progress('recompress', todo.length, todo.length);
   return rewrites;
@@ -295,6 +311,7 @@ async function commitRewrites(db: ScratchDb, job: RepackJob, plan: RepackPlan): 
     // A purge decided which rows match from everything it read (as a delete does); the other rewrites
     // only rearrange the files they name, so concurrent appends anywhere do not conflict with them.
     readPartitions: purgeMatch ? partitionsOf(purgeMatch.readFiles) : [],
+    ...commitSettings(snapshot),
   });
   progress('commit', 1, 1);
   return version;

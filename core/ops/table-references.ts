@@ -6,8 +6,10 @@
  * version in between counts.
  */
 import { LakebenchError } from '../errors';
-import type { Action } from '../formats/delta/actions';
-import { readCheckpointParts } from '../formats/delta/checkpoint-read';
+import type { Action, AddFile, RemoveFile } from '../formats/delta/actions';
+import { dvFileKey } from '../formats/delta/deleted-rows';
+import { deletionVectorOf, dvLocation } from '../formats/delta/deletion-vector';
+import { loadCheckpoint } from '../formats/delta/checkpoint-read';
 import { assertReadable } from '../formats/delta/features';
 import { commitKey } from '../formats/delta/log-files';
 import { earliestReadableVersion, latestListedVersion, listLog } from '../formats/delta/log-listing';
@@ -21,7 +23,7 @@ export interface RetainedVersions {
   latestVersion: number;
   /** The table at the latest version, replayed from `oldestVersion`: live files and every tombstone since. */
   latest: TableState & Required<Pick<TableState, 'protocol' | 'metadata'>>;
-  /** Keys (decoded paths relative to the table) of the files any retained version adds or removes. */
+  /** Keys (decoded paths relative to the table) of the files (and DV files) any retained version adds or removes. */
   referenced: Set<string>;
 }
 
@@ -48,33 +50,41 @@ export async function readRetainedVersions(store: ObjectStore, signal?: AbortSig
   }
   checkCancelled(signal, store);
 
-  const checkpointActions = startParts
-    ? readCheckpointParts(await Promise.all(startParts.map((p) => store.get(p.key))), store.urlOf(startParts[0].key))
-    : [];
+  const checkpointActions = startParts ? await loadCheckpoint(store, startParts) : [];
   const read = await mapWithConcurrency(commits, READ_CONCURRENCY, async ({ version, info }) => {
     checkCancelled(signal, store);
     return { version, actions: parseCommit(await store.get(info.key), store.urlOf(info.key)) };
   });
   const replayed = [...(startParts ? [{ version: start, actions: checkpointActions }] : []), ...read];
   const referenced = new Set<string>();
-  for (const { actions } of replayed) for (const action of actions) addReferencedPath(referenced, action);
+  for (const { actions } of replayed) for (const action of actions) addReferencedPath(referenced, action, store.url);
   const latest = replay(emptyState(), replayed);
   if (!latest.protocol || !latest.metadata) {
     throw new LakebenchError('CORRUPT', `${store.url}: the log has no ${latest.protocol ? 'metaData' : 'protocol'} action`, { object: store.url });
   }
-  // Files of features Lakebench does not read (deletion vectors, …) would look unreferenced: refuse instead.
+  // Files of features Lakebench does not read would look unreferenced: refuse instead.
   assertReadable(latest.protocol, store.url, latest.metadata);
   return { oldestVersion, latestVersion, latest: { ...latest, protocol: latest.protocol, metadata: latest.metadata }, referenced };
 }
 
-/** Adds and removes name data files; `cdc` actions (kept as `other`) name change-data files. */
-function addReferencedPath(referenced: Set<string>, action: Action): void {
-  const path =
-    'add' in action ? action.add.path
-    : 'remove' in action ? action.remove.path
-    : 'other' in action ? (action.other.cdc as { path?: unknown } | undefined)?.path
-    : undefined;
+/** Adds and removes name data files and their deletion vectors' files; `cdc` actions (kept as `other`) name change-data files. */
+function addReferencedPath(referenced: Set<string>, action: Action, tableUrl: string): void {
+  if ('add' in action || 'remove' in action) {
+    const file = 'add' in action ? action.add : action.remove;
+    referenced.add(decodedPath(file.path));
+    const dvFile = dvFileKeyOf(file, tableUrl);
+    if (dvFile) referenced.add(dvFile);
+    return;
+  }
+  const path = 'other' in action ? (action.other.cdc as { path?: unknown } | undefined)?.path : undefined;
   if (typeof path === 'string') referenced.add(decodedPath(path));
+}
+
+/** Store key of the file holding a logical file's deletion vector; undefined without one or for an inline DV. */
+export function dvFileKeyOf(file: AddFile | RemoveFile, tableUrl: string): string | undefined {
+  const dv = deletionVectorOf(file, tableUrl);
+  const location = dv && dvLocation(dv, tableUrl);
+  return location?.kind === 'file' ? dvFileKey(location.path, tableUrl) : undefined;
 }
 
 export function checkCancelled(signal: AbortSignal | undefined, store: ObjectStore): void {

@@ -16,6 +16,8 @@ import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
 import { formatDuration } from '../units';
 import type { OpOptions } from './maintenance/operations';
+import type { AddFile } from '../formats/delta/actions';
+import type { ObjectInfo } from '../storage/types';
 import { readRetainedLog, scanTable } from './orphans';
 import {
   DEFAULT_DELETED_FILE_RETENTION_MS,
@@ -24,7 +26,7 @@ import {
   tableRetention,
   type TableRetention,
 } from './retention';
-import { checkCancelled } from './table-references';
+import { checkCancelled, dvFileKeyOf, type RetainedVersions } from './table-references';
 
 export interface VacuumOptions {
   /**
@@ -70,10 +72,9 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   const scan = await scanTable(store, retained, now, options);
 
   const doomed: Doomed[] = [];
-  for (const [key, remove] of latest.tombstones) {
-    const info = scan.dataObjects.get(key);
-    // A remove without deletionTimestamp (optional in the protocol) is dated by the file itself: never earlier.
-    if (info && (remove.deletionTimestamp ?? info.lastModified.getTime()) <= cutoff) doomed.push({ key, size: info.size, reason: 'tombstone' });
+  for (const [key, removedAt] of removalTimes(latest, scan.dataObjects, store.url)) {
+    const info = scan.dataObjects.get(key)!;
+    if (removedAt <= cutoff) doomed.push({ key, size: info.size, reason: 'tombstone' });
   }
   for (const orphan of scan.orphans) {
     if (orphan.ageMs >= retentionMs) doomed.push({ key: orphan.key, size: orphan.size, reason: 'orphan' });
@@ -117,12 +118,43 @@ function effectiveRetention(options: VacuumOptions, table: TableRetention | unde
 }
 
 /**
+ * The objects the tombstones retire — data files and the files of their deletion vectors — with the
+ * newest removal time of each. Anything a live file still uses (its data file with another DV, a DV
+ * file other files' DVs are in) is left out. A remove without deletionTimestamp (optional in the
+ * protocol) is dated by the object itself: never earlier.
+ */
+function removalTimes(latest: RetainedVersions['latest'], objects: Map<string, ObjectInfo>, tableUrl: string): Map<string, number> {
+  const live = liveKeys(latest.files.values(), tableUrl);
+  const times = new Map<string, number>();
+  for (const remove of latest.tombstones.values()) {
+    for (const key of [decodedPath(remove.path), dvFileKeyOf(remove, tableUrl)]) {
+      const info = key === undefined ? undefined : objects.get(key);
+      if (!info || live.has(key!)) continue;
+      const removedAt = remove.deletionTimestamp ?? info.lastModified.getTime();
+      times.set(key!, Math.max(times.get(key!) ?? Number.NEGATIVE_INFINITY, removedAt));
+    }
+  }
+  return times;
+}
+
+/** Keys of live files and of the files holding their deletion vectors. */
+function liveKeys(files: Iterable<AddFile>, tableUrl: string): Set<string> {
+  const keys = new Set<string>();
+  for (const add of files) {
+    keys.add(decodedPath(add.path));
+    const dvFile = dvFileKeyOf(add, tableUrl);
+    if (dvFile) keys.add(dvFile);
+  }
+  return keys;
+}
+
+/**
  * Re-reads the latest version right before deleting and drops anything live there: a commit since the
  * log was read (a RESTORE re-adding a removed file, say) must not lose its file.
  */
 async function withoutLiveFiles(store: ObjectStore, doomed: Doomed[]): Promise<Doomed[]> {
   if (doomed.length === 0) return doomed;
   const snapshot = await (await DeltaTable.open(store)).snapshot();
-  const live = new Set(snapshot.files.map((f) => decodedPath(f.path)));
+  const live = liveKeys(snapshot.files, store.url);
   return doomed.filter((d) => !live.has(d.key));
 }

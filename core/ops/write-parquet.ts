@@ -20,6 +20,8 @@ export interface WriteRequest {
   partitionColumns: ColumnType[];
   /** zstd level (1–22); DuckDB's default when absent. */
   compressionLevel?: number;
+  /** COPY option giving Parquet field ids (`FIELD_IDS {…}`, column mapping; see physical-layout.ts). */
+  fieldIds?: string;
   /** Called after each upload: files uploaded so far, files to upload, bytes uploaded so far. */
   onUploaded?: (progress: { done: number; total: number; bytes: number }) => void;
 }
@@ -120,7 +122,7 @@ async function copyToParquet(
   outDir: string,
 ): Promise<Map<number, Record<string, string | null>>> {
   const level = request.compressionLevel === undefined ? '' : `, COMPRESSION_LEVEL ${Math.trunc(request.compressionLevel)}`;
-  const options = `FORMAT parquet, COMPRESSION zstd${level}, FILENAME_PATTERN 'part-{uuid}'`;
+  const options = `FORMAT parquet, COMPRESSION zstd${level}, FILENAME_PATTERN 'part-{uuid}'${request.fieldIds ? `, ${request.fieldIds}` : ''}`;
   const columns = request.partitionColumns;
   if (columns.length === 0) {
     // DuckDB cannot split partitioned output by size; unpartitioned output it can.

@@ -3,42 +3,93 @@
  * Remote tables get theirs when a query names them: the files the query can need (see prune.ts) are
  * fetched through the FileCache first, because DuckDB only ever reads local files.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { LakebenchError } from '../errors';
+import { DuckDBBitValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { AddFile } from '../formats/delta/actions';
-import { decodedPath } from '../formats/delta/replay';
+import { type DeletedRows, readDeletedRows } from '../formats/delta/deleted-rows';
+import { tableKey } from '../formats/delta/paths';
 import type { Snapshot } from '../formats/delta/table';
 import type { FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import { partsTableSql, pruneQuery } from './prune';
 import { quoteIdent } from '../sql-text';
-import { deltaViewSql, physicalColumnsSql, type ViewFile } from './views';
+import { deletedRowsTableSql, deltaViewSql, physicalColumnsSql, type ViewFile, type ViewSnapshot } from './views';
 
 /** Parallel downloads per query: enough to fill a fast link without flooding the endpoint. */
 const FETCH_CONCURRENCY = 8;
 
-/** Store key of a live file: `add.path` is a URL-encoded path relative to the table root. */
+/** Store key of a live file: `add.path` is a URL-encoded path relative to the table root (or an absolute URI inside it). */
 export function fileKeyOf(add: AddFile, tableUrl: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(add.path)) {
-    throw new LakebenchError('UNSUPPORTED_FEATURE', `data file outside the table (absolute path ${add.path}) is not supported`, {
-      object: tableUrl,
-    });
-  }
-  return decodedPath(add.path);
+  return tableKey(add.path, tableUrl);
 }
 
+/** The files of a snapshot where DuckDB reads them, with the rows their deletion vectors delete. */
+export async function viewFiles(
+  store: ObjectStore,
+  snapshot: Pick<Snapshot, 'tableUrl'>,
+  adds: readonly AddFile[],
+  localPaths: readonly string[],
+  options: { cache?: FileCache; signal?: AbortSignal } = {},
+): Promise<ViewFile[]> {
+  const deleted = await readDeletedRows(store, snapshot.tableUrl, adds, options);
+  return adds.map((add, i) => ({ path: localPaths[i], add, ...(deleted[i] && { deleted: deleted[i] }) }));
+}
+
+/** The temp table of a view's deleted-row bitstrings. */
+export function deletedRowsTable(view: string): string {
+  return `__lakebench_deleted_${view}`;
+}
+
+/** `rowNumberColumn`: also give each row's position in its file, under that name. */
 export async function createDeltaView(
   connection: DuckDBConnection,
   name: string,
-  snapshot: Snapshot,
-  files: ViewFile[],
+  snapshot: ViewSnapshot,
+  files: readonly ViewFile[],
+  rowNumberColumn?: string,
 ): Promise<void> {
-  const physical = new Set<string>();
+  const physical = new Map<string, string>();
   if (files.length > 0) {
-    const described = await connection.runAndReadAll(physicalColumnsSql(files.map((f) => f.path)));
-    for (const row of described.getRowObjects()) physical.add(String(row.column_name));
+    const described = await connection.runAndReadAll(physicalColumnsSql(snapshot, files));
+    for (const row of described.getRowObjects()) physical.set(String(row.column_name).toLowerCase(), String(row.column_type));
   }
-  await connection.run(deltaViewSql(name, snapshot, files, physical));
+  const table = deletedRowsTable(name);
+  const withDv = files.some((f) => f.deleted);
+  if (withDv) await fillDeletedRows(connection, table, files);
+  await connection.run(deltaViewSql(name, snapshot, files, physical, withDv ? table : undefined, rowNumberColumn));
+  if (!withDv) await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+}
+
+/** One row per file with a DV: its index in `files` and a bitstring with a 1 at every deleted row. */
+async function fillDeletedRows(connection: DuckDBConnection, table: string, files: readonly ViewFile[]): Promise<void> {
+  await connection.run(deletedRowsTableSql(table));
+  const appender = await connection.createAppender(table);
+  try {
+    files.forEach((file, index) => {
+      if (!file.deleted) return;
+      appender.appendUBigInt(BigInt(index));
+      appender.appendBit(bitstring(file.deleted));
+      appender.endRow();
+    });
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/**
+ * DuckDB's BIT layout, built straight from the positions (its own builders take a callback per bit):
+ * a first byte counting the padding bits, which are 1s at the start of the second byte, then the bits
+ * most significant first.
+ */
+function bitstring({ positions, rowCount }: DeletedRows): DuckDBBitValue {
+  const padding = (8 - (rowCount % 8)) % 8;
+  const data = new Uint8Array(1 + Math.ceil(rowCount / 8));
+  data[0] = padding;
+  for (let i = 0; i < padding; i++) data[1] |= 1 << (7 - i);
+  for (let i = 0; i < positions.length; i++) {
+    const offset = positions[i] + padding;
+    data[1 + (offset >> 3)] |= 1 << (7 - (offset & 7));
+  }
+  return new DuckDBBitValue(data);
 }
 
 export interface PreparedQuery {
@@ -66,14 +117,15 @@ export class RemoteDeltaSource {
   /** Writes the (file index, partition values) table used for pruning. */
   async init(connection: DuckDBConnection): Promise<void> {
     await connection.run(`DROP VIEW IF EXISTS ${quoteIdent(this.name)}`);
-    const { partitionColumns, schema, files } = this.snapshot;
+    const { partitionColumns, files } = this.snapshot;
     if (partitionColumns.length > 0 && files.length > 0) {
-      await connection.run(partsTableSql(this.partsTable, schema, partitionColumns, files));
+      await connection.run(partsTableSql(this.partsTable, this.snapshot, files));
     }
   }
 
   async drop(connection: DuckDBConnection): Promise<void> {
     await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(this.partsTable)}`);
+    await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(deletedRowsTable(this.name))}`);
   }
 
   /**
@@ -106,6 +158,7 @@ export class RemoteDeltaSource {
   private async fetch(indexes: number[], signal: AbortSignal): Promise<ViewFile[]> {
     const items = indexes.map((i) => ({ key: this.keys[i], size: this.snapshot.files[i].size }));
     const paths = await this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal });
-    return indexes.map((i) => ({ path: paths.get(this.keys[i])!, add: this.snapshot.files[i] }));
+    const adds = indexes.map((i) => this.snapshot.files[i]);
+    return viewFiles(this.store, this.snapshot, adds, indexes.map((i) => paths.get(this.keys[i])!), { cache: this.cache, signal });
   }
 }

@@ -9,10 +9,11 @@
  * subqueries, volatile functions, unparsable text — returns undefined: the caller then fetches every file.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AddFile, StructType } from '../formats/delta/actions';
+import type { AddFile } from '../formats/delta/actions';
 import { partitionValueToSql } from '../formats/delta/schema';
 import { quoteIdent } from '../sql-text';
-import { columnType, logValue } from './views';
+import { partitionValueOf } from '../formats/delta/partition-values';
+import { columnType, type ViewSnapshot } from './views';
 
 /** AST nodes as json_serialize_sql writes them: plain JSON objects. */
 export type AstNode = { [key: string]: unknown };
@@ -39,10 +40,10 @@ export const UNPRUNABLE_CLASSES = new Set(['SUBQUERY', 'PARAMETER', 'WINDOW', 'S
 export const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'setseed']);
 
 /** `CREATE TEMP TABLE partsTable` with one row per file: its index and its typed partition values (never folder names). */
-export function partsTableSql(partsTable: string, schema: StructType, partitionColumns: string[], files: readonly AddFile[]): string {
-  const columns = [FILE_INDEX, ...partitionColumns].map(quoteIdent).join(', ');
+export function partsTableSql(partsTable: string, snapshot: ViewSnapshot, files: readonly AddFile[]): string {
+  const columns = [FILE_INDEX, ...snapshot.partitionColumns].map(quoteIdent).join(', ');
   const rows = files.map((add, index) => {
-    const values = partitionColumns.map((c) => partitionValueToSql(logValue(add, c), columnType(schema, c)));
+    const values = snapshot.partitionColumns.map((c) => partitionValueToSql(partitionValueOf(snapshot, add, c), columnType(snapshot.schema, c)));
     return `(${[String(index), ...values].join(', ')})`;
   });
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(partsTable)} AS SELECT * FROM (VALUES ${rows.join(', ')}) AS t(${columns})`;
@@ -50,7 +51,10 @@ export function partsTableSql(partsTable: string, schema: StructType, partitionC
 
 export async function serialize(connection: DuckDBConnection, sql: string): Promise<AstNode | undefined> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const parsed = JSON.parse(String(reader.getRows()[0][0])) as { error?: boolean; statements?: AstNode[] };
+  // Nodes without a place in the text (a bare TRUE, say) carry query_location 2^64-1, which a JS number
+  // cannot hold: read back rounded it no longer fits DuckDB's uint64. It only points error messages.
+  const json = String(reader.getRows()[0][0]).replace(/"query_location":\d{16,}/g, '"query_location":0');
+  const parsed = JSON.parse(json) as { error?: boolean; statements?: AstNode[] };
   return parsed.error || parsed.statements?.length !== 1 ? undefined : parsed.statements[0];
 }
 

@@ -13,7 +13,7 @@ import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet/fold
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
 import type { CacheItem, FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
-import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } from './delta-source';
+import { createDeltaView, deletedRowsTable, fileKeyOf, RemoteDeltaSource, viewFiles, type PreparedQuery } from './delta-source';
 import { cancelledError, sqlError } from './errors';
 import { toJsonValue, type JsonValue } from './json-values';
 import { referencedNames } from './references';
@@ -100,8 +100,8 @@ export class SqlSession {
       await this.forgetRemote(name);
       if (store.kind === 'local') {
         if (await this.showsAlready(name, snapshot)) return;
-        const files = snapshot.files.map((add) => ({ path: store.localPath(fileKeyOf(add, snapshot.tableUrl))!, add }));
-        await createDeltaView(this.connection, name, snapshot, files);
+        const paths = snapshot.files.map((add) => store.localPath(fileKeyOf(add, snapshot.tableUrl))!);
+        await createDeltaView(this.connection, name, snapshot, await viewFiles(store, snapshot, snapshot.files, paths));
         this.localViews.set(name.toLowerCase(), { snapshot, oid: await this.viewOid(name) });
         return;
       }
@@ -274,7 +274,9 @@ export class SqlSession {
   }
 
   private async dropTemporary(prepared: PreparedQuery): Promise<void> {
-    if (prepared.temporaryView) await this.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(prepared.temporaryView)}`);
+    if (!prepared.temporaryView) return;
+    await this.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(prepared.temporaryView)}`);
+    await this.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(deletedRowsTable(prepared.temporaryView))}`);
   }
 
   /** Waits for the queue, then marks a statement as running; `release` lets the next one start. */

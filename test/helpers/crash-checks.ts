@@ -9,7 +9,9 @@ import { join, relative, sep } from 'node:path';
 import { parseLogFileName } from '../../core/formats/delta/log-files';
 import { decodedPath } from '../../core/formats/delta/replay';
 import { DeltaTable, type Snapshot } from '../../core/formats/delta/table';
+import type { AddFile, RemoveFile } from '../../core/formats/delta/actions';
 import { findOrphans } from '../../core/ops/orphans';
+import { dvFileKeyOf } from '../../core/ops/table-references';
 import { vacuumTable } from '../../core/ops/vacuum';
 import { verifyLocation } from '../../core/ops/verify/verify';
 import { LocalStore } from '../../core/storage/local';
@@ -44,11 +46,17 @@ async function tableObjects(dir: string): Promise<TableObjects> {
   const onDisk = await filesOnDisk(dir);
   return {
     snapshot,
-    live: new Set(snapshot.files.map((f) => decodedPath(f.path))),
+    // Live and tombstoned files with the files of their deletion vectors.
+    live: new Set(snapshot.files.flatMap((f) => withDvFile(f, store.url))),
     log: new Set(onDisk.filter((key) => key.startsWith('_delta_log/') && parseLogFileName(key).kind !== 'other')),
-    tombstones: new Set(snapshot.tombstones.map((f) => decodedPath(f.path))),
+    tombstones: new Set(snapshot.tombstones.flatMap((f) => withDvFile(f, store.url))),
     onDisk,
   };
+}
+
+function withDvFile(file: AddFile | RemoveFile, tableUrl: string): string[] {
+  const dvFile = dvFileKeyOf(file, tableUrl);
+  return [decodedPath(file.path), ...(dvFile ? [dvFile] : [])];
 }
 
 const sample = (keys: string[]): string => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length})` : '');

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { seededRandom, toCsv, toNdjson } from '../../core/demo/sample-data';
+import { commit } from '../../core/formats/delta/commit';
 import { DeltaTable } from '../../core/formats/delta/table';
 import { deleteWhere } from '../../core/ops/delete';
 import { importFiles } from '../../core/ops/import';
@@ -75,6 +76,42 @@ export const repackScenario: CrashScenario = {
   finished: noPurgedRowOnDisk,
   // A run killed after its commit leaves the erasure of old versions to the next run.
   exhausted: () => false,
+};
+
+/**
+ * A table with deletion vectors: the small-files table, then deletion vectors turned on (protocol 3/7
+ * with the feature, `delta.enableDeletionVectors`) and a delete that marks rows of every file in a DV.
+ * Two versions more than its appends, so the op's own commit still lands on a checkpoint version.
+ */
+async function deletionVectorTable(dir: string, appends: number, rowsPerAppend: number): Promise<void> {
+  await smallFilesTable(dir, appends, rowsPerAppend);
+  const store = new LocalStore(dir);
+  const snapshot = await (await DeltaTable.open(store)).snapshot();
+  await commit(store, {
+    actions: [
+      { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] } },
+      { metaData: { ...snapshot.metadata, configuration: { ...snapshot.metadata.configuration, 'delta.enableDeletionVectors': 'true' } } },
+    ],
+    readVersion: snapshot.version,
+    operation: 'SET TBLPROPERTIES',
+    isBlindAppend: false,
+  });
+  const result = await deleteWhere(store, 'id % 5 = 1');
+  if (result.deletionVectorsAdded === 0) throw new Error('the delete wrote no deletion vector');
+}
+
+/** compact on a table whose files carry deletion vectors: the new files drop the deleted rows. */
+export const compactDvScenario: CrashScenario = {
+  ...compactScenario,
+  name: 'compact on a DV table',
+  build: (dir) => deletionVectorTable(dir, 28, 40),
+};
+
+/** repack --purge on a table with deletion vectors: rows a DV only hid must leave the files too (id % 5 = 1 overlaps id % 7 = 3). */
+export const repackDvScenario: CrashScenario = {
+  ...repackScenario,
+  name: 'repack --purge on a DV table',
+  build: (dir) => deletionVectorTable(dir, 18, 40),
 };
 
 /** After a completed purge no data file under the table holds a purged row, live or not. */

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,9 +63,20 @@ describe('checkpointTable', () => {
 
   it('refuses a table whose protocol it cannot write, writing nothing', async () => {
     const { store, tableDir } = await fixture('table-with-dv-small');
+    await writeFile(
+      path.join(tableDir, commitKey(2)),
+      JSON.stringify({ protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors', 'rowTracking'] } }),
+    );
     const refused = await checkpointTable(store).catch((e: unknown) => e);
     expect(isLakebenchError(refused, 'UNSUPPORTED_FEATURE')).toBe(true);
-    expect((refused as Error).message).toContain('deletionVectors');
+    expect((refused as Error).message).toContain('rowTracking');
     await expect(stat(path.join(tableDir, '_delta_log', '_last_checkpoint'))).rejects.toThrow();
+  });
+
+  it('checkpoints a table with deletion vectors: the checkpoint alone reads the same rows', async () => {
+    const { store, tableDir } = await fixture('table-with-dv-small');
+    expect(await checkpointTable(store)).toMatchObject({ version: 1 });
+    for (const v of [0, 1]) await rm(path.join(tableDir, commitKey(v)));
+    expect(await queryTable(store, 'SELECT list(value ORDER BY value) AS v FROM t')).toEqual([{ v: [1, 2, 3, 4, 5, 6, 7, 8] }]);
   });
 });

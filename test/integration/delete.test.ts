@@ -52,7 +52,7 @@ describe('deleteWhere', () => {
   it('rewrites only the 2 of 3 files that hold matching rows, in one commit', async () => {
     const before = (await snapshot()).files.map((f) => f.path);
     const result = await deleteWhere(store, 'v IN (20, 30, 40)');
-    expect(result).toEqual({ version: 3, rowsDeleted: 3, filesRemoved: 2, filesAdded: 1 });
+    expect(result).toEqual({ version: 3, rowsDeleted: 3, filesRemoved: 2, filesAdded: 1, deletionVectorsAdded: 0 });
 
     expect(await rows()).toEqual([
       { id: 1, p: 'a', v: 10 },
@@ -71,13 +71,13 @@ describe('deleteWhere', () => {
 
   it('skips writing a file when no row of it remains', async () => {
     const result = await deleteWhere(store, 'id >= 3 AND id <= 4');
-    expect(result).toMatchObject({ rowsDeleted: 2, filesRemoved: 1, filesAdded: 0 });
+    expect(result).toMatchObject({ rowsDeleted: 2, filesRemoved: 1, filesAdded: 0, deletionVectorsAdded: 0 });
     expect((await rows()).map((r) => r.id)).toEqual([1, 2, 5, 6]);
   });
 
   it('commits nothing when no row matches', async () => {
     const result = await deleteWhere(store, 'v > 1000');
-    expect(result).toEqual({ version: undefined, rowsDeleted: 0, filesRemoved: 0, filesAdded: 0 });
+    expect(result).toEqual({ version: undefined, rowsDeleted: 0, filesRemoved: 0, filesAdded: 0, deletionVectorsAdded: 0 });
     expect((await snapshot()).version).toBe(2);
     expect(await readdir(path.join(dir, 'table/_delta_log'))).toHaveLength(3);
   });
@@ -104,7 +104,7 @@ describe('deleteWhere on a partitioned table', () => {
 
   it('removes whole files by partition value without rewriting', async () => {
     const result = await deleteWhere(store, "p = 'b' OR p IS NULL");
-    expect(result).toEqual({ version: 2, rowsDeleted: 3, filesRemoved: 3, filesAdded: 0 });
+    expect(result).toEqual({ version: 2, rowsDeleted: 3, filesRemoved: 3, filesAdded: 0, deletionVectorsAdded: 0 });
     expect((await rows()).map((r) => r.id)).toEqual([1]);
   });
 

@@ -118,9 +118,11 @@ describe('findOrphans', () => {
 });
 
 describe('findOrphans on delta-rs tables', () => {
-  it('refuses a table with deletion vectors, whose vector files it would not know are referenced', async () => {
+  it('counts the deletion vector files of a DV table as referenced, and an unreferenced one as an orphan', async () => {
     await cp(fixture('delta-rs', 'table-with-dv-small'), tableDir, { recursive: true });
-    await expect(findOrphans(store, { olderThanMs: 0 })).rejects.toThrow(/deletionVectors/);
+    expect((await findOrphans(store, { olderThanMs: 0 })).orphans).toEqual([]);
+    await writeFile(path.join(tableDir, 'deletion_vector_00000000-0000-0000-0000-000000000000.bin'), 'x');
+    expect((await findOrphans(store, { olderThanMs: 0 })).orphans.map((o) => o.key)).toEqual(['deletion_vector_00000000-0000-0000-0000-000000000000.bin']);
   });
 
   it('reports the uncommitted `_delta_log/.tmp/` commit and the data file only it adds', async () => {

@@ -3,7 +3,7 @@
  * partition pruning fetches only the files of the partitions a query selects (counted from the
  * server's GET requests for data files).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { FIXTURES } from '../helpers/fixtures';
 const PARTITIONED = path.join(FIXTURES, 'delta-rs/delta-0.8.0-partitioned');
 const NULL_PARTITION = path.join(FIXTURES, 'dat/basic_partitioned/delta');
+const DV_TABLE = path.join(FIXTURES, 'golden/dv-partitioned-with-checkpoint/delta');
 
 let server: S3TestServer;
 let cacheDir: string;
@@ -39,6 +40,7 @@ beforeAll(async () => {
   await server.createBucket('lake');
   await uploadFolder(PARTITIONED, storeAt('tables/partitioned'));
   await uploadFolder(NULL_PARTITION, storeAt('tables/letters'));
+  await uploadFolder(DV_TABLE, storeAt('tables/dv'));
   cacheDir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-'));
   session = await SqlSession.create({ cache: new FileCache(cacheDir, 1 << 30), threads: 2 });
   await session.registerDelta('remote', await DeltaTable.open(storeAt('tables/partitioned')));
@@ -52,6 +54,23 @@ afterAll(async () => {
 });
 
 describe('remote Delta tables', () => {
+  it('deletion vectors on S3 are fetched through the cache and hide their rows, pruned or not', async () => {
+    await session.registerDelta('dv_remote', await DeltaTable.open(storeAt('tables/dv')));
+    await session.registerDelta('dv_local', await DeltaTable.open(new LocalStore(DV_TABLE)));
+    const start = server.requests.length;
+    const sql = (table: string, where = 'true') => `SELECT part, col1 FROM ${table} WHERE ${where} ORDER BY col1`;
+    const remote = await session.query(sql('dv_remote'));
+    expect(remote.rows).toEqual((await session.query(sql('dv_local'))).rows);
+    expect(remote.rows).toHaveLength(35); // 50 written, 15 deleted by DVs
+    const pruned = await session.query(sql('dv_remote', 'part = 2'));
+    expect(pruned.rows).toEqual((await session.query(sql('dv_local', 'part = 2'))).rows);
+    expect(pruned.rows.map((r) => r.col1)).not.toContain(2); // deleted by a DV at v2, then its file removed at v12
+    const dvGets = server.requests.slice(start).filter((r) => r.method === 'GET' && r.url.includes('deletion_vector_'));
+    expect(dvGets.length).toBeGreaterThan(0);
+    const cached = (await readdir(cacheDir, { recursive: true })).filter((f) => String(f).includes('deletion_vector_'));
+    expect(cached.length).toBe(new Set(dvGets.map((r) => r.url.split('?')[0])).size);
+  });
+
   it('a partition filter fetches only the matching partition files, with the same rows as local', async () => {
     const start = server.requests.length;
     const remote = await session.query(`SELECT value, day FROM remote WHERE year = '2021' AND month = '12' ORDER BY value`);

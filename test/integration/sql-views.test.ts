@@ -82,7 +82,7 @@ describe('delta views', () => {
     expect((a as { add: AddFile }).add.path).toBe('k=a%2520b/part-0.parquet');
 
     const files = snapshot.files.map((add) => ({ path: path.join(table, decodeURIComponent(add.path)), add }));
-    expect(choosePlan(snapshot, files, new Set(['n']))).toBe('hive');
+    expect(choosePlan(snapshot, files, new Map([['n', 'BIGINT']]))).toBe('hive');
     expect((await session.query('SELECT k, n FROM encoded ORDER BY n')).rows).toEqual([
       { k: 'a b', n: 1 },
       { k: 'c:d', n: 2 },
@@ -99,7 +99,7 @@ describe('delta views', () => {
     writeLog(table, [[protocol, metaData(fields, ['day', 'hour']), a, b]]);
     const snapshot = await open('mismatch', table);
     const files = snapshot.files.map((add) => ({ path: path.join(table, decodeURIComponent(add.path)), add }));
-    expect(choosePlan(snapshot, files, new Set(['n']))).toBe('join');
+    expect(choosePlan(snapshot, files, new Map([['n', 'BIGINT']]))).toBe('join');
 
     const result = await session.query('SELECT n, day, hour FROM mismatch ORDER BY n');
     expect(result.columns).toEqual([

@@ -19,9 +19,16 @@ describe('compaction planning', () => {
     expect(names(binPack(files, 100))).toEqual([['a', 'b'], ['c', 'd', 'e']]);
   });
 
-  it('takes files under the target without deletion vectors as small', () => {
-    const dv = { ...file('dv', 1), deletionVector: { storageType: 'u' } };
-    expect(smallFiles([file('big', 100), file('small', 99), dv], 100).map((f) => f.path)).toEqual(['small']);
+  it('takes files under the target, and any file with a deletion vector (its rewrite drops the deleted rows)', () => {
+    const dv = { ...file('dv', 500), deletionVector: { storageType: 'u' } };
+    expect(smallFiles([file('big', 100), file('small', 99), dv], 100).map((f) => f.path)).toEqual(['small', 'dv']);
+  });
+
+  it('rewrites a file with a deletion vector even alone in its partition', () => {
+    const dv = { ...file('dv', 10, 'a'), deletionVector: { storageType: 'u' } };
+    expect(inBusyPartitions([dv, file('b1', 1, 'b')], ['p'], 2).map((f) => f.path)).toEqual(['dv']);
+    const groups = planGroups([{ add: dv, schema: schemaA }], ['p'], { targetSize: 100, minFiles: 2 });
+    expect(groups.map((g) => g.bins.map((b) => b.map((f) => f.path)))).toEqual([[['dv']]]);
   });
 
   it('keeps only partitions with enough small files, reading "" as null', () => {

@@ -219,9 +219,11 @@ describe('checkpoints', () => {
       metadata: { ...(metaDataAction as { metaData: Snapshot['metadata'] }).metaData, configuration },
       schema: SCHEMA,
       partitionColumns: [],
+      columnMapping: 'none',
       files: [],
       tombstones,
       txns: {},
+      domainMetadata: [],
     });
     const keptPaths = async (configuration: Record<string, string>) => {
       const table = await mkdtemp(path.join(dir, 't-'));

@@ -20,6 +20,20 @@ describe('parseLogFileName', () => {
     expect(parseLogFileName('_delta_log/_last_checkpoint')).toEqual({ kind: 'last_checkpoint' });
   });
 
+  it('recognises UUID-named (v2) checkpoints in JSON and Parquet as one-part checkpoints', () => {
+    const uuid = '80a083e8-7026-4e79-81be-64bd76c43a11';
+    for (const format of ['json', 'parquet']) {
+      expect(parseLogFileName(`_delta_log/00000000000000000010.checkpoint.${uuid}.${format}`)).toEqual({
+        kind: 'checkpoint',
+        version: 10,
+        part: 1,
+        parts: 1,
+        uuid,
+      });
+    }
+    expect(checkpointKey(10, uuid)).toBe(`_delta_log/00000000000000000010.checkpoint.${uuid}.parquet`);
+  });
+
   it.each([
     '_delta_log/.tmp/00000000000000000005.json',
     '_delta_log/.00000000000000000001.json.crc',
@@ -27,7 +41,7 @@ describe('parseLogFileName', () => {
     '_delta_log/00000000000000000001.crc',
     '_delta_log/00000000000000000004.00000000000000000006.compacted.json',
     '_delta_log/_commits/00000000000000000007.3a0d65cd-4056-49b8-937b-95f9e3ee90e5.json',
-    '_delta_log/00000000000000000010.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json',
+    '_delta_log/00000000000000000010.checkpoint.not-a-uuid.json',
     '_delta_log/00000000000000000010.checkpoint.0000000003.0000000002.parquet', // part > parts
     '_delta_log/123.json', // not 20 digits
     '_delta_log/_sidecars/abc.parquet',

@@ -41,7 +41,8 @@ const ACTIONS: Action[] = [
   },
   { remove: { path: 'p=x/part-0.parquet', deletionTimestamp: 7, dataChange: true } },
   { txn: { appId: 'app', version: 4, lastUpdated: 9 } },
-  { other: { domainMetadata: { domain: 'd', configuration: '{}', removed: false } } },
+  { domainMetadata: { domain: 'd', configuration: '{}', removed: false } },
+  { other: { cdc: { path: '_change_data/c.parquet', partitionValues: {}, size: 1, dataChange: false } } },
 ];
 
 describe('parseCommit', () => {

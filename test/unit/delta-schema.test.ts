@@ -145,6 +145,11 @@ describe('partition values', () => {
     }
   });
 
+  it('reads a binary partition value as the UTF-8 bytes of its string', () => {
+    expect(Array.from(parsePartitionValue('\u0001é', 'binary') as Uint8Array)).toEqual([0x01, 0xc3, 0xa9]);
+    expect(partitionValueToSql('\u0001é', 'binary')).toBe(`CAST('\\x01\\xc3\\xa9' AS BLOB)`);
+  });
+
   it('reads null and empty as NULL', async () => {
     expect(partitionValueToSql(null, 'long')).toBe('NULL');
     expect(partitionValueToSql('', 'string')).toBe('NULL');

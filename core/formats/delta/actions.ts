@@ -47,6 +47,7 @@ export interface AddFile {
   /** JSON-encoded FileStats, when the writer collected them. */
   stats?: string | null;
   tags?: Record<string, string> | null;
+  /** A DeletionVectorDescriptor (deletion-vector.ts) when rows of the file are deleted. */
   deletionVector?: unknown;
   baseRowId?: number | null;
   defaultRowCommitVersion?: number | null;
@@ -83,13 +84,21 @@ export interface CommitInfo {
   [key: string]: unknown;
 }
 
-/** One line of a commit file. Unknown action kinds (cdc, domainMetadata, …) are kept as `other`. */
+/** Configuration of a named metadata domain (PROTOCOL.md, "Domain Metadata"); `removed` is a tombstone. */
+export interface DomainMetadata {
+  domain: string;
+  configuration: string;
+  removed: boolean;
+}
+
+/** One line of a commit file. Unknown action kinds (cdc, checkpointMetadata, sidecar, …) are kept as `other`. */
 export type Action =
   | { protocol: Protocol }
   | { metaData: Metadata }
   | { add: AddFile }
   | { remove: RemoveFile }
   | { txn: Txn }
+  | { domainMetadata: DomainMetadata }
   | { commitInfo: CommitInfo }
   | { other: Record<string, unknown> };
 

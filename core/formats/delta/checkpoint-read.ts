@@ -1,17 +1,72 @@
 /**
- * Checkpoint Parquet → actions (PROTOCOL.md, "Checkpoints"). Each row holds one action in one of the
- * top-level struct columns add/remove/metaData/protocol/txn; the others are null. Big tables have
- * checkpoints of hundreds of thousands of rows, so the Arrow columns are converted column by column
- * (one pass over each buffer) instead of row by row through Arrow's generic accessors.
+ * Checkpoints → actions (PROTOCOL.md, "Checkpoints"). A Parquet checkpoint holds one action a row in
+ * one of the top-level struct columns (add/remove/metaData/protocol/txn/domainMetadata, and in the v2
+ * spec checkpointMetadata/sidecar); the others are null. A UUID-named v2 checkpoint may be JSON lines
+ * instead, and a v2 checkpoint may keep its add/remove actions in sidecar Parquet files under
+ * `_delta_log/_sidecars/`, which are read here too. Big tables have checkpoints of hundreds of
+ * thousands of rows, so the Arrow columns are converted column by column (one pass over each buffer)
+ * instead of row by row through Arrow's generic accessors.
  */
 import { type Data, DataType, makeVector, tableFromIPC, type Vector } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { LakebenchError } from '../../errors';
-import type { Action, AddFile, Metadata, Protocol, RemoveFile, Txn } from './actions';
+import { mapWithConcurrency } from '../../storage/concurrency';
+import type { ObjectInfo, ObjectStore } from '../../storage/types';
+import type { Action, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile, Txn } from './actions';
+import { SIDECAR_DIR } from './log-files';
+import { parseCommit } from './parse';
+import { decodedPath } from './replay';
 
-/** The action columns replay needs; others (commitInfo, sidecar, checkpointMetadata, …) are not read. */
-const ACTION_COLUMNS = ['add', 'remove', 'metaData', 'protocol', 'txn'] as const;
+/** The action columns replay needs, and the v2 spec's sidecar references; commitInfo and the like are not read. */
+const ACTION_COLUMNS = ['add', 'remove', 'metaData', 'protocol', 'txn', 'domainMetadata', 'sidecar'] as const;
 type ActionColumn = (typeof ACTION_COLUMNS)[number];
+
+/** Sidecar files read at once. */
+const SIDECAR_CONCURRENCY = 8;
+
+/**
+ * Every action of a checkpoint (its parts, or one UUID-named file in JSON or Parquet), with the file
+ * actions of the sidecars it names read in. A sidecar that is missing fails the read (NOT_FOUND
+ * naming it): a checkpoint without its file actions is not the table.
+ */
+export async function loadCheckpoint(store: ObjectStore, parts: ObjectInfo[]): Promise<Action[]> {
+  const actions = await readCheckpointFiles(store, parts);
+  const sidecars = sidecarKeysIn(actions);
+  if (sidecars.length === 0) return actions;
+  const fileActions = await mapWithConcurrency(sidecars, SIDECAR_CONCURRENCY, async (key) => readCheckpointParts([await store.get(key)], store.urlOf(key)));
+  return [...actions.filter((a) => !('other' in a)), ...fileActions.flat()];
+}
+
+/** Keys of the sidecars a checkpoint names (what log cleanup must keep while the checkpoint stays). */
+export async function checkpointSidecars(store: ObjectStore, parts: ObjectInfo[]): Promise<string[]> {
+  return sidecarKeysIn(await readCheckpointFiles(store, parts));
+}
+
+/** The actions of the checkpoint's own files (sidecar references unexpanded). */
+async function readCheckpointFiles(store: ObjectStore, parts: ObjectInfo[]): Promise<Action[]> {
+  const read = await Promise.all(
+    parts.map(async (part) => {
+      const bytes = await store.get(part.key);
+      const url = store.urlOf(part.key);
+      return part.key.endsWith('.json') ? parseCommit(bytes, url) : readCheckpointParts([bytes], url);
+    }),
+  );
+  return read.flat();
+}
+
+function sidecarKeysIn(actions: Action[]): string[] {
+  return actions.flatMap((a) => ('other' in a && isSidecar(a.other.sidecar) ? [sidecarKey(a.other.sidecar.path)] : []));
+}
+
+function isSidecar(value: unknown): value is { path: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string';
+}
+
+/** Store key of a sidecar: its path is a file name in `_delta_log/_sidecars/` (or a URI ending in one). */
+export function sidecarKey(path: string): string {
+  const name = decodedPath(path).split('/').pop()!;
+  return `${SIDECAR_DIR}${name}`;
+}
 
 /**
  * Struct fields left out: `stats_parsed`/`partitionValues_parsed` duplicate the string forms (which
@@ -63,6 +118,11 @@ function readCheckpointPart(bytes: Uint8Array, objectUrl: string): Action[] {
  */
 function checkpointAction(column: ActionColumn, value: Record<string, unknown>): Action {
   switch (column) {
+    case 'domainMetadata':
+      value.removed ??= false;
+      return { domainMetadata: value as unknown as DomainMetadata };
+    case 'sidecar':
+      return { other: { sidecar: value } };
     case 'add':
       value.partitionValues ??= {};
       return { add: value as unknown as AddFile };

@@ -1,16 +1,19 @@
 /**
- * Writes the protocol's classic single-file checkpoint (`<v>.checkpoint.parquet`) and the
- * `_last_checkpoint` hint. The Parquet schema is the one Spark and delta-rs write (top-level struct
- * columns txn/add/remove/metaData/protocol, string maps as MAP<string,string>, longs as INT64), so
- * any Delta reader can start from it. One action per row; every other column of the row is null.
+ * Writes a checkpoint and the `_last_checkpoint` hint: the classic single-file checkpoint
+ * (`<v>.checkpoint.parquet`, V1 spec), or for a table whose `delta.checkpointPolicy` is `v2` a
+ * UUID-named V2-spec checkpoint in Parquet (a checkpointMetadata row, file actions inline, no
+ * sidecars). The Parquet schema is the one Spark and delta-rs write (top-level struct columns
+ * txn/add/remove/metaData/protocol/domainMetadata, string maps as MAP<string,string>, longs as INT64),
+ * so any Delta reader can start from it. One action per row; every other column of the row is null.
  */
 import { Bool, Field, Int32, Int64, List, Map_, Struct, Table, Utf8, makeData, makeVector, tableToIPC } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../storage/types';
 import type { Metadata } from './actions';
 import { checkpointKey, LAST_CHECKPOINT_KEY } from './log-files';
-import { readLastCheckpointHint } from './log-listing';
+import { listLog, readLastCheckpointHint } from './log-listing';
 import type { Snapshot } from './table';
 
 const field = (name: string, type: DataType) => new Field(name, type, true);
@@ -76,6 +79,8 @@ const CHECKPOINT_COLUMNS = {
     field('readerFeatures', stringList()),
     field('writerFeatures', stringList()),
   ),
+  domainMetadata: struct(field('domain', new Utf8()), field('configuration', new Utf8()), field('removed', new Bool())),
+  checkpointMetadata: struct(field('version', new Int64()), field('tags', stringMap())),
 } satisfies Record<string, DataType>;
 
 type CheckpointColumn = keyof typeof CHECKPOINT_COLUMNS;
@@ -107,11 +112,16 @@ export function intervalMs(setting: string): number {
   return match && unitMs ? Number(match[1]) * unitMs : Number.POSITIVE_INFINITY;
 }
 
-/** The checkpoint's rows: protocol, metaData, txns, live adds, unexpired tombstones. */
-function checkpointRows(snapshot: Snapshot, now: number): CheckpointRow[] {
+/** The checkpoint's rows: (v2) checkpointMetadata, protocol, metaData, txns, domains, live adds, unexpired tombstones. */
+function checkpointRows(snapshot: Snapshot, now: number, v2: boolean): CheckpointRow[] {
   const oldestKept = now - tombstoneRetentionMs(snapshot.metadata);
-  const rows: CheckpointRow[] = [{ protocol: snapshot.protocol }, { metaData: snapshot.metadata }];
+  const rows: CheckpointRow[] = [
+    ...(v2 ? [{ checkpointMetadata: { version: snapshot.version, tags: {} } }] : []),
+    { protocol: snapshot.protocol },
+    { metaData: snapshot.metadata },
+  ];
   for (const txn of Object.values(snapshot.txns)) rows.push({ txn });
+  for (const domainMetadata of snapshot.domainMetadata) rows.push({ domainMetadata });
   // A checkpoint states what is, not what changed: Spark writes dataChange=false here too.
   for (const add of snapshot.files) rows.push({ add: { ...add, dataChange: false } });
   for (const remove of snapshot.tombstones) {
@@ -132,16 +142,36 @@ export function checkpointParquet(rows: CheckpointRow[]): Uint8Array {
   return writeParquet(wasmTable, new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build());
 }
 
-/** `now` is the time tombstones are aged against (expire passes its own, so tests can age things). */
-export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, now = Date.now()): Promise<void> {
-  const rows = checkpointRows(snapshot, now);
+/** Whether the table asks for V2-spec (UUID-named) checkpoints. */
+export function usesV2Checkpoints(snapshot: Pick<Snapshot, 'protocol' | 'metadata'>): boolean {
+  return (snapshot.protocol.writerFeatures ?? []).includes('v2Checkpoint') && snapshot.metadata.configuration?.['delta.checkpointPolicy'] === 'v2';
+}
+
+/**
+ * Writes the checkpoint of `snapshot` unless one of its version exists (it holds the same state), and
+ * returns its key. `now` is the time tombstones are aged against (expire passes its own, so tests can age things).
+ */
+export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, now = Date.now()): Promise<string> {
+  const v2 = usesV2Checkpoints(snapshot);
+  const rows = checkpointRows(snapshot, now, v2);
   const bytes = checkpointParquet(rows);
-  // An existing checkpoint of this version holds the same state: keep it, still refresh the hint.
-  await store.putIfAbsent(checkpointKey(snapshot.version), bytes);
+  let key = checkpointKey(snapshot.version);
+  if (v2) {
+    const existing = (await listLog(store, Math.max(0, snapshot.version - 1))).checkpoints.get(snapshot.version);
+    key = existing?.[0].key ?? checkpointKey(snapshot.version, randomUUID());
+  }
+  await store.putIfAbsent(key, bytes);
   // A checkpoint of an older version (expire writes one at its cut) must not move the hint back.
-  if ((await readLastCheckpointHint(store) ?? -1) > snapshot.version) return;
+  if ((await readLastCheckpointHint(store) ?? -1) > snapshot.version) return key;
   const hint = { version: snapshot.version, size: rows.length, sizeInBytes: bytes.length, numOfAddFiles: snapshot.files.length };
   await store.put(LAST_CHECKPOINT_KEY, JSON.stringify(hint));
+  return key;
+}
+
+/** `delta.checkpointInterval`: commits between checkpoints (Spark's default 10 when unset or unreadable). */
+export function checkpointInterval(metadata: Metadata): number {
+  const interval = Number(metadata.configuration?.['delta.checkpointInterval']);
+  return Number.isSafeInteger(interval) && interval > 0 ? interval : 10;
 }
 
 /*

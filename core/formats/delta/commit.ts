@@ -40,6 +40,13 @@ export interface CommitRequest {
   readPartitions?: PartitionValues[] | 'all';
   /** Lost put-if-absent attempts to tolerate before giving up (default 20). */
   maxRetries?: number;
+  /** The table's `delta.checkpointInterval` (default 10): a checkpoint follows every so many versions. */
+  checkpointInterval?: number;
+  /**
+   * With in-commit timestamps on: the previous version's inCommitTimestamp. The commit then records its
+   * own, later than that one (PROTOCOL.md, "In-Commit Timestamps").
+   */
+  inCommitTimestampAfter?: number;
 }
 
 export interface CommitResult {
@@ -60,10 +67,11 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
   const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
   const txnId = randomUUID();
   let version = request.readVersion + 1;
+  let previousTimestamp = request.inCommitTimestampAfter;
   for (let retries = 0; ; retries++) {
-    const entry = serializeActions([{ commitInfo: commitInfo(request, txnId) }, ...request.actions]);
+    const entry = serializeActions([{ commitInfo: commitInfo(request, txnId, previousTimestamp) }, ...request.actions]);
     if (await store.putIfAbsent(commitKey(version), entry)) {
-      if (version > 0 && version % CHECKPOINT_INTERVAL === 0) await checkpointQuietly(store, version);
+      if (version > 0 && version % (request.checkpointInterval ?? CHECKPOINT_INTERVAL) === 0) await checkpointQuietly(store, version);
       return { version, retries };
     }
     if (request.readVersion < 0) {
@@ -71,7 +79,8 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
         object: store.urlOf(commitKey(0)),
       });
     }
-    const latest = await assertNoConflictSince(store, version, request);
+    const { latest, inCommitTimestamp } = await assertNoConflictSince(store, version, request);
+    if (previousTimestamp !== undefined) previousTimestamp = inCommitTimestamp ?? previousTimestamp;
     if (retries >= maxRetries) {
       throw new LakebenchError('CONFLICT', `${store.url}: gave up after losing ${retries + 1} commit races (latest: version ${latest})`, {
         object: store.urlOf(commitKey(latest)),
@@ -85,10 +94,15 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
 
 /**
  * Checks every commit from `taken` (known to exist) to the newest one against the request and
- * returns the newest version. Catching up on all of them at once, rather than one version per
- * attempt, keeps a writer that fell behind from being outrun for ever by a faster one.
+ * returns the newest version (and its in-commit timestamp, when it has one). Catching up on all of
+ * them at once, rather than one version per attempt, keeps a writer that fell behind from being
+ * outrun for ever by a faster one.
  */
-async function assertNoConflictSince(store: ObjectStore, taken: number, request: CommitRequest): Promise<number> {
+async function assertNoConflictSince(
+  store: ObjectStore,
+  taken: number,
+  request: CommitRequest,
+): Promise<{ latest: number; inCommitTimestamp?: number }> {
   const listed = (await listLog(store, taken)).commits;
   let latest = taken;
   while (listed.has(latest + 1)) latest++;
@@ -106,12 +120,16 @@ async function assertNoConflictSince(store: ObjectStore, taken: number, request:
       });
     }
   });
-  return latest;
+  const newest = winners.at(-1)?.find((a) => 'commitInfo' in a) as { commitInfo: CommitInfo } | undefined;
+  const inCommitTimestamp = newest?.commitInfo.inCommitTimestamp;
+  return { latest, ...(typeof inCommitTimestamp === 'number' && { inCommitTimestamp }) };
 }
 
-function commitInfo(request: CommitRequest, txnId: string): CommitInfo {
+function commitInfo(request: CommitRequest, txnId: string, previousTimestamp: number | undefined): CommitInfo {
+  const now = Date.now();
   return {
-    timestamp: Date.now(),
+    timestamp: now,
+    ...(previousTimestamp !== undefined && { inCommitTimestamp: Math.max(now, previousTimestamp + 1) }),
     operation: request.operation,
     operationParameters: stringValues(request.operationParameters),
     ...(request.operationMetrics && { operationMetrics: stringValues(request.operationMetrics) }),

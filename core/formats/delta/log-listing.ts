@@ -28,7 +28,10 @@ export interface ReplayPlan {
 /** Lists the log, from the given version on (a hint) or from the start. */
 export async function listLog(store: ObjectStore, fromVersion?: number): Promise<LogListing> {
   const commits = new Map<number, ObjectInfo>();
-  /** version → part count → part number → object: a version can have several checkpoints, some incomplete. */
+  /**
+   * version → part count → part number → object: a version can have several checkpoints, some
+   * incomplete. A UUID-named checkpoint counts as one of one part (any one complete checkpoint will do).
+   */
   const parts = new Map<number, Map<number, Map<number, ObjectInfo>>>();
   const startAfter = fromVersion === undefined ? undefined : `${LOG_DIR}${versionPrefix(fromVersion)}`;
   for await (const info of store.listAll(LOG_DIR, { startAfter })) {

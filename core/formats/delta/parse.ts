@@ -7,7 +7,7 @@
 import { LakebenchError } from '../../errors';
 import type { Action } from './actions';
 
-const KNOWN_ACTIONS = ['add', 'remove', 'metaData', 'protocol', 'txn', 'commitInfo'] as const;
+const KNOWN_ACTIONS = ['add', 'remove', 'metaData', 'protocol', 'txn', 'domainMetadata', 'commitInfo'] as const;
 type KnownAction = (typeof KNOWN_ACTIONS)[number];
 
 type Json = Record<string, unknown>;
@@ -31,6 +31,8 @@ function missingField(kind: KnownAction, body: Json): string | undefined {
       return need('minReaderVersion', 'number') ?? need('minWriterVersion', 'number');
     case 'txn':
       return need('appId', 'string') ?? need('version', 'number');
+    case 'domainMetadata':
+      return need('domain', 'string') ?? need('configuration', 'string');
     case 'commitInfo':
       return undefined;
   }

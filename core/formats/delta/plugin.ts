@@ -10,7 +10,9 @@ import { lastSegment } from '../folder-listing';
 import { partitionEntries } from '../partition-entries';
 import type { FolderListing, HistoryEntry, TableFormat, TableHandle, VersionRef } from '../table-format';
 import { commonVersionRef } from '../version-ref';
-import { fileEntry } from './file-entries';
+import { columnId, physicalName } from './column-mapping';
+import { featureNames } from './features';
+import { fileEntry, liveRows } from './file-entries';
 import { LOG_DIR } from './log-files';
 import { DeltaTable, type Snapshot, type VersionSpec } from './table';
 
@@ -64,6 +66,7 @@ class DeltaHandle implements TableHandle {
         ordinal: c.version,
         timestamp: new Date(c.timestamp).toISOString(),
         ...(c.operation !== undefined && { operation: c.operation }),
+        ...(c.onlyDeletionVectors && { onlyDeletionVectors: true }),
         ...(c.operationParameters && { operationParameters: c.operationParameters }),
         ...(c.operationMetrics && { operationMetrics: c.operationMetrics }),
       }));
@@ -71,12 +74,14 @@ class DeltaHandle implements TableHandle {
 
   async files(at: VersionRef) {
     const snapshot = await this.snapshot(at);
-    return { location: this.store.url, version: String(snapshot.version), files: snapshot.files.map((f) => fileEntry(f, this.store.url)) };
+    const files = snapshot.files.map((f) => fileEntry(f, snapshot));
+    const live = liveRows(files);
+    return { location: this.store.url, version: String(snapshot.version), files, ...(live !== undefined && { liveRows: live }) };
   }
 
   async partitions(at: VersionRef) {
     const snapshot = await this.snapshot(at);
-    const files = snapshot.files.map((f) => fileEntry(f, this.store.url));
+    const files = snapshot.files.map((f) => fileEntry(f, snapshot));
     return {
       location: this.store.url,
       version: String(snapshot.version),
@@ -87,11 +92,23 @@ class DeltaHandle implements TableHandle {
 
   async schema(at: VersionRef) {
     const snapshot = await this.snapshot(at);
+    const mapped = snapshot.columnMapping !== 'none';
     return {
       location: this.store.url,
       version: String(snapshot.version),
       partitionColumns: snapshot.partitionColumns,
-      fields: snapshot.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable })),
+      fields: snapshot.schema.fields.map((field) => {
+        const id = columnId(field);
+        return {
+          name: field.name,
+          type: field.type,
+          nullable: field.nullable,
+          ...(mapped && { physicalName: physicalName(field, snapshot.columnMapping) }),
+          ...(mapped && id !== undefined && { id }),
+        };
+      }),
+      ...(mapped && { columnMapping: snapshot.columnMapping as 'name' | 'id' }),
+      features: featureNames(snapshot.protocol, snapshot.metadata),
     };
   }
 
@@ -140,11 +157,13 @@ export const deltaFormat: TableFormat = {
   },
 
   async verify(store, options) {
-    const [{ checkDeltaLog }, { checkDataFiles, dataFilesReport }] = await Promise.all([
+    const [{ checkDeltaLog }, { checkDataFiles, dataFilesReport }, { checkDeletionVectors }] = await Promise.all([
       import('../../ops/verify/delta-log-checks'),
       import('../../ops/verify/data-files'),
+      import('../../ops/verify/deletion-vectors'),
     ]);
     const log = await checkDeltaLog(store, options);
-    return dataFilesReport(store.url, log.problems, await checkDataFiles(store, log.files, options));
+    const dvProblems = await checkDeletionVectors(store, log.adds, options);
+    return dataFilesReport(store.url, [...log.problems, ...dvProblems], await checkDataFiles(store, log.files, options));
   },
 };

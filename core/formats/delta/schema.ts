@@ -39,6 +39,8 @@ const DELTA_TO_DUCKDB: Record<string, string> = {
   // Delta `timestamp` is an instant (stored UTC-adjusted); `timestamp_ntz` is a wall-clock time.
   timestamp: 'TIMESTAMP WITH TIME ZONE',
   timestamp_ntz: 'TIMESTAMP',
+  // Read as JSON text (PROTOCOL.md allows exposing a variant as its string form).
+  variant: 'JSON',
 };
 
 export function deltaTypeToDuckDB(type: DeltaType): string {
@@ -83,7 +85,19 @@ const DUCKDB_TO_DELTA: Record<string, DeltaType> = {
 };
 
 export function duckdbTypeToDelta(duckType: string): DeltaType {
-  const parser = new DuckTypeParser(duckType);
+  const parser = new DuckTypeParser(duckType, false);
+  const type = parser.parseType();
+  parser.expectEnd();
+  return type;
+}
+
+/**
+ * The shape of a column as DuckDB reads it from a data file (a DESCRIBE type): structs, lists and
+ * maps with their field names, leaves as Delta types where one exists and as the DuckDB type name
+ * otherwise (VARIANT, UUID, …). For matching physical columns, never for writing a schema.
+ */
+export function physicalType(duckType: string): DeltaType {
+  const parser = new DuckTypeParser(duckType, true);
   const type = parser.parseType();
   parser.expectEnd();
   return type;
@@ -95,7 +109,11 @@ export function duckdbTypeToDelta(duckType: string): DeltaType {
  */
 class DuckTypeParser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  /** `lenient`: a type with no Delta equivalent is its DuckDB name instead of an error. */
+  constructor(
+    private readonly text: string,
+    private readonly lenient: boolean,
+  ) {}
 
   parseType(): DeltaType {
     let type = this.parseBaseType();
@@ -166,6 +184,10 @@ class DuckTypeParser {
       return 'string';
     }
     const type = DUCKDB_TO_DELTA[name];
+    if (type === undefined && this.lenient) {
+      this.skipParenthesised();
+      return name;
+    }
     if (type === undefined) {
       throw new LakebenchError('UNSUPPORTED_FEATURE', `DuckDB type ${name} has no Delta Lake equivalent (in "${this.text}")`);
     }
@@ -262,9 +284,9 @@ function withUtcZone(value: string): string {
   return /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(value) ? value : `${value}+00`;
 }
 
-/** Binary partition values are strings of escaped bytes: one character per byte. */
+/** A binary partition value is the UTF-8 bytes of the string in the log (how Spark turns the bytes into that string and back). */
 function binaryBytes(value: string): Uint8Array {
-  return Uint8Array.from(value, (c) => c.charCodeAt(0) & 0xff);
+  return new TextEncoder().encode(value);
 }
 
 const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -6,8 +6,9 @@
 import { LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
-import type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile, StructType, Txn } from './actions';
-import { readCheckpointParts } from './checkpoint-read';
+import type { Action, AddFile, CommitInfo, DomainMetadata, Metadata, Protocol, RemoveFile, StructType, Txn } from './actions';
+import { loadCheckpoint } from './checkpoint-read';
+import { type ColumnMappingMode, columnMappingMode } from './column-mapping';
 import { assertReadable } from './features';
 import {
   availableRange,
@@ -20,7 +21,7 @@ import {
   readLastCheckpointHint,
 } from './log-listing';
 import { parseCommit } from './parse';
-import { emptyState, replay, type TableState } from './replay';
+import { decodedPath, emptyState, replay, type TableState } from './replay';
 import { parseSchema } from './schema';
 import { cachedSnapshot, rememberSnapshot, snapshotCacheKey } from './snapshot-cache';
 
@@ -33,12 +34,16 @@ export interface Snapshot {
   metadata: Metadata;
   schema: StructType;
   partitionColumns: string[];
+  /** How columns are named in data files, partition values and stats. */
+  columnMapping: ColumnMappingMode;
   /** Live files. */
   files: AddFile[];
   /** Removed files whose tombstones are still in the log (for VACUUM and conflict checks). */
   tombstones: RemoveFile[];
   /** Latest transaction version per application id. */
   txns: Record<string, Txn>;
+  /** Live metadata domains (liquid clustering, row tracking, …): writers keep them. */
+  domainMetadata: DomainMetadata[];
 }
 
 /** Which version to read: by number, or the latest commit at or before a time. Neither = latest. */
@@ -57,6 +62,8 @@ export interface CommitSummary {
   engineInfo?: string;
   readVersion?: number;
   isBlindAppend?: boolean;
+  /** The commit only gave files new deletion vectors (every add re-adds a path it removes, with a DV). */
+  onlyDeletionVectors?: boolean;
 }
 
 /** Parallel reads of log files: enough to hide per-request latency on S3 without flooding it. */
@@ -189,15 +196,16 @@ export class DeltaTable {
       metadata: state.metadata,
       schema: parseSchema(state.metadata.schemaString, tableUrl),
       partitionColumns: state.metadata.partitionColumns ?? [],
+      columnMapping: columnMappingMode(state.protocol, state.metadata),
       files: [...state.files.values()],
       tombstones: [...state.tombstones.values()],
       txns: Object.fromEntries(state.txns),
+      domainMetadata: [...state.domains.values()],
     };
   }
 
   private async readCheckpoint(parts: ObjectInfo[]): Promise<Action[]> {
-    const bytes = await Promise.all(parts.map((part) => this.store.get(part.key)));
-    return readCheckpointParts(bytes, this.store.urlOf(parts[0].key));
+    return loadCheckpoint(this.store, parts);
   }
 
   private async readCommit(version: number, info: ObjectInfo): Promise<ReadCommit> {
@@ -265,5 +273,14 @@ function commitSummary(commit: ReadCommit): CommitSummary {
     ...(info.engineInfo !== undefined && { engineInfo: info.engineInfo }),
     ...(info.readVersion !== undefined && { readVersion: info.readVersion }),
     ...(info.isBlindAppend !== undefined && { isBlindAppend: info.isBlindAppend }),
+    ...(onlyDeletionVectors(commit.actions) && { onlyDeletionVectors: true }),
   };
+}
+
+/** Whether every add re-adds, with a DV, a path the same commit removes, and every remove is such a path. */
+function onlyDeletionVectors(actions: Action[]): boolean {
+  const adds = actions.flatMap((a) => ('add' in a ? [a.add] : []));
+  const removed = new Set(actions.flatMap((a) => ('remove' in a ? [decodedPath(a.remove.path)] : [])));
+  const readded = new Set(adds.map((add) => decodedPath(add.path)));
+  return adds.length > 0 && adds.every((add) => add.deletionVector && removed.has(decodedPath(add.path))) && [...removed].every((p) => readded.has(p));
 }

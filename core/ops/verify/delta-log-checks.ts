@@ -6,11 +6,13 @@
  * checks — best effort when the log is damaged: unreadable commits are skipped, never fatal.
  */
 import { parquetMetadata } from 'hyparquet';
-import type { Action } from '../../formats/delta/actions';
-import { readCheckpointParts } from '../../formats/delta/checkpoint-read';
+import { isLakebenchError } from '../../errors';
+import type { Action, AddFile } from '../../formats/delta/actions';
+import { loadCheckpoint } from '../../formats/delta/checkpoint-read';
 import { commitKey } from '../../formats/delta/log-files';
 import { earliestReadableVersion, latestListedVersion, listLog, type LogListing } from '../../formats/delta/log-listing';
 import { parseCommit } from '../../formats/delta/parse';
+import { statsRecordCount } from '../../formats/delta/stats';
 import { emptyState, replay, type TableState } from '../../formats/delta/replay';
 import { fileKeyOf } from '../../sql/delta-source';
 import { mapWithConcurrency } from '../../storage/concurrency';
@@ -26,6 +28,8 @@ export interface LogCheck {
   problems: VerifyProblem[];
   /** Live files at the latest version as a reader sees them (empty when no version is readable). */
   files: DataFileRef[];
+  /** Their `add` actions (deletion vectors included). */
+  adds: AddFile[];
 }
 
 /** Parallel reads of log entries: hides S3 latency without flooding it (as the table reader does). */
@@ -60,14 +64,16 @@ export async function checkDeltaLog(store: ObjectStore, { signal, onProgress }: 
   const checkpoints = new Map<number, Action[]>();
   const checkpointFacts = new Map<number, CheckpointFacts>();
   await mapWithConcurrency([...listing.checkpoints], READ_CONCURRENCY, async ([version, parts]) => {
-    const bytes = await Promise.all(parts.map((part) => store.get(part.key)));
     try {
-      checkpoints.set(version, readCheckpointParts(bytes, store.urlOf(parts[0].key)));
+      checkpoints.set(version, await loadCheckpoint(store, parts));
+      const bytes = await Promise.all(parts.map((part) => store.get(part.key)));
       checkpointFacts.set(version, {
-        rows: bytes.reduce((sum, part) => sum + Number(parquetMetadata(part, { geoparquet: false }).num_rows), 0),
+        rows: bytes.reduce((sum, part, i) => sum + checkpointRows(parts[i].key, part), 0),
         bytes: bytes.reduce((sum, part) => sum + part.length, 0),
       });
     } catch (e) {
+      // Storage failures stop the run; an unparsable checkpoint or a missing sidecar is a finding.
+      if (isLakebenchError(e) && e.code !== 'CORRUPT' && e.code !== 'NOT_FOUND') throw e;
       unparsable(parts[0], e);
     }
     step();
@@ -87,7 +93,7 @@ export async function checkDeltaLog(store: ObjectStore, { signal, onProgress }: 
   }
   const hint = await checkLastCheckpoint(store, listing, checkpointFacts);
   if (hint) problems.push(hint);
-  return { problems: sortByObject(problems), files: reader ? liveFiles(reader, store.url) : [] };
+  return { problems: sortByObject(problems), files: reader ? liveFiles(reader, store.url) : [], adds: reader ? [...reader.files.values()] : [] };
 }
 
 interface VersionWalk {
@@ -159,6 +165,12 @@ function walkVersions(store: ObjectStore, walk: VersionWalk, problems: VerifyPro
   return reader;
 }
 
+/** Actions in one checkpoint file: Parquet rows, or lines of a JSON (v2) checkpoint. */
+function checkpointRows(key: string, bytes: Uint8Array): number {
+  if (key.endsWith('.json')) return new TextDecoder().decode(bytes).split('\n').filter((line) => line.trim() !== '').length;
+  return Number(parquetMetadata(bytes, { geoparquet: false }).num_rows);
+}
+
 function liveFiles(state: TableState, tableUrl: string): DataFileRef[] {
   const files: DataFileRef[] = [];
   for (const add of state.files.values()) {
@@ -168,20 +180,9 @@ function liveFiles(state: TableState, tableUrl: string): DataFileRef[] {
     } catch {
       continue; // an absolute URI (shallow clone) outside the table: Lakebench reads none, so verify neither
     }
-    files.push({ path, size: add.size, numRecords: numRecordsOf(add.stats) });
+    files.push({ path, size: add.size, numRecords: statsRecordCount(add) });
   }
   return files;
-}
-
-/** `stats.numRecords` when the stats are there and readable; stats are optional in Delta. */
-function numRecordsOf(stats: string | null | undefined): number | undefined {
-  if (!stats) return undefined;
-  try {
-    const value = (JSON.parse(stats) as { numRecords?: unknown }).numRecords;
-    return typeof value === 'number' ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Errors name their object at the front of the message; a problem names it in its own field. */

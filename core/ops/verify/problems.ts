@@ -15,6 +15,7 @@ export type ProblemKind =
   | 'row-count-mismatch' // footer row count differs from the log's stats.numRecords
   | 'decode-error' // a page DuckDB or parquet-wasm cannot decode (--deep)
   | 'page-crc-mismatch' // a page whose CRC32 differs from its header's (--deep)
+  | 'bad-deletion-vector' // a DV whose file range, size word or CRC is wrong; with --deep also its bitmap, cardinality or row positions
   // DES archives
   | 'bad-index' // a shard index that cannot be parsed or points outside the shard
   | 'checksum-mismatch' // an entry whose bytes differ from the sidecar's sha256 (or a big file from its hash)

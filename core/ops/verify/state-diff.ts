@@ -1,10 +1,10 @@
 /**
  * How a checkpoint's table state differs from the JSON replay's at the same version: live files (by
- * path and size), metaData and protocol. Tombstones and txns are left out: a checkpoint may drop
+ * path, size and deletion vector), metaData and protocol. Tombstones and txns are left out: a checkpoint may drop
  * expired ones (delta.deletedFileRetentionDuration, delta.setTransactionRetentionDuration).
  */
 import type { Metadata, Protocol } from '../../formats/delta/actions';
-import type { TableState } from '../../formats/delta/replay';
+import { logicalFileKey, type TableState } from '../../formats/delta/replay';
 
 /** How many file paths a difference names before "…". */
 const EXAMPLES = 3;
@@ -18,9 +18,14 @@ export function compareStates(json: TableState, checkpoint: TableState): string 
     const other = checkpoint.files.get(path);
     return other !== undefined && Number(other.size) !== Number(add.size);
   });
+  const otherDv = [...json.files].filter(([path, add]) => {
+    const other = checkpoint.files.get(path);
+    return other !== undefined && logicalFileKey(other) !== logicalFileKey(add);
+  });
   if (onlyInLog.length > 0) differences.push(`${count(onlyInLog.length, 'live file')} missing from the checkpoint (${examples(onlyInLog)})`);
   if (onlyInCheckpoint.length > 0) differences.push(`${count(onlyInCheckpoint.length, 'file')} live only in the checkpoint (${examples(onlyInCheckpoint)})`);
   if (otherSize.length > 0) differences.push(`${count(otherSize.length, 'file')} with another size (${examples(otherSize.map(([p]) => p))})`);
+  if (otherDv.length > 0) differences.push(`${count(otherDv.length, 'file')} with another deletion vector (${examples(otherDv.map(([p]) => p))})`);
   const metadata = metadataDifference(json.metadata, checkpoint.metadata);
   if (metadata) differences.push(`metaData ${metadata}`);
   if (comparable(json.protocol) !== comparable(checkpoint.protocol)) differences.push('protocol differs');

@@ -49,6 +49,11 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
           <li key={h.version} className={h.version === version ? 'current' : ''} onClick={travel ? () => void travelTo(h.version) : undefined}>
             <div className="timeline-head">
               <strong>v{h.version}</strong> <span>{h.operation ?? 'commit'}</span>
+              {h.onlyDeletionVectors && (
+                <span className="muted" data-testid="history-dv-only" title="Rows were deleted by deletion vectors: no data file was rewritten">
+                  only deletion vectors
+                </span>
+              )}
               <span className="muted">{formatDate(h.timestamp)}</span>
             </div>
             <div className="timeline-metrics muted">
@@ -151,10 +156,32 @@ function typeText(type: unknown): string {
   return typeof type === 'string' ? type : JSON.stringify(type);
 }
 
-/** Columns with their type (Delta's or DuckDB's), nullability when known, and partition role. */
-function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean }>; partitionColumns: readonly string[] }) {
+interface SchemaColumn {
+  name: string;
+  type: string;
+  nullable?: boolean;
+  /** With column mapping: the name in data files and the column id. */
+  physicalName?: string;
+  fieldId?: number;
+}
+
+/** Columns with their type (Delta's or DuckDB's), nullability when known, partition role, and physical name and id under column mapping. */
+function SchemaTable({ columns, partitionColumns }: { columns: SchemaColumn[]; partitionColumns: readonly string[] }) {
+  const mapped = columns.some((c) => c.physicalName !== undefined);
   return (
     <table className="small-table" data-testid="schema">
+      {mapped && (
+        <thead>
+          <tr>
+            <th>Column</th>
+            <th>Type</th>
+            <th />
+            <th />
+            <th>Physical name</th>
+            <th>Field id</th>
+          </tr>
+        </thead>
+      )}
       <tbody>
         {columns.map((c) => (
           <tr key={c.name}>
@@ -162,6 +189,8 @@ function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: str
             <td className="muted">{c.type}</td>
             <td>{c.nullable === undefined ? '' : c.nullable ? 'null' : 'not null'}</td>
             <td>{partitionColumns.includes(c.name) ? 'partition' : ''}</td>
+            {mapped && <td className="muted path">{c.physicalName}</td>}
+            {mapped && <td className="muted">{c.fieldId}</td>}
           </tr>
         ))}
       </tbody>
@@ -169,13 +198,16 @@ function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: str
   );
 }
 
-function FilesTable({ files }: { files: FileEntry[] }) {
+/** Live files; where deletion vectors delete rows, each file's deleted rows and the live-row total. */
+function FilesTable({ files, liveRows }: { files: FileEntry[]; liveRows?: number }) {
+  const withDv = files.some((f) => f.deletionVector !== undefined);
   return (
     <table className="small-table" data-testid="files">
       <thead>
         <tr>
           <th>File</th>
           <th>Rows</th>
+          {withDv && <th title="Rows a deletion vector deletes">Deleted</th>}
           <th>Size</th>
           <th>Modified</th>
         </tr>
@@ -185,11 +217,20 @@ function FilesTable({ files }: { files: FileEntry[] }) {
           <tr key={f.path} title={f.stats ? JSON.stringify(f.stats) : undefined}>
             <td className="path">{f.path}</td>
             <td>{formatCount(f.stats?.numRecords)}</td>
+            {withDv && <td data-testid="file-deleted-rows">{f.deletionVector === undefined ? '' : formatCount(f.deletionVector.cardinality)}</td>}
             <td>{formatBytes(f.size)}</td>
             <td>{formatDate(f.modificationTime)}</td>
           </tr>
         ))}
       </tbody>
+      {withDv && liveRows !== undefined && (
+        <tfoot>
+          <tr>
+            <td>Live rows</td>
+            <td data-testid="files-live-rows">{formatCount(liveRows)}</td>
+          </tr>
+        </tfoot>
+      )}
     </table>
   );
 }
@@ -231,6 +272,11 @@ export function OpenTableView({ view }: { view: ShownTable }) {
       <p className="muted path" title={table.location}>
         {table.location}
       </p>
+      {details.schema?.features && details.schema.features.length > 0 && (
+        <p className="muted" data-testid="table-features">
+          {details.schema.features.join(' · ')}
+        </p>
+      )}
       {loading && <p className="muted">Loading…</p>}
       {error && <p className="status-error">{error}</p>}
       {Own ? (
@@ -250,11 +296,11 @@ export function OpenTableView({ view }: { view: ShownTable }) {
           {shown === 'history' && <HistoryTimeline history={history} version={version} travel={travel} />}
           {shown === 'schema' && details.schema && (
             <SchemaTable
-              columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable }))}
+              columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable, physicalName: f.physicalName, fieldId: f.id }))}
               partitionColumns={details.schema.partitionColumns}
             />
           )}
-          {shown === 'files' && details.files && <FilesTable files={details.files.files} />}
+          {shown === 'files' && details.files && <FilesTable files={details.files.files} liveRows={details.files.liveRows} />}
           {shown === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {shown === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
           {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}

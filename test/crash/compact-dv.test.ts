@@ -1,0 +1,4 @@
+import { compactDvScenario } from '../helpers/crash-scenarios';
+import { crashSuite } from '../helpers/crash-suite';
+
+crashSuite(compactDvScenario);

@@ -2,13 +2,14 @@
  * `des tombstone`: marks an entry deleted in its shard's sidecar (formats.md §4), the way DES itself does;
  * the bytes stay until a repack drops them. The sidecar is replaced with put-if-match, so a concurrent
  * tombstone or repack is never overwritten: on a changed ETag the sidecar is read again and the change
- * re-applied. A shard without a sidecar gets one rebuilt from its index (without checksums).
+ * re-applied; a write whose answer was lost is recognised by its write id (writeSidecar), not mistaken for
+ * a concurrent one. A shard without a sidecar gets one rebuilt from its index (without checksums).
  */
 import { userInfo } from 'node:os';
 import { LakebenchError } from '../errors';
 import { findEntry, readCachedSidecar, readShardIndex } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
-import { buildSidecar, sidecarBytes, sidecarEntryOf, sidecarStats, tombstoneOf, type Sidecar, type Tombstone } from '../formats/des/sidecar';
+import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar, type Sidecar, type Tombstone } from '../formats/des/sidecar';
 import type { ObjectStore } from '../storage/types';
 
 export interface TombstoneRequest {
@@ -53,14 +54,14 @@ async function writeTombstone(store: ObjectStore, shard: ArchiveShard, request: 
     const key = shard.shard.key.replace(/\.des$/, '.meta');
     const sidecar = await rebuiltSidecar(store, shard, now);
     addTombstone(sidecar, request, now);
-    return (await store.putIfAbsent(key, sidecarBytes(sidecar))) ? { key, already: false } : 'conflict';
+    return (await writeSidecar(store, key, sidecar)) ? { key, already: false } : 'conflict';
   }
   const current = await store.head(shard.sidecar.key);
   if (!current?.etag) return 'conflict';
   const sidecar = structuredClone(await readCachedSidecar(store, current));
   if (tombstoneOf(sidecar, request.uid)) return { key: current.key, already: true };
   addTombstone(sidecar, request, now);
-  return (await store.putIfMatch(current.key, sidecarBytes(sidecar), current.etag)) ? { key: current.key, already: false } : 'conflict';
+  return (await writeSidecar(store, current.key, sidecar, current.etag)) ? { key: current.key, already: false } : 'conflict';
 }
 
 function addTombstone(sidecar: Sidecar, request: TombstoneRequest, now: Date): void {

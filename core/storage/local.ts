@@ -4,7 +4,7 @@ import { LakebenchError } from '../errors';
 import { mapWithConcurrency } from './concurrency';
 import { dirOfKey, normalizeKey, normalizePrefix } from './keys';
 import { TEMP_FILE_PREFIX, viaTempFile, writeFileAtomically } from './temp-file';
-import type { ByteRange, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
+import type { ByteRange, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
 
 const DEFAULT_MAX_KEYS = 1000;
 /** Enough parallel stats to keep the disk busy on big listings without exhausting file handles. */
@@ -217,6 +217,13 @@ export class LocalStore implements ObjectStore {
       throw fsError(e, file, 'delete');
     }
   }
+
+  /** Local writes have no multipart uploads: an interrupted one leaves a temp file (listAll includeTemporary). */
+  async listIncompleteUploads(): Promise<IncompleteUpload[]> {
+    return [];
+  }
+
+  async abortIncompleteUpload(): Promise<void> {}
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     normalizePrefix(prefix, this.url);

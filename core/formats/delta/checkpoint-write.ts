@@ -7,6 +7,7 @@
 import { Bool, Field, Int32, Int64, List, Map_, Struct, Table, Utf8, makeData, makeVector, tableToIPC } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { conditionalPut } from '../../storage/conditional-write';
 import type { ObjectStore } from '../../storage/types';
 import type { Metadata } from './actions';
 import { checkpointKey, LAST_CHECKPOINT_KEY } from './log-files';
@@ -136,8 +137,9 @@ export function checkpointParquet(rows: CheckpointRow[]): Uint8Array {
 export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, now = Date.now()): Promise<void> {
   const rows = checkpointRows(snapshot, now);
   const bytes = checkpointParquet(rows);
-  // An existing checkpoint of this version holds the same state: keep it, still refresh the hint.
-  await store.putIfAbsent(checkpointKey(snapshot.version), bytes);
+  // An existing checkpoint of this version holds the same state (whoever wrote it, an earlier attempt of
+  // ours included): keep it, still refresh the hint.
+  await conditionalPut(store, { key: checkpointKey(snapshot.version), body: bytes, isOurs: () => true });
   // A checkpoint of an older version (expire writes one at its cut) must not move the hint back.
   if ((await readLastCheckpointHint(store) ?? -1) > snapshot.version) return;
   const hint = { version: snapshot.version, size: rows.length, sizeInBytes: bytes.length, numOfAddFiles: snapshot.files.length };

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'BAD_INPUT' // malformed rows in a file being imported
   | 'NOT_A_TABLE' // a folder that holds no table of a known layout
   | 'CANCELLED' // the user cancelled (Ctrl-C, cancel button)
+  | 'TIMEOUT' // the command's overall deadline (--timeout) passed
   | 'IO'; // any other storage failure after retries
 
 export class LakebenchError extends Error {

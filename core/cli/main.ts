@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
-import { count, list } from './option-parsers';
+import { count, duration, list } from './option-parsers';
 import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
 import { addQualityCommands } from './quality-program';
@@ -36,7 +36,8 @@ const locationOptions = (command: Command): Command =>
   jsonOption(command)
     .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, R2, …); uses path-style addressing')
     .option('--region <region>', 'S3 region')
-    .option('--profile <name>', 'AWS profile for credentials');
+    .option('--profile <name>', 'AWS profile for credentials')
+    .option('--timeout <duration>', 'give up after this long (e.g. 30s, 10m): requests in flight are aborted, exit 1', duration);
 
 export function buildProgram(): Command {
   const program = new Command('lakebench')

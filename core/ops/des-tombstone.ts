@@ -7,7 +7,7 @@
  */
 import { userInfo } from 'node:os';
 import { LakebenchError } from '../errors';
-import { findEntry, readCachedSidecar, readShardIndex } from '../formats/des/archive';
+import { findEntry, notInArchive, readCachedSidecar, readShardIndex, type SkippedShard } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
 import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar, type Sidecar, type Tombstone } from '../formats/des/sidecar';
 import type { ObjectStore } from '../storage/types';
@@ -35,8 +35,9 @@ const ATTEMPTS = 8;
 export async function tombstoneEntry(store: ObjectStore, request: TombstoneRequest, now = new Date()): Promise<TombstoneResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const listing = await listArchive(store);
-    const found = await findEntry(store, listing, request.uid);
-    if (!found) throw new LakebenchError('NOT_FOUND', `no entry ${request.uid} in the archive`, { object: store.url });
+    const skipped: SkippedShard[] = [];
+    const found = await findEntry(store, listing, request.uid, skipped);
+    if (!found) throw notInArchive(store, request.uid, skipped);
     const written = await writeTombstone(store, found.shard, request, now);
     if (written === 'conflict') continue;
     // A repack that committed meanwhile copied the entry into a new shard whose sidecar lacks this

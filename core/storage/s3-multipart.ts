@@ -7,7 +7,8 @@
  * Written here rather than with @aws-sdk/lib-storage: its parts are retried only by the SDK's retry
  * middleware, which Lakebench turns off for its own policy (s3-retry.ts), and it cannot tell a completion
  * whose answer was lost (a retried CompleteMultipartUpload answers NoSuchUpload) from a failed one; here
- * such a completion is settled by looking at the object.
+ * the object is looked at before a completion is sent again. Uploads go to fresh keys (data files are
+ * named once), so an object of the file's size there is this upload's.
  */
 import {
   AbortMultipartUploadCommand,
@@ -49,16 +50,15 @@ export async function uploadInParts(upload: MultipartUpload): Promise<void> {
   const uploadId = created.UploadId!;
   try {
     const parts = await uploadParts(upload, uploadId);
+    let sent = false;
     await retried('multipart-complete', async () => {
-      try {
-        await upload.exchange(0, (http) =>
-          client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), http),
-        );
-      } catch (e) {
-        // An earlier attempt completed the upload and its answer was lost: the object is there, whole.
-        if ((e as { name?: string }).name === 'NoSuchUpload' && (await upload.sizeOf()) === upload.size) return;
-        throw e;
-      }
+      // An earlier attempt may have completed the upload and lost its answer (a repeat then fails with
+      // NoSuchUpload on S3, or anything else elsewhere): the object there, whole, under this fresh key, says so.
+      if (sent && (await upload.sizeOf()) === upload.size) return;
+      sent = true;
+      await upload.exchange(0, (http) =>
+        client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), http),
+      );
     });
   } catch (e) {
     // Best effort, even after a cancel (a request of its own, bounded by the timeouts): what is left is

@@ -12,11 +12,13 @@
  * - `stall`: the request reaches the store, then the answer stops — before its headers or midway
  *   through its body — and the connection stays open until the client gives up (or `stallMs`).
  * - `latency`: the request waits up to `latencyMs` before it is handled normally.
+ * - `409` (rules only): R2's ConditionalRequestConflict; nothing reaches the store.
  */
 import type http from 'node:http';
 
 export const FAULT_KINDS = ['500', '503', 'reset', 'lost', 'cut', 'stall', 'latency'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/** Drawn at random by a plan; `409` (R2's answer to a conditional write racing another) only by a rule. */
+export type FaultKind = (typeof FAULT_KINDS)[number] | '409';
 
 export interface FaultPlan {
   /** Share of requests that get a fault, 0–1. */
@@ -86,7 +88,7 @@ export class FaultInjector {
   private plan?: FaultPlan;
   private readonly seen = new Map<string, number>();
   private rules: (FaultRule & { left: number })[] = [];
-  readonly stats: FaultStats = { requests: 0, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number> };
+  readonly stats: FaultStats = { requests: 0, faults: Object.fromEntries([...FAULT_KINDS, '409'].map((k) => [k, 0])) as Record<FaultKind, number> };
 
   setPlan(plan: FaultPlan | undefined): void {
     this.plan = plan;

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   url: string;
   /** The fault injected into it, if any. */
   fault?: DrawnFault['kind'];
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface S3TestServer {
@@ -235,7 +237,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     const method = req.method ?? '';
     const url = req.url ?? '/';
     const fault = withFaults ? faults.draw(method, url) : undefined;
-    requests.push({ method, url, ...(fault && { fault: fault.kind }) });
+    requests.push({ method, url, at: Date.now(), ...(fault && { fault: fault.kind }) });
     if (failuresLeft > 0) {
       failuresLeft--;
       return answer(req, res, 503, 'SlowDown', 'Please reduce your request rate.');
@@ -247,6 +249,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     if (fault?.kind === '500') return answer(req, res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
     if (fault?.kind === '503') return answer(req, res, 503, 'SlowDown', 'Please reduce your request rate.', { 'retry-after': fault.u < 0.5 ? '0' : '1' });
     if (fault?.kind === 'reset') return dropConnection(req, res);
+    if (fault?.kind === '409') return answer(req, res, 409, 'ConditionalRequestConflict', 'A conflicting operation is in progress against this object.');
 
     const target = targetOf(url);
     if (target && target.key === '' && method === 'GET' && target.query.has('uploads')) {

@@ -8,7 +8,7 @@ import { LakebenchError } from '../errors';
 import type { AddFile } from '../formats/delta/actions';
 import { decodedPath } from '../formats/delta/replay';
 import type { Snapshot } from '../formats/delta/table';
-import type { FileCache } from '../storage/cache';
+import type { CacheLease, FileCache } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import { partsTableSql, pruneQuery } from './prune';
 import { quoteIdent } from '../sql-text';
@@ -86,16 +86,17 @@ export class RemoteDeltaSource {
     sql: string,
     prune: { viewName: string } | undefined,
     signal: AbortSignal,
+    lease?: CacheLease,
   ): Promise<PreparedQuery> {
     if (prune && this.snapshot.files.length > 0) {
       const target = { name: this.name, partitionColumns: this.snapshot.partitionColumns, partsTable: this.partsTable };
       const pruned = await pruneQuery(connection, sql, target, prune.viewName);
       if (pruned) {
-        await createDeltaView(connection, prune.viewName, this.snapshot, await this.fetch(pruned.fileIndexes, signal));
+        await createDeltaView(connection, prune.viewName, this.snapshot, await this.fetch(pruned.fileIndexes, signal, lease));
         return { sql: pruned.sql, temporaryView: prune.viewName };
       }
     }
-    const files = await this.fetch(this.keys.map((_, i) => i), signal);
+    const files = await this.fetch(this.keys.map((_, i) => i), signal, lease);
     if (!this.fullViewCreated) {
       await createDeltaView(connection, this.name, this.snapshot, files);
       this.fullViewCreated = true;
@@ -103,9 +104,10 @@ export class RemoteDeltaSource {
     return { sql };
   }
 
-  private async fetch(indexes: number[], signal: AbortSignal): Promise<ViewFile[]> {
+  /** The files' local paths, pinned in the cache for as long as `lease` (the running statement) holds them. */
+  private async fetch(indexes: number[], signal: AbortSignal, lease?: CacheLease): Promise<ViewFile[]> {
     const items = indexes.map((i) => ({ key: this.keys[i], size: this.snapshot.files[i].size }));
-    const paths = await this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal });
+    const paths = await this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal, lease });
     return indexes.map((i) => ({ path: paths.get(this.keys[i])!, add: this.snapshot.files[i] }));
   }
 }

@@ -3,7 +3,7 @@
  * partition pruning fetches only the files of the partitions a query selects (counted from the
  * server's GET requests for data files).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,34 @@ describe('a name taken over by another layout', () => {
       }
     } finally {
       await rm(bucket, { recursive: true, force: true });
+    }
+  });
+
+});
+
+describe('the cache under running queries', () => {
+  it("keeps the cached files a running query reads while another session's query needs the room", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-pins-'));
+    // A budget of one byte: every fetch evicts whatever is not in use.
+    const cache = new FileCache(dir, 1);
+    const [a, b] = await Promise.all([SqlSession.create({ cache, threads: 1 }), SqlSession.create({ cache, threads: 1 })]);
+    const cachedOfA = async () => (await readdir(dir, { recursive: true })).filter((f) => f.includes('year=') && f.endsWith('.parquet')).length;
+    try {
+      await a.registerDelta('remote', await DeltaTable.open(storeAt('tables/partitioned')));
+      await b.registerDelta('letters', await DeltaTable.open(storeAt('tables/letters')));
+      const running = a.stream('SELECT * FROM remote')[Symbol.asyncIterator]();
+      await running.next(); // the statement is under way: its files are fetched and in use
+      const inUse = await cachedOfA();
+      expect(inUse).toBeGreaterThan(0);
+      await b.query('SELECT count(*) FROM letters');
+      expect(await cachedOfA()).toBe(inUse);
+      while (!(await running.next()).done);
+      await b.query('SELECT count(*) FROM letters');
+      expect(await cachedOfA()).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

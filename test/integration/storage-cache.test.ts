@@ -1,17 +1,21 @@
 /**
  * FileCache over a real S3 server (s3rver behind the recording proxy): GETs are counted from the
- * requests the server actually received, so "no second download" is observed, not assumed.
+ * requests the server actually received, so "no second download" is observed, not assumed. Two real
+ * processes share one cache folder in the last test.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
 import { FileCache } from '../../core/storage/cache';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
+import { cacheObject } from '../helpers/cache-objects';
+import { ROOT } from '../helpers/cli-process';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 
 let server: S3TestServer;
@@ -147,4 +151,57 @@ describe('FileCache', () => {
       await rm(lake, { recursive: true, force: true });
     }
   });
+
+  it('keeps a leased file until released, even when the budget needs the room', async () => {
+    const cache = new FileCache(cacheDir, 150);
+    const [a, b] = await Promise.all(['la', 'lb'].map((name) => putSized(`lease/${name}.parquet`, 100)));
+    const lease = cache.lease();
+    const pathA = (await cache.ensureMany(store, [a], { lease })).get(a.key)!;
+    await cache.ensureLocal(store, b.key, b); // needs a's room, but a is in use
+    expect(existsSync(pathA)).toBe(true);
+    await lease.release();
+    const c = await putSized('lease/lc.parquet', 100);
+    await cache.ensureLocal(store, c.key, c);
+    expect(existsSync(pathA)).toBe(false);
+  });
+});
+
+describe('FileCache shared by two processes', () => {
+  it('keeps one consistent index, never evicts what the other uses, never serves a partial file', async () => {
+    const objects = 30;
+    for (let i = 0; i < objects; i++) {
+      const { key, body } = cacheObject(i);
+      await store.put(key, body);
+    }
+    // Room for about six objects: with two processes fetching four each per round, every round evicts.
+    const budget = 250_000;
+    const worker = (seed: number) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(ROOT, 'test/helpers/cache-worker.ts'), cacheDir, String(budget), server.endpoint, `lake${storeCount}`, String(objects), '60', String(seed)],
+          { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    const runs = await Promise.all([worker(1), worker(2)]);
+    expect(runs.map((r) => r.stderr)).toEqual(['', '']);
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+
+    // The index on disk lists exactly the files there, each whole, within the budget (nothing is pinned now).
+    const index = JSON.parse(await readFile(path.join(cacheDir, 'index.json'), 'utf8')) as { entries: [string, { size: number }][] };
+    const storeDir = createHash('sha1').update(store.id).digest('hex').slice(0, 16);
+    const indexed = index.entries.map(([id]) => id).sort();
+    const onDisk = (await allFiles(cacheDir)).filter((f) => f.startsWith(`${storeDir}/`)).sort();
+    expect(onDisk).toEqual(indexed);
+    for (const [id, identity] of index.entries) {
+      const i = Number(/obj-(\d+)\.bin$/.exec(id)![1]);
+      expect((await readFile(path.join(cacheDir, id))).equals(cacheObject(i).body)).toBe(true);
+      expect(identity.size).toBe(cacheObject(i).size);
+    }
+    expect(index.entries.reduce((sum, [, e]) => sum + e.size, 0)).toBeLessThanOrEqual(budget);
+    expect((await allFiles(cacheDir)).filter((f) => !f.startsWith(`${storeDir}/`))).toEqual(['index.json']);
+  }, 120_000);
 });

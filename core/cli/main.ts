@@ -13,6 +13,7 @@ import { addQualityCommands } from './quality-program';
 import { addLakesyncCommands } from './lakesync-program';
 import { addDesCommands } from './des-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
+import { networkStats } from '../storage/s3-retry';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const port = (value: string): number => {
@@ -177,6 +178,8 @@ export async function main(argv: string[]): Promise<never> {
     // Commander has printed the message or help already; help and version exit 0, the rest are usage errors.
     process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
+  // With LAKEBENCH_DEBUG, what the network cost: requests, and retries by operation and by cause.
+  if (process.env.LAKEBENCH_DEBUG) process.stderr.write(`lakebench: network: ${JSON.stringify(networkStats)}\n`);
   // Open sockets (S3 keep-alive) and DuckDB threads must not keep a finished command alive.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(process.exitCode ?? EXIT_OK);

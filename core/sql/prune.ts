@@ -48,9 +48,16 @@ export function partsTableSql(partsTable: string, schema: StructType, partitionC
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(partsTable)} AS SELECT * FROM (VALUES ${rows.join(', ')}) AS t(${columns})`;
 }
 
+/**
+ * A node without a place in the query text (a constant such as `true`) has query_location 2^64 − 1, which
+ * JSON.parse rounds to a double that json_deserialize_sql then refuses: such locations become 0 (they only
+ * place error messages).
+ */
+const UNKNOWN_LOCATION = /"query_location":\s*\d{16,}/g;
+
 async function serialize(connection: DuckDBConnection, sql: string): Promise<AstNode | undefined> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const parsed = JSON.parse(String(reader.getRows()[0][0])) as { error?: boolean; statements?: AstNode[] };
+  const parsed = JSON.parse(String(reader.getRows()[0][0]).replace(UNKNOWN_LOCATION, '"query_location":0')) as { error?: boolean; statements?: AstNode[] };
   return parsed.error || parsed.statements?.length !== 1 ? undefined : parsed.statements[0];
 }
 

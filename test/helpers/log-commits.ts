@@ -12,20 +12,28 @@ export interface LoggedCommit {
   adds: string[];
 }
 
+/** Log entries are never rewritten: each is read once per process (by store, version and ETag). */
+const parsed = new Map<string, LoggedCommit>();
+
 export async function loggedCommits(store: ObjectStore): Promise<LoggedCommit[]> {
   const { commits } = await listLog(store);
   const versions = [...commits.keys()].sort((a, b) => a - b);
   return Promise.all(
     versions.map(async (version) => {
+      const cacheKey = `${store.id}|${version}|${commits.get(version)!.etag ?? ''}`;
+      const known = parsed.get(cacheKey);
+      if (known) return known;
       const actions = parseCommit(await store.get(commitKey(version)), store.urlOf(commitKey(version)));
       const info = actions.find((a) => 'commitInfo' in a);
       const commitInfo = info && 'commitInfo' in info ? info.commitInfo : undefined;
-      return {
+      const commit = {
         version,
         operation: commitInfo?.operation,
         txnId: typeof commitInfo?.txnId === 'string' ? commitInfo.txnId : undefined,
         adds: actions.flatMap((a) => ('add' in a ? [a.add.path] : [])),
       };
+      parsed.set(cacheKey, commit);
+      return commit;
     }),
   );
 }

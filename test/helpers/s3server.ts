@@ -58,6 +58,8 @@ export interface S3TestServer {
   cleanClient: S3Client;
   /** AWS_* variables that make openLocation / the CLI use this server (`endpoint`). */
   env: Record<string, string>;
+  /** The same, for `cleanEndpoint`. */
+  cleanEnv: Record<string, string>;
   /** Every request the proxy received, in order. */
   requests: RecordedRequest[];
   /** Answer 503 SlowDown to the next `count` requests. */
@@ -126,6 +128,16 @@ function letS3rverPaginate(): void {
     algorithm === 'des' ? passThrough : (createCipheriv as (...args: unknown[]) => unknown)(algorithm, ...rest);
   patched.createDecipheriv = (algorithm: string, ...rest: unknown[]) =>
     algorithm === 'des' ? passThrough : (createDecipheriv as (...args: unknown[]) => unknown)(algorithm, ...rest);
+}
+
+function awsEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 }
 
 async function listen(server: http.Server): Promise<string> {
@@ -297,13 +309,8 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     client,
     cleanClient,
     requests,
-    env: {
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
+    env: awsEnv(endpoint),
+    cleanEnv: awsEnv(cleanEndpoint),
     async createBucket(name: string) {
       await cleanClient.send(new CreateBucketCommand({ Bucket: name }));
     },

@@ -159,6 +159,15 @@ describe('a name taken over by another layout', () => {
 
 });
 
+describe('filters the pruner cannot place', () => {
+  it('a constant filter (WHERE true) prunes nothing and runs (its node has no location in the query)', async () => {
+    const remote = await session.query('SELECT count(*) AS n FROM remote WHERE true AND year IS NOT NULL');
+    const local = await session.query('SELECT count(*) AS n FROM local WHERE true AND year IS NOT NULL');
+    expect(remote.rows).toEqual(local.rows);
+    expect((await session.query('SELECT count(*) AS n FROM remote WHERE true')).rows).toEqual((await session.query('SELECT count(*) AS n FROM local')).rows);
+  });
+});
+
 describe('the cache under running queries', () => {
   it("keeps the cached files a running query reads while another session's query needs the room", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-pins-'));

@@ -10,6 +10,7 @@ import { LakebenchError } from '../errors';
 import { findEntry, notInArchive, readCachedSidecar, readShardIndex, type SkippedShard } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
 import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar, type Sidecar, type Tombstone } from '../formats/des/sidecar';
+import { readBack } from '../storage/conditional-write';
 import type { ObjectStore } from '../storage/types';
 
 export interface TombstoneRequest {
@@ -41,8 +42,8 @@ export async function tombstoneEntry(store: ObjectStore, request: TombstoneReque
     const written = await writeTombstone(store, found.shard, request, now);
     if (written === 'conflict') continue;
     // A repack that committed meanwhile copied the entry into a new shard whose sidecar lacks this
-    // tombstone: go round again so the live shard gets it too.
-    const after = await listArchive(store);
+    // tombstone: go round again so the live shard gets it too. (Part of settling the write: read patiently.)
+    const after = await readBack(() => listArchive(store));
     const live = after.shards.find((s) => s.base === found.shard.base);
     if (live && live.name !== found.shard.name) continue;
     return { uid: request.uid, shard: found.shard.name, sidecar: store.urlOf(written.key), already: written.already };

@@ -67,8 +67,7 @@ export async function settleConditionalWrite(
     }
     let seen: Observed;
     try {
-      // Asked even when a cancel or deadline cut the write short: whether it landed decides what to report.
-      seen = await outsideAbortScope(READ_BACK_GRACE_MS, observe);
+      seen = await readBack(observe);
     } catch (e) {
       throw unknownOutcome(failure ?? e, e, options.object);
     }
@@ -81,6 +80,27 @@ export async function settleConditionalWrite(
     }
     await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_BASE_MS * 2 ** n));
   }
+}
+
+/** Reads back after a read-back failed, each try already retried by the store, before an outcome is called unknown. */
+const READ_BACK_TRIES = 3;
+
+/**
+ * Reads what a write left, patiently: a few tries (each already retried by the store), outside the job's
+ * abort scope — asked even when a cancel or deadline cut the write short, because whether it landed
+ * decides what to report. Also for checks that settle a write after it (des-tombstone.ts).
+ */
+export async function readBack<T>(read: () => Promise<T>): Promise<T> {
+  return outsideAbortScope(READ_BACK_GRACE_MS, async () => {
+    for (let n = 1; ; n++) {
+      try {
+        return await read();
+      } catch (e) {
+        if (n >= READ_BACK_TRIES || refused(e)) throw e;
+        await new Promise((resolve) => setTimeout(resolve, BACKOFF_BASE_MS * 2 ** n));
+      }
+    }
+  });
 }
 
 function unknownOutcome(failure: unknown, readBackError: unknown, object: string): LakebenchError {

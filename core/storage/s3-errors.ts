@@ -5,23 +5,8 @@
  */
 import { LakebenchError } from '../errors';
 import type { NetworkSettings } from './network-settings';
-import { ATTEMPTS, CLOCK_SKEW_CODES } from './s3-retry';
+import { ATTEMPTS, CLOCK_SKEW_CODES, type SdkFailure as SdkErrorShape } from './s3-retry';
 
-/** What the SDK puts on service and network errors (only the fields we read). */
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  Code?: string;
-  Region?: string;
-  Endpoint?: string;
-  errors?: { code?: string }[];
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string | undefined> };
-  [ATTEMPTS]?: number;
-  /** Set by S3Store's watchdog on the TimeoutError it throws. */
-  timeoutPhase?: 'first-byte' | 'idle';
-}
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPROTO', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 /** Codes of a connection that was there and went away (rather than one that could not be made). */

@@ -12,15 +12,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NetworkSettings } from './network-settings';
 
-/** What a failure carries that the policy reads (SDK service and network errors, Node stream errors). */
-interface FailureShape {
+/** Attempts made before a request gave up: its error carries it, for the message. */
+export const ATTEMPTS = Symbol('lakebench.attempts');
+
+/** What the SDK puts on service and network errors, and Node on stream errors (only the fields read here and in s3-errors.ts). */
+export interface SdkFailure {
   name?: string;
   code?: string;
   Code?: string;
   message?: string;
+  Region?: string;
   errors?: { code?: string }[];
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
+  [ATTEMPTS]?: number;
+  /** Set by S3Store's watchdog on the TimeoutError it throws. */
+  timeoutPhase?: 'first-byte' | 'idle';
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([
@@ -56,7 +63,7 @@ const THROTTLING_BASE_FACTOR = 5;
 
 export type FailureKind = 'timeout' | 'network' | 'throttled' | 'server' | 'clock-skew' | 'final';
 
-const shapeOf = (error: unknown): FailureShape => (error ?? {}) as FailureShape;
+const shapeOf = (error: unknown): SdkFailure => (error ?? {}) as SdkFailure;
 
 export function statusOf(error: unknown): number | undefined {
   return shapeOf(error).$metadata?.httpStatusCode;
@@ -110,9 +117,6 @@ export interface RetryContext {
   signal?: AbortSignal;
   settings: NetworkSettings;
 }
-
-/** Attempts made before a request gave up: its error carries it, for the message. */
-export const ATTEMPTS = Symbol('lakebench.attempts');
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or the attempts are used up; the last error is thrown

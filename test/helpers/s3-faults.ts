@@ -15,6 +15,7 @@
  * - `409` (rules only): R2's ConditionalRequestConflict; nothing reaches the store.
  */
 import type http from 'node:http';
+import { seededRandom } from '../../core/demo/sample-data';
 
 export const FAULT_KINDS = ['500', '503', 'reset', 'lost', 'cut', 'stall', 'latency'] as const;
 /** Drawn at random by a plan; `409` (R2's answer to a conditional write racing another) only by a rule. */
@@ -66,18 +67,6 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface DrawnFault {
   kind: FaultKind;
   /** A uniform number for the fault's own choices (delay, where to cut, Retry-After). */
@@ -122,7 +111,7 @@ export class FaultInjector {
     const identity = `${method} ${url}`;
     const occurrence = (this.seen.get(identity) ?? 0) + 1;
     this.seen.set(identity, occurrence);
-    const random = prng(hash(`${plan.seed}|${identity}|${occurrence}`));
+    const random = seededRandom(hash(`${plan.seed}|${identity}|${occurrence}`));
     if (random() >= plan.rate) return undefined;
     const kinds = FAULT_KINDS.map((kind) => [kind, plan.weights?.[kind] ?? 1] as const).filter(([, w]) => w > 0);
     const total = kinds.reduce((sum, [, w]) => sum + w, 0);

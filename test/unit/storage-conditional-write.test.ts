@@ -60,11 +60,17 @@ describe('settleConditionalWrite', () => {
     expect(s.log).toEqual(['send', 'read', 'send', 'read', 'send', 'read']);
   });
 
-  it('says the outcome is unknown when the read-back fails too', async () => {
-    const s = scripted([reset()], [new LakebenchError('IO', 'cannot read metadata: timed out')]);
+  it('reads back patiently, and says the outcome is unknown only when every read-back fails', async () => {
+    const timedOut = () => new LakebenchError('IO', 'cannot read metadata: timed out');
+    const recovered = scripted([reset()], [timedOut(), 'ours']);
+    expect(await settleConditionalWrite(recovered.attempt, recovered.observe, { object: 'x' })).toBe(true);
+    expect(recovered.log).toEqual(['send', 'read', 'read']);
+
+    const s = scripted([reset()], [timedOut(), timedOut(), timedOut()]);
     await expect(settleConditionalWrite(s.attempt, s.observe, { object: 's3://b/t/_delta_log/1.json' })).rejects.toThrow(
       /ECONNRESET.*reading it back failed too.*timed out.*whether the write landed is unknown/,
     );
+    expect(s.log).toEqual(['send', 'read', 'read', 'read']);
   });
 
   it('rethrows a refusal at once, and a cancel once the read-back shows nothing landed', async () => {

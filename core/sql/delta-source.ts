@@ -9,6 +9,7 @@ import type { AddFile } from '../formats/delta/actions';
 import { decodedPath } from '../formats/delta/replay';
 import type { Snapshot } from '../formats/delta/table';
 import type { CacheLease, FileCache } from '../storage/cache';
+import { withAbortSignal } from '../storage/request-scope';
 import type { ObjectStore } from '../storage/types';
 import { partsTableSql, pruneQuery } from './prune';
 import { quoteIdent } from '../sql-text';
@@ -107,7 +108,8 @@ export class RemoteDeltaSource {
   /** The files' local paths, pinned in the cache for as long as `lease` (the running statement) holds them. */
   private async fetch(indexes: number[], signal: AbortSignal, lease?: CacheLease): Promise<ViewFile[]> {
     const items = indexes.map((i) => ({ key: this.keys[i], size: this.snapshot.files[i].size }));
-    const paths = await this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal, lease });
+    // Cancelling the statement aborts the downloads in flight, not only those not yet started.
+    const paths = await withAbortSignal(signal, () => this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal, lease }));
     return indexes.map((i) => ({ path: paths.get(this.keys[i])!, add: this.snapshot.files[i] }));
   }
 }

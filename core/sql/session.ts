@@ -12,6 +12,7 @@ import { LakebenchError } from '../errors';
 import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet-folder';
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
 import type { CacheItem, CacheLease, FileCache } from '../storage/cache';
+import { withAbortSignal } from '../storage/request-scope';
 import type { ObjectStore } from '../storage/types';
 import { createDeltaView, fileKeyOf, RemoteDeltaSource, type PreparedQuery } from './delta-source';
 import { cancelledError, sqlError } from './errors';
@@ -235,7 +236,7 @@ export class SqlSession {
   /** Where DuckDB reads the objects, by key: in place for a local store, else local copies in the cache. */
   private async localPaths(store: ObjectStore, items: CacheItem[], signal: AbortSignal, lease?: CacheLease): Promise<Map<string, string>> {
     if (store.kind === 'local') return new Map(items.map((item) => [item.key, store.localPath(item.key)!]));
-    return this.requireCache(store).ensureMany(store, items, { signal, lease });
+    return withAbortSignal(signal, () => this.requireCache(store).ensureMany(store, items, { signal, lease }));
   }
 
   /**

@@ -92,9 +92,12 @@ export function failureKind(error: unknown): FailureKind {
   return 'final';
 }
 
-/** The wait a Retry-After header asks for (seconds or an HTTP date), if any. */
+/** The wait a Retry-After header (seconds or an HTTP date) or AWS's x-amz-retry-after (milliseconds) asks for, if any. */
 export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
-  const value = shapeOf(error).$response?.headers?.['retry-after'];
+  const headers = shapeOf(error).$response?.headers;
+  const amz = Number(headers?.['x-amz-retry-after']);
+  if (headers?.['x-amz-retry-after'] !== undefined && Number.isFinite(amz)) return Math.max(0, amz);
+  const value = headers?.['retry-after'];
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
   const at = Date.parse(value);

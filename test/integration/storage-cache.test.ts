@@ -130,6 +130,19 @@ describe('FileCache', () => {
     expect((await allFiles(cacheDir)).filter((f) => f !== 'index.json')).toEqual([]);
   });
 
+  it('never serves a download that broke: nothing is left under the final name', async () => {
+    const item = await putSized('t/broken.parquet', 50_000);
+    const flaky = new S3Store({ client: server.client, bucket: 'cache', prefix: `lake${storeCount}`, urlScheme: 's3', endpoint: server.endpoint, network: { maxAttempts: 2, baseDelayMs: 1 } });
+    server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', times: 2, at: 0.6 });
+    const error = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item).catch((e: unknown) => e);
+    expect(isLakebenchError(error)).toBe(true);
+    expect((await allFiles(cacheDir)).filter((f) => f !== 'index.json')).toEqual([]);
+    // Cut once only, the download resumes where it broke and the copy is whole.
+    server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', at: 0.6 });
+    const copy = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item);
+    expect(await readFile(copy, 'utf8')).toBe('x'.repeat(50_000));
+  });
+
   it('stops with CANCELLED when the signal is aborted', async () => {
     const item = await putSized('t/x.parquet', 10);
     const controller = new AbortController();

@@ -24,6 +24,7 @@ describe('the S3 retry policy', () => {
   it('honours Retry-After in seconds or as a date, capped by the longest wait', () => {
     expect(retryAfterMs(service(503, 'SlowDown', { 'retry-after': '3' }))).toBe(3000);
     expect(retryAfterMs(service(503, 'SlowDown', { 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
+    expect(retryAfterMs(service(503, 'SlowDown', { 'x-amz-retry-after': '1500' }))).toBe(1500);
     expect(retryAfterMs(service(503, 'SlowDown'))).toBeUndefined();
     const settings = { ...DEFAULT_NETWORK_SETTINGS, maxDelayMs: 5000 };
     for (let i = 0; i < 50; i++) {

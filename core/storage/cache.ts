@@ -12,7 +12,9 @@
  *   disk, so no process's downloads are lost from it and none is evicted twice;
  * - files in use are pinned: a process lists what it has pinned in its own lease file
  *   (`leases/<pid>-<uuid>.json`), and eviction — under the index lock — skips anything a live process
- *   pins. A caller pins for as long as it holds a CacheLease (a running query), else for the call;
+ *   pins. A caller pins for as long as it holds a CacheLease (a running query), else for the call; the
+ *   file is rewritten only when new files are pinned (or released ones have lingered a while), so
+ *   queries over files already leased write nothing;
  * - a download is written under a temp name and renamed into place whole, then checked against the
  *   expected size: a partial download is never served.
  */
@@ -69,6 +71,8 @@ const DEFAULT_CONCURRENCY = 8;
 const INDEX_FILE = 'index.json';
 const LOCK_FILE = 'index.lock';
 const LEASES_DIR = 'leases';
+/** How long released pins may linger in a process's lease file before it is rewritten without them. */
+const LEASE_LINGER_MS = 30_000;
 /** A section under the index lock takes milliseconds; one older than this was left by a killed process. */
 const LOCK = { staleMs: 15_000, waitMs: 60_000 };
 
@@ -121,6 +125,9 @@ export class FileCache {
   /** Entries this process has pinned (a count, as calls and leases overlap). */
   private readonly pins = new Map<string, number>();
   private readonly leaseFile: string;
+  /** The ids the lease file lists: a superset of `pins` (released pins linger there until the next write). */
+  private leased = new Set<string>();
+  private leasedAt = 0;
   /** Serialises writes of the lease file. */
   private leaseWrite: Promise<void> = Promise.resolve();
 
@@ -285,30 +292,31 @@ export class FileCache {
     return pinned;
   }
 
+  /** Pins `ids`; the lease file is written only when it does not list them all yet (a warm query writes nothing). */
   private async pin(ids: string[]): Promise<void> {
-    let changed = false;
-    for (const id of ids) {
-      const count = this.pins.get(id) ?? 0;
-      this.pins.set(id, count + 1);
-      changed ||= count === 0;
-    }
-    if (changed) await this.writeLeaseFile();
+    for (const id of ids) this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    if (ids.some((id) => !this.leased.has(id))) await this.writeLeaseFile();
   }
 
+  /**
+   * Unpins `ids`. Released pins stay in the lease file until the next write — they only keep other
+   * processes from evicting files this one just used — unless they have lingered for LEASE_LINGER_MS.
+   */
   private async unpin(ids: string[]): Promise<void> {
-    let changed = false;
     for (const id of ids) {
       const count = (this.pins.get(id) ?? 1) - 1;
       if (count > 0) this.pins.set(id, count);
-      else changed = this.pins.delete(id) || changed;
+      else this.pins.delete(id);
     }
-    if (changed) await this.writeLeaseFile();
+    if (this.leased.size > this.pins.size && Date.now() - this.leasedAt > LEASE_LINGER_MS) await this.writeLeaseFile();
   }
 
   /** This process's pins, as other processes read them; the file goes when nothing is pinned. */
   private writeLeaseFile(): Promise<void> {
     this.leaseWrite = this.leaseWrite.then(async () => {
       const ids = [...this.pins.keys()];
+      this.leased = new Set(ids);
+      this.leasedAt = Date.now();
       if (ids.length === 0) {
         await fs.rm(this.leaseFile, { force: true });
         return;

@@ -53,6 +53,11 @@ async function putSized(key: string, size: number, fill = 'x'): Promise<{ key: s
   return { key, size: info!.size, etag: info!.etag };
 }
 
+/** The cache's data files: everything but its index and the processes' lease files. */
+async function cachedFiles(dir: string): Promise<string[]> {
+  return (await allFiles(dir)).filter((f) => f !== 'index.json' && !f.startsWith('leases/'));
+}
+
 async function allFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
@@ -101,7 +106,7 @@ describe('FileCache', () => {
     expect(existsSync(pathB)).toBe(false);
     expect(existsSync(pathC)).toBe(true);
     expect(await cache.usedBytes()).toBe(200);
-    const onDisk = (await allFiles(cacheDir)).filter((f) => f !== 'index.json');
+    const onDisk = await cachedFiles(cacheDir);
     expect(onDisk.map((f) => path.basename(f)).sort()).toEqual(['a.parquet', 'c.parquet']);
   });
 
@@ -127,7 +132,7 @@ describe('FileCache', () => {
     const error = await cache.ensureLocal(store, item.key, { size: 11 }).catch((e: unknown) => e);
     expect(isLakebenchError(error, 'CORRUPT')).toBe(true);
     expect((error as { object?: string }).object).toBe(store.urlOf(item.key));
-    expect((await allFiles(cacheDir)).filter((f) => f !== 'index.json')).toEqual([]);
+    expect(await cachedFiles(cacheDir)).toEqual([]);
   });
 
   it('never serves a download that broke: nothing is left under the final name', async () => {
@@ -136,7 +141,7 @@ describe('FileCache', () => {
     server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', times: 2, at: 0.6 });
     const error = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item).catch((e: unknown) => e);
     expect(isLakebenchError(error)).toBe(true);
-    expect((await allFiles(cacheDir)).filter((f) => f !== 'index.json')).toEqual([]);
+    expect(await cachedFiles(cacheDir)).toEqual([]);
     // Cut once only, the download resumes where it broke and the copy is whole.
     server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', at: 0.6 });
     const copy = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item);
@@ -215,6 +220,6 @@ describe('FileCache shared by two processes', () => {
       expect(identity.size).toBe(cacheObject(i).size);
     }
     expect(index.entries.reduce((sum, [, e]) => sum + e.size, 0)).toBeLessThanOrEqual(budget);
-    expect((await allFiles(cacheDir)).filter((f) => !f.startsWith(`${storeDir}/`))).toEqual(['index.json']);
+    expect((await allFiles(cacheDir)).filter((f) => !f.startsWith(`${storeDir}/`) && !f.startsWith('leases/'))).toEqual(['index.json']);
   }, 120_000);
 });

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'NOT_A_TABLE' // a folder that holds no table of a known layout
   | 'CANCELLED' // the user cancelled (Ctrl-C, cancel button)
   | 'ENVIRONMENT' // this runtime cannot run the engine: a native module or the catalog does not load
+  | 'TIMEOUT' // the command's overall deadline (--timeout) passed
   | 'IO'; // any other storage failure after retries
 
 export class LakebenchError extends Error {

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { LakebenchError } from '../errors';
-import { archiveEntries, readCachedSidecar, readEntry, readShardIndex, type EntryRow } from '../formats/des/archive';
+import { archiveEntries, readCachedSidecar, readEntry, readShardIndex, type EntryRow, type SkippedShard } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
 import { sidecarStats } from '../formats/des/sidecar';
 import { mapWithConcurrency } from '../storage/concurrency';
@@ -66,10 +66,12 @@ export interface DesEntryPreview {
   /** The same bytes as text when they are valid UTF-8 without control characters (else absent). */
   text?: string;
   truncated: boolean;
+  /** Shards passed over because their index or sidecar could not be read. */
+  skipped: SkippedShard[];
 }
 
 export async function entryPreview(store: ObjectStore, uid: string, options: { limit?: number; includeDeleted?: boolean }): Promise<DesEntryPreview> {
-  const { bytes, shard } = await readEntry(store, uid, { includeDeleted: options.includeDeleted });
+  const { bytes, shard, skipped } = await readEntry(store, uid, { includeDeleted: options.includeDeleted });
   const head = bytes.subarray(0, options.limit ?? 64 * 1024);
   return {
     uid,
@@ -78,6 +80,7 @@ export async function entryPreview(store: ObjectStore, uid: string, options: { l
     base64: Buffer.from(head).toString('base64'),
     ...(readableText(head) !== undefined && { text: readableText(head) }),
     truncated: head.length < bytes.length,
+    skipped,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isLakebenchError, LakebenchError } from '../errors';
+import { withAbortSignal } from '../storage/request-scope';
 import type { JobProgress } from './types';
 import type { JobInfo, JobKind, JobProgressEvent } from './workbench';
 
@@ -42,7 +43,8 @@ export class Jobs {
   /** Starts `work` and answers at once with the running job. */
   start(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<unknown>): JobInfo {
     const job = this.begin(kind, title);
-    work(job).then(
+    // Every storage request the work makes carries the job's signal: a cancel aborts requests in flight.
+    withAbortSignal(job.signal, () => work(job)).then(
       (result) => job.finish(result),
       (e: unknown) => job.fail(e),
     );

@@ -4,7 +4,8 @@
  * main.ts loads it for `--help` too.
  */
 import type { Command } from 'commander';
-import { isLakebenchError, type ErrorCode } from '../errors';
+import { isLakebenchError, LakebenchError, type ErrorCode } from '../errors';
+import { withAbortSignal } from '../storage/request-scope';
 import type { LakebenchApi } from '../api/api';
 import type { LocationOptions } from '../api/types';
 import type { Sink } from './output';
@@ -17,6 +18,8 @@ export interface CliContext {
   /** Progress and logs. */
   err: Sink;
   api(): Promise<LakebenchApi>;
+  /** Fires at the `--timeout` deadline (absent without one): jobs stop and requests in flight are aborted. */
+  deadline?: AbortSignal;
 }
 
 /** A finished command's result: the JSON document for `--json`, the text otherwise. */
@@ -39,11 +42,25 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { USAGE: EXIT_USAGE, CA
 
 interface GlobalOptions extends LocationOptions {
   json?: boolean;
+  /** `--timeout`, in milliseconds. */
+  timeout?: number;
 }
 
+/**
+ * After the deadline, how long a command may take to wind down (a commit whose answer the abort cut off is
+ * read back, up to conditional-write.ts's 15 s) before the process ends regardless: never a hang.
+ */
+const DEADLINE_GRACE_MS = 20_000;
+
 export async function runCommand(command: Command, handler: Handler): Promise<void> {
-  const { json = false, endpoint, region, profile } = command.opts<GlobalOptions>();
+  const { json = false, endpoint, region, profile, timeout } = command.opts<GlobalOptions>();
   let api: LakebenchApi | undefined;
+  const deadline = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
+  const timedOut = () => new LakebenchError('TIMEOUT', `${command.name()} timed out after ${formatSeconds(timeout!)} (--timeout)`);
+  let lastResort: NodeJS.Timeout | undefined;
+  deadline?.addEventListener('abort', () => {
+    lastResort = setTimeout(() => process.exit(reportError(timedOut())), DEADLINE_GRACE_MS).unref();
+  });
   const ctx: CliContext = {
     json,
     location: { endpoint, region, profile },
@@ -53,9 +70,10 @@ export async function runCommand(command: Command, handler: Handler): Promise<vo
       const { createApi } = await import('../api/api');
       return (api ??= createApi());
     },
+    ...(deadline && { deadline }),
   };
   try {
-    const outcome = await handler(ctx);
+    const outcome = await withAbortSignal(deadline, () => handler(ctx));
     if (typeof outcome === 'number') {
       process.exitCode = outcome;
     } else {
@@ -63,11 +81,15 @@ export async function runCommand(command: Command, handler: Handler): Promise<vo
       process.exitCode = outcome.exitCode ?? EXIT_OK;
     }
   } catch (e) {
-    process.exitCode = reportError(e);
+    // Whatever failed once the deadline passed failed because of it.
+    process.exitCode = reportError(deadline?.aborted ? timedOut() : e);
   } finally {
+    clearTimeout(lastResort);
     await api?.close();
   }
 }
+
+const formatSeconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /** Prints `lakebench: <message>` to stderr (never stdout, so `--json` output stays clean) and picks the exit status. */
 export function reportError(e: unknown): number {

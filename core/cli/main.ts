@@ -6,13 +6,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCommand } from './context';
-import { count, list } from './option-parsers';
+import { count, duration, list } from './option-parsers';
 import { OUTPUT_FORMATS } from './output';
 import { addMaintenanceCommands } from './maintenance-program';
 import { addQualityCommands } from './quality-program';
 import { addLakesyncCommands } from './lakesync-program';
 import { addDesCommands } from './des-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
+import { networkStats } from '../storage/s3-retry';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const port = (value: string): number => {
@@ -36,7 +37,8 @@ const locationOptions = (command: Command): Command =>
   jsonOption(command)
     .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, R2, …); uses path-style addressing')
     .option('--region <region>', 'S3 region')
-    .option('--profile <name>', 'AWS profile for credentials');
+    .option('--profile <name>', 'AWS profile for credentials')
+    .option('--timeout <duration>', 'give up after this long (e.g. 30s, 10m): requests in flight are aborted, exit 1', duration);
 
 export function buildProgram(): Command {
   const program = new Command('lakebench')
@@ -180,6 +182,8 @@ export async function main(argv: string[]): Promise<never> {
     // Commander has printed the message or help already; help and version exit 0, the rest are usage errors.
     process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
+  // With LAKEBENCH_DEBUG, what the network cost: requests, and retries by operation and by cause.
+  if (process.env.LAKEBENCH_DEBUG) process.stderr.write(`lakebench: network: ${JSON.stringify(networkStats)}\n`);
   // Open sockets (S3 keep-alive) and DuckDB threads must not keep a finished command alive.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(process.exitCode ?? EXIT_OK);

@@ -20,6 +20,7 @@ import { COMPACTED_PREFIX } from '../formats/lakeside/reconcile';
 import { readStagingSchema } from '../formats/lakeside/staging';
 import { stagedRecordsQuery, type StagedPartition, type StagedRecords } from '../formats/lakeside/staging-records';
 import { quoteLiteral } from '../sql-text';
+import { conditionalPut } from '../storage/conditional-write';
 import type { ObjectStore } from '../storage/types';
 import {
   afterCommit,
@@ -177,7 +178,7 @@ async function putUnderFreshName(bucket: ObjectStore, prefix: string, startedAt:
   for (let i = 0; i < MAX_NAME_TRIES; i++) {
     const stamp = new Date(startedAt + i * 1000).toISOString().slice(0, 19).replaceAll(':', '-');
     const key = `${prefix}part-${stamp}.parquet`;
-    if (await bucket.putIfAbsent(key, body)) return key;
+    if (await conditionalPut(bucket, { key, body, isOurs: (existing) => Buffer.from(existing).equals(body) })) return key;
   }
   throw new LakebenchError('CONFLICT', `every part-<timestamp>.parquet name for the hour after the run's start is taken`, { object: bucket.urlOf(prefix) });
 }

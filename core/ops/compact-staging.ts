@@ -68,6 +68,11 @@ export interface CompactStagingResult {
   /** Earlier runs whose commit had landed and whose source deletes this run finished (or would, on a dry run). */
   resumedRuns: number;
   dryRun: boolean;
+  /**
+   * Why the consumed sources were not all deleted after the commit (a network failure, a cancel): the
+   * commit stands, and the next run deletes them before taking anything (its manifest says what).
+   */
+  cleanupDeferred?: string;
 }
 
 type Phase = 'settle' | 'list' | 'read' | 'write' | 'upload' | 'commit' | 'delete';
@@ -191,7 +196,13 @@ export async function afterCommit(
   if (version === undefined) return result;
   result.version = version;
   await run.options.afterCommit?.();
-  result.sourcesDeleted += await finishCommittedRun(run.staging, run.manifest, run.open, ({ done, total }) => run.progress('delete', done, total));
+  try {
+    result.sourcesDeleted += await finishCommittedRun(run.staging, run.manifest, run.open, ({ done, total }) => run.progress('delete', done, total));
+  } catch (e) {
+    // The commit is the point of no return: a failed cleanup after it is a warning, not a failed run.
+    if (!isLakebenchError(e)) throw e;
+    result.cleanupDeferred = e.message;
+  }
   return result;
 }
 

@@ -99,7 +99,8 @@ async function byPartition(db: ScratchDb, snapshot: Snapshot, predicate: string,
 
 async function byDeletionVectors(db: ScratchDb, store: ObjectStore, snapshot: Snapshot, predicate: string, now: number): Promise<DeleteChange> {
   const plan = await planDeletionVectors(db, store, snapshot, predicate, TABLE_VIEW, now);
-  if (plan.dvFile) await store.putIfAbsent(plan.dvFile.key, plan.dvFile.bytes);
+  // A fresh UUID-named file: sending it again after a lost answer is safe, so a plain (retried) put.
+  if (plan.dvFile) await store.put(plan.dvFile.key, plan.dvFile.bytes);
   return {
     actions: plan.actions,
     rowsDeleted: plan.rowsDeleted,

@@ -19,7 +19,7 @@ import { decodePayload, encodePayload } from '../formats/des/codecs';
 import type { CodecName, DesEntry } from '../formats/des/format';
 import { listArchive, namesShard, sidecarKeysOf, type ArchiveListing, type ArchiveShard } from '../formats/des/listing';
 import { parseShardName, revisionName } from '../formats/des/names';
-import { buildSidecar, sidecarBytes, sidecarEntryOf, sidecarStats, tombstoneOf } from '../formats/des/sidecar';
+import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar } from '../formats/des/sidecar';
 import { ShardWriter } from '../formats/des/writer';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
 import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
@@ -158,7 +158,7 @@ async function repackShard(
     if (sidecarNow?.etag !== shard.sidecar?.etag) {
       throw new LakebenchError('CONFLICT', `the sidecar of ${shard.name} changed during the repack (a tombstone was added?); run it again`, { object: store.urlOf(shard.shard.key) });
     }
-    const committed = await store.putIfAbsent(`${folder}${into.replace(/\.des$/, '.meta')}`, sidecarBytes(sidecar));
+    const committed = await writeSidecar(store, `${folder}${into.replace(/\.des$/, '.meta')}`, sidecar);
     if (!committed) throw new LakebenchError('CONFLICT', `another repack committed ${into} first`, { object: store.urlOf(`${folder}${into}`) });
     step('committed');
     return planned;

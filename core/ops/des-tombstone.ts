@@ -2,13 +2,15 @@
  * `des tombstone`: marks an entry deleted in its shard's sidecar (formats.md §4), the way DES itself does;
  * the bytes stay until a repack drops them. The sidecar is replaced with put-if-match, so a concurrent
  * tombstone or repack is never overwritten: on a changed ETag the sidecar is read again and the change
- * re-applied. A shard without a sidecar gets one rebuilt from its index (without checksums).
+ * re-applied; a write whose answer was lost is recognised by its write id (writeSidecar), not mistaken for
+ * a concurrent one. A shard without a sidecar gets one rebuilt from its index (without checksums).
  */
 import { userInfo } from 'node:os';
 import { LakebenchError } from '../errors';
-import { findEntry, readCachedSidecar, readShardIndex } from '../formats/des/archive';
+import { findEntry, notInArchive, readCachedSidecar, readShardIndex, type SkippedShard } from '../formats/des/archive';
 import { listArchive, type ArchiveShard } from '../formats/des/listing';
-import { buildSidecar, sidecarBytes, sidecarEntryOf, sidecarStats, tombstoneOf, type Sidecar, type Tombstone } from '../formats/des/sidecar';
+import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar, type Sidecar, type Tombstone } from '../formats/des/sidecar';
+import { readBack } from '../storage/conditional-write';
 import type { ObjectStore } from '../storage/types';
 
 export interface TombstoneRequest {
@@ -34,13 +36,14 @@ const ATTEMPTS = 8;
 export async function tombstoneEntry(store: ObjectStore, request: TombstoneRequest, now = new Date()): Promise<TombstoneResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const listing = await listArchive(store);
-    const found = await findEntry(store, listing, request.uid);
-    if (!found) throw new LakebenchError('NOT_FOUND', `no entry ${request.uid} in the archive`, { object: store.url });
+    const skipped: SkippedShard[] = [];
+    const found = await findEntry(store, listing, request.uid, skipped);
+    if (!found) throw notInArchive(store, request.uid, skipped);
     const written = await writeTombstone(store, found.shard, request, now);
     if (written === 'conflict') continue;
     // A repack that committed meanwhile copied the entry into a new shard whose sidecar lacks this
-    // tombstone: go round again so the live shard gets it too.
-    const after = await listArchive(store);
+    // tombstone: go round again so the live shard gets it too. (Part of settling the write: read patiently.)
+    const after = await readBack(() => listArchive(store));
     const live = after.shards.find((s) => s.base === found.shard.base);
     if (live && live.name !== found.shard.name) continue;
     return { uid: request.uid, shard: found.shard.name, sidecar: store.urlOf(written.key), already: written.already };
@@ -53,14 +56,14 @@ async function writeTombstone(store: ObjectStore, shard: ArchiveShard, request: 
     const key = shard.shard.key.replace(/\.des$/, '.meta');
     const sidecar = await rebuiltSidecar(store, shard, now);
     addTombstone(sidecar, request, now);
-    return (await store.putIfAbsent(key, sidecarBytes(sidecar))) ? { key, already: false } : 'conflict';
+    return (await writeSidecar(store, key, sidecar)) ? { key, already: false } : 'conflict';
   }
   const current = await store.head(shard.sidecar.key);
   if (!current?.etag) return 'conflict';
   const sidecar = structuredClone(await readCachedSidecar(store, current));
   if (tombstoneOf(sidecar, request.uid)) return { key: current.key, already: true };
   addTombstone(sidecar, request, now);
-  return (await store.putIfMatch(current.key, sidecarBytes(sidecar), current.etag)) ? { key: current.key, already: false } : 'conflict';
+  return (await writeSidecar(store, current.key, sidecar, current.etag)) ? { key: current.key, already: false } : 'conflict';
 }
 
 function addTombstone(sidecar: Sidecar, request: TombstoneRequest, now: Date): void {

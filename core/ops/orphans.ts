@@ -7,6 +7,10 @@
  * Like Spark's VACUUM, hidden paths (a folder or file name starting with `_` or `.`) are not table
  * data and are left alone — `_change_data/`, `_delta_index/` and partition folders (`_col=…`) are
  * table data — except temp leftovers, which are reported as `temporary`.
+ *
+ * Multipart uploads under the table that were started and never completed nor aborted (a killed or
+ * failed upload of a big file) are reported too, as `incomplete-upload`: S3 keeps — and bills — their
+ * parts until they are aborted, which vacuum does once they are older than its retention.
  */
 import type { OpOptions } from './maintenance/operations';
 import { LOG_DIR } from '../formats/delta/log-files';
@@ -17,10 +21,14 @@ import { checkCancelled, readRetainedVersions, type RetainedVersions } from './t
 export interface Orphan {
   object: string;
   key: string;
+  /** Bytes (0 for an incomplete upload: its parts are not listed). */
   size: number;
+  /** For an incomplete upload, when it was started. */
   lastModified: string;
   ageMs: number;
-  reason: 'unreferenced' | 'temporary';
+  reason: 'unreferenced' | 'temporary' | 'incomplete-upload';
+  /** The upload to abort, for an incomplete upload. */
+  uploadId?: string;
 }
 
 export interface OrphansResult {
@@ -45,9 +53,23 @@ export interface TableScan {
 
 export async function findOrphans(store: ObjectStore, options: OrphansOptions & OpOptions): Promise<OrphansResult> {
   const retained = await readRetainedLog(store, options);
-  const { orphans } = await scanTable(store, retained, options.now ?? Date.now(), options);
-  const old = orphans.filter((o) => o.ageMs >= options.olderThanMs);
+  const now = options.now ?? Date.now();
+  const { orphans } = await scanTable(store, retained, now, options);
+  const old = [...orphans, ...(await incompleteUploads(store, now))].filter((o) => o.ageMs >= options.olderThanMs);
   return { orphans: old, bytes: old.reduce((sum, o) => sum + o.size, 0) };
+}
+
+/** Multipart uploads under the table never completed nor aborted, as orphans (their age from their start). */
+export async function incompleteUploads(store: ObjectStore, now: number): Promise<Orphan[]> {
+  return (await store.listIncompleteUploads('')).map((u) => ({
+    object: `${store.urlOf(u.key)} (upload ${u.uploadId})`,
+    key: u.key,
+    size: 0,
+    lastModified: u.initiated.toISOString(),
+    ageMs: Math.max(0, now - u.initiated.getTime()),
+    reason: 'incomplete-upload',
+    uploadId: u.uploadId,
+  }));
 }
 
 /** The retained versions, with progress. */

@@ -14,7 +14,7 @@ import { commit } from '../formats/delta/commit';
 import type { Snapshot } from '../formats/delta/table';
 import { fileKeyOf } from '../sql/delta-source';
 import { quoteIdent } from '../sql-text';
-import { LakebenchError } from '../errors';
+import { isLakebenchError, LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
 import { findCorruptFiles, quarantineAndSalvage } from './repack-corrupt';
@@ -120,7 +120,13 @@ export async function repackTable(store: ObjectStore, options: RepackOptions & O
   const purgedObjects = options.dryRun
     ? plan.purgedFiles.map((key) => store.urlOf(key))
     : options.purge
-      ? await eraseOldVersions(store, plan.purgedFiles, options.onProgress)
+      ? await eraseOldVersions(store, plan.purgedFiles, options.onProgress).catch((e: unknown) => {
+          if (!isLakebenchError(e)) throw e;
+          throw new LakebenchError(e.code, `committed version ${version}, but erasing the older versions failed: ${e.message}; run the purge again to finish`, {
+            object: store.url,
+            cause: e,
+          });
+        })
       : [];
   return {
     version,

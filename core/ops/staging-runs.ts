@@ -22,6 +22,7 @@ import { listRuns, MANIFEST_FORMAT, runManifestKey, type ConsumedSource, type Li
 import { sourceEtag, STAGING_DATA_PREFIX } from '../formats/lakeside/staging';
 
 import { mapWithConcurrency } from '../storage/concurrency';
+import { conditionalPut, jsonFieldIs } from '../storage/conditional-write';
 import type { ObjectStore } from '../storage/types';
 
 /** The `txn.appId` of every compact-staging commit. */
@@ -90,7 +91,8 @@ export function stagingTxn(txnVersion: number, now: number): { txn: Txn } {
 
 async function writeRunManifest(staging: ObjectStore, manifest: RunManifest): Promise<void> {
   const key = runManifestKey(manifest.runId);
-  if (!(await staging.putIfAbsent(key, JSON.stringify(manifest)))) {
+  const isOurs = (bytes: Uint8Array) => jsonFieldIs(bytes, (d) => d.runId, manifest.runId);
+  if (!(await conditionalPut(staging, { key, body: JSON.stringify(manifest), isOurs }))) {
     throw new LakebenchError('CONFLICT', 'a run with this id already exists', { object: staging.urlOf(key) });
   }
 }

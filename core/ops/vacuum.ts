@@ -6,19 +6,20 @@
  *
  * The retention is what protects work in flight: a concurrent writer's just-uploaded, not yet committed
  * file is an orphan too, but a young one, and so is a file committed after the log was read. Hence the
- * 7-day floor without `force` (Delta's default deletedFileRetentionDuration).
+ * 7-day floor without `force` (Delta's default deletedFileRetentionDuration). Incomplete multipart uploads
+ * started longer ago than the retention are aborted (a writer still uploading started more recently).
  */
 import { LakebenchError } from '../errors';
 import { assertWritable } from '../formats/delta/features';
 import { decodedPath } from '../formats/delta/replay';
 import { DeltaTable } from '../formats/delta/table';
 import { mapWithConcurrency } from '../storage/concurrency';
-import type { ObjectStore } from '../storage/types';
+import type { IncompleteUpload, ObjectStore } from '../storage/types';
 import { formatDuration } from '../units';
 import type { OpOptions } from './maintenance/operations';
 import type { AddFile } from '../formats/delta/actions';
 import type { ObjectInfo } from '../storage/types';
-import { readRetainedLog, scanTable } from './orphans';
+import { incompleteUploads, readRetainedLog, scanTable } from './orphans';
 import {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DELETED_FILE_RETENTION_PROPERTY,
@@ -42,7 +43,7 @@ export interface VacuumOptions {
 }
 
 export interface VacuumResult {
-  deleted: { object: string; size: number; reason: 'tombstone' | 'orphan' }[];
+  deleted: { object: string; size: number; reason: 'tombstone' | 'orphan' | 'incomplete-upload' }[];
   bytes: number;
   dryRun: boolean;
   /** The retention applied. */
@@ -58,7 +59,9 @@ const DELETE_CONCURRENCY = 16;
 interface Doomed {
   key: string;
   size: number;
-  reason: 'tombstone' | 'orphan';
+  reason: 'tombstone' | 'orphan' | 'incomplete-upload';
+  /** For an incomplete upload: it is aborted rather than deleted. */
+  upload?: IncompleteUpload;
 }
 
 export async function vacuumTable(store: ObjectStore, options: VacuumOptions & OpOptions): Promise<VacuumResult> {
@@ -79,9 +82,13 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   for (const orphan of scan.orphans) {
     if (orphan.ageMs >= retentionMs) doomed.push({ key: orphan.key, size: orphan.size, reason: 'orphan' });
   }
-  const safe = await withoutLiveFiles(store, doomed);
+  const uploads = (await incompleteUploads(store, now)).filter((u) => u.ageMs >= retentionMs);
+  const safe = [
+    ...(await withoutLiveFiles(store, doomed)),
+    ...uploads.map((u): Doomed => ({ key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } })),
+  ];
   const result: VacuumResult = {
-    deleted: safe.map((d) => ({ object: store.urlOf(d.key), size: d.size, reason: d.reason })),
+    deleted: safe.map((d) => ({ object: d.upload ? `${store.urlOf(d.key)} (upload ${d.upload.uploadId})` : store.urlOf(d.key), size: d.size, reason: d.reason })),
     bytes: safe.reduce((sum, d) => sum + d.size, 0),
     dryRun: options.dryRun ?? false,
     retentionMs,
@@ -93,7 +100,7 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   options.onProgress?.({ ...progress });
   await mapWithConcurrency(safe, DELETE_CONCURRENCY, async (d) => {
     checkCancelled(options.signal, store);
-    await store.delete(d.key);
+    await (d.upload ? store.abortIncompleteUpload(d.upload) : store.delete(d.key));
     progress.done++;
     progress.bytes += d.size;
     options.onProgress?.({ ...progress });

@@ -8,7 +8,8 @@ import type { AddFile } from '../formats/delta/actions';
 import { type DeletedRows, readDeletedRows } from '../formats/delta/deleted-rows';
 import { tableKey } from '../formats/delta/paths';
 import type { Snapshot } from '../formats/delta/table';
-import type { FileCache } from '../storage/cache';
+import type { CacheLease, FileCache } from '../storage/cache';
+import { withAbortSignal } from '../storage/request-scope';
 import type { ObjectStore } from '../storage/types';
 import { partsTableSql, pruneQuery } from './prune';
 import { quoteIdent } from '../sql-text';
@@ -138,16 +139,17 @@ export class RemoteDeltaSource {
     sql: string,
     prune: { viewName: string } | undefined,
     signal: AbortSignal,
+    lease?: CacheLease,
   ): Promise<PreparedQuery> {
     if (prune && this.snapshot.files.length > 0) {
       const target = { name: this.name, partitionColumns: this.snapshot.partitionColumns, partsTable: this.partsTable };
       const pruned = await pruneQuery(connection, sql, target, prune.viewName);
       if (pruned) {
-        await createDeltaView(connection, prune.viewName, this.snapshot, await this.fetch(pruned.fileIndexes, signal));
+        await createDeltaView(connection, prune.viewName, this.snapshot, await this.fetch(pruned.fileIndexes, signal, lease));
         return { sql: pruned.sql, temporaryView: prune.viewName };
       }
     }
-    const files = await this.fetch(this.keys.map((_, i) => i), signal);
+    const files = await this.fetch(this.keys.map((_, i) => i), signal, lease);
     if (!this.fullViewCreated) {
       await createDeltaView(connection, this.name, this.snapshot, files);
       this.fullViewCreated = true;
@@ -155,9 +157,11 @@ export class RemoteDeltaSource {
     return { sql };
   }
 
-  private async fetch(indexes: number[], signal: AbortSignal): Promise<ViewFile[]> {
+  /** The files' local paths, pinned in the cache for as long as `lease` (the running statement) holds them. */
+  private async fetch(indexes: number[], signal: AbortSignal, lease?: CacheLease): Promise<ViewFile[]> {
     const items = indexes.map((i) => ({ key: this.keys[i], size: this.snapshot.files[i].size }));
-    const paths = await this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal });
+    // Cancelling the statement aborts the downloads in flight, not only those not yet started.
+    const paths = await withAbortSignal(signal, () => this.cache.ensureMany(this.store, items, { concurrency: FETCH_CONCURRENCY, signal, lease }));
     const adds = indexes.map((i) => this.snapshot.files[i]);
     return viewFiles(this.store, this.snapshot, adds, indexes.map((i) => paths.get(this.keys[i])!), { cache: this.cache, signal });
   }

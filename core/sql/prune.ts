@@ -49,12 +49,16 @@ export function partsTableSql(partsTable: string, snapshot: ViewSnapshot, files:
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(partsTable)} AS SELECT * FROM (VALUES ${rows.join(', ')}) AS t(${columns})`;
 }
 
+/**
+ * A node without a place in the query text (a constant such as `true`) has query_location 2^64 − 1, which
+ * JSON.parse rounds to a double that json_deserialize_sql then refuses: such locations become 0 (they only
+ * place error messages).
+ */
+const UNKNOWN_LOCATION = /"query_location":\s*\d{16,}/g;
+
 export async function serialize(connection: DuckDBConnection, sql: string): Promise<AstNode | undefined> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  // Nodes without a place in the text (a bare TRUE, say) carry query_location 2^64-1, which a JS number
-  // cannot hold: read back rounded it no longer fits DuckDB's uint64. It only points error messages.
-  const json = String(reader.getRows()[0][0]).replace(/"query_location":\d{16,}/g, '"query_location":0');
-  const parsed = JSON.parse(json) as { error?: boolean; statements?: AstNode[] };
+  const parsed = JSON.parse(String(reader.getRows()[0][0]).replace(UNKNOWN_LOCATION, '"query_location":0')) as { error?: boolean; statements?: AstNode[] };
   return parsed.error || parsed.statements?.length !== 1 ? undefined : parsed.statements[0];
 }
 

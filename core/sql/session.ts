@@ -11,7 +11,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
 import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet/folder';
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
-import type { CacheItem, FileCache } from '../storage/cache';
+import type { CacheItem, CacheLease, FileCache } from '../storage/cache';
+import { withAbortSignal } from '../storage/request-scope';
 import type { ObjectStore } from '../storage/types';
 import { createDeltaView, deletedRowsTable, fileKeyOf, RemoteDeltaSource, viewFiles, type PreparedQuery } from './delta-source';
 import { cancelledError, sqlError } from './errors';
@@ -69,6 +70,12 @@ export class SqlSession {
   /** Makes internal object names unique within the session. */
   private counter = 0;
   private closed = false;
+  /**
+   * Cache pins of the views that read cached files directly (Parquet folders, LakeSync, Lakeside), by
+   * view: their files must stay for as long as the view exists. A remote Delta table's files are fetched
+   * (and pinned) per statement instead.
+   */
+  private readonly viewLeases = new Map<string, CacheLease>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -117,9 +124,11 @@ export class SqlSession {
     const folder = await listParquetFolder(store);
     await this.exclusive(async (signal) => {
       await this.forgetRemote(name);
-      const paths = await this.localPaths(store, folder.files, signal);
-      const localPaths = folder.files.map((f) => paths.get(f.key)!);
-      await this.connection.run(parquetFolderViewSql(name, localPaths, folder.hive));
+      await this.withViewLease(`parquet:${name.toLowerCase()}`, async (lease) => {
+        const paths = await this.localPaths(store, folder.files, signal, lease);
+        const localPaths = folder.files.map((f) => paths.get(f.key)!);
+        await this.connection.run(parquetFolderViewSql(name, localPaths, folder.hive));
+      });
     }, opts.signal);
   }
 
@@ -130,7 +139,8 @@ export class SqlSession {
   async registerLakeSync(store: ObjectStore, opts: QueryOptions & { asOf?: bigint } = {}): Promise<string[]> {
     const files = await listLakeSyncFiles(store);
     return this.exclusive(async (signal) => {
-      const paths = await this.localPaths(store, files, signal);
+      // One LakeSync bucket's state at a time (lakesync-views.ts): one lease for its views.
+      const paths = await this.withViewLease('lakesync', (lease) => this.localPaths(store, files, signal, lease));
       const lakeSyncFiles = files.map((f) => ({ key: f.key, size: f.size, localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
       const names = await createLakeSyncViews(this.connection, lakeSyncFiles, { asOf: opts.asOf, signal });
       // Table names are known only now; a remote Delta table registered under one of them is replaced.
@@ -143,14 +153,16 @@ export class SqlSession {
   async registerLakeside(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
     await this.exclusive(async (signal) => {
       for (const view of [name, `${name}_compacted`, `${name}_staging`]) await this.forgetRemote(view);
-      await createLakesideViews(this.connection, name, store, (items) => this.localPaths(store, items, signal));
+      await this.withViewLease(`lakeside:${name.toLowerCase()}`, (lease) =>
+        createLakesideViews(this.connection, name, store, (items) => this.localPaths(store, items, signal, lease)),
+      );
     }, opts.signal);
   }
 
   /** Runs statements for their effect (DDL, SET, …). */
   async run(sql: string, opts: QueryOptions = {}): Promise<void> {
-    await this.exclusive(async (signal) => {
-      const prepared = await this.prepare(sql, signal);
+    await this.exclusive(async (signal, lease) => {
+      const prepared = await this.prepare(sql, signal, lease);
       try {
         await this.connection.run(prepared.sql);
       } finally {
@@ -161,8 +173,8 @@ export class SqlSession {
 
   /** Runs a query and returns all rows (for small results; use stream() for big ones). */
   async query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
-    return this.exclusive(async (signal) => {
-      const prepared = await this.prepare(sql, signal);
+    return this.exclusive(async (signal, lease) => {
+      const prepared = await this.prepare(sql, signal, lease);
       try {
         const reader = await this.connection.runAndReadAll(prepared.sql);
         const names = reader.deduplicatedColumnNames();
@@ -183,10 +195,10 @@ export class SqlSession {
    * consumer stops early).
    */
   async *stream(sql: string, opts: QueryOptions = {}): AsyncIterable<ResultChunk> {
-    const { signal, release } = await this.begin(opts.signal);
+    const { signal, lease, release } = await this.begin(opts.signal);
     let prepared: PreparedQuery | undefined;
     try {
-      prepared = await this.prepare(sql, signal);
+      prepared = await this.prepare(sql, signal, lease);
       const result = await this.connection.stream(prepared.sql);
       const types = result.columnTypes();
       const columns = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
@@ -214,15 +226,36 @@ export class SqlSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const lease of this.viewLeases.values()) void lease.release().catch(() => undefined);
+    this.viewLeases.clear();
     this.cancel();
     this.connection.closeSync();
     this.instance.closeSync();
   }
 
   /** Where DuckDB reads the objects, by key: in place for a local store, else local copies in the cache. */
-  private async localPaths(store: ObjectStore, items: CacheItem[], signal: AbortSignal): Promise<Map<string, string>> {
+  private async localPaths(store: ObjectStore, items: CacheItem[], signal: AbortSignal, lease?: CacheLease): Promise<Map<string, string>> {
     if (store.kind === 'local') return new Map(items.map((item) => [item.key, store.localPath(item.key)!]));
-    return this.requireCache(store).ensureMany(store, items, { signal });
+    return withAbortSignal(signal, () => this.requireCache(store).ensureMany(store, items, { signal, lease }));
+  }
+
+  /**
+   * Runs `work` with a fresh cache lease for the view(s) under `key`; once it succeeded the lease replaces
+   * the one the view had (released after the new one pins, so files both need are never unpinned).
+   */
+  private async withViewLease<T>(key: string, work: (lease: CacheLease | undefined) => Promise<T>): Promise<T> {
+    const lease = this.cache?.lease();
+    let result: T;
+    try {
+      result = await work(lease);
+    } catch (e) {
+      await lease?.release();
+      throw e;
+    }
+    const previous = this.viewLeases.get(key);
+    if (lease) this.viewLeases.set(key, lease);
+    await previous?.release();
+    return result;
   }
 
   private requireCache(store: ObjectStore): FileCache {
@@ -261,13 +294,13 @@ export class SqlSession {
   }
 
   /** Fetches the files of the remote tables `sql` names and returns the SQL to run. */
-  private async prepare(sql: string, signal: AbortSignal): Promise<PreparedQuery> {
+  private async prepare(sql: string, signal: AbortSignal, lease: CacheLease | undefined): Promise<PreparedQuery> {
     const names = referencedNames(sql, this.remote.keys());
     let prepared: PreparedQuery = { sql };
     for (const name of names) {
       // Pruning rewrites the statement around one table; with several, each is read whole.
       const prune = names.length === 1 ? { viewName: this.internalName('pruned') } : undefined;
-      prepared = await this.remote.get(name)!.prepare(this.connection, sql, prune, signal);
+      prepared = await this.remote.get(name)!.prepare(this.connection, sql, prune, signal, lease);
     }
     if (signal.aborted) throw cancelledError();
     return prepared;
@@ -279,8 +312,11 @@ export class SqlSession {
     await this.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(deletedRowsTable(prepared.temporaryView))}`);
   }
 
-  /** Waits for the queue, then marks a statement as running; `release` lets the next one start. */
-  private async begin(userSignal?: AbortSignal): Promise<{ signal: AbortSignal; release: () => void }> {
+  /**
+   * Waits for the queue, then marks a statement as running; `release` lets the next one start. The
+   * statement's lease pins the cached files it fetches until then.
+   */
+  private async begin(userSignal?: AbortSignal): Promise<{ signal: AbortSignal; lease?: CacheLease; release: () => void }> {
     if (this.closed) throw new LakebenchError('USAGE', 'the SQL session is closed');
     let release!: () => void;
     const turn = new Promise<void>((resolve) => (release = resolve));
@@ -295,21 +331,24 @@ export class SqlSession {
     const onAbort = () => this.cancel();
     userSignal?.addEventListener('abort', onAbort, { once: true });
     this.running = running;
+    const lease = this.cache?.lease();
     return {
       signal: running.abort.signal,
+      lease,
       release: () => {
         userSignal?.removeEventListener('abort', onAbort);
         if (this.running === running) this.running = undefined;
+        void lease?.release().catch(() => undefined);
         release();
       },
     };
   }
 
-  private async exclusive<T>(work: (signal: AbortSignal) => Promise<T>, userSignal?: AbortSignal): Promise<T> {
-    const { signal, release } = await this.begin(userSignal);
+  private async exclusive<T>(work: (signal: AbortSignal, lease: CacheLease | undefined) => Promise<T>, userSignal?: AbortSignal): Promise<T> {
+    const { signal, lease, release } = await this.begin(userSignal);
     try {
       if (signal.aborted) throw cancelledError();
-      return await work(signal);
+      return await work(signal, lease);
     } catch (e) {
       throw signal.aborted ? cancelledError() : sqlError(e);
     } finally {

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { LakebenchError } from '../errors';
 import { mapWithConcurrency } from './concurrency';
 import { dirOfKey, normalizeKey, normalizePrefix } from './keys';
+import { withLockFile } from './lock-file';
 import { TEMP_FILE_PREFIX, viaTempFile, writeFileAtomically } from './temp-file';
-import type { ByteRange, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
+import type { ByteRange, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
 
 const DEFAULT_MAX_KEYS = 1000;
 /** Enough parallel stats to keep the disk busy on big listings without exhausting file handles. */
@@ -186,22 +187,18 @@ export class LocalStore implements ObjectStore {
   }
 
   /**
-   * Local files have no compare-and-swap, so writers of the same key take a lock file beside it (created
-   * with O_EXCL; one left by a crashed writer is broken after LOCK_STALE_MS), compare the ETag, then
-   * replace by rename — readers see the old or the new file throughout.
+   * Local files have no compare-and-swap, so writers of the same key take a lock file beside it
+   * (lock-file.ts), compare the ETag, then replace by rename — readers see the old or the new file throughout.
    */
   async putIfMatch(key: string, body: Uint8Array | string, etag: string): Promise<boolean> {
     const file = this.localPath(key);
     const lock = path.join(path.dirname(file), `${TEMP_FILE_PREFIX}lock-${path.basename(file)}`);
     try {
-      await acquireLock(lock);
-      try {
+      return await withLockFile(lock, async () => {
         if ((await this.head(key))?.etag !== etag) return false;
         await writeFileAtomically(file, (temp) => writeDurably(temp, body));
         return true;
-      } finally {
-        await fs.rm(lock, { force: true });
-      }
+      });
     } catch (e) {
       throw fsError(e, file, 'replace');
     }
@@ -217,6 +214,13 @@ export class LocalStore implements ObjectStore {
       throw fsError(e, file, 'delete');
     }
   }
+
+  /** Local writes have no multipart uploads: an interrupted one leaves a temp file (listAll includeTemporary). */
+  async listIncompleteUploads(): Promise<IncompleteUpload[]> {
+    return [];
+  }
+
+  async abortIncompleteUpload(): Promise<void> {}
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     normalizePrefix(prefix, this.url);
@@ -304,24 +308,5 @@ export class LocalStore implements ObjectStore {
       this.statKey(entry.key, path.join(this.rootDir, ...entry.key.split('/'))),
     );
     return infos.filter((info): info is ObjectInfo => info !== undefined);
-  }
-}
-
-/** A lock older than this was left by a crashed writer (a guarded write takes milliseconds). */
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 10_000;
-
-async function acquireLock(lock: string): Promise<void> {
-  for (const began = Date.now(); ; ) {
-    try {
-      await (await fs.open(lock, 'wx')).close();
-      return;
-    } catch (e) {
-      if (errnoOf(e) !== 'EEXIST') throw e;
-      const age = Date.now() - ((await fs.stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) await fs.rm(lock, { force: true });
-      else if (Date.now() - began > LOCK_WAIT_MS) throw new LakebenchError('CONFLICT', `another writer holds ${lock}`, { object: lock });
-      else await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
-    }
   }
 }

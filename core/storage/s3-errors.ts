@@ -1,23 +1,16 @@
 /**
  * Turns what the AWS SDK throws into a LakebenchError that names the object and says what to do.
- * The SDK has already retried transient failures by the time an error gets here.
+ * The retry policy (s3-retry.ts) has already retried transient failures by the time an error gets here;
+ * the message says how many attempts were made.
  */
 import { LakebenchError } from '../errors';
+import type { NetworkSettings } from './network-settings';
+import { ATTEMPTS, CLOCK_SKEW_CODES, type SdkFailure as SdkErrorShape } from './s3-retry';
 
-/** What the SDK puts on service and network errors (only the fields we read). */
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  Code?: string;
-  Region?: string;
-  Endpoint?: string;
-  errors?: { code?: string }[];
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string | undefined> };
-}
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPROTO']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPROTO', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+/** Codes of a connection that was there and went away (rather than one that could not be made). */
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 const AUTH_CODES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden', 'InvalidToken', 'ExpiredToken', 'AllAccessDisabled']);
 const REGION_CODES = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
 
@@ -30,6 +23,26 @@ export interface S3ErrorContext {
   action: string;
   /** The request was a HEAD, whose error answers have no body to read a code from. */
   bodiless?: boolean;
+  /** For the timeouts a timed-out request ran into. */
+  settings?: NetworkSettings;
+}
+
+const seconds = (ms: number): string => `${ms >= 10_000 ? Math.round(ms / 1000) : Number((ms / 1000).toFixed(1))} s`;
+
+/** Which timeout ended a request (S3Store's watchdog or the HTTP handler's message says), for the message. */
+function timeoutDetail(e: SdkErrorShape, settings: NetworkSettings | undefined): string {
+  const message = e.timeoutPhase === 'idle' ? 'inactivity' : e.timeoutPhase === 'first-byte' ? 'requestTimeout' : (e.message ?? '');
+  if (/establish a connection/.test(message)) return `no connection within ${settings ? seconds(settings.connectTimeoutMs) : 'the connect timeout'}`;
+  if (/requestTimeout/.test(message)) return `no answer within ${settings ? seconds(settings.firstByteTimeoutMs) : 'the first-byte timeout'}`;
+  return `the connection went quiet for ${settings ? seconds(settings.idleTimeoutMs) : 'the idle timeout'}`;
+}
+
+/** How far this computer's clock is from the server's (its Date header), when the answer says. */
+function clockSkewDetail(e: SdkErrorShape): string {
+  const date = Date.parse(e.$response?.headers?.date ?? '');
+  if (Number.isNaN(date)) return "this computer's clock is too far from the server's";
+  const minutes = Math.round((Date.now() - date) / 60_000);
+  return `this computer's clock is ${Math.abs(minutes)} minutes ${minutes >= 0 ? 'ahead of' : 'behind'} the server's`;
 }
 
 function networkCode(e: SdkErrorShape): string | undefined {
@@ -46,12 +59,25 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): LakebenchEr
   const status = e.$metadata?.httpStatusCode;
   const code = e.Code ?? e.name ?? '';
   const cause = error;
+  const attempts = (e[ATTEMPTS] ?? 1) > 1 ? ` after ${e[ATTEMPTS]} attempts` : '';
 
-  const network = networkCode(e);
-  if (network) {
-    return new LakebenchError('BAD_ENDPOINT', `cannot ${action}: endpoint ${endpoint} is unreachable (${network})`, { object, cause });
-  }
   if (e.name === 'AbortError') return new LakebenchError('CANCELLED', `${action} was cancelled`, { object, cause });
+  // The HTTP handler names a reset a TimeoutError too: the code tells them apart.
+  const network = networkCode(e);
+  if (network && DROPPED_CODES.has(network)) {
+    return new LakebenchError('BAD_ENDPOINT', `cannot ${action}: endpoint ${endpoint} dropped the connection (${network})${attempts}`, { object, cause });
+  }
+  if (e.name === 'TimeoutError') {
+    return new LakebenchError('IO', `cannot ${action}: ${endpoint} timed out (${timeoutDetail(e, context.settings)})${attempts}`, { object, cause });
+  }
+  if (network) return new LakebenchError('BAD_ENDPOINT', `cannot ${action}: endpoint ${endpoint} is unreachable (${network})${attempts}`, { object, cause });
+  if (CLOCK_SKEW_CODES.has(code)) {
+    return new LakebenchError('ACCESS_DENIED', `cannot ${action}: ${clockSkewDetail(e)} (${code}); set the clock right (enable network time)`, { object, cause });
+  }
+  // R2 answers 409 to a conditional write racing another on the same key.
+  if (status === 409 && (code === 'ConditionalRequestConflict' || code === 'OperationAborted' || /conflict/i.test(code))) {
+    return new LakebenchError('CONFLICT', `cannot ${action}: another write to this object was in progress (${code}, HTTP 409)`, { object, cause });
+  }
   if (code === 'NoSuchBucket') {
     return new LakebenchError('NOT_FOUND', `cannot ${action}: bucket "${bucket}" does not exist at ${endpoint}`, { object, cause });
   }
@@ -70,12 +96,10 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): LakebenchEr
       cause,
     });
   }
-  if (status !== undefined && e.Code === undefined && !context.bodiless) return notS3(context, `HTTP ${status}`, cause);
+  if (status !== undefined && status < 500 && e.Code === undefined && !context.bodiless) return notS3(context, `HTTP ${status}`, cause);
   const what = e.Code ?? (status !== undefined && status >= 500 ? 'server error' : e.name ?? 'error');
-  return new LakebenchError('IO', `cannot ${action}: ${what}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== what ? `: ${e.message}` : ''}`, {
-    object,
-    cause,
-  });
+  const detail = e.message && e.message !== what && e.message !== 'UnknownError' ? `: ${e.message}` : '';
+  return new LakebenchError('IO', `cannot ${action}: ${what}${status ? ` (HTTP ${status})` : ''}${detail}${attempts}`, { object, cause });
 }
 
 /** The endpoint answered, but not like S3 (an HTML page, a proxy, another API). */

@@ -37,6 +37,14 @@ export interface ByteRange {
   length: number;
 }
 
+/** A multipart upload that was started and never completed nor aborted: storage that is paid for. */
+export interface IncompleteUpload {
+  /** Key relative to the store root. */
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
 export interface ObjectStore {
   /** `local` for folders, `s3` for AWS S3, R2 and any S3-compatible endpoint. */
   readonly kind: 'local' | 's3';
@@ -61,17 +69,25 @@ export interface ObjectStore {
   download(key: string, localPath: string): Promise<ObjectInfo>;
   /** Create or replace an object. Data files are written once under fresh names; never overwrite log entries. */
   put(key: string, body: Uint8Array | string): Promise<void>;
-  /** Upload a local file (streams; multipart for big files on S3). */
+  /** Upload a local file (re-sendable: whole for small files, in parts from the multipart threshold on S3). */
   putFile(key: string, localPath: string): Promise<void>;
-  /** Create only if absent. Returns false (and writes nothing) when the key already exists. */
+  /**
+   * Create only if absent, in one attempt. Returns false (and writes nothing) when the key already exists
+   * — which may be this writer's own earlier attempt whose answer was lost. A thrown error leaves the
+   * outcome unknown. Writers of commits use conditionalPut (conditional-write.ts), which settles both.
+   */
   putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
   /**
-   * Replace only if the object's ETag is still `etag` (a read-modify-write guard, e.g. a DES sidecar).
-   * Returns false (and writes nothing) when it changed or is gone.
+   * Replace only if the object's ETag is still `etag` (a read-modify-write guard, e.g. a DES sidecar), in
+   * one attempt. Returns false (and writes nothing) when it changed or is gone; see putIfAbsent on errors.
    */
   putIfMatch(key: string, body: Uint8Array | string, etag: string): Promise<boolean>;
   /** Delete one object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /** Multipart uploads under `prefix` never completed nor aborted (none for local folders). */
+  listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]>;
+  /** Aborts one, freeing its parts; one already gone is not an error. */
+  abortIncompleteUpload(upload: IncompleteUpload): Promise<void>;
   /** A store rooted at `root/<prefix>`. */
   child(prefix: string): ObjectStore;
   /** Absolute local path of a key for local stores (DuckDB reads these directly); undefined for remote stores. */

@@ -1,8 +1,9 @@
 /**
- * What must hold for a local Delta table after any crash (design.md, crash-safety rule 4): verify finds
+ * What must hold for a Delta table after any crash (design.md, crash-safety rule 4): verify finds
  * no problem, and every object on disk that the log does not reference (live files, tombstones, log
  * entries) is reported by the orphan finder — which never names a live file or log entry. After a
- * vacuum with retention 0, only the log and the live files are left.
+ * vacuum with retention 0, only the log and the live files are left. Tables are named by location: a
+ * local folder, or `s3://…` (opened with the AWS_* variables of this process, as the CLI opens it).
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -14,12 +15,19 @@ import { findOrphans } from '../../core/ops/orphans';
 import { dvFileKeyOf } from '../../core/ops/table-references';
 import { vacuumTable } from '../../core/ops/vacuum';
 import { verifyLocation } from '../../core/ops/verify/verify';
-import { LocalStore } from '../../core/storage/local';
+import { openLocation } from '../../core/storage/location';
 
-/** The table's latest version, or -1 when `dir` holds no table (yet). */
-export async function tableVersion(dir: string): Promise<number> {
-  const store = new LocalStore(dir);
+/** The table's latest version, or -1 when `location` holds no table (yet). */
+export async function tableVersion(location: string): Promise<number> {
+  const store = openLocation(location);
   return (await DeltaTable.exists(store)) ? (await DeltaTable.open(store)).latestVersion() : -1;
+}
+
+/** Every object under `location` as a key, temporary files of interrupted local writes included. */
+export async function objectKeys(location: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of openLocation(location).listAll('', { includeTemporary: true })) keys.push(info.key);
+  return keys;
 }
 
 /** Every file under `dir` as a `/`-separated key, hidden and temporary files included. */
@@ -40,10 +48,10 @@ interface TableObjects {
   onDisk: string[];
 }
 
-async function tableObjects(dir: string): Promise<TableObjects> {
-  const store = new LocalStore(dir);
+async function tableObjects(location: string): Promise<TableObjects> {
+  const store = openLocation(location);
   const snapshot = await (await DeltaTable.open(store)).snapshot();
-  const onDisk = await filesOnDisk(dir);
+  const onDisk = await objectKeys(location);
   return {
     snapshot,
     // Live and tombstoned files with the files of their deletion vectors.
@@ -62,14 +70,14 @@ function withDvFile(file: AddFile | RemoveFile, tableUrl: string): string[] {
 const sample = (keys: string[]): string => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length})` : '');
 
 /** Throws naming what broke: a verify problem, an unreported leftover, or an orphan that is not one. */
-export async function checkTable(dir: string): Promise<void> {
-  if ((await tableVersion(dir)) < 0) return; // nothing committed yet: no table to check
-  const store = new LocalStore(dir);
+export async function checkTable(location: string): Promise<void> {
+  if ((await tableVersion(location)) < 0) return; // nothing committed yet: no table to check
+  const store = openLocation(location);
   const report = await verifyLocation(store, {});
   if (report.problems.length) {
     throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
   }
-  const objects = await tableObjects(dir);
+  const objects = await tableObjects(location);
   const orphans = new Set((await findOrphans(store, { olderThanMs: 0 })).orphans.map((o) => o.key));
   const wrongOrphans = [...orphans].filter((key) => objects.live.has(key) || objects.log.has(key));
   if (wrongOrphans.length) throw new Error(`orphans include live files or log entries: ${sample(wrongOrphans)}`);
@@ -82,15 +90,15 @@ export async function checkTable(dir: string): Promise<void> {
  * Vacuums with retention 0 (forced) and checks that only the log and the live files remain, that no
  * orphan is reported any more and that verify is still clean.
  */
-export async function finalVacuum(dir: string): Promise<void> {
-  const store = new LocalStore(dir);
+export async function finalVacuum(location: string): Promise<void> {
+  const store = openLocation(location);
   await vacuumTable(store, { retentionMs: 0, force: true });
-  const objects = await tableObjects(dir);
+  const objects = await tableObjects(location);
   const left = objects.onDisk.filter((key) => !objects.live.has(key) && !objects.log.has(key));
   if (left.length) throw new Error(`vacuum left objects that are neither live nor log: ${sample(left)}`);
   const missing = [...objects.live].filter((key) => !objects.onDisk.includes(key));
   if (missing.length) throw new Error(`live files missing after vacuum: ${sample(missing)}`);
-  await checkTable(dir);
+  await checkTable(location);
 }
 
 /** Throws unless `actual` holds the same rows as `expected`, as multisets; names a few missing and extra rows. */

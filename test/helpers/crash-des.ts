@@ -13,7 +13,8 @@ import { repackArchive } from '../../core/ops/des-repack';
 import { tombstoneEntry } from '../../core/ops/des-tombstone';
 import { verifyArchive } from '../../core/ops/verify/des-archive';
 import { LocalStore } from '../../core/storage/local';
-import { filesOnDisk } from './crash-checks';
+import { openLocation } from '../../core/storage/location';
+import { objectKeys } from './crash-checks';
 import type { CrashScenario } from './crash-harness';
 import { sha256, shardOf, writeArchive, type TestEntry } from './des-writer';
 
@@ -34,8 +35,8 @@ async function tombstonedArchive(dir: string): Promise<void> {
 }
 
 /** `uid sha256` of every entry a reader gets (tombstoned ones excluded). */
-async function readableEntries(dir: string): Promise<string[]> {
-  const store = new LocalStore(dir);
+async function readableEntries(location: string): Promise<string[]> {
+  const store = openLocation(location);
   const listing = await listArchive(store);
   const entries = (await archiveEntries(store, { listing })).filter((e) => !e.tombstoned);
   const rows: string[] = [];
@@ -43,29 +44,29 @@ async function readableEntries(dir: string): Promise<string[]> {
   return rows.sort();
 }
 
-async function archiveSound(dir: string): Promise<void> {
-  const store = new LocalStore(dir);
+async function archiveSound(location: string): Promise<void> {
+  const store = openLocation(location);
   const report = await verifyArchive(store);
   if (report.problems.length) throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
   // Everything on disk is a live or replaced shard, a sidecar, a big file or an orphan verify lists.
   const listing = await listArchive(store);
   const known = new Set([...listing.shards, ...listing.retired].flatMap((s) => [s.shard.key, ...(s.sidecar ? [s.sidecar.key] : [])]));
   const orphans = new Set(listing.uncommitted.map((o) => o.key));
-  const unknown = (await filesOnDisk(dir)).filter((key) => !known.has(key) && !orphans.has(key) && !key.startsWith('_bigFiles/') && !key.includes('.lakebench-tmp-'));
+  const unknown = (await objectKeys(location)).filter((key) => !known.has(key) && !orphans.has(key) && !key.startsWith('_bigFiles/') && !key.includes('.lakebench-tmp-'));
   if (unknown.length) throw new Error(`objects that are neither shards, sidecars, big files nor listed orphans: ${unknown.slice(0, 3).join(', ')}`);
 }
 
 /** Repack finished with grace 0: only live shards, their sidecars and the big files they reference are left. */
-async function onlyLiveLeft(dir: string): Promise<void> {
-  const store = new LocalStore(dir);
+async function onlyLiveLeft(location: string): Promise<void> {
+  const store = openLocation(location);
   await repackArchive(store, { graceMs: 0 });
   const listing = await listArchive(store);
   if (listing.retired.length || listing.uncommitted.length) throw new Error(`left after a clean run: ${[...listing.retired.map((s) => s.name), ...listing.uncommitted.map((o) => o.key)].join(', ')}`);
   const live = await archiveEntries(store, { listing });
-  const onDisk = (await filesOnDisk(dir)).filter((key) => key.startsWith('_bigFiles/'));
+  const onDisk = (await objectKeys(location)).filter((key) => key.startsWith('_bigFiles/'));
   if (onDisk.length !== live.filter((e) => e.codec === 'bigfile').length) throw new Error(`big files on disk ${onDisk.length}, referenced ${live.filter((e) => e.codec === 'bigfile').length}`);
   if (live.some((e) => e.tombstoned)) throw new Error('a tombstoned entry survived a completed repack');
-  await archiveSound(dir);
+  await archiveSound(location);
 }
 
 export const desRepackScenario: CrashScenario = {
@@ -77,7 +78,7 @@ export const desRepackScenario: CrashScenario = {
   // A killed run leaves shards to repack, or replaced shards to delete, to the next run.
   exhausted: () => false,
   // Each commit is a new revision sidecar: their sum over live shards grows with every commit.
-  version: async (dir) => (await listArchive(new LocalStore(dir))).shards.reduce((n, s) => n + s.revision, 0),
+  version: async (location) => (await listArchive(openLocation(location))).shards.reduce((n, s) => n + s.revision, 0),
   check: archiveSound,
   cleanup: onlyLiveLeft,
 };

@@ -68,6 +68,31 @@ export interface CampaignOptions {
   launcher: string;
   /** Progress lines for long runs (soak). */
   log?: (line: string) => void;
+  /** Where working copies live (default: local folders). */
+  site?: CrashSite;
+}
+
+/** Where a campaign's runs work: local folders, or copies on an S3 server (s3-crash-site.ts). */
+export interface CrashSite {
+  /** A fresh working copy of the fixture folder, answered as the location the runs get. */
+  copy(fixture: string, name: string): Promise<string>;
+  /** Drops a working copy. */
+  remove(location: string): Promise<void>;
+  /** What the CLI runs need in their environment to reach it. */
+  env: Record<string, string>;
+}
+
+/** Working copies as folders under `root`, copied file by file. */
+function localSite(root: string): CrashSite {
+  return {
+    async copy(fixture, name) {
+      const dir = join(root, name);
+      await copyTree(fixture, dir);
+      return dir;
+    },
+    remove: (dir) => rm(dir, { recursive: true, force: true }),
+    env: {},
+  };
 }
 
 export interface CampaignSummary {
@@ -114,17 +139,14 @@ export async function runCrashCampaign(scenario: CrashScenario, options: Campaig
   const began = performance.now();
   const random = seededRandom(options.seed);
   const root = await mkdtemp(join(tmpdir(), `lakebench-crash-${scenario.name}-`));
+  const site = options.site ?? localSite(root);
   // The CLI's catalog and its DuckDB scratch folders (left behind by killed runs) stay inside root.
-  const env = { LAKEBENCH_HOME: join(root, 'home'), TMPDIR: join(root, 'tmp') };
+  const env = { ...site.env, LAKEBENCH_HOME: join(root, 'home'), TMPDIR: join(root, 'tmp') };
   await mkdir(env.TMPDIR, { recursive: true });
   const fixture = join(root, 'fixture');
   let copies = 0;
-  // Each copy gets a new folder: in-process snapshot caches are keyed by location.
-  const freshCopy = async (): Promise<string> => {
-    const dir = join(root, `run-${++copies}`);
-    await copyTree(fixture, dir);
-    return dir;
-  };
+  // Each copy gets a new location: in-process snapshot caches are keyed by location.
+  const freshCopy = (): Promise<string> => site.copy(fixture, `${scenario.name}-run-${++copies}-${options.seed}`);
   const summary: CampaignSummary = {
     op: scenario.name,
     seed: options.seed,
@@ -192,7 +214,7 @@ export async function runCrashCampaign(scenario: CrashScenario, options: Campaig
         summary.completed++;
       }
       if (!run.killed || scenario.exhausted(run)) {
-        await rm(dir, { recursive: true, force: true });
+        await site.remove(dir);
         dir = await freshCopy();
         before = pristine;
       } else if (run.committed) {

@@ -1,11 +1,12 @@
 /**
- * The crash campaigns' fixtures and commands: compact, compact-staging, repack and vacuum on small local
+ * The crash campaigns' fixtures and commands: compact, compact-staging, repack and vacuum on small
  * tables with many small files, so that each run takes long enough to be killed at different moments.
- * Local folders only: the crash-safety logic is the same on S3 (put-if-absent commit, deletes after it),
- * and a loopback S3 server would only slow the runs down.
+ * Fixtures are built in a local folder; runs work on copies of it — local folders in the test suite,
+ * copies on the loopback S3 server in `npm run soak` — named by location (a path or `s3://…`).
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom, toCsv, toNdjson } from '../../core/demo/sample-data';
 import { commit } from '../../core/formats/delta/commit';
@@ -15,8 +16,10 @@ import { importFiles } from '../../core/ops/import';
 import { queryRows, withScratchDb } from '../../core/ops/scratch-db';
 import { listRuns } from '../../core/formats/lakeside/run-manifests';
 import { quoteLiteral } from '../../core/sql-text';
+import { FileCache } from '../../core/storage/cache';
 import { LocalStore } from '../../core/storage/local';
-import { canonicalRows, filesOnDisk } from './crash-checks';
+import { openLocation } from '../../core/storage/location';
+import { canonicalRows, objectKeys } from './crash-checks';
 import type { CrashScenario } from './crash-harness';
 import { queryTable } from './delta-rows';
 
@@ -45,8 +48,8 @@ async function smallFilesTable(dir: string, appends: number, rowsPerAppend: numb
   await rm(input);
 }
 
-const tableRows = async (dir: string, where = 'true'): Promise<string[]> =>
-  canonicalRows(await queryTable(new LocalStore(dir), `SELECT * FROM t WHERE ${where}`));
+const tableRows = async (location: string, where = 'true'): Promise<string[]> =>
+  canonicalRows(await queryTable(openLocation(location), `SELECT * FROM t WHERE ${where}`));
 
 export const compactScenario: CrashScenario = {
   name: 'compact',
@@ -115,13 +118,21 @@ export const repackDvScenario: CrashScenario = {
 };
 
 /** After a completed purge no data file under the table holds a purged row, live or not. */
-async function noPurgedRowOnDisk(dir: string): Promise<void> {
-  const files = (await filesOnDisk(dir)).filter((key) => key.endsWith('.parquet') && !key.startsWith('_delta_log/'));
-  const list = files.map((key) => quoteLiteral(join(dir, key))).join(', ');
-  const [row] = await withScratchDb('crash-check', undefined, ({ connection }) =>
-    queryRows(connection, `SELECT count(*)::INTEGER AS n FROM read_parquet([${list}]) WHERE ${PURGED}`),
-  );
-  if (row!.n !== 0) throw new Error(`${String(row!.n)} purged rows are still in data files under the table after a completed purge`);
+async function noPurgedRowOnDisk(location: string): Promise<void> {
+  const store = openLocation(location);
+  const keys = (await objectKeys(location)).filter((key) => key.endsWith('.parquet') && !key.startsWith('_delta_log/'));
+  const copies = await mkdtemp(join(tmpdir(), 'lakebench-crash-purge-'));
+  try {
+    const items = await Promise.all(keys.map(async (key) => ({ key, size: (await store.head(key))!.size })));
+    const paths = await new FileCache(copies, Number.POSITIVE_INFINITY).ensureMany(store, items);
+    const list = keys.map((key) => quoteLiteral(paths.get(key)!)).join(', ');
+    const [row] = await withScratchDb('crash-check', undefined, ({ connection }) =>
+      queryRows(connection, `SELECT count(*)::INTEGER AS n FROM read_parquet([${list}]) WHERE ${PURGED}`),
+    );
+    if (row!.n !== 0) throw new Error(`${String(row!.n)} purged rows are still in data files under the table after a completed purge`);
+  } finally {
+    await rm(copies, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -191,46 +202,48 @@ const canonicalRecord = (r: StagedRecord, hour: string): Record<string, unknown>
  * next run deletes them instead of taking them again (core/ops/staging-runs.ts). Which runs committed is
  * read here from the table's log (the run id in commitInfo), not from the op's own verdict.
  */
-async function consumedSources(dir: string): Promise<Set<string>> {
-  const table = new LocalStore(stagingTable(dir));
+async function consumedSources(location: string): Promise<Set<string>> {
+  const table = openLocation(stagingTable(location));
   if (!(await DeltaTable.exists(table))) return new Set();
   const committedRuns = new Set((await (await DeltaTable.open(table)).history()).map((c) => c.operationParameters?.runId));
-  const runs = await listRuns(new LocalStore(dir));
+  const runs = await listRuns(openLocation(location));
   return new Set(runs.flatMap((run) => (run.manifest && committedRuns.has(run.manifest.runId) ? run.manifest.sources.map((s) => s.key) : [])));
 }
 
 /** Records still staged and not consumed by a committed run, with the hour of their folder. */
-async function stagedRecords(dir: string): Promise<Record<string, unknown>[]> {
-  const consumed = await consumedSources(dir);
+async function stagedRecords(location: string): Promise<Record<string, unknown>[]> {
+  const consumed = await consumedSources(location);
+  const store = openLocation(location);
   const records: Record<string, unknown>[] = [];
-  for (const key of await stagedKeys(dir)) {
+  for (const key of await stagedKeys(location)) {
     if (consumed.has(key)) continue;
     const hour = /order_ts_hour=([^/]+)/.exec(key)![1]!;
-    const text = await readFile(join(dir, key), 'utf8');
+    const text = new TextDecoder().decode(await store.get(key));
     for (const line of text.split('\n')) if (line.trim()) records.push(canonicalRecord(JSON.parse(line) as StagedRecord, hour));
   }
   return records;
 }
 
-const stagedKeys = async (dir: string): Promise<string[]> =>
-  (await filesOnDisk(join(dir, 'data'))).filter((key) => /\.(nd)?json$/.test(key)).map((key) => `data/${key}`);
+const stagedKeys = async (location: string): Promise<string[]> =>
+  (await objectKeys(location)).filter((key) => key.startsWith('data/') && /\.(nd)?json$/.test(key));
 
-const stagingTable = (dir: string) => join(dir, 'delta');
+/** The staging area's default target (`<location>/delta`), as a location of its own. */
+const stagingTable = (location: string) => `${location}/delta`;
 
 /** Records in the target table plus those still to take: each original record exactly once. */
-async function stagingRows(dir: string): Promise<string[]> {
-  const store = new LocalStore(stagingTable(dir));
+async function stagingRows(location: string): Promise<string[]> {
+  const store = openLocation(stagingTable(location));
   const committed = (await DeltaTable.exists(store))
     ? (await queryTable(store, 'SELECT id, name, amount, order_ts_hour FROM t')).map((r) =>
         canonicalRecord(r as unknown as StagedRecord, String(r.order_ts_hour)),
       )
     : [];
-  return canonicalRows([...committed, ...(await stagedRecords(dir))]);
+  return canonicalRows([...committed, ...(await stagedRecords(location))]);
 }
 
 /** After a clean run every source is taken and deleted, and no run manifest is left. */
-async function stagingEmptied(dir: string): Promise<void> {
-  const left = [...(await stagedKeys(dir)), ...(await listRuns(new LocalStore(dir))).map((run) => run.key)];
+async function stagingEmptied(location: string): Promise<void> {
+  const left = [...(await stagedKeys(location)), ...(await listRuns(openLocation(location))).map((run) => run.key)];
   if (left.length) throw new Error(`a clean compact-staging run left ${left.length} sources or manifests: ${left.slice(0, 3).join(', ')}`);
 }
 

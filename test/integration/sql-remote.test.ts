@@ -175,4 +175,41 @@ describe('a name taken over by another layout', () => {
       await rm(bucket, { recursive: true, force: true });
     }
   });
+
+});
+
+describe('filters the pruner cannot place', () => {
+  it('a constant filter (WHERE true) prunes nothing and runs (its node has no location in the query)', async () => {
+    const remote = await session.query('SELECT count(*) AS n FROM remote WHERE true AND year IS NOT NULL');
+    const local = await session.query('SELECT count(*) AS n FROM local WHERE true AND year IS NOT NULL');
+    expect(remote.rows).toEqual(local.rows);
+    expect((await session.query('SELECT count(*) AS n FROM remote WHERE true')).rows).toEqual((await session.query('SELECT count(*) AS n FROM local')).rows);
+  });
+});
+
+describe('the cache under running queries', () => {
+  it("keeps the cached files a running query reads while another session's query needs the room", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-sql-remote-pins-'));
+    // A budget of one byte: every fetch evicts whatever is not in use.
+    const cache = new FileCache(dir, 1);
+    const [a, b] = await Promise.all([SqlSession.create({ cache, threads: 1 }), SqlSession.create({ cache, threads: 1 })]);
+    const cachedOfA = async () => (await readdir(dir, { recursive: true })).filter((f) => f.includes('year=') && f.endsWith('.parquet')).length;
+    try {
+      await a.registerDelta('remote', await DeltaTable.open(storeAt('tables/partitioned')));
+      await b.registerDelta('letters', await DeltaTable.open(storeAt('tables/letters')));
+      const running = a.stream('SELECT * FROM remote')[Symbol.asyncIterator]();
+      await running.next(); // the statement is under way: its files are fetched and in use
+      const inUse = await cachedOfA();
+      expect(inUse).toBeGreaterThan(0);
+      await b.query('SELECT count(*) FROM letters');
+      expect(await cachedOfA()).toBe(inUse);
+      while (!(await running.next()).done);
+      await b.query('SELECT count(*) FROM letters');
+      expect(await cachedOfA()).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

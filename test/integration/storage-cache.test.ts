@@ -1,17 +1,21 @@
 /**
  * FileCache over a real S3 server (s3rver behind the recording proxy): GETs are counted from the
- * requests the server actually received, so "no second download" is observed, not assumed.
+ * requests the server actually received, so "no second download" is observed, not assumed. Two real
+ * processes share one cache folder in the last test.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
 import { FileCache } from '../../core/storage/cache';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
+import { cacheObject } from '../helpers/cache-objects';
+import { ROOT } from '../helpers/cli-process';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 
 let server: S3TestServer;
@@ -47,6 +51,11 @@ async function putSized(key: string, size: number, fill = 'x'): Promise<{ key: s
   await store.put(key, fill.repeat(size));
   const info = await store.head(key);
   return { key, size: info!.size, etag: info!.etag };
+}
+
+/** The cache's data files: everything but its index and the processes' lease files. */
+async function cachedFiles(dir: string): Promise<string[]> {
+  return (await allFiles(dir)).filter((f) => f !== 'index.json' && !f.startsWith('leases/'));
 }
 
 async function allFiles(dir: string): Promise<string[]> {
@@ -97,7 +106,7 @@ describe('FileCache', () => {
     expect(existsSync(pathB)).toBe(false);
     expect(existsSync(pathC)).toBe(true);
     expect(await cache.usedBytes()).toBe(200);
-    const onDisk = (await allFiles(cacheDir)).filter((f) => f !== 'index.json');
+    const onDisk = await cachedFiles(cacheDir);
     expect(onDisk.map((f) => path.basename(f)).sort()).toEqual(['a.parquet', 'c.parquet']);
   });
 
@@ -123,7 +132,20 @@ describe('FileCache', () => {
     const error = await cache.ensureLocal(store, item.key, { size: 11 }).catch((e: unknown) => e);
     expect(isLakebenchError(error, 'CORRUPT')).toBe(true);
     expect((error as { object?: string }).object).toBe(store.urlOf(item.key));
-    expect((await allFiles(cacheDir)).filter((f) => f !== 'index.json')).toEqual([]);
+    expect(await cachedFiles(cacheDir)).toEqual([]);
+  });
+
+  it('never serves a download that broke: nothing is left under the final name', async () => {
+    const item = await putSized('t/broken.parquet', 50_000);
+    const flaky = new S3Store({ client: server.client, bucket: 'cache', prefix: `lake${storeCount}`, urlScheme: 's3', endpoint: server.endpoint, network: { maxAttempts: 2, baseDelayMs: 1 } });
+    server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', times: 2, at: 0.6 });
+    const error = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item).catch((e: unknown) => e);
+    expect(isLakebenchError(error)).toBe(true);
+    expect(await cachedFiles(cacheDir)).toEqual([]);
+    // Cut once only, the download resumes where it broke and the copy is whole.
+    server.addFaultRule({ method: 'GET', url: /t\/broken\.parquet/, kind: 'cut', at: 0.6 });
+    const copy = await new FileCache(cacheDir, 10_000_000).ensureLocal(flaky, item.key, item);
+    expect(await readFile(copy, 'utf8')).toBe('x'.repeat(50_000));
   });
 
   it('stops with CANCELLED when the signal is aborted', async () => {
@@ -147,4 +169,57 @@ describe('FileCache', () => {
       await rm(lake, { recursive: true, force: true });
     }
   });
+
+  it('keeps a leased file until released, even when the budget needs the room', async () => {
+    const cache = new FileCache(cacheDir, 150);
+    const [a, b] = await Promise.all(['la', 'lb'].map((name) => putSized(`lease/${name}.parquet`, 100)));
+    const lease = cache.lease();
+    const pathA = (await cache.ensureMany(store, [a], { lease })).get(a.key)!;
+    await cache.ensureLocal(store, b.key, b); // needs a's room, but a is in use
+    expect(existsSync(pathA)).toBe(true);
+    await lease.release();
+    const c = await putSized('lease/lc.parquet', 100);
+    await cache.ensureLocal(store, c.key, c);
+    expect(existsSync(pathA)).toBe(false);
+  });
+});
+
+describe('FileCache shared by two processes', () => {
+  it('keeps one consistent index, never evicts what the other uses, never serves a partial file', async () => {
+    const objects = 30;
+    for (let i = 0; i < objects; i++) {
+      const { key, body } = cacheObject(i);
+      await store.put(key, body);
+    }
+    // Room for about six objects: with two processes fetching four each per round, every round evicts.
+    const budget = 250_000;
+    const worker = (seed: number) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(ROOT, 'test/helpers/cache-worker.ts'), cacheDir, String(budget), server.endpoint, `lake${storeCount}`, String(objects), '60', String(seed)],
+          { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    const runs = await Promise.all([worker(1), worker(2)]);
+    expect(runs.map((r) => r.stderr)).toEqual(['', '']);
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+
+    // The index on disk lists exactly the files there, each whole, within the budget (nothing is pinned now).
+    const index = JSON.parse(await readFile(path.join(cacheDir, 'index.json'), 'utf8')) as { entries: [string, { size: number }][] };
+    const storeDir = createHash('sha1').update(store.id).digest('hex').slice(0, 16);
+    const indexed = index.entries.map(([id]) => id).sort();
+    const onDisk = (await allFiles(cacheDir)).filter((f) => f.startsWith(`${storeDir}/`)).sort();
+    expect(onDisk).toEqual(indexed);
+    for (const [id, identity] of index.entries) {
+      const i = Number(/obj-(\d+)\.bin$/.exec(id)![1]);
+      expect((await readFile(path.join(cacheDir, id))).equals(cacheObject(i).body)).toBe(true);
+      expect(identity.size).toBe(cacheObject(i).size);
+    }
+    expect(index.entries.reduce((sum, [, e]) => sum + e.size, 0)).toBeLessThanOrEqual(budget);
+    expect((await allFiles(cacheDir)).filter((f) => !f.startsWith(`${storeDir}/`) && !f.startsWith('leases/'))).toEqual(['index.json']);
+  }, 120_000);
 });

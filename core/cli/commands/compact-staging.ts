@@ -48,5 +48,6 @@ function report(result: CompactStagingResult, committed: string): string {
     lines.push(`${result.quarantined} records ${result.dryRun ? 'would be quarantined' : 'quarantined'}${where}`);
   }
   if (result.sourcesDeleted > 0) lines.push(`${result.sourcesDeleted} staged files deleted`);
+  if (result.cleanupDeferred) lines.push(`the taken staged files are not all deleted yet (${result.cleanupDeferred}); the next run deletes them first`);
   return lines.join('\n') + '\n';
 }

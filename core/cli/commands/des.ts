@@ -19,7 +19,8 @@ export async function desLs(ctx: CliContext, archive: string, flags: DesLsFlags)
 export async function desGet(ctx: CliContext, archive: string, uid: string, flags: DesGetFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
   const { readEntry } = await import('../../formats/des/archive');
-  const { bytes, shard } = await readEntry(api.open({ location: archive, ...ctx.location }), uid, { includeDeleted: flags.includeDeleted });
+  const { bytes, shard, skipped } = await readEntry(api.open({ location: archive, ...ctx.location }), uid, { includeDeleted: flags.includeDeleted });
+  for (const s of skipped) ctx.err(`lakebench: skipped ${s.shard}: ${s.problem}\n`);
   if (flags.out) {
     await writeFile(flags.out, bytes);
     return { result: { uid, shard, bytes: bytes.length, out: flags.out }, text: `${uid} (${bytes.length} bytes from ${shard}) written to ${flags.out}\n` };

@@ -10,6 +10,7 @@ import { Bool, Field, Int32, Int64, List, Map_, Struct, Table, Utf8, makeData, m
 import type { Data, DataType } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { randomUUID } from 'node:crypto';
+import { conditionalPut } from '../../storage/conditional-write';
 import type { ObjectStore } from '../../storage/types';
 import type { Metadata } from './actions';
 import { checkpointKey, LAST_CHECKPOINT_KEY } from './log-files';
@@ -160,7 +161,9 @@ export async function writeCheckpoint(store: ObjectStore, snapshot: Snapshot, no
     const existing = (await listLog(store, Math.max(0, snapshot.version - 1))).checkpoints.get(snapshot.version);
     key = existing?.[0].key ?? checkpointKey(snapshot.version, randomUUID());
   }
-  await store.putIfAbsent(key, bytes);
+  // An existing checkpoint of this version holds the same state (whoever wrote it, an earlier attempt of
+  // ours included): keep it, still refresh the hint.
+  await conditionalPut(store, { key, body: bytes, isOurs: () => true });
   // A checkpoint of an older version (expire writes one at its cut) must not move the hint back.
   if ((await readLastCheckpointHint(store) ?? -1) > snapshot.version) return key;
   const hint = { version: snapshot.version, size: rows.length, sizeInBytes: bytes.length, numOfAddFiles: snapshot.files.length };

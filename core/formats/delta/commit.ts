@@ -3,12 +3,17 @@
  * entry is created with put-if-absent; a writer that loses the race reads the winning commit(s),
  * decides whether its own commit still holds (Delta's conflict rules, below) and, if it does,
  * tries again after the newest version.
+ *
+ * Every commit carries a fresh `commitInfo.txnId`. A put-if-absent whose answer was lost is settled by
+ * reading the entry back (storage/conditional-write.ts): our txnId there means the commit landed, so it
+ * is never reported as a conflict nor applied again at the next version.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { version as lakebenchVersion } from '../../../package.json';
 import { LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
+import { conditionalPut } from '../../storage/conditional-write';
 import type { ObjectStore } from '../../storage/types';
 import type { Action, CommitInfo } from './actions';
 import { writeCheckpoint } from './checkpoint-write';
@@ -70,7 +75,8 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
   let previousTimestamp = request.inCommitTimestampAfter;
   for (let retries = 0; ; retries++) {
     const entry = serializeActions([{ commitInfo: commitInfo(request, txnId, previousTimestamp) }, ...request.actions]);
-    if (await store.putIfAbsent(commitKey(version), entry)) {
+    const key = commitKey(version);
+    if (await conditionalPut(store, { key, body: entry, isOurs: (bytes) => txnIdOf(bytes, store.urlOf(key)) === txnId })) {
       if (version > 0 && version % (request.checkpointInterval ?? CHECKPOINT_INTERVAL) === 0) await checkpointQuietly(store, version);
       return { version, retries };
     }
@@ -79,8 +85,11 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
         object: store.urlOf(commitKey(0)),
       });
     }
-    const { latest, inCommitTimestamp } = await assertNoConflictSince(store, version, request);
-    if (previousTimestamp !== undefined) previousTimestamp = inCommitTimestamp ?? previousTimestamp;
+    const since = await assertNoConflictSince(store, version, request, txnId);
+    // Belt and braces: a commit of ours that landed where we believed we lost is ours, not a winner.
+    if ('ours' in since) return { version: since.ours, retries };
+    const latest = since.latest;
+    if (previousTimestamp !== undefined) previousTimestamp = since.inCommitTimestamp ?? previousTimestamp;
     if (retries >= maxRetries) {
       throw new LakebenchError('CONFLICT', `${store.url}: gave up after losing ${retries + 1} commit races (latest: version ${latest})`, {
         object: store.urlOf(commitKey(latest)),
@@ -94,15 +103,16 @@ export async function commit(store: ObjectStore, request: CommitRequest): Promis
 
 /**
  * Checks every commit from `taken` (known to exist) to the newest one against the request and
- * returns the newest version (and its in-commit timestamp, when it has one). Catching up on all of
- * them at once, rather than one version per attempt, keeps a writer that fell behind from being
- * outrun for ever by a faster one.
+ * returns the newest version (and its in-commit timestamp, when it has one) — or the version of one
+ * that carries our own txnId. Catching up on all of them at once, rather than one version per attempt,
+ * keeps a writer that fell behind from being outrun for ever by a faster one.
  */
 async function assertNoConflictSince(
   store: ObjectStore,
   taken: number,
   request: CommitRequest,
-): Promise<{ latest: number; inCommitTimestamp?: number }> {
+  txnId: string,
+): Promise<{ latest: number; inCommitTimestamp?: number } | { ours: number }> {
   const listed = (await listLog(store, taken)).commits;
   let latest = taken;
   while (listed.has(latest + 1)) latest++;
@@ -111,6 +121,8 @@ async function assertNoConflictSince(
     const key = commitKey(version);
     return parseCommit(await store.get(key), store.urlOf(key));
   });
+  const own = winners.findIndex((winner) => winner.some((a) => 'commitInfo' in a && a.commitInfo.txnId === txnId));
+  if (own >= 0) return { ours: versions[own]! };
   winners.forEach((winner, i) => {
     const conflict = findConflict(winner, request);
     if (conflict) {
@@ -123,6 +135,12 @@ async function assertNoConflictSince(
   const newest = winners.at(-1)?.find((a) => 'commitInfo' in a) as { commitInfo: CommitInfo } | undefined;
   const inCommitTimestamp = newest?.commitInfo.inCommitTimestamp;
   return { latest, ...(typeof inCommitTimestamp === 'number' && { inCommitTimestamp }) };
+}
+
+/** The commitInfo.txnId of a log entry's bytes. */
+function txnIdOf(bytes: Uint8Array, object: string): unknown {
+  const info = parseCommit(bytes, object).find((a) => 'commitInfo' in a);
+  return info && 'commitInfo' in info ? info.commitInfo.txnId : undefined;
 }
 
 function commitInfo(request: CommitRequest, txnId: string, previousTimestamp: number | undefined): CommitInfo {

@@ -6,7 +6,7 @@
  * one warm — checking the bytes against the sidecar's sha256; without a usable sidecar it reads indexes.
  */
 import { createHash } from 'node:crypto';
-import { LakebenchError } from '../../errors';
+import { isLakebenchError, LakebenchError } from '../../errors';
 import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectInfo, ObjectStore } from '../../storage/types';
 import { decodePayload } from './codecs';
@@ -102,33 +102,70 @@ export interface ReadEntryOptions {
   listing?: ArchiveListing;
 }
 
-/** An entry's original bytes. A tombstoned entry is refused unless `includeDeleted`. */
-export async function readEntry(store: ObjectStore, uid: string, options: ReadEntryOptions = {}): Promise<{ bytes: Uint8Array; shard: string }> {
+/** A shard passed over while looking an entry up: its index or sidecar could not be read. */
+export interface SkippedShard {
+  shard: string;
+  problem: string;
+}
+
+/**
+ * An entry's original bytes. A tombstoned entry is refused unless `includeDeleted`. A shard whose index
+ * or sidecar cannot be read (corrupt, or unreadable after retries) is skipped and reported in `skipped`:
+ * it must not hide an entry that a healthy shard holds.
+ */
+export async function readEntry(store: ObjectStore, uid: string, options: ReadEntryOptions = {}): Promise<{ bytes: Uint8Array; shard: string; skipped: SkippedShard[] }> {
   const listing = options.listing ?? (await listArchive(store));
+  const skipped: SkippedShard[] = [];
   const likely = likelyShards(listing, uid);
   for (const shard of likely) {
-    const found = await viaSidecar(store, shard, uid, options);
-    if (found) return { bytes: found, shard: shard.name };
+    const found = await skippingUnreadable(shard, skipped, () => viaSidecar(store, shard, uid, options));
+    if (found) return { bytes: found, shard: shard.name, skipped };
   }
   // No sidecar could answer: read the indexes.
-  const found = await findEntry(store, listing, uid);
+  const found = await findEntry(store, listing, uid, skipped);
   if (found) {
     const { shard, entry } = found;
     const object = `${store.urlOf(shard.shard.key)}#${uid}`;
-    const sidecar = shard.sidecar && (await readCachedSidecar(store, shard.sidecar));
+    const sidecar = shard.sidecar && (await readCachedSidecar(store, shard.sidecar).catch(() => undefined));
     refuseTombstoned(sidecar, uid, shard, object, options);
     const bytes = await payloadOf(store, shard.shard, entry, object);
     checkChecksum(bytes, sidecar && sidecarEntryOf(sidecar, uid)?.checksum, object);
-    return { bytes, shard: shard.name };
+    return { bytes, shard: shard.name, skipped };
   }
-  throw new LakebenchError('NOT_FOUND', `no entry ${uid} in the archive`, { object: store.url });
+  throw notInArchive(store, uid, skipped);
 }
 
-/** The live shard holding `uid` and its index entry, read from shard indexes (the authority), likely shards first. */
-export async function findEntry(store: ObjectStore, listing: ArchiveListing, uid: string): Promise<{ shard: ArchiveShard; entry: DesEntry } | undefined> {
+/** NOT_FOUND for `uid`, naming the shards that could not be searched. */
+export function notInArchive(store: ObjectStore, uid: string, skipped: SkippedShard[]): LakebenchError {
+  const unsearched = skipped.length ? ` (not searched: ${skipped.map((s) => `${s.shard}: ${s.problem}`).join('; ')})` : '';
+  return new LakebenchError('NOT_FOUND', `no entry ${uid} in the archive${unsearched}`, { object: store.url });
+}
+
+/** Runs `read` over one shard; a shard that cannot be read is noted in `skipped` (answering undefined). */
+async function skippingUnreadable<T>(shard: ArchiveShard, skipped: SkippedShard[], read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (e) {
+    if (!isLakebenchError(e) || e.code === 'CANCELLED' || e.code === 'NOT_FOUND') throw e;
+    if (!skipped.some((s) => s.shard === shard.name)) skipped.push({ shard: shard.name, problem: e.message });
+    return undefined;
+  }
+}
+
+/**
+ * The live shard holding `uid` and its index entry, read from shard indexes (the authority), likely
+ * shards first; shards whose index cannot be read are skipped and noted in `skipped`.
+ */
+export async function findEntry(
+  store: ObjectStore,
+  listing: ArchiveListing,
+  uid: string,
+  skipped: SkippedShard[] = [],
+): Promise<{ shard: ArchiveShard; entry: DesEntry } | undefined> {
   const likely = likelyShards(listing, uid);
   for (const shard of [...likely, ...listing.shards.filter((s) => !likely.includes(s))]) {
-    const entry = (await readShardIndex(store, shard.shard)).entries.find((e) => e.uid === uid);
+    const index = await skippingUnreadable(shard, skipped, () => readShardIndex(store, shard.shard));
+    const entry = index?.entries.find((e) => e.uid === uid);
     if (entry) return { shard, entry };
   }
   return undefined;

@@ -1,10 +1,15 @@
 /**
  * The `.meta` sidecar beside a shard (formats.md §4): per entry its location, sizes and the sha256 of the
- * uncompressed bytes (the shard itself has none), tombstones, and stats. Lakebench adds one field when a
- * repack writes a sidecar: `lakebench_supersedes`, the replaced shards still present and when each may be
- * deleted (carried forward from the previous revision's sidecar, so no deadline is lost).
+ * uncompressed bytes (the shard itself has none), tombstones, and stats. Lakebench adds two fields: when a
+ * repack writes a sidecar, `lakebench_supersedes`, the replaced shards still present and when each may be
+ * deleted (carried forward from the previous revision's sidecar, so no deadline is lost); and on every
+ * sidecar it writes, `lakebench_write_id`, the id of that write, by which a write whose answer was lost is
+ * recognised as its own (storage/conditional-write.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { LakebenchError } from '../../errors';
+import { conditionalPut, jsonFieldIs } from '../../storage/conditional-write';
+import type { ObjectStore } from '../../storage/types';
 import { CODECS, type CodecName, type DesEntry } from './format';
 
 export interface SidecarEntry {
@@ -50,6 +55,7 @@ export interface Sidecar {
   tombstones: Record<string, Tombstone>;
   stats?: { entries: number; deleted_files: number; deletion_ratio: number };
   lakebench_supersedes?: Supersedes[];
+  lakebench_write_id?: string;
 }
 
 export function parseSidecar(bytes: Uint8Array, object: string): Sidecar {
@@ -133,3 +139,13 @@ export function sidecarStats(sidecar: Pick<Sidecar, 'index' | 'tombstones'>): No
 }
 
 export const sidecarBytes = (sidecar: Sidecar): string => `${JSON.stringify(sidecar, null, 1)}\n`;
+
+/**
+ * Writes a sidecar under a fresh write id: created only if absent, or (with `ifMatch`) replacing only the
+ * sidecar with that ETag. True when it is in place, false when another writer's is.
+ */
+export function writeSidecar(store: ObjectStore, key: string, sidecar: Sidecar, ifMatch?: string): Promise<boolean> {
+  const writeId = randomUUID();
+  const body = sidecarBytes({ ...sidecar, lakebench_write_id: writeId });
+  return conditionalPut(store, { key, body, ifMatch, isOurs: (bytes) => jsonFieldIs(bytes, (d) => d.lakebench_write_id, writeId) });
+}

@@ -3,9 +3,13 @@
  * `{version, timestamp, operation, add:[{path, size, rowCount, partition}], remove:[{path}], metadata}`,
  * replayed in version order into the compacted Parquet files that are live, and those removed. The
  * writer side appends an entry with put-if-absent: whoever creates a version file first owns that version.
+ * Lakebench's entries carry `metadata.lakebench_write_id`, so an append whose answer was lost is recognised
+ * as its own (storage/conditional-write.ts) rather than as another writer's.
  */
 import { LakebenchError } from '../../errors';
+import { randomUUID } from 'node:crypto';
 import { mapWithConcurrency } from '../../storage/concurrency';
+import { conditionalPut, jsonFieldIs } from '../../storage/conditional-write';
 import type { ObjectStore } from '../../storage/types';
 
 export const LAKESIDE_LOG_DIR = '_lakeside_log/';
@@ -50,7 +54,10 @@ export async function listLakesideLog(store: ObjectStore): Promise<{ key: string
 
 /** Creates the entry's version file only if absent; false (nothing written) when another writer has that version. */
 export async function appendLakesideLogEntry(store: ObjectStore, entry: LakesideLogEntry): Promise<boolean> {
-  return store.putIfAbsent(lakesideLogKey(entry.version), JSON.stringify(entry, null, 2));
+  const writeId = randomUUID();
+  const body = JSON.stringify({ ...entry, metadata: { ...entry.metadata, lakebench_write_id: writeId } }, null, 2);
+  const isOurs = (bytes: Uint8Array) => jsonFieldIs(bytes, (d) => (d.metadata as Record<string, unknown> | undefined)?.lakebench_write_id, writeId);
+  return conditionalPut(store, { key: lakesideLogKey(entry.version), body, isOurs });
 }
 
 export async function readLakesideLog(store: ObjectStore): Promise<LakesideState> {

@@ -74,7 +74,11 @@ export async function readStagingRecords(store: ObjectStore, sources: StagingSou
     let partition = partitions.get(id);
     if (!partition) {
       const path = join(options.dir, `staged-${partitions.size}.ndjson`);
-      partition = { values, path, sources: 0, records: 0, out: createWriteStream(path) };
+      const out = createWriteStream(path);
+      // A write still under way when a failed read ends the run errors once its stream is destroyed below:
+      // that error is expected then, and must not surface as an unhandled 'error' event (a crash).
+      out.on('error', () => undefined);
+      partition = { values, path, sources: 0, records: 0, out };
       partitions.set(id, partition);
     }
     return partition;
@@ -101,6 +105,7 @@ export async function readStagingRecords(store: ObjectStore, sources: StagingSou
           partition.sources++;
           partition.records += good.length;
           records += good.length;
+          if (partition.out.errored) throw partition.out.errored;
           if (!partition.out.write(good.join('\n') + '\n')) await once(partition.out, 'drain');
         }
       }
@@ -109,6 +114,7 @@ export async function readStagingRecords(store: ObjectStore, sources: StagingSou
       options.onRead?.({ ...progress });
     });
     await Promise.all([...partitions.values()].map(async ({ out }) => {
+      if (out.errored) throw out.errored;
       out.end();
       await once(out, 'finish');
     }));

@@ -91,13 +91,15 @@ export function checkEnvelope(bytes: Uint8Array, object: string): DeltaEnvelope 
 /**
  * One SELECT of the cells of a Parquet file: a delta file, or (`materialisedAs` its table) a compactor's
  * current state. A null cell means "column not in this delta" (for a current state: no value to override);
- * `lakesync:bool_columns` (key-value metadata) lists int8 booleans. A current state without `hlc` is older
+ * `lakesync:bool_columns` (key-value metadata) lists int8 booleans; a utf8 cell holding JSON object or
+ * array text is that JSON value, as LakeSync's own Parquet reader takes it. A current state without `hlc` is older
  * than every delta (MATERIALISED_DEFAULT_HLC); without `clientId` it loses HLC ties.
  */
 export async function parquetCellsSql(connection: DuckDBConnection, localPath: string, object: string, materialisedAs?: string): Promise<string> {
   const path = quoteLiteral(localPath);
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${path})`);
   const names = described.getRows().map((r) => String(r[0]));
+  const textColumns = new Set(described.getRows().filter((r) => String(r[1]) === 'VARCHAR').map((r) => String(r[0])));
   const required = materialisedAs === undefined ? ['op', 'table', 'rowId', 'hlc'] : ['rowId'];
   const missing = required.filter((c) => !names.includes(c));
   if (missing.length > 0) throw new LakebenchError('BAD_INPUT', `a LakeSync Parquet file needs the column(s) ${missing.join(', ')}`, { object });
@@ -114,7 +116,13 @@ export async function parquetCellsSql(connection: DuckDBConnection, localPath: s
                 ${has('hlc') ? 'CAST(hlc AS BIGINT)' : String(MATERIALISED_DEFAULT_HLC)} AS lb_hlc, ${quoteLiteral(MATERIALISED_OP)} AS lb_op`;
   const jsonValues = userColumns.map((column) => {
     const id = quoteIdent(column);
-    return `${boolColumns.has(column) ? `to_json(${id} <> 0)` : `to_json(${id})`}::VARCHAR AS ${id}`;
+    if (boolColumns.has(column)) return `to_json(${id} <> 0)::VARCHAR AS ${id}`;
+    // LakeSync flushes objects and arrays as their JSON text, and its reader parses back a string that looks
+    // like one ({…} or […]) and is valid JSON: such a cell is that JSON, not a string holding it.
+    if (textColumns.has(column)) {
+      return `CASE WHEN regexp_full_match(${id}, '\\s*(\\{.*\\}|\\[.*\\])\\s*', 's') AND json_valid(${id}) THEN json(${id})::VARCHAR ELSE to_json(${id})::VARCHAR END AS ${id}`;
+    }
+    return `to_json(${id})::VARCHAR AS ${id}`;
   });
   // lb_* names cannot clash with a user column named like a cell column.
   const rows = `(${source}${jsonValues.map((v) => `, ${v}`).join('')} FROM read_parquet(${path}))`;

@@ -1,0 +1,3 @@
+import { networkCampaign } from './network-campaign';
+
+networkCampaign(0.10);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { isLakebenchError, type ErrorCode } from '../errors';
 import type { LakebenchApi } from '../api/api';
 import type { LocationOptions } from '../api/types';
+import type { CatalogFlags } from './catalog-options';
 import type { Sink } from './output';
 
 export interface CliContext {
@@ -37,12 +38,12 @@ export const EXIT_CANCELLED = 130;
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { USAGE: EXIT_USAGE, CANCELLED: EXIT_CANCELLED };
 
-interface GlobalOptions extends LocationOptions {
+interface GlobalOptions extends LocationOptions, CatalogFlags {
   json?: boolean;
 }
 
 export async function runCommand(command: Command, handler: Handler): Promise<void> {
-  const { json = false, endpoint, region, profile } = command.opts<GlobalOptions>();
+  const { json = false, endpoint, region, profile, catalog, catalogToken, catalogCredential } = command.opts<GlobalOptions>();
   let api: LakebenchApi | undefined;
   const ctx: CliContext = {
     json,
@@ -50,8 +51,11 @@ export async function runCommand(command: Command, handler: Handler): Promise<vo
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     async api() {
-      const { createApi } = await import('../api/api');
-      return (api ??= createApi());
+      if (api) return api;
+      const [{ createApi }, { addCatalogs }] = await Promise.all([import('../api/api'), import('./catalog-options')]);
+      const created = createApi();
+      await addCatalogs(created, { catalog, catalogToken, catalogCredential }, { endpoint, region, profile });
+      return (api = created);
     },
   };
   try {

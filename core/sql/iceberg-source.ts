@@ -20,7 +20,7 @@ import { icebergViewSql } from '../formats/iceberg/view-sql';
 import { LakebenchError } from '../errors';
 import type { FileCache } from '../storage/cache';
 import { mapWithConcurrency } from '../storage/concurrency';
-import { quoteLiteralList } from '../sql-text';
+import { quoteLiteralList, type SqlName } from '../sql-text';
 import type { PreparedQuery } from './delta-source';
 import { deserialize } from './prune';
 import { icebergFilter } from './iceberg-filter';
@@ -42,7 +42,8 @@ export class IcebergSource {
   private fullViewCreated = false;
 
   constructor(
-    readonly name: string,
+    /** The view's name: one identifier, or `catalog.schema.table` for a catalog's table. */
+    readonly name: SqlName,
     readonly table: IcebergTable,
     selector: SnapshotSelector = { kind: 'current' },
     private readonly cache?: FileCache,
@@ -55,7 +56,7 @@ export class IcebergSource {
   }
 
   /** Creates (or replaces) `viewName` over the files `filter` may match (all live files without one). */
-  async createView(connection: DuckDBConnection, viewName: string, filter?: Predicate, signal?: AbortSignal): Promise<ViewCreated> {
+  async createView(connection: DuckDBConnection, viewName: SqlName, filter?: Predicate, signal?: AbortSignal): Promise<ViewCreated> {
     const plan = await this.table.planScan(this.snapshot, filter);
     const wanted = [...plan.tasks.map((t) => t.file), ...plan.deleteFiles.filter((d) => d.format !== 'PUFFIN')];
     const local = await this.localPaths(wanted, signal);
@@ -76,7 +77,8 @@ export class IcebergSource {
       if (filter) {
         await this.createView(connection, prune.viewName, filter.predicate, signal);
         filter.from.alias = filter.from.alias || filter.from.table_name;
-        filter.from.table_name = prune.viewName;
+        // The pruned view lives in the session's own schema, whatever catalog the table was named in.
+        Object.assign(filter.from, { table_name: prune.viewName, schema_name: '', catalog_name: '' });
         return { sql: await deserialize(connection, filter.statement), temporaryView: prune.viewName };
       }
     }

@@ -50,7 +50,8 @@ export function catalogReferences(sql: string, catalogs: Iterable<string>): [str
       const catalog = names.find((name) => name.toLowerCase() === chain[i]!.toLowerCase());
       if (catalog === undefined) continue;
       const ref: [string, string, string] = [catalog, chain[i + 1]!, chain[i + 2]!];
-      found.set(ref.map((p) => p.toLowerCase()).join('\u001f'), ref);
+      const key = ref.map((p) => p.toLowerCase()).join('\u001f');
+      if (!found.has(key)) found.set(key, ref);
     }
   }
   return [...found.values()];

@@ -17,6 +17,7 @@ import { RestCatalog } from '../../core/formats/iceberg/catalog/rest-catalog';
 import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
 import type { IcebergTable } from '../../core/formats/iceberg/table';
 import { IcebergSource } from '../../core/sql/iceberg-source';
+import { SqlSession } from '../../core/sql/session';
 import { FileCache } from '../../core/storage/cache';
 import { S3Store } from '../../core/storage/s3';
 import { fixture } from '../helpers/fixtures';
@@ -169,6 +170,24 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
     const downloads = s3.requests.slice(before).filter((r) => r.method === 'GET' && r.url.includes('/data/'));
     expect(downloads).toHaveLength(1);
     expect((await conn.runAndReadAll(prepared.sql)).getRowObjectsJson()).toEqual([{ n: '10' }]);
+  });
+
+  it('attached to a SQL session: <catalog>.<namespace>.<table> loads on first use, and a WHERE prunes what is fetched', async () => {
+    const client = catalog();
+    const session = await SqlSession.create({ cache: new FileCache(path.join(dir, 'cache-session'), 1 << 30) });
+    try {
+      session.attachCatalog('r2', (namespace, table) => client.loadTable(namespace, table));
+      const loads = () => rest.requests.filter((r) => r.url.includes('/tables/events')).length;
+      const before = { loads: loads(), s3: s3.requests.length };
+      expect((await session.query(`SELECT count(*) AS n FROM r2.db.events WHERE kind = 'view'`)).rows).toEqual([{ n: 10 }]);
+      const fetched = s3.requests.slice(before.s3).filter((r) => r.method === 'GET' && r.url.includes('/data/'));
+      expect(fetched).toHaveLength(1);
+      expect((await session.query('SELECT count(*) AS n FROM R2.DB.EVENTS')).rows).toEqual([{ n: 50 }]);
+      expect(loads()).toBe(before.loads + 1);
+      await expect(session.query('SELECT * FROM r2.db.nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      session.close();
+    }
   });
 
   it('with OAuth2 client credentials, and a fresh token after a 419', async () => {

@@ -203,8 +203,10 @@ export interface PartitionsResult {
   version?: string;
   /** Partition fields of the current (or only) spec, in order. */
   partitionColumns: string[];
-  /** Every spec files of this version follow (Iceberg); absent when there is one implicit spec. */
+  /** Every spec of the table (Iceberg: files of this version follow one of them); absent when there is one implicit spec. */
   specs?: PartitionSpec[];
+  /** The spec new files follow (Iceberg's default spec). */
+  currentSpecId?: number;
   partitions: PartitionEntry[];
 }
 

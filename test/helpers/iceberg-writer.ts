@@ -369,7 +369,7 @@ export class IcebergTestWriter {
       'sequence-number': sequenceNumber,
       'timestamp-ms': this.clock,
       'manifest-list': this.recorded(listKey),
-      summary: { operation: commit.operation ?? 'append', 'added-data-files': String(added.filter((f) => f.content === 0).length) },
+      summary: summaryOf(commit.operation ?? 'append', added, this.live),
       'schema-id': this.schemas.length - 1,
     });
     this.snapshotLog.push({ 'timestamp-ms': this.clock, 'snapshot-id': `@@${snapshotId}@@` });
@@ -496,6 +496,26 @@ export class IcebergTestWriter {
 
   lastMetadataKey = '';
   private usesUnpartitionedSpec = false;
+}
+
+/** A snapshot summary with the counts Iceberg's Java writers record (only the non-zero `added-*` ones). */
+function summaryOf(operation: string, added: WrittenFile[], live: WrittenFile[]): Record<string, string> {
+  const sum = (files: WrittenFile[], value: (f: WrittenFile) => number) => files.reduce((n, f) => n + value(f), 0);
+  const data = added.filter((f) => f.content === 0);
+  const deletes = added.filter((f) => f.content !== 0);
+  const counts: Record<string, number> = {
+    'added-data-files': data.length,
+    'added-records': sum(data, (f) => f.recordCount),
+    'added-delete-files': deletes.length,
+    'added-position-deletes': sum(deletes.filter((f) => f.content === 1), (f) => f.recordCount),
+    'added-equality-deletes': sum(deletes.filter((f) => f.content === 2), (f) => f.recordCount),
+    'added-files-size': sum(added, (f) => f.size),
+  };
+  const summary: Record<string, string> = { operation };
+  for (const [key, n] of Object.entries(counts)) if (n > 0) summary[key] = String(n);
+  summary['total-records'] = String(sum(live.filter((f) => f.content === 0), (f) => f.recordCount));
+  summary['total-data-files'] = String(live.filter((f) => f.content === 0).length);
+  return summary;
 }
 
 function normalizePartition(value: unknown, avroType: PartitionFieldSpec['avroType']): unknown {

@@ -169,6 +169,7 @@ export function partitionsResult(
     ...(version !== undefined && { version }),
     partitionColumns: (defaultSpec?.fields ?? []).map((f) => f.name),
     specs: specResults(metadata),
+    currentSpecId: metadata.defaultSpecId,
     partitions: summarizePartitions(live, context.specs, context.types).map((p) => ({
       partitionValues: Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, textOf(v)])),
       files: p.files,

@@ -15,6 +15,8 @@ import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
 import { LakesideView } from './LakesideView';
 import { MaintenancePanel } from './MaintenancePanel';
+import { ManifestsView } from './ManifestsView';
+import { PartitionSpecs } from './PartitionSpecs';
 import { PartitionsChart } from './PartitionsChart';
 import { QualityPanel } from './QualityPanel';
 import { TabBar } from './TabBar';
@@ -46,15 +48,27 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
       {history.map((h) => {
         const s = commitSummary(h);
         return (
-          <li key={h.version} className={h.version === version ? 'current' : ''} onClick={travel ? () => void travelTo(h.version) : undefined}>
+          <li
+            key={h.version}
+            className={h.version === version ? 'current' : ''}
+            onClick={travel ? () => void travelTo(h.version) : undefined}
+            title={h.parent === undefined ? undefined : `parent: v${h.parent}`}
+            data-version={h.version}
+          >
             <div className="timeline-head">
               <strong>v{h.version}</strong> <span>{h.operation ?? 'commit'}</span>
+              {h.refs?.map((ref) => (
+                <span key={ref} className="badge" data-testid="history-ref">
+                  {ref}
+                </span>
+              ))}
               <span className="muted">{formatDate(h.timestamp)}</span>
             </div>
             <div className="timeline-metrics muted">
               {[
                 plusMinus(s.rowsAdded, s.rowsRemoved) && `rows ${plusMinus(s.rowsAdded, s.rowsRemoved)}`,
                 plusMinus(s.filesAdded, s.filesRemoved) && `files ${plusMinus(s.filesAdded, s.filesRemoved)}`,
+                s.deleteFilesAdded && `delete files +${formatCount(s.deleteFilesAdded)}`,
                 plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes) && `bytes ${plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes)}`,
                 typeof h.operationParameters?.predicate === 'string' && `where ${h.operationParameters.predicate}`,
               ]
@@ -151,13 +165,19 @@ function typeText(type: unknown): string {
   return typeof type === 'string' ? type : JSON.stringify(type);
 }
 
-/** Columns with their type (Delta's or DuckDB's), nullability when known, and partition role. */
-function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean }>; partitionColumns: readonly string[] }) {
+/** Columns with their type (Delta's, Iceberg's or DuckDB's), nullability when known, partition role, and field ids where the format has them. */
+function SchemaTable({ columns, partitionColumns }: { columns: Array<{ name: string; type: string; nullable?: boolean; id?: number }>; partitionColumns: readonly string[] }) {
+  const ids = columns.some((c) => c.id !== undefined);
   return (
     <table className="small-table" data-testid="schema">
       <tbody>
         {columns.map((c) => (
           <tr key={c.name}>
+            {ids && (
+              <td className="muted num" title="field id" data-testid="field-id">
+                {c.id}
+              </td>
+            )}
             <td>{c.name}</td>
             <td className="muted">{c.type}</td>
             <td>{c.nullable === undefined ? '' : c.nullable ? 'null' : 'not null'}</td>
@@ -249,12 +269,19 @@ export function OpenTableView({ view }: { view: ShownTable }) {
           {shown && <TabBar tabs={tabs} tab={shown} setTab={setTab} prefix="table" />}
           {shown === 'history' && <HistoryTimeline history={history} version={version} travel={travel} />}
           {shown === 'schema' && details.schema && (
-            <SchemaTable
-              columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable }))}
-              partitionColumns={details.schema.partitionColumns}
-            />
+            <>
+              {details.schema.schemaId !== undefined && <p className="muted">Schema {details.schema.schemaId}</p>}
+              <SchemaTable
+                columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable, id: f.id }))}
+                partitionColumns={details.schema.partitionColumns}
+              />
+            </>
+          )}
+          {shown === 'files' && details.manifests && (
+            <ManifestsView result={details.manifests} location={table.location} connectionId={connectionId} version={version} />
           )}
           {shown === 'files' && details.files && <FilesTable files={details.files.files} />}
+          {shown === 'partitions' && details.partitions?.specs && <PartitionSpecs specs={details.partitions.specs} current={details.partitions.currentSpecId} />}
           {shown === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {shown === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
           {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}

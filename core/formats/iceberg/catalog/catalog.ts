@@ -19,6 +19,8 @@ export interface IcebergCatalog {
   listNamespaces(parent?: string[]): Promise<string[][]>;
   listTables(namespace: string[]): Promise<CatalogTableId[]>;
   loadTable(namespace: string[], name: string): Promise<IcebergTable>;
+  /** Lets go of what it holds open (a SQL catalog's SQLite handle). */
+  close?(): void;
 }
 
 export interface CatalogRef {

@@ -123,27 +123,28 @@ export class Connections {
    * yet saved (input with its secrets, or a saved one's when left out).
    */
   async test(input: ConnectionInput | { id: string }): Promise<ConnectionTestResult> {
-    let connection: OpenConnection;
+    const saved = 'kind' in input ? (input.id === undefined ? undefined : this.store.connection(input.id)) : this.row(input.id);
+    const row: ConnectionRow = 'kind' in input ? { id: 'test', name: input.name, kind: input.kind, settings: settingsOf(input), createdAt: '' } : saved!;
+    let connection: OpenConnection | undefined;
     let temporary = false;
-    if ('kind' in input) {
-      const saved = input.id === undefined ? undefined : this.store.connection(input.id);
-      const storedSecret = saved?.secret ? (JSON.parse(await this.box.open(saved.secret)) as Secret) : undefined;
-      const row: ConnectionRow = { id: 'test', name: input.name, kind: input.kind, settings: settingsOf(input), createdAt: '' };
-      connection = connect(row, secretOf(input) ?? storedSecret);
-      temporary = true;
-    } else {
-      await this.ready(input.id);
-      connection = this.opened.get(input.id)!;
-    }
     try {
+      if ('kind' in input) {
+        const storedSecret = saved?.secret ? (JSON.parse(await this.box.open(saved.secret)) as Secret) : undefined;
+        // Opening a catalog reads it (a SQLite file that is no catalog fails here): part of the test.
+        connection = connect(row, secretOf(input) ?? storedSecret);
+        temporary = true;
+      } else {
+        await this.ready(input.id);
+        connection = this.opened.get(input.id)!;
+      }
       if (connection.catalog) return { ok: true, root: connection.root, entries: (await connection.catalog.listNamespaces()).length };
       const page = await openInside(connection, connection.root).list('', { delimiter: true, maxKeys: 10 });
       return { ok: true, root: connection.root, entries: page.objects.length + page.prefixes.length };
     } catch (e) {
       const code = e instanceof LakebenchError ? e.code : 'IO';
-      return { ok: false, root: connection.root, code, message: e instanceof Error ? e.message : String(e) };
+      return { ok: false, root: rootOf(row), code, message: e instanceof Error ? e.message : String(e) };
     } finally {
-      if (temporary) release(connection);
+      if (temporary && connection) release(connection);
     }
   }
 

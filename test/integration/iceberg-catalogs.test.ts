@@ -197,7 +197,10 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
     const before = rest.requests.filter((r) => r.url === '/v1/oauth/tokens').length;
     expect(await count(await client.loadTable(['db'], 'events'))).toBe(50);
     expect(rest.requests.filter((r) => r.url === '/v1/oauth/tokens').length).toBe(before + 1);
-    await expect(catalog({ credential: 'lakebench:wrong' }).listNamespaces()).rejects.toThrow(/refused the client credentials \(401 invalid_client/);
+    await expect(catalog({ credential: 'lakebench:wrong' }).listNamespaces()).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      message: expect.stringMatching(/the catalog refused the client credentials \(401 invalid_client/),
+    });
   });
 
   it('retries 5xx and 429, then fails with the status; 401, 403 and 404 fail at once with the server’s message', async () => {

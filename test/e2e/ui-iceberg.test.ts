@@ -9,13 +9,13 @@
  * catalog in SQLite and a REST catalog with a token) browsed as namespaces → tables. Screenshots in both
  * themes at 1440×900 and 1280×800 go to /tmp/shots/iceberg-*.png.
  */
-import Database from 'better-sqlite3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/fixtures';
+import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { appPerFile } from './app-fixture';
@@ -61,14 +61,10 @@ const app = appPerFile('iceberg', async (lake, dir) => {
   snapshots = [first, second, third, fourth].map(String);
 
   catalogFile = join(dir, 'catalog.db');
-  const db = new Database(catalogFile);
-  db.exec(`CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL,
-    table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000),
-    PRIMARY KEY (catalog_name, table_namespace, table_name))`);
-  const insert = db.prepare('INSERT INTO iceberg_tables VALUES (?, ?, ?, ?, ?)');
-  insert.run('lakecat', 'zoo', 'bunnies', join(lake, 'bunnies', 'metadata', 'v5.metadata.json'), null);
-  insert.run('lakecat', 'shop', 'events', join(lake, 'events', events.lastMetadataKey), null);
-  db.close();
+  writeSqlCatalog(catalogFile, [
+    { catalog: 'lakecat', namespace: 'zoo', table: 'bunnies', metadataLocation: join(lake, 'bunnies', 'metadata', 'v5.metadata.json') },
+    { catalog: 'lakecat', namespace: 'shop', table: 'events', metadataLocation: join(lake, 'events', events.lastMetadataKey) },
+  ]);
   rest = await startRestCatalogServer({
     tables: [
       {

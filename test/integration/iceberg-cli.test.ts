@@ -6,7 +6,6 @@
  * `--catalog`: a SQL catalog in SQLite and a REST catalog on loopback whose tables live on the S3
  * server, reached with the credentials it vends (the CLI has none of its own).
  */
-import Database from 'better-sqlite3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { appendFile, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../core/storage/s3';
 import { buildCli, runCli } from '../helpers/cli-process';
 import { fixture } from '../helpers/fixtures';
+import { vendedS3Config, writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
@@ -224,25 +224,16 @@ describe('catalogs given with --catalog', () => {
 
   beforeAll(async () => {
     sqlite = join(work, 'catalog.db');
-    const db = new Database(sqlite);
-    db.exec(`CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL,
-      table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000),
-      PRIMARY KEY (catalog_name, table_namespace, table_name))`);
-    const insert = db.prepare('INSERT INTO iceberg_tables VALUES (?, ?, ?, ?, ?)');
-    insert.run('prod', 'zoo', 'bunnies', join(lake, 'bunnies', 'metadata', 'v4.metadata.json'), null);
-    insert.run('prod', 'zoo.archive', 'renamed', join(lake, 'rename_column', 'metadata', 'v3.metadata.json'), null);
-    db.close();
+    writeSqlCatalog(sqlite, [
+      { catalog: 'prod', namespace: 'zoo', table: 'bunnies', metadataLocation: join(lake, 'bunnies', 'metadata', 'v4.metadata.json') },
+      { catalog: 'prod', namespace: 'zoo.archive', table: 'renamed', metadataLocation: join(lake, 'rename_column', 'metadata', 'v3.metadata.json') },
+    ]);
     const key = events.written.lastMetadataKey;
     rest = await startRestCatalogServer({
       tables: [{ namespace: ['db'], name: 'events', metadataLocation: `s3://lake/ice/events/${key}`, metadataText: await readFile(join(work, 'events', key), 'utf8') }],
       warehouse: { name: 'acct_lake', prefix: 'acct_lake' },
       token: 'cli-token',
-      vendedConfig: {
-        's3.access-key-id': s3.credentials.accessKeyId,
-        's3.secret-access-key': s3.credentials.secretAccessKey,
-        's3.endpoint': s3.endpoint,
-        's3.region': s3.region,
-      },
+      vendedConfig: vendedS3Config(s3),
     });
   });
   afterAll(async () => rest?.stop());

@@ -5,18 +5,15 @@
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
  * is named by one of its metadata files. Verify, which only reads, still runs.
  */
-import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
 import { runMaintenanceJob } from '../../core/api/maintenance-jobs';
 import type { JobInfo, MaintenanceJobArgs } from '../../core/api/workbench';
-import { buildProgram } from '../../core/cli/main';
-import { isLakebenchError } from '../../core/errors';
 import { fixture } from '../helpers/fixtures';
-import { filesUnder } from '../helpers/maintenance-table';
+import { expectCommandsRefused, expectJobsRefused, fileStates, refusedWith as refusedWithMessage } from '../helpers/refusals';
 import { startWorkbenchServer, type WorkbenchServer } from '../helpers/workbench-server';
 
 let dir: string;
@@ -25,27 +22,10 @@ let metadataFile: string;
 let api: LakebenchApi;
 
 /** Every file of the table with its size, modification time and content hash. */
-async function snapshot(): Promise<string[]> {
-  const files = await filesUnder(table);
-  return Promise.all(
-    files.map(async (f) => {
-      const path = join(table, f);
-      const [info, bytes] = await Promise.all([stat(path), readFile(path)]);
-      return `${f} ${info.size} ${info.mtimeMs} ${createHash('sha256').update(bytes).digest('hex')}`;
-    }),
-  );
-}
+const snapshot = () => fileStates(table);
 
 const refusal = (operation: string) => `${operation}: not supported for Iceberg tables`;
-
-async function refusedWith(operation: string, run: () => Promise<unknown>): Promise<void> {
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isLakebenchError(error, 'UNSUPPORTED_OPERATION'), `${operation}: ${String(error)}`).toBe(true);
-  expect((error as Error).message).toContain(refusal(operation));
-}
+const refusedWith = (operation: string, run: () => Promise<unknown>) => refusedWithMessage(operation, refusal(operation), run);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lakebench-iceberg-read-only-'));
@@ -131,34 +111,12 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
         ['expire', await served.client.maintenanceStart({ location: table, operation: 'expire', logRetentionMs: 0 })],
       ];
-      for (const [operation, job] of started) {
-        await served.workbench.jobSettled(job.jobId);
-        const ended = (await served.client.jobs({})).find((j) => j.jobId === job.jobId)!;
-        expect(ended.state, operation).toBe('failed');
-        expect(ended.error).toContain(refusal(operation));
-      }
+      await expectJobsRefused(served, started, refusal);
       expect(await snapshot()).toEqual(before);
     });
   });
 
   describe('through the CLI', () => {
-    async function lakebench(...args: string[]): Promise<{ code: number; stderr: string }> {
-      let stderr = '';
-      const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        stderr += String(chunk);
-        return true;
-      });
-      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-      try {
-        await buildProgram().parseAsync(['node', 'lakebench', ...args]);
-        return { code: Number(process.exitCode ?? 0), stderr };
-      } finally {
-        write.mockRestore();
-        stdout.mockRestore();
-        process.exitCode = undefined;
-      }
-    }
-
     it('exits 1 naming the operation for every command that writes, and changes nothing', async () => {
       const before = await snapshot();
       const commands: [string, string[]][] = [
@@ -174,11 +132,7 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
         ['expire', ['expire', table, '--log-retention', '0d']],
         ['maintain', ['maintain', table, '--retention', '0d', '--force']],
       ];
-      for (const [operation, args] of commands) {
-        const run = await lakebench(...args);
-        expect(run.code, args.join(' ')).toBe(1);
-        expect(run.stderr, args.join(' ')).toContain(refusal(operation));
-      }
+      await expectCommandsRefused(commands, refusal);
       expect(await snapshot()).toEqual(before);
     });
   });

@@ -11,11 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../core/api/workbench';
-import { S3Store } from '../../core/storage/s3';
-import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { vendedS3Config, writeEventsOnS3 } from '../helpers/iceberg-catalogs';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-import { uploadFolder } from '../helpers/upload-folder';
 import { startWorkbenchServer, type WorkbenchServer } from '../helpers/workbench-server';
 
 const CLIENT_SECRET = 'catalog-s3cr3t-value';
@@ -32,35 +30,14 @@ beforeAll(async () => {
   [served, s3] = await Promise.all([startWorkbenchServer(), startS3Server()]);
   await s3.createBucket('lake');
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
-  const writer = new IcebergTestWriter(join(work, 'events'), conn, {
-    fields: [
-      { id: 1, name: 'id', type: 'long' },
-      { id: 2, name: 'kind', type: 'string' },
-    ],
-    location: 's3://lake/wh/db/events',
-    catalogNames: true,
-  });
-  await writer.commit({ add: [{ sql: `SELECT range AS id, 'click' AS kind FROM range(40)` }] });
-  current = String(await writer.commit({ add: [{ sql: `SELECT range AS id, CASE WHEN range = 45 THEN NULL ELSE 'view' END AS kind FROM range(40, 50)` }] }));
+  const table = await writeEventsOnS3(join(work, 'events'), conn, s3, 45);
   conn.closeSync();
-  await uploadFolder(join(work, 'events'), new S3Store({ client: s3.client, bucket: 'lake', prefix: 'wh/db/events', urlScheme: 's3', endpoint: s3.endpoint }));
+  current = table.snapshots[1]!;
   rest = await startRestCatalogServer({
-    tables: [
-      {
-        namespace: ['db'],
-        name: 'events',
-        metadataLocation: `s3://lake/wh/db/events/${writer.lastMetadataKey}`,
-        metadataText: await readFile(join(work, 'events', writer.lastMetadataKey), 'utf8'),
-      },
-    ],
+    tables: [{ namespace: ['db'], name: 'events', metadataLocation: table.metadataLocation, metadataText: table.metadataText }],
     namespaces: [['db', 'empty']],
     client: { id: 'lakebench', secret: CLIENT_SECRET },
-    vendedConfig: {
-      's3.access-key-id': s3.credentials.accessKeyId,
-      's3.secret-access-key': s3.credentials.secretAccessKey,
-      's3.endpoint': s3.endpoint,
-      's3.region': s3.region,
-    },
+    vendedConfig: vendedS3Config(s3),
   });
 });
 afterAll(async () => {

@@ -201,6 +201,26 @@ describe('Iceberg tables in the app', () => {
     await shotBoth('quality');
   });
 
+  it('compares two snapshots, and offers verify alone in Maintenance (Iceberg tables are read-only)', async () => {
+    await page.getByTestId('table-tab-compare').click();
+    const pick = page.getByTestId('compare').locator('select');
+    await pick.nth(0).selectOption(snapshots[0]!);
+    await pick.nth(1).selectOption(snapshots[3]!);
+    await page.getByTestId('compare-run').click();
+    // Ids 0–9 then; 2–17 now (positions 0 and 1 deleted, three files appended since).
+    await poll(() => page.getByTestId('compare-result').textContent()).toContain('10 → 16 (+8 / −2)');
+    expect(await page.getByTestId('compare-result').textContent()).toContain('note: added');
+
+    await page.getByTestId('table-tab-maintenance').click();
+    await page.getByTestId('mt-op-verify').waitFor();
+    expect(await page.locator('[data-testid^="mt-op-"]').count()).toBe(1);
+    await page.getByTestId('mt-run-verify').click();
+    const verify = page.locator('[data-testid="mt-job"][data-operation="verify"]').first();
+    await poll(() => verify.getAttribute('data-state')).toBe('done');
+    await poll(() => page.getByTestId('mt-summary').textContent()).toMatch(/^Result: 0 problems in 4 files/);
+    await shotBoth('maintenance');
+  });
+
   it('browses a SQL catalog connection as namespaces → tables, and opens a table of it', async () => {
     await page.getByTestId('add-connection').click();
     await page.getByTestId('connection-kind').selectOption('iceberg-sql');

@@ -125,9 +125,7 @@ export const icebergFormat: TableFormat = {
     views: ['history', 'schema', 'files', 'manifests', 'partitions', 'compare', 'quality', 'preview'],
     versionRefs: ['id', 'time', 'tag', 'branch'],
     // Read-only until Iceberg maintenance lands: an operation added here is one the engine may run.
-    operations: {
-      verify: { note: "metadata, every retained snapshot's manifest lists, manifests, data and delete files (--deep decodes pages)" },
-    },
+    operations: { verify: {} },
   },
 
   // File-system tables name their metadata `vN.metadata.json` (after every `snap-*.avro` manifest list in

@@ -113,7 +113,11 @@ export class LakebenchApi {
     return Promise.all(
       found.map(async (table) => {
         if (!table.capabilities.views.includes('history')) return table;
-        const versions = await (await this.openTable({ ...args, location: table.location })).versions?.();
+        // A table that does not open is still listed (verify says what is wrong with it), without versions.
+        const versions = await this.openTable({ ...args, location: table.location }).then(
+          (handle) => handle.versions?.(),
+          () => undefined,
+        );
         return versions ? { ...table, versions: versions.count, ...(versions.current !== undefined && { currentVersion: versions.current }) } : table;
       }),
     );
@@ -159,8 +163,7 @@ export class LakebenchApi {
 
   /** The table at a location, opened by its format (NOT_A_TABLE naming the location when it holds none). */
   async openTable(args: LocationArgs): Promise<TableHandle> {
-    const { store, format, pinned } = await this.formatAt(args);
-    return format.open(store, { ...this.openContext, ...(pinned !== undefined && { pinned }) });
+    return this.openLocated(await this.formatAt(args));
   }
 
   /**
@@ -194,14 +197,13 @@ export class LakebenchApi {
    */
   async requireSupport(operation: TableOperation, args: LocationArgs, variant?: OperationSupport['variant']): Promise<void> {
     const located = await this.locate(args);
-    const format = located.format ?? (await detectFormat(located.store));
+    const format = await formatOf(located);
     if (format && formatDecides(format, operation)) requireOperation(format, operation, located.store.url, variant);
   }
 
   /** How the table at `args` supports `operation`: undefined when it holds no table (or the format does not support it). */
   async support(operation: TableOperation, args: LocationArgs): Promise<OperationSupport | undefined> {
-    const located = await this.locate(args);
-    return (located.format ?? (await detectFormat(located.store)))?.capabilities.operations[operation];
+    return (await formatOf(await this.locate(args)))?.capabilities.operations[operation];
   }
 
   private readonly openContext: OpenContext = {
@@ -213,17 +215,22 @@ export class LakebenchApi {
 
   private async formatAt(args: LocationArgs): Promise<LocatedTable & { format: TableFormat }> {
     const located = await this.locate(args);
-    const format = located.format ?? (await detectFormat(located.store));
+    const format = await formatOf(located);
     if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: located.store.url });
     return { ...located, format };
   }
 
+  /** Opens a located table by its format, at the file that pins it when there is one. */
+  private openLocated({ store, format, pinned }: LocatedTable & { format: TableFormat }): Promise<TableHandle> {
+    return format.open(store, { ...this.openContext, ...(pinned !== undefined && { pinned }) });
+  }
+
   /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
   private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
-    const { store, format, pinned } = await this.formatAt(args);
-    requireView(format, view, store.url);
-    const at = versionRefOf(format, args, store.url);
-    return { table: await format.open(store, { ...this.openContext, ...(pinned !== undefined && { pinned }) }), at };
+    const located = await this.formatAt(args);
+    requireView(located.format, view, located.store.url);
+    const at = versionRefOf(located.format, args, located.store.url);
+    return { table: await this.openLocated(located), at };
   }
 
   /**
@@ -380,6 +387,11 @@ export class LakebenchApi {
     }
     return this.cacheHandle;
   }
+}
+
+/** The format of a located table: the one the location named, else the one its store holds (if any). */
+async function formatOf(located: LocatedTable): Promise<TableFormat | undefined> {
+  return located.format ?? (await detectFormat(located.store));
 }
 
 function objectEntry(o: { key: string; size: number; lastModified: Date }): LsEntry {

@@ -36,6 +36,11 @@ export class Catalogs {
     this.names.set(name.toLowerCase(), name);
   }
 
+  remove(name: string): void {
+    this.byName.delete(name.toLowerCase());
+    this.names.delete(name.toLowerCase());
+  }
+
   /** Catalog names as registered. */
   list(): string[] {
     return [...this.names.values()];

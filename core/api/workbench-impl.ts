@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LakebenchError } from '../errors';
+import type { IcebergCatalog } from '../formats/iceberg/catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
@@ -323,6 +324,7 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async saveConnection(args: W.ConnectionInput): Promise<W.ConnectionInfo> {
+    if (args.id !== undefined) this.forgetCatalog(args.id);
     return this.connectionRegistry.save(args);
   }
 
@@ -331,7 +333,14 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async removeConnection(args: W.ConnectionIdArgs): Promise<void> {
+    this.forgetCatalog(args.id);
     this.connectionRegistry.remove(args.id);
+  }
+
+  /** A catalog connection changed or went: the API no longer knows its catalog by its (old) name. */
+  private forgetCatalog(id: string): void {
+    const opened = this.connectionRegistry.catalog(id);
+    if (opened) this.api.catalogs.remove(opened.name);
   }
 
   // ---------- workspace ----------
@@ -442,7 +451,7 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   /** The catalog a location names by itself (a catalog connection's root), if any. */
-  private async catalogOf(where: LocationArgs) {
+  private async catalogOf(where: LocationArgs): Promise<IcebergCatalog | undefined> {
     await this.ready(where);
     return this.api.catalogs.named(where.location);
   }

@@ -1,8 +1,9 @@
 /**
- * A DuckDB session over Lakebench tables: Delta and Iceberg tables at a version and plain Parquet folders
- * appear as views, and an Iceberg catalog's tables as `<catalog>.<namespace>.<table>`; queries return
- * JSON-friendly rows (json-values.ts), stream chunk by chunk, and can be cancelled. One connection per session, so statements run one at a time (a queue); cancel() reaches
- * whichever is running, including the cache fetches that precede it.
+ * A DuckDB session over Lakebench tables: Delta and Iceberg tables at a version and plain Parquet
+ * folders appear as views, and an Iceberg catalog's tables as `<catalog>.<namespace>.<table>`; queries
+ * return JSON-friendly rows (json-values.ts), stream chunk by chunk, and can be cancelled. One
+ * connection per session, so statements run one at a time (a queue); cancel() reaches whichever is
+ * running, including the cache fetches that precede it.
  *
  * DuckDB never reads remote objects itself: extension autoload and autoinstall are off (no httpfs, no
  * network), and remote files reach it only through the FileCache.

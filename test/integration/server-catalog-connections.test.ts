@@ -125,4 +125,10 @@ describe('a REST catalog connection', () => {
       message: expect.stringContaining('no Iceberg SQL catalog here'),
     });
   });
+
+  it('once removed, its name no longer names a catalog', async () => {
+    expect(await served.client.history({ location: 'wh.db.events' })).toHaveLength(2);
+    await served.client.removeConnection({ id: saved.id });
+    await expect(served.client.history({ location: 'wh.db.events' })).rejects.toMatchObject({ code: 'NOT_A_TABLE' });
+  });
 });

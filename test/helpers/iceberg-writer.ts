@@ -40,6 +40,11 @@ export interface WriterOptions {
   properties?: Record<string, string>;
   /** Write `NNNNN-<uuid>.metadata.json` names without a hint (catalog style). */
   catalogNames?: boolean;
+  /**
+   * Fast appends, as Iceberg's appending writers make them: each commit writes a manifest of only the
+   * files it adds and keeps every earlier manifest in its manifest list (commits may then only add).
+   */
+  appendManifests?: boolean;
   gzip?: boolean;
   /** Id of the first snapshot (default: above 2^53, as real tables have); later ones count up. */
   firstSnapshotId?: bigint;
@@ -236,6 +241,8 @@ export class IcebergTestWriter {
   private readonly formatVersion: 1 | 2 | 3;
   private live: WrittenFile[] = [];
   private snapshots: object[] = [];
+  /** The manifest list rows of the last commit (fast appends keep them). */
+  private appended: object[] = [];
   private snapshotLog: object[] = [];
   private metadataLog: object[] = [];
   private refs: Record<string, object> = {};
@@ -348,15 +355,17 @@ export class IcebergTestWriter {
     const removed = new Set(commit.remove ?? []);
     this.live = [...this.live.filter((f) => !removed.has(f.path)), ...added];
 
-    // One manifest per content type, all files as existing/added.
-    const manifests = [];
+    // One manifest per content type, all files as existing/added; with fast appends, the earlier ones and one of what this commit adds.
+    if (this.options.appendManifests && removed.size > 0) throw new Error('appendManifests: a commit may only add files');
+    const manifests = this.options.appendManifests ? [...this.appended] : [];
     for (const content of ['data', 'deletes'] as const) {
       for (const specId of [0, 1] as const) {
-        const files = this.live.filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
+        const files = (this.options.appendManifests ? added : this.live).filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
         if (files.length === 0) continue;
         manifests.push(await this.writeManifest(files, content, snapshotId, sequenceNumber, specId));
       }
     }
+    this.appended = manifests;
     const listKey = `metadata/snap-${snapshotId}-1-${randomUUID()}.avro`;
     await writeFile(
       path.join(this.dir, listKey),

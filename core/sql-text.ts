@@ -12,3 +12,15 @@ export function quoteLiteral(value: string): string {
 export function quoteLiteralList(values: readonly string[]): string {
   return `[${values.map(quoteLiteral).join(', ')}]`;
 }
+
+/** A name in SQL text: one identifier, or the parts of a qualified one (`catalog.schema.table`). */
+export type SqlName = string | readonly string[];
+
+export function nameParts(name: SqlName): readonly string[] {
+  return typeof name === 'string' ? [name] : name;
+}
+
+/** The name quoted part by part: `"prod"."db"."events"`. */
+export function quoteName(name: SqlName): string {
+  return nameParts(name).map(quoteIdent).join('.');
+}

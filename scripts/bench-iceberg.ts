@@ -7,6 +7,10 @@
  *                            metadata, history, and the current snapshot's manifest list (what the table
  *                            view shows first: snapshots, summaries, manifests)
  *   iceberg_plan_all_ms      the same plus the current snapshot's full file list (all 10,000 manifests read)
+ *   iceberg_first_screen_ms  the table view's first screen of that table through the API, in a fresh process:
+ *                            history and schema (what it loads on opening), then iceberg_files_tab_ms the
+ *                            Files tab's manifest list; iceberg_eager_details_ms is what the view loaded
+ *                            before it loaded per tab (history, then schema, files and partitions)
  *   iceberg_prune_files_read data files a point query (WHERE id = …) reads on a 100-file table
  *                            partitioned by day (bounds and partitions prune)
  */
@@ -155,6 +159,25 @@ function openCold(dir: string): { open: number; all: number; manifests: number; 
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as { open: number; all: number; manifests: number; files: number };
 }
 
+/** The table view's calls through the API in a fresh process: its first screen and Files tab, or everything at once. */
+function viewCold(dir: string, home: string, eager: boolean): { firstScreen: number; filesTab: number } {
+  const script = `
+    import { createApi } from './core/api/api';
+    const api = createApi({ catalogPath: ${JSON.stringify(path.join(home, 'catalog.sqlite'))}, cacheDir: ${JSON.stringify(path.join(home, 'cache'))} });
+    const args = { location: ${JSON.stringify(dir)} };
+    const start = performance.now();
+    await api.history(args);
+    await Promise.all(${eager} ? [api.schema(args), api.files(args), api.partitions(args)] : [api.schema(args)]);
+    const firstScreen = performance.now() - start;
+    await api.manifests(args);
+    console.log(JSON.stringify({ firstScreen, filesTab: performance.now() - start - firstScreen }));
+    await api.close();
+  `;
+  const run = spawnSync('npx', ['tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: process.cwd() });
+  if (run.status !== 0) throw new Error(`table view run failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as { firstScreen: number; filesTab: number };
+}
+
 async function benchOpen(work: string): Promise<void> {
   const dir = path.join(work, 'many-manifests');
   const start = performance.now();
@@ -164,6 +187,12 @@ async function benchOpen(work: string): Promise<void> {
   if (runs[0]!.manifests !== 10_000 || runs[0]!.files !== 10_000) throw new Error(`expected 10,000 manifests and files, got ${JSON.stringify(runs[0])}`);
   report('iceberg_open_ms', Math.round(median(runs.map((r) => r.open))), 'ms');
   report('iceberg_plan_all_ms', Math.round(median(runs.map((r) => r.all))), 'ms');
+  const home = path.join(work, 'view-home');
+  const perTab = Array.from({ length: 3 }, () => viewCold(dir, home, false));
+  const eager = Array.from({ length: 3 }, () => viewCold(dir, home, true));
+  report('iceberg_first_screen_ms', Math.round(median(perTab.map((r) => r.firstScreen))), 'ms');
+  report('iceberg_files_tab_ms', Math.round(median(perTab.map((r) => r.filesTab))), 'ms');
+  report('iceberg_eager_details_ms', Math.round(median(eager.map((r) => r.firstScreen))), 'ms');
 }
 
 async function benchPrune(work: string): Promise<void> {

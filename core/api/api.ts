@@ -11,13 +11,15 @@ import type { ObjectStore } from '../storage/types';
 import type { FileCache } from '../storage/cache';
 import { formatDecides, requireOperation, requireView } from '../formats/capabilities';
 import { detectFormat, findTables } from '../formats/detect';
-import { LATEST, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
+import { tableFormats } from '../formats/registry';
+import { LATEST, type ManifestsResult, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
 import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
+import { Catalogs } from './catalogs';
 import { formatTableBinding } from './table-binding';
 import { resolveSettings, type ApiOptions, type ApiSettings } from './settings';
 import type {
@@ -51,9 +53,28 @@ export function createApi(options: ApiOptions = {}, openStore: StoreOpener = ope
   return new LakebenchApi(resolveSettings(options), openStore);
 }
 
+/**
+ * Where a location's table is. A location naming one state of a table (an Iceberg metadata file, a
+ * catalog's table) comes with its format and the file that pins that state; any other with its store
+ * alone (its format is then detected from what is there).
+ */
+export interface LocatedTable {
+  store: ObjectStore;
+  format?: TableFormat;
+  pinned?: string;
+}
+
+/** Options of a `tables` call. */
+export interface TablesOptions {
+  /** Also tell each versioned table's version count and current version (opens every table). */
+  versions?: boolean;
+}
+
 export class LakebenchApi {
   private catalogHandle?: Catalog;
   private cacheHandle?: FileCache;
+  /** Iceberg catalogs known by name: `<name>` and `<name>.<namespace>.<table>` are locations. */
+  readonly catalogs = new Catalogs();
 
   constructor(
     readonly settings: ApiSettings,
@@ -80,9 +101,29 @@ export class LakebenchApi {
     return { location: store.url, entries };
   }
 
-  /** Every table under the location, with what each offers (its format's capabilities). */
-  async tables(args: LocationArgs): Promise<FoundTable[]> {
-    const store = this.open(args);
+  /**
+   * Every table under the location (every table of a catalog, for a catalog's name), with what each
+   * offers (its format's capabilities).
+   */
+  async tables(args: LocationArgs, options: TablesOptions = {}): Promise<FoundTable[]> {
+    const found = this.catalogs.named(args.location)
+      ? await this.catalogs.tables(args.location)
+      : await this.tablesUnder(this.open(args));
+    if (!options.versions) return found;
+    return Promise.all(
+      found.map(async (table) => {
+        if (!table.capabilities.views.includes('history')) return table;
+        // A table that does not open is still listed (verify says what is wrong with it), without versions.
+        const versions = await this.openTable({ ...args, location: table.location }).then(
+          (handle) => handle.versions?.(),
+          () => undefined,
+        );
+        return versions ? { ...table, versions: versions.count, ...(versions.current !== undefined && { currentVersion: versions.current }) } : table;
+      }),
+    );
+  }
+
+  private async tablesUnder(store: ObjectStore): Promise<FoundTable[]> {
     const found = await findTables(store);
     return found.map((t) => ({ name: t.name, key: t.key, location: store.urlOf(t.key), layout: t.format.name, capabilities: t.format.capabilities }));
   }
@@ -108,10 +149,43 @@ export class LakebenchApi {
     return table.schema!(at);
   }
 
+  /** The groups the table keeps its files in at a version (Iceberg manifests), with their counts. */
+  async manifests(args: TableArgs): Promise<ManifestsResult> {
+    const { table, at } = await this.tableAt(args, 'manifests');
+    return table.manifests!(at);
+  }
+
+  /** The live files of one of those groups (`manifest`: ManifestEntry.path). */
+  async manifestFiles(args: TableArgs & { manifest: string }): Promise<FilesResult> {
+    const { table, at } = await this.tableAt(args, 'manifests');
+    return table.manifestFiles!(at, args.manifest);
+  }
+
   /** The table at a location, opened by its format (NOT_A_TABLE naming the location when it holds none). */
   async openTable(args: LocationArgs): Promise<TableHandle> {
-    const { store, format } = await this.formatAt(args);
-    return format.open(store, this.openContext);
+    return this.openLocated(await this.formatAt(args));
+  }
+
+  /**
+   * Where the table a location names is: a catalog's table (`prod.db.events`), a file pinning one state
+   * of a table (`…/metadata/v3.metadata.json`, told by the formats), or the store at the location.
+   */
+  async locate(args: LocationArgs): Promise<LocatedTable> {
+    const ref = this.catalogs.tableRef(args.location);
+    if (ref) {
+      const table = await this.catalogs.load(ref);
+      return { store: table.store, format: this.catalogs.format, pinned: table.metadataKey };
+    }
+    for (const format of tableFormats()) {
+      const file = format.tableFile?.(args.location);
+      if (file) return { store: this.open({ ...args, location: file.table }), format, pinned: file.key };
+    }
+    return { store: this.open(args) };
+  }
+
+  /** URL of the table a location names (what quality results and the maintenance log are kept under). */
+  async tableUrl(args: LocationArgs): Promise<string> {
+    return (await this.locate(args)).store.url;
   }
 
   /**
@@ -122,14 +196,14 @@ export class LakebenchApi {
    * Refuses by name before anything is touched: `compact: not supported for Iceberg tables`.
    */
   async requireSupport(operation: TableOperation, args: LocationArgs, variant?: OperationSupport['variant']): Promise<void> {
-    const store = this.open(args);
-    const format = await detectFormat(store);
-    if (format && formatDecides(format, operation)) requireOperation(format, operation, store.url, variant);
+    const located = await this.locate(args);
+    const format = await formatOf(located);
+    if (format && formatDecides(format, operation)) requireOperation(format, operation, located.store.url, variant);
   }
 
   /** How the table at `args` supports `operation`: undefined when it holds no table (or the format does not support it). */
   async support(operation: TableOperation, args: LocationArgs): Promise<OperationSupport | undefined> {
-    return (await detectFormat(this.open(args)))?.capabilities.operations[operation];
+    return (await formatOf(await this.locate(args)))?.capabilities.operations[operation];
   }
 
   private readonly openContext: OpenContext = {
@@ -139,19 +213,24 @@ export class LakebenchApi {
     },
   };
 
-  private async formatAt(args: LocationArgs): Promise<{ store: ObjectStore; format: TableFormat }> {
-    const store = this.open(args);
-    const format = await detectFormat(store);
-    if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: store.url });
-    return { store, format };
+  private async formatAt(args: LocationArgs): Promise<LocatedTable & { format: TableFormat }> {
+    const located = await this.locate(args);
+    const format = await formatOf(located);
+    if (!format) throw new LakebenchError('NOT_A_TABLE', 'no table of a known format here', { object: located.store.url });
+    return { ...located, format };
+  }
+
+  /** Opens a located table by its format, at the file that pins it when there is one. */
+  private openLocated({ store, format, pinned }: LocatedTable & { format: TableFormat }): Promise<TableHandle> {
+    return format.open(store, { ...this.openContext, ...(pinned !== undefined && { pinned }) });
   }
 
   /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
   private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
-    const { store, format } = await this.formatAt(args);
-    requireView(format, view, store.url);
-    const at = versionRefOf(format, args, store.url);
-    return { table: await format.open(store, this.openContext), at };
+    const located = await this.formatAt(args);
+    requireView(located.format, view, located.store.url);
+    const at = versionRefOf(located.format, args, located.store.url);
+    return { table: await this.openLocated(located), at };
   }
 
   /**
@@ -188,6 +267,7 @@ export class LakebenchApi {
     const { SqlSession } = await import('../sql/session');
     const cache = await this.cache();
     const session = await SqlSession.create({ cache: watchFetch ? watchedCache(cache, watchFetch) : cache });
+    for (const name of this.catalogs.list()) session.attachCatalog(name, (namespace, table) => this.catalogs.load({ catalog: name, namespace, table }));
     try {
       // The lake first: an explicit binding (`orders` at version 3) replaces the lake's table of that name.
       if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, signal);
@@ -242,17 +322,18 @@ export class LakebenchApi {
   async maintenance<T>(
     operation: LoggedOperation,
     args: LocationArgs,
-    work: (store: ObjectStore) => Promise<T>,
+    work: (store: ObjectStore, pinned?: string) => Promise<T>,
     run: MaintenanceRun = {},
   ): Promise<T> {
     await this.requireSupport(operation, args, run.variant);
     const { runMaintenance } = await import('./maintenance-log');
-    return runMaintenance(await this.catalog(), operation, this.open(args), work, run);
+    const { store, pinned } = await this.locate(args);
+    return runMaintenance(await this.catalog(), operation, store, (at) => work(at, pinned), run);
   }
 
   /** The maintenance log, newest first: every run, or only those on the table at `args`. */
   async maintenanceLog(args?: LocationArgs, limit?: number): Promise<MaintenanceLogEntry[]> {
-    return (await this.catalog()).listMaintenance({ tableName: args && this.open(args).url, limit });
+    return (await this.catalog()).listMaintenance({ tableName: args && (await this.tableUrl(args)), limit });
   }
 
   /** Writes the built-in sample lake into `dir` and lists the tables in it. */
@@ -280,8 +361,9 @@ export class LakebenchApi {
     await table.register!(session, binding.name, at, { signal });
   }
 
-  /** Every queryable table under the lake at its latest version, by folder name. */
+  /** Every queryable table under the lake at its latest version, by folder name (a catalog's are attached already). */
   private async registerLake(session: SqlSession, args: LocationArgs, signal?: AbortSignal): Promise<void> {
+    if (this.catalogs.named(args.location)) return;
     const lake = this.open(args);
     for (const found of await findTables(lake)) {
       if (!found.format.capabilities.views.includes('preview')) continue;
@@ -305,6 +387,11 @@ export class LakebenchApi {
     }
     return this.cacheHandle;
   }
+}
+
+/** The format of a located table: the one the location named, else the one its store holds (if any). */
+async function formatOf(located: LocatedTable): Promise<TableFormat | undefined> {
+  return located.format ?? (await detectFormat(located.store));
 }
 
 function objectEntry(o: { key: string; size: number; lastModified: Date }): LsEntry {

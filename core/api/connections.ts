@@ -1,8 +1,9 @@
 /**
- * Saved connections: a local folder, AWS S3, Cloudflare R2 or any S3-compatible endpoint. Settings are
- * stored in the catalog in the clear, keys sealed by a SecretBox; `info()` is what leaves the engine,
- * and it never holds a secret. Opening a connection unseals its keys once into an S3 client kept in
- * memory, so `open()` (the API's StoreOpener) stays synchronous.
+ * Saved connections: a local folder, AWS S3, Cloudflare R2 or any S3-compatible endpoint, or an Iceberg
+ * catalog (SQL in SQLite, or REST). Settings are stored in the catalog in the clear, secrets (access
+ * keys, a catalog's token or client credentials) sealed by a SecretBox; `info()` is what leaves the
+ * engine, and it never holds a secret. Opening a connection unseals its secrets once into an S3 client
+ * or a catalog client kept in memory, so `open()` (the API's StoreOpener) stays synchronous.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
@@ -13,9 +14,11 @@ import { openLocation, parseLocation } from '../storage/location';
 import { S3Store } from '../storage/s3';
 import { createS3Client, DEFAULT_REGION } from '../storage/s3-client';
 import type { ObjectStore } from '../storage/types';
+import { openCatalog, type IcebergCatalog } from '../formats/iceberg/catalog/catalog';
+import { defaultStoreOpener } from '../formats/iceberg/catalog/table-location';
 import type { SecretBox } from './secret-box';
 import type { LocationArgs } from './types';
-import type { ConnectionInfo, ConnectionInput, ConnectionTestResult } from './workbench';
+import type { ConnectionInfo, ConnectionInput, ConnectionKind, ConnectionTestResult } from './workbench';
 import type { ConnectionRow, WorkbenchStore } from './workbench-store';
 
 interface Keys {
@@ -24,12 +27,23 @@ interface Keys {
   sessionToken?: string;
 }
 
-/** A connection ready to open stores: its settings and, for buckets, a client holding the keys. */
+/** A REST catalog's secret: a bearer token or OAuth2 client credentials. */
+interface CatalogSecret {
+  token?: string;
+  credential?: string;
+}
+
+type Secret = Keys | CatalogSecret;
+
+/** A connection ready to use: its settings and, for buckets, a client holding the keys; for catalogs, the catalog. */
 interface OpenConnection {
   row: ConnectionRow;
   root: string;
   client?: S3Client;
+  catalog?: IcebergCatalog;
 }
+
+const CATALOG_KINDS: ReadonlySet<ConnectionKind> = new Set(['iceberg-sql', 'iceberg-rest']);
 
 export class Connections {
   private readonly opened = new Map<string, OpenConnection>();
@@ -46,19 +60,23 @@ export class Connections {
   async save(input: ConnectionInput): Promise<ConnectionInfo> {
     const previous = input.id === undefined ? undefined : this.store.connection(input.id);
     if (input.id !== undefined && !previous) throw new LakebenchError('NOT_FOUND', `no connection with id ${input.id}`);
-    const keys = keysOf(input);
+    const secret = secretOf(input);
+    const hint = secret && 'accessKeyId' in secret ? secret.accessKeyId.slice(-4) : undefined;
     const row: ConnectionRow = {
       id: previous?.id ?? randomUUID(),
       name: input.name,
       kind: input.kind,
-      settings: { ...settingsOf(input), ...(keys ? { accessKeyHint: keys.accessKeyId.slice(-4) } : previous && { accessKeyHint: previous.settings.accessKeyHint }) },
-      // Empty keys on an update keep the stored ones, so the UI never needs to have them.
-      secret: keys ? await this.box.seal(JSON.stringify(keys)) : previous?.secret,
+      settings: { ...settingsOf(input), ...(secret ? hint && { accessKeyHint: hint } : previous && { accessKeyHint: previous.settings.accessKeyHint }) },
+      // An update without secrets keeps the stored ones, so the UI never needs to have them.
+      secret: secret ? await this.box.seal(JSON.stringify(secret)) : previous?.secret,
       createdAt: previous?.createdAt ?? new Date().toISOString(),
     };
-    if (row.kind !== 'local' && row.kind !== 's3' && !row.secret) {
+    if ((row.kind === 'r2' || row.kind === 's3-compatible') && !row.secret) {
       throw new LakebenchError('USAGE', `a ${row.kind} connection needs an access key id and secret`, { object: rootOf(row) });
     }
+    // A catalog's name is what SQL calls it: two catalogs may not share one.
+    const clash = CATALOG_KINDS.has(row.kind) && this.store.connections().find((c) => c.id !== row.id && CATALOG_KINDS.has(c.kind) && c.name.toLowerCase() === row.name.toLowerCase());
+    if (clash) throw new LakebenchError('USAGE', `a catalog named ${clash.name} is saved already: catalogs are told apart by name in SQL`, { object: row.name });
     this.store.putConnection(row);
     this.forget(row.id);
     return info(row);
@@ -73,12 +91,18 @@ export class Connections {
     return info(this.row(id));
   }
 
-  /** Unseals a saved connection's keys (once) so that open() can use it. */
+  /** Unseals a saved connection's secrets (once) so that open() or catalog() can use it. */
   async ready(id: string): Promise<void> {
     if (this.opened.has(id)) return;
     const row = this.row(id);
-    const keys = row.secret ? (JSON.parse(await this.box.open(row.secret)) as Keys) : undefined;
-    this.opened.set(id, connect(row, keys));
+    const secret = row.secret ? (JSON.parse(await this.box.open(row.secret)) as Secret) : undefined;
+    this.opened.set(id, connect(row, secret));
+  }
+
+  /** The catalog of a catalog connection (after ready()) and the name SQL calls it; undefined for any other. */
+  catalog(id: string): { name: string; catalog: IcebergCatalog } | undefined {
+    const opened = this.opened.get(id);
+    return opened?.catalog && { name: opened.row.name, catalog: opened.catalog };
   }
 
   /** StoreOpener: a location through its connection (after ready()), or with the standard AWS chain. */
@@ -88,31 +112,39 @@ export class Connections {
     }
     const opened = this.opened.get(args.connectionId);
     if (!opened) throw new LakebenchError('USAGE', `connection ${args.connectionId} is not open`, { object: args.location });
+    if (opened.catalog) {
+      throw new LakebenchError('USAGE', `${opened.row.name} is a catalog: it holds tables (${opened.row.name}.<namespace>.<table>), not objects`, { object: args.location });
+    }
     return openInside(opened, args.location);
   }
 
-  /** Lists the first entries of a connection's root: saved (by id) or not yet saved (input with keys). */
+  /**
+   * Lists the first entries of a connection's root (a catalog's top namespaces): saved (by id) or not
+   * yet saved (input with its secrets, or a saved one's when left out).
+   */
   async test(input: ConnectionInput | { id: string }): Promise<ConnectionTestResult> {
-    let connection: OpenConnection;
+    const saved = 'kind' in input ? (input.id === undefined ? undefined : this.store.connection(input.id)) : this.row(input.id);
+    const row: ConnectionRow = 'kind' in input ? { id: 'test', name: input.name, kind: input.kind, settings: settingsOf(input), createdAt: '' } : saved!;
+    let connection: OpenConnection | undefined;
     let temporary = false;
-    if ('kind' in input) {
-      const saved = input.id === undefined ? undefined : this.store.connection(input.id);
-      const storedKeys = saved?.secret ? (JSON.parse(await this.box.open(saved.secret)) as Keys) : undefined;
-      const row: ConnectionRow = { id: 'test', name: input.name, kind: input.kind, settings: settingsOf(input), createdAt: '' };
-      connection = connect(row, keysOf(input) ?? storedKeys);
-      temporary = true;
-    } else {
-      await this.ready(input.id);
-      connection = this.opened.get(input.id)!;
-    }
     try {
+      if ('kind' in input) {
+        const storedSecret = saved?.secret ? (JSON.parse(await this.box.open(saved.secret)) as Secret) : undefined;
+        // Opening a catalog reads it (a SQLite file that is no catalog fails here): part of the test.
+        connection = connect(row, secretOf(input) ?? storedSecret);
+        temporary = true;
+      } else {
+        await this.ready(input.id);
+        connection = this.opened.get(input.id)!;
+      }
+      if (connection.catalog) return { ok: true, root: connection.root, entries: (await connection.catalog.listNamespaces()).length };
       const page = await openInside(connection, connection.root).list('', { delimiter: true, maxKeys: 10 });
       return { ok: true, root: connection.root, entries: page.objects.length + page.prefixes.length };
     } catch (e) {
       const code = e instanceof LakebenchError ? e.code : 'IO';
-      return { ok: false, root: connection.root, code, message: e instanceof Error ? e.message : String(e) };
+      return { ok: false, root: rootOf(row), code, message: e instanceof Error ? e.message : String(e) };
     } finally {
-      if (temporary) connection.client?.destroy();
+      if (temporary && connection) release(connection);
     }
   }
 
@@ -127,13 +159,24 @@ export class Connections {
   }
 
   private forget(id: string): void {
-    this.opened.get(id)?.client?.destroy();
+    const opened = this.opened.get(id);
+    if (opened) release(opened);
     this.opened.delete(id);
   }
 }
 
-function keysOf(input: ConnectionInput): Keys | undefined {
-  if (input.kind === 'local' || !input.accessKeyId || !input.secretAccessKey) return undefined;
+/** Lets go of what an open connection holds: its S3 client, its catalog's SQLite handle. */
+function release(connection: OpenConnection): void {
+  connection.client?.destroy();
+  connection.catalog?.close?.();
+}
+
+/** The secret an input carries (access keys; a catalog's token or client credentials), if any. */
+function secretOf(input: ConnectionInput): Secret | undefined {
+  if (input.kind === 'iceberg-rest') {
+    return input.token || input.credential ? { ...(input.token && { token: input.token }), ...(input.credential && { credential: input.credential }) } : undefined;
+  }
+  if (input.kind === 'local' || input.kind === 'iceberg-sql' || !input.accessKeyId || !input.secretAccessKey) return undefined;
   const sessionToken = input.kind === 's3' ? input.sessionToken : undefined;
   return { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey, ...(sessionToken && { sessionToken }) };
 }
@@ -149,12 +192,17 @@ function settingsOf(input: ConnectionInput): Record<string, string | undefined> 
       return { accountId: input.accountId, bucket: input.bucket, prefix: joinKey(input.prefix ?? '') };
     case 's3-compatible':
       return { endpoint: input.endpoint, bucket: input.bucket, prefix: joinKey(input.prefix ?? ''), region: input.region };
+    case 'iceberg-sql':
+      return { uri: path.resolve(input.path), catalogName: input.catalogName };
+    case 'iceberg-rest':
+      return { uri: input.uri, warehouse: input.warehouse };
   }
 }
 
 function rootOf(row: ConnectionRow): string {
   const s = row.settings;
   if (row.kind === 'local') return s.path!;
+  if (CATALOG_KINDS.has(row.kind)) return row.name;
   const bucketUrl = row.kind === 'r2' ? `r2://${s.accountId}/${s.bucket}` : `s3://${s.bucket}`;
   return s.prefix ? `${bucketUrl}/${s.prefix}` : bucketUrl;
 }
@@ -168,11 +216,19 @@ function regionOf(row: ConnectionRow): string {
   return row.kind === 'r2' ? 'auto' : (row.settings.region ?? DEFAULT_REGION);
 }
 
-function connect(row: ConnectionRow, keys: Keys | undefined): OpenConnection {
+function connect(row: ConnectionRow, secret: Secret | undefined): OpenConnection {
   const root = rootOf(row);
   if (row.kind === 'local') return { row, root };
-  const client = createS3Client({ endpoint: endpointOf(row), region: regionOf(row), credentials: keys, profile: row.settings.profile });
+  if (CATALOG_KINDS.has(row.kind)) return { row, root, catalog: catalogOf(row, secret as CatalogSecret | undefined) };
+  const client = createS3Client({ endpoint: endpointOf(row), region: regionOf(row), credentials: secret as Keys | undefined, profile: row.settings.profile });
   return { row, root, client };
+}
+
+/** A catalog connection's catalog: its tables' storage is reached with the standard AWS chain, or what the catalog vends. */
+function catalogOf(row: ConnectionRow, secret: CatalogSecret | undefined): IcebergCatalog {
+  const { uri, warehouse, catalogName } = row.settings;
+  if (row.kind === 'iceberg-sql') return openCatalog(catalogName ? `${uri!}?catalog=${encodeURIComponent(catalogName)}` : uri!, defaultStoreOpener());
+  return openCatalog(uri!, defaultStoreOpener(), { ...secret, ...(warehouse && { warehouse }) });
 }
 
 /** A store at `location`, which must lie inside the connection's root (OUTSIDE_LOCATION otherwise). */

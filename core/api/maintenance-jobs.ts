@@ -60,7 +60,7 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
     }
     case 'verify': {
       const { verifyLocation } = await import('../ops/verify/verify');
-      return api.maintenance('verify', where, (store) => verifyLocation(store, { deep: args.deep, ...op }));
+      return api.maintenance('verify', where, (store, pinned) => verifyLocation(store, { deep: args.deep, pinned, ...op }));
     }
     case 'orphans': {
       const { findOrphans } = await import('../ops/orphans');

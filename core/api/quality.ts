@@ -91,12 +91,11 @@ async function withCheckedTable<T>(
   signal: AbortSignal | undefined,
   next: (report: CheckReport, exportRows: (file: string) => Promise<void>) => Promise<T>,
 ): Promise<T> {
-  const binding = await pinnedBinding(api, args);
+  const { binding, table } = await pinnedBinding(api, args);
   const session = await api.openSqlSession({ ...args, tables: [binding] }, signal);
   try {
     const executedAt = new Date().toISOString();
     const results = await runChecks(session, args.rules, signal);
-    const table = api.open({ ...args, location: binding.location }).url;
     const report: CheckReport = {
       runId: randomUUID(),
       table,
@@ -113,15 +112,15 @@ async function withCheckedTable<T>(
 
 /**
  * The table as view `t` at an exact version (the latest when none is asked), so results name the
- * version they saw; a table that cannot be checked is refused by name.
+ * version they saw, and the URL they are kept under; a table that cannot be checked is refused by name.
  */
-async function pinnedBinding(api: LakebenchApi, args: CheckArgs): Promise<SqlTableBinding> {
+async function pinnedBinding(api: LakebenchApi, args: CheckArgs): Promise<{ binding: SqlTableBinding; table: string }> {
   const binding = parseTableBinding(`${TABLE_VIEW}=${args.table}`);
   const table = await api.openTable({ ...args, location: binding.location });
   requireView(table.format, 'quality', table.store.url);
-  if (table.format.capabilities.versionRefs.length === 0 || !table.schema) return binding;
+  if (table.format.capabilities.versionRefs.length === 0 || !table.schema) return { binding, table: table.store.url };
   const { version } = await table.schema(versionRefOf(table.format, binding, table.store.url));
-  return { name: TABLE_VIEW, location: binding.location, version };
+  return { binding: { name: TABLE_VIEW, location: binding.location, ...(version !== undefined && { version }) }, table: table.store.url };
 }
 
 /** The staging table's partition columns, when its format tells them (a Delta table, a hive-partitioned folder). */

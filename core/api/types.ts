@@ -11,6 +11,8 @@ export type {
   FileStats,
   FilesResult,
   HistoryEntry,
+  ManifestEntry,
+  ManifestsResult,
   OperationSupport,
   PartitionEntry,
   PartitionField,
@@ -76,6 +78,10 @@ export interface FoundTable {
   /** Its format's name (`delta`, `parquet`, …): for display; ask `capabilities` what it offers. */
   layout: string;
   capabilities: TableCapabilities;
+  /** How many versions it keeps (`tables` with versions asked, for tables with a history). */
+  versions?: number;
+  /** Its current version (an Iceberg snapshot id, a Delta version). */
+  currentVersion?: string;
 }
 
 /** One `--table` binding: a SQL view name over a table location, optionally at a version (as in TableArgs). */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LakebenchError } from '../errors';
+import type { IcebergCatalog } from '../formats/iceberg/catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
@@ -79,6 +80,11 @@ export class Workbench implements W.WorkbenchApi {
   // ---------- browsing and inspection ----------
 
   async lsPage(args: W.LsPageArgs): Promise<W.LsPageResult> {
+    const catalog = await this.catalogOf(args);
+    if (catalog) {
+      const { catalogPage } = await import('./catalog-listing');
+      return catalogPage(catalog, args.location, args.prefix ?? '');
+    }
     const store = await this.open(args);
     const prefix = args.prefix ?? '';
     const limit = Math.min(args.limit ?? DEFAULT_PAGE, MAX_LIST_PAGE);
@@ -118,6 +124,16 @@ export class Workbench implements W.WorkbenchApi {
   async schema(args: TableArgs) {
     await this.ready(args);
     return this.api.schema(args);
+  }
+
+  async manifests(args: TableArgs) {
+    await this.ready(args);
+    return this.api.manifests(args);
+  }
+
+  async manifestFiles(args: W.ManifestFilesArgs) {
+    await this.ready(args);
+    return this.api.manifestFiles(args);
   }
 
   async preview(args: W.PreviewArgs): Promise<W.PreviewResult> {
@@ -275,17 +291,17 @@ export class Workbench implements W.WorkbenchApi {
 
   async qualityRules(args: W.QualityTableArgs): Promise<W.QualityCheck[]> {
     await this.ready(args);
-    return ((await this.api.catalog()).loadQualityRules(this.api.open(args).url) ?? []) as W.QualityCheck[];
+    return ((await this.api.catalog()).loadQualityRules(await this.api.tableUrl(args)) ?? []) as W.QualityCheck[];
   }
 
   async saveQualityRules(args: W.SaveQualityRulesArgs): Promise<void> {
     await this.ready(args);
-    (await this.api.catalog()).saveQualityRules(this.api.open(args).url, args.rules);
+    (await this.api.catalog()).saveQualityRules(await this.api.tableUrl(args), args.rules);
   }
 
   async qualityHistory(args: W.QualityTableArgs): Promise<W.QualityResultEntry[]> {
     await this.ready(args);
-    return (await this.api.catalog()).listQualityResults({ tableName: this.api.open(args).url, limit: args.limit });
+    return (await this.api.catalog()).listQualityResults({ tableName: await this.api.tableUrl(args), limit: args.limit });
   }
 
   async jobs(): Promise<W.JobInfo[]> {
@@ -308,6 +324,7 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async saveConnection(args: W.ConnectionInput): Promise<W.ConnectionInfo> {
+    if (args.id !== undefined) this.forgetCatalog(args.id);
     return this.connectionRegistry.save(args);
   }
 
@@ -316,7 +333,14 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async removeConnection(args: W.ConnectionIdArgs): Promise<void> {
+    this.forgetCatalog(args.id);
     this.connectionRegistry.remove(args.id);
+  }
+
+  /** A catalog connection changed or went: the API no longer knows its catalog by its (old) name. */
+  private forgetCatalog(id: string): void {
+    const opened = this.connectionRegistry.catalog(id);
+    if (opened) this.api.catalogs.remove(opened.name);
   }
 
   // ---------- workspace ----------
@@ -368,7 +392,8 @@ export class Workbench implements W.WorkbenchApi {
   private async describeWorkspace(where: LocationArgs, withoutTables = false): Promise<W.WorkspaceInfo> {
     // Without tables, one small listing still proves the location readable (and a local folder present).
     const tables = withoutTables ? (await this.lsPage({ ...where, limit: 1 }), []) : await this.tables(where);
-    const root = this.api.open(where).url;
+    // A catalog's root is its name; anything else is told by its store's URL.
+    const root = (await this.catalogOf(where)) ? where.location : this.api.open(where).url;
     return {
       root,
       ...(where.connectionId && { connectionId: where.connectionId }),
@@ -417,8 +442,18 @@ export class Workbench implements W.WorkbenchApi {
     }
   }
 
+  /** Opens the connection a call names, once; a catalog connection's catalog becomes known to the API by its name. */
   private async ready(where: { connectionId?: string }): Promise<void> {
-    if (where.connectionId !== undefined) await this.connectionRegistry.ready(where.connectionId);
+    if (where.connectionId === undefined) return;
+    await this.connectionRegistry.ready(where.connectionId);
+    const opened = this.connectionRegistry.catalog(where.connectionId);
+    if (opened && this.api.catalogs.named(opened.name) !== opened.catalog) this.api.catalogs.add(opened.name, opened.catalog);
+  }
+
+  /** The catalog a location names by itself (a catalog connection's root), if any. */
+  private async catalogOf(where: LocationArgs): Promise<IcebergCatalog | undefined> {
+    await this.ready(where);
+    return this.api.catalogs.named(where.location);
   }
 
   private async open(args: LocationArgs) {

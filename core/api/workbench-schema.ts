@@ -31,6 +31,8 @@ const empty = z.object({});
 const bucket = z.string().min(1).max(255);
 const prefix = z.string().max(1024).optional();
 const secret = z.string().max(4096);
+/** A catalog connection's name is the SQL name its tables are queried under. */
+const sqlName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _ (it names the catalog in SQL)').max(128);
 
 const connectionInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local'), id: z.string().max(64).optional(), name, path: text.min(1) }),
@@ -66,6 +68,22 @@ const connectionInput = z.discriminatedUnion('kind', [
     region: z.string().max(64).optional(),
     accessKeyId: secret,
     secretAccessKey: secret,
+  }),
+  z.object({
+    kind: z.literal('iceberg-sql'),
+    id: z.string().max(64).optional(),
+    name: sqlName,
+    path: text.min(1),
+    catalogName: z.string().max(255).optional(),
+  }),
+  z.object({
+    kind: z.literal('iceberg-rest'),
+    id: z.string().max(64).optional(),
+    name: sqlName,
+    uri: z.url().max(2048),
+    warehouse: z.string().max(255).optional(),
+    token: secret.optional(),
+    credential: secret.optional(),
   }),
 ]);
 const connectionId = z.object({ id: z.string().min(1).max(64) });
@@ -123,6 +141,8 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   files: table,
   partitions: table,
   schema: table,
+  manifests: table,
+  manifestFiles: table.extend({ manifest: text.min(1) }),
   preview: location.extend({ key: text.min(1), limit: z.number().int().min(1).max(1000).optional() }),
   compareVersions: location.extend({ from: versionText, to: versionText }),
   queryStart: z.object({

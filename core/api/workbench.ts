@@ -33,6 +33,8 @@ import type {
   FilesResult,
   FoundTable,
   HistoryEntry,
+  ManifestEntry,
+  ManifestsResult,
   DeleteArgs,
   ImportArgs,
   LocationArgs,
@@ -45,7 +47,8 @@ import type {
   TableArgs,
 } from './types';
 
-export type { FileEntry, FilesResult, FoundTable, HistoryEntry, PartitionEntry, PartitionsResult, ResultColumn, SchemaField, SchemaResult, QueryHistoryEntry, HistoryFilter };
+export type { FileEntry, FilesResult, FoundTable, HistoryEntry, ManifestEntry, ManifestsResult, PartitionEntry, PartitionsResult, ResultColumn, SchemaField, SchemaResult, QueryHistoryEntry, HistoryFilter };
+export type { PartitionField, PartitionSpec } from './types';
 export type { OperationSupport, TableCapabilities, TableOperation, TableView } from './types';
 export { STANDARD_VIEWS } from '../formats/table-format';
 /** A location (and a table location at a version): see the module comment for `connectionId`. */
@@ -137,6 +140,11 @@ export type PreviewResult =
       truncated: boolean;
     }
   | { kind: 'binary'; url: string; size: number };
+
+/** One manifest of a table at a version: ManifestEntry.path, as `manifests` listed it. */
+export interface ManifestFilesArgs extends TableArgs {
+  manifest: string;
+}
 
 /** Two versions of a table, as its history names them (HistoryEntry.version). */
 export interface CompareVersionsArgs extends LocationArgs {
@@ -421,7 +429,12 @@ export interface SaveQueryArgs {
 
 // ---------- connections ----------
 
-export type ConnectionKind = 'local' | 's3' | 'r2' | 's3-compatible';
+/**
+ * Where a connection leads: a folder or bucket to browse (`local`, `s3`, `r2`, `s3-compatible`), or an
+ * Iceberg catalog browsed as namespaces → tables (`iceberg-sql`: a SQLite file as pyiceberg and the JDBC
+ * catalog write it; `iceberg-rest`: a REST catalog such as R2 Data Catalog, Polaris or Lakekeeper).
+ */
+export type ConnectionKind = 'local' | 's3' | 'r2' | 's3-compatible' | 'iceberg-sql' | 'iceberg-rest';
 
 /** What saveConnection and testConnection take (secrets included). */
 export type ConnectionInput =
@@ -460,6 +473,29 @@ export type ConnectionInput =
       region?: string;
       accessKeyId: string;
       secretAccessKey: string;
+    }
+  | {
+      kind: 'iceberg-sql';
+      id?: string;
+      /** Also its SQL name (letters, digits and `_`): tables are `<name>.<namespace>.<table>`. */
+      name: string;
+      /** The SQLite file holding `iceberg_tables`. */
+      path: string;
+      /** Its `catalog_name`, when the file holds several catalogs. */
+      catalogName?: string;
+    }
+  | {
+      kind: 'iceberg-rest';
+      id?: string;
+      /** Also its SQL name (letters, digits and `_`): tables are `<name>.<namespace>.<table>`. */
+      name: string;
+      /** e.g. `https://catalog.cloudflarestorage.com/<account>/<bucket>`. */
+      uri: string;
+      /** Implied for R2 Data Catalog. */
+      warehouse?: string;
+      /** A bearer token, or OAuth2 client credentials `<client_id>:<client_secret>`; kept like access keys. */
+      token?: string;
+      credential?: string;
     };
 
 /**
@@ -470,9 +506,13 @@ export interface ConnectionInfo {
   id: string;
   name: string;
   kind: ConnectionKind;
-  /** The location string of its root: a path, `s3://bucket/prefix` or `r2://account/bucket/prefix`. */
+  /** The location string of its root: a path, `s3://bucket/prefix`, `r2://account/bucket/prefix`, or a catalog's name. */
   root: string;
   endpoint?: string;
+  /** A catalog's URI or SQLite file. */
+  uri?: string;
+  warehouse?: string;
+  catalogName?: string;
   region?: string;
   bucket?: string;
   prefix?: string;
@@ -545,6 +585,10 @@ export interface WorkbenchApi {
   files(args: TableArgs): Promise<FilesResult>;
   partitions(args: TableArgs): Promise<PartitionsResult>;
   schema(args: TableArgs): Promise<SchemaResult>;
+  /** The table's manifests at a version (tables offering `manifests`): what the Files tab shows first. */
+  manifests(args: TableArgs): Promise<ManifestsResult>;
+  /** The live files of one manifest. */
+  manifestFiles(args: ManifestFilesArgs): Promise<FilesResult>;
   preview(args: PreviewArgs): Promise<PreviewResult>;
   compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
 
@@ -616,6 +660,8 @@ export const WORKBENCH_METHODS = [
   'files',
   'partitions',
   'schema',
+  'manifests',
+  'manifestFiles',
   'preview',
   'compareVersions',
   'queryStart',

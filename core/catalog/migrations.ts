@@ -104,6 +104,22 @@ export const migrations: readonly Migration[] = [
         updated_at TEXT NOT NULL
       );
     `),
+  // 5: Iceberg catalogs as connections (a SQL catalog's SQLite file, a REST catalog). SQLite cannot
+  // change a CHECK in place: the table is rebuilt with its rows.
+  (db) =>
+    db.exec(`
+      CREATE TABLE connections_5 (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('local', 's3', 'r2', 's3-compatible', 'iceberg-sql', 'iceberg-rest')),
+        settings    TEXT NOT NULL, -- JSON without secrets: path, bucket, prefix, endpoint, region, a catalog's uri, …
+        secret      BLOB,          -- sealed JSON {accessKeyId, secretAccessKey, sessionToken?} or {token?, credential?}
+        created_at  TEXT NOT NULL
+      );
+      INSERT INTO connections_5 SELECT id, name, kind, settings, secret, created_at FROM connections;
+      DROP TABLE connections;
+      ALTER TABLE connections_5 RENAME TO connections;
+    `),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

@@ -8,6 +8,7 @@ import { isLakebenchError, LakebenchError, type ErrorCode } from '../errors';
 import { withAbortSignal } from '../storage/request-scope';
 import type { LakebenchApi } from '../api/api';
 import type { LocationOptions } from '../api/types';
+import type { CatalogFlags } from './catalog-options';
 import type { Sink } from './output';
 
 export interface CliContext {
@@ -40,7 +41,7 @@ export const EXIT_CANCELLED = 130;
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { USAGE: EXIT_USAGE, CANCELLED: EXIT_CANCELLED };
 
-interface GlobalOptions extends LocationOptions {
+interface GlobalOptions extends LocationOptions, CatalogFlags {
   json?: boolean;
   /** `--timeout`, in milliseconds. */
   timeout?: number;
@@ -53,7 +54,7 @@ interface GlobalOptions extends LocationOptions {
 const DEADLINE_GRACE_MS = 20_000;
 
 export async function runCommand(command: Command, handler: Handler): Promise<void> {
-  const { json = false, endpoint, region, profile, timeout } = command.opts<GlobalOptions>();
+  const { json = false, endpoint, region, profile, timeout, catalog, catalogToken, catalogCredential } = command.opts<GlobalOptions>();
   let api: LakebenchApi | undefined;
   const deadline = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
   const timedOut = () => new LakebenchError('TIMEOUT', `${command.name()} timed out after ${formatSeconds(timeout!)} (--timeout)`);
@@ -67,8 +68,11 @@ export async function runCommand(command: Command, handler: Handler): Promise<vo
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     async api() {
-      const { createApi } = await import('../api/api');
-      return (api ??= createApi());
+      if (api) return api;
+      const [{ createApi }, { addCatalogs }] = await Promise.all([import('../api/api'), import('./catalog-options')]);
+      const created = createApi();
+      await addCatalogs(created, { catalog, catalogToken, catalogCredential }, { endpoint, region, profile });
+      return (api = created);
     },
     ...(deadline && { deadline }),
   };

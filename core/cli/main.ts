@@ -38,7 +38,16 @@ const locationOptions = (command: Command): Command =>
     .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, R2, …); uses path-style addressing')
     .option('--region <region>', 'S3 region')
     .option('--profile <name>', 'AWS profile for credentials')
-    .option('--timeout <duration>', 'give up after this long (e.g. 30s, 10m): requests in flight are aborted, exit 1', duration);
+    .option('--timeout <duration>', 'give up after this long (e.g. 30s, 10m): requests in flight are aborted, exit 1', duration)
+    .option(
+      '--catalog <name=uri>',
+      'an Iceberg catalog (repeatable): a SQL catalog (SQLite file or sqlite:///path, ?catalog=<catalog_name>) or a REST catalog ' +
+        '(http(s)://…, ?warehouse=<name>); its tables are locations and SQL tables <name>.<namespace>.<table>',
+      collect,
+      [],
+    )
+    .option('--catalog-token <token>', 'bearer token for REST catalogs (default: $LAKEBENCH_CATALOG_TOKEN)')
+    .option('--catalog-credential <id:secret>', 'OAuth2 client credentials for REST catalogs (default: $LAKEBENCH_CATALOG_CREDENTIAL)');
 
 export function buildProgram(): Command {
   const program = new Command('lakebench')
@@ -59,22 +68,26 @@ export function buildProgram(): Command {
     );
 
   locationOptions(program.command('tables'))
-    .description('find tables under a location, of every format Lakebench reads (layout, capabilities with --json)')
-    .argument('<location>')
-    .action((location: string, _opts: object, cmd: Command) =>
+    .description(
+      'find tables under a location, of every format Lakebench reads, with their versions (capabilities with --json); ' +
+        "a catalog's name (or none, with --catalog) lists the catalog's tables",
+    )
+    .argument('[location]')
+    .action((location: string | undefined, _opts: object, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/browse')).tables(ctx, location)),
     );
 
   const inspections = {
-    history: "a table's commits: version, time, operation, metrics",
-    files: 'live data files with size, partition values and stats',
-    partitions: 'files, rows (from stats) and bytes per partition',
-    schema: 'columns, types and partition columns',
+    history: "a table's versions (commits, snapshots): version, time, operation, parent, branches and tags, metrics",
+    files: 'live data files (and delete files) with size, partition values and stats',
+    manifests: "an Iceberg table's manifests: content, spec, files and rows added, existing and deleted",
+    partitions: 'files, rows (from stats) and bytes per partition (per spec, with transforms)',
+    schema: 'columns, types, field ids and partition columns',
   } as const;
   for (const [name, description] of Object.entries(inspections) as [keyof typeof inspections, string][]) {
     versionOptions(locationOptions(program.command(name)))
       .description(description)
-      .argument('<table>', 'table location')
+      .argument('<table>', 'table location (a folder, an Iceberg metadata file, or <catalog>.<namespace>.<table>)')
       .action((table: string, opts: VersionFlags, cmd: Command) =>
         runCommand(cmd, async (ctx) => (await import('./commands/inspect'))[name](ctx, table, opts)),
       );

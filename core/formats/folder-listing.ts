@@ -7,7 +7,7 @@
  * FolderListing (table-format.ts).
  */
 import type { ObjectInfo, ObjectStore } from '../storage/types';
-import type { FolderContents, FolderListing } from './table-format';
+import type { FindOptions, FolderContents, FolderListing } from './table-format';
 
 /** Last path segment of a key or prefix (`a/b/` ⇒ `b/`, `a/b.parquet` ⇒ `b.parquet`). */
 export function lastSegment(keyOrPrefix: string): string {
@@ -44,7 +44,7 @@ export class ListingPass {
       prefix,
       list: () => this.list(prefix),
       has: (name) => this.has(prefix, name),
-      find: (name, test, options) => this.find(prefix, name, test, options?.deep ?? false),
+      find: (name, test, options) => this.find(prefix, name, test, options),
       sub: (name) => this.folder(prefix + name),
     };
   }
@@ -74,27 +74,30 @@ export class ListingPass {
     return probe.objects.length > 0 || probe.prefixes.length > 0;
   }
 
-  private async find(parent: string, name: string, test: (object: ObjectInfo) => boolean, deep: boolean): Promise<ObjectInfo | undefined> {
+  private async find(parent: string, name: string, test: (object: ObjectInfo) => boolean, options: FindOptions = {}): Promise<ObjectInfo | undefined> {
+    const { deep = false, startsWith = '' } = options;
     // A sub-folder the parent's listing does not hold has nothing to find: no request.
     const parentListed = name === '' ? undefined : this.listed.get(parent);
     if (parentListed && !(await parentListed).prefixes.includes(parent + name)) return undefined;
     const prefix = parent + name;
+    const wanted = (object: ObjectInfo) => object.key.startsWith(prefix + startsWith) && test(object);
     const listed = this.listed.get(prefix);
-    if (listed && !deep) return (await listed).objects.find(test);
+    if (listed && !deep) return (await listed).objects.find(wanted);
     // Page by page, stopping at the first match; a delimiter listing read to its end is the whole folder, kept.
+    const whole = startsWith === '' && !deep;
     const all: FolderContents = { objects: [], prefixes: [] };
     let token: string | undefined;
     do {
-      const page = await this.store.list(prefix, { delimiter: !deep, token });
-      const found = page.objects.find(test);
+      const page = await this.store.list(prefix + startsWith, { delimiter: !deep, token });
+      const found = page.objects.find(wanted);
       if (found) return found;
-      if (!deep) {
+      if (whole) {
         all.objects.push(...page.objects);
         all.prefixes.push(...page.prefixes);
       }
       token = page.nextToken;
     } while (token);
-    if (!deep && !this.listed.has(prefix)) this.listed.set(prefix, Promise.resolve(all));
+    if (whole && !this.listed.has(prefix)) this.listed.set(prefix, Promise.resolve(all));
     return undefined;
   }
 }

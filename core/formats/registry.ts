@@ -5,6 +5,7 @@
  */
 import { deltaFormat } from './delta/plugin';
 import { desFormat } from './des/plugin';
+import { icebergFormat } from './iceberg/plugin';
 import { lakesideFormat } from './lakeside/plugin';
 import { lakeSyncFormat } from './lakesync/plugin';
 import { parquetFolderFormat } from './parquet/plugin';
@@ -12,6 +13,7 @@ import type { TableFormat } from './table-format';
 
 const formats: TableFormat[] = [
   deltaFormat,
+  icebergFormat,
   lakeSyncFormat,
   lakesideFormat,
   desFormat,

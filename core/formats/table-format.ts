@@ -35,11 +35,12 @@ export const LATEST: VersionRef = { kind: 'latest' };
 
 /**
  * Read views: `history` (versions listed), `schema`, `files`, `partitions` (at a version when the table
- * travels in time), `compare` (two versions side by side), `quality` (checks run on its SQL view),
- * `preview` (its rows are queryable as a DuckDB view). A format with a view of its own names it here
- * too (`archive`, `lakesync`, `lakeside`); the renderer shows that view instead of the standard tabs.
+ * travels in time), `manifests` (its files in the groups its metadata keeps them in, each listed on its
+ * own: Iceberg manifests), `compare` (two versions side by side), `quality` (checks run on its SQL
+ * view), `preview` (its rows are queryable as a DuckDB view). A format with a view of its own names it
+ * here too (`archive`, `lakesync`, `lakeside`); the renderer shows that view instead of the standard tabs.
  */
-export const STANDARD_VIEWS = ['history', 'schema', 'files', 'partitions', 'compare', 'quality', 'preview'] as const;
+export const STANDARD_VIEWS = ['history', 'schema', 'files', 'manifests', 'partitions', 'compare', 'quality', 'preview'] as const;
 export type StandardView = (typeof STANDARD_VIEWS)[number];
 export type TableView = StandardView | (string & {});
 
@@ -87,6 +88,17 @@ export interface HistoryEntry {
   operationParameters?: Record<string, unknown>;
   /** Counts the writer recorded (Delta: operationMetrics; Iceberg: the snapshot summary). */
   operationMetrics?: Record<string, unknown>;
+  /** Names pointing at this version (Iceberg: its branches and tags, `main` included). */
+  refs?: string[];
+  /** Iceberg: the schema the snapshot was written with. */
+  schemaId?: number;
+}
+
+/** How many versions a table keeps and which is current: what `tables` shows of a table with history. */
+export interface VersionsSummary {
+  count: number;
+  /** Absent for a table with no version yet (an Iceberg table created without data). */
+  current?: string;
 }
 
 /** A file's statistics as its table's metadata records them (never read from the file itself). */
@@ -125,6 +137,8 @@ export interface FileEntry {
   specId?: number;
   /** File format when a table mixes them (Iceberg: parquet, avro, orc). */
   format?: string;
+  /** Iceberg: the data sequence number that scopes which deletes apply to (or from) the file. */
+  sequenceNumber?: number;
 }
 
 export interface FilesResult {
@@ -134,6 +148,32 @@ export interface FilesResult {
   files: FileEntry[];
   /** Rows of the data files less those deletion vectors and delete files hide; absent when unknown. */
   liveRows?: number;
+}
+
+/** One group of files as the table's metadata keeps them (an Iceberg manifest), with its counts. */
+export interface ManifestEntry {
+  /** As the metadata records it (absolute URI). */
+  path: string;
+  /** Bytes of the manifest itself. */
+  size: number;
+  /** What its files hold. */
+  content: 'data' | 'deletes';
+  specId: number;
+  sequenceNumber: number;
+  /** The version that wrote it. */
+  addedVersion?: string;
+  addedFiles?: number;
+  existingFiles?: number;
+  deletedFiles?: number;
+  addedRows?: number;
+  existingRows?: number;
+  deletedRows?: number;
+}
+
+export interface ManifestsResult {
+  location: string;
+  version?: string;
+  manifests: ManifestEntry[];
 }
 
 export interface PartitionField {
@@ -167,8 +207,10 @@ export interface PartitionsResult {
   version?: string;
   /** Partition fields of the current (or only) spec, in order. */
   partitionColumns: string[];
-  /** Every spec files of this version follow (Iceberg); absent when there is one implicit spec. */
+  /** Every spec of the table (Iceberg: files of this version follow one of them); absent when there is one implicit spec. */
   specs?: PartitionSpec[];
+  /** The spec new files follow (Iceberg's default spec). */
+  currentSpecId?: number;
   partitions: PartitionEntry[];
 }
 
@@ -207,6 +249,11 @@ export interface FolderContents {
   prefixes: string[];
 }
 
+export interface FindOptions {
+  deep?: boolean;
+  startsWith?: string;
+}
+
 /**
  * One folder of a listing pass, as detection sees it. Detection classifies listings, it never reads
  * objects. Ask the narrowest question that decides (`has`, `find`): the pass answers it from a listing
@@ -222,9 +269,11 @@ export interface FolderListing {
   /**
    * The first object directly inside sub-folder `name` ('' = this folder; `deep`: anywhere below it)
    * that passes `test`, listing page by page until one does (nothing when this folder's listing is held
-   * and has no such sub-folder).
+   * and has no such sub-folder). `startsWith` narrows it to objects whose name (after the sub-folder)
+   * starts so, listed with that longer prefix: one request finds `metadata/v3.metadata.json` among
+   * thousands of manifests that sort before it.
    */
-  find(name: string, test: (object: ObjectInfo) => boolean, options?: { deep?: boolean }): Promise<ObjectInfo | undefined>;
+  find(name: string, test: (object: ObjectInfo) => boolean, options?: FindOptions): Promise<ObjectInfo | undefined>;
   /** A sub-folder (`name` ending in `/`), listed only as its own questions need. */
   sub(name: string): FolderListing;
 }
@@ -235,13 +284,18 @@ export interface FolderListing {
 export interface OpenContext {
   /** A DuckDB session with the API's file cache (for formats whose schema only DuckDB can tell); the caller closes it. */
   session(): Promise<SqlSession>;
+  /**
+   * Key of the file that pins the table's state, when the location named one (see TableFormat.tableFile)
+   * or a catalog pointed at it: an Iceberg metadata file. Absent: the table's current state.
+   */
+  pinned?: string;
 }
 
 export interface RegisterOptions {
   signal?: AbortSignal;
 }
 
-export type VerifyTableOptions = VerifyOptions & OpOptions;
+export type VerifyTableOptions = VerifyOptions & OpOptions & Pick<OpenContext, 'pinned'>;
 
 /**
  * A table opened on its store. Each method is there exactly when the capability it serves is
@@ -258,6 +312,12 @@ export interface TableHandle {
   schema?(at: VersionRef): Promise<SchemaResult>;
   /** Registers the table at `at` as DuckDB view(s) in `session`: `name`, or names of the format's own. */
   register?(session: SqlSession, name: string, at: VersionRef, options?: RegisterOptions): Promise<void>;
+  /** The groups of files at `at` (⇔ `manifests`); cheap: reads no group. */
+  manifests?(at: VersionRef): Promise<ManifestsResult>;
+  /** The live files of one group (`manifest` = ManifestEntry.path) at `at` (⇔ `manifests`). */
+  manifestFiles?(at: VersionRef, manifest: string): Promise<FilesResult>;
+  /** How many versions and the current one (formats with `history`, where that is cheap to tell). */
+  versions?(): Promise<VersionsSummary>;
 }
 
 export interface TableFormat {
@@ -286,7 +346,12 @@ export interface TableFormat {
    * `branch:y`. Throws USAGE naming the problem when the format does not take it.
    */
   parseVersion(text: string, object: string): VersionRef;
-  /** Opens the table at the store root (NOT_A_TABLE when there is none). */
+  /**
+   * Optional: for a location naming one file of a table that pins its state (an Iceberg metadata file,
+   * `…/t/metadata/v3.metadata.json`), the table's location and that file's key in it. Pure text: no I/O.
+   */
+  tableFile?(location: string): { table: string; key: string } | undefined;
+  /** Opens the table at the store root (NOT_A_TABLE when there is none), at `context.pinned` when given. */
   open(store: ObjectStore, context: OpenContext): Promise<TableHandle>;
   /**
    * Checks the table at the store root and reports every problem found. Takes the store, not an opened

@@ -14,6 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LeafPredicate, Predicate } from '../formats/iceberg/expression';
 import { decimalOf, duckdbType, fixedLengthOf, type IcebergType, type Schema } from '../formats/iceberg/schema';
 import type { IcebergValue } from '../formats/iceberg/values';
+import type { SqlName } from '../sql-text';
 import { conjunctsOf, deserialize, isNode, serialize, singleTable, UNPRUNABLE_CLASSES, VOLATILE_FUNCTIONS, type AstNode } from './prune';
 
 export interface IcebergFilter {
@@ -180,7 +181,7 @@ function resolve(pending: Pending, values: Map<AstNode, IcebergValue>): Predicat
  * The scan filter of `sql` over the table registered as `tableName` with `schema` (the columns at the
  * snapshot read), or undefined when the query's shape gives none.
  */
-export async function icebergFilter(connection: DuckDBConnection, sql: string, tableName: string, schema: Schema): Promise<IcebergFilter | undefined> {
+export async function icebergFilter(connection: DuckDBConnection, sql: string, tableName: SqlName, schema: Schema): Promise<IcebergFilter | undefined> {
   if (!/\bwhere\b/i.test(sql)) return undefined;
   const statement = await serialize(connection, sql);
   const from = statement && singleTable(statement, tableName);

@@ -18,9 +18,10 @@ import type { IcebergTable } from '../formats/iceberg/table';
 import { icebergViewInput, nameMapping, type FileColumns } from '../formats/iceberg/view-input';
 import { icebergViewSql } from '../formats/iceberg/view-sql';
 import { LakebenchError } from '../errors';
-import type { FileCache } from '../storage/cache';
+import type { CacheLease, FileCache } from '../storage/cache';
 import { mapWithConcurrency } from '../storage/concurrency';
-import { quoteLiteralList } from '../sql-text';
+import { withAbortSignal } from '../storage/request-scope';
+import { quoteLiteralList, type SqlName } from '../sql-text';
 import type { PreparedQuery } from './delta-source';
 import { deserialize } from './prune';
 import { icebergFilter } from './iceberg-filter';
@@ -42,7 +43,8 @@ export class IcebergSource {
   private fullViewCreated = false;
 
   constructor(
-    readonly name: string,
+    /** The view's name: one identifier, or `catalog.schema.table` for a catalog's table. */
+    readonly name: SqlName,
     readonly table: IcebergTable,
     selector: SnapshotSelector = { kind: 'current' },
     private readonly cache?: FileCache,
@@ -55,10 +57,10 @@ export class IcebergSource {
   }
 
   /** Creates (or replaces) `viewName` over the files `filter` may match (all live files without one). */
-  async createView(connection: DuckDBConnection, viewName: string, filter?: Predicate, signal?: AbortSignal): Promise<ViewCreated> {
+  async createView(connection: DuckDBConnection, viewName: SqlName, filter?: Predicate, signal?: AbortSignal, lease?: CacheLease): Promise<ViewCreated> {
     const plan = await this.table.planScan(this.snapshot, filter);
     const wanted = [...plan.tasks.map((t) => t.file), ...plan.deleteFiles.filter((d) => d.format !== 'PUFFIN')];
-    const local = await this.localPaths(wanted, signal);
+    const local = await this.localPaths(wanted, signal, lease);
     const localPath = (key: string) => local.get(key)!;
     const footers = nameMapping(this.table) ? await footerColumns(connection, plan.tasks.map((t) => localPath(this.table.paths.keyOf(t.file.path)))) : undefined;
     const input = await icebergViewInput(this.table, this.schema, plan, { localPath, ...(footers && { footers }) });
@@ -70,25 +72,30 @@ export class IcebergSource {
    * What `sql` needs: a pruned view when its WHERE narrows the scan (the query is rewritten to read
    * it), else the full view under the table's name, made once.
    */
-  async prepare(connection: DuckDBConnection, sql: string, prune: { viewName: string } | undefined, signal?: AbortSignal): Promise<PreparedQuery> {
+  async prepare(connection: DuckDBConnection, sql: string, prune: { viewName: string } | undefined, signal?: AbortSignal, lease?: CacheLease): Promise<PreparedQuery> {
     if (prune && this.snapshot) {
       const filter = await icebergFilter(connection, sql, this.name, this.schema);
       if (filter) {
-        await this.createView(connection, prune.viewName, filter.predicate, signal);
+        await this.createView(connection, prune.viewName, filter.predicate, signal, lease);
         filter.from.alias = filter.from.alias || filter.from.table_name;
-        filter.from.table_name = prune.viewName;
+        // The pruned view lives in the session's own schema, whatever catalog the table was named in.
+        Object.assign(filter.from, { table_name: prune.viewName, schema_name: '', catalog_name: '' });
         return { sql: await deserialize(connection, filter.statement), temporaryView: prune.viewName };
       }
     }
+    // The full view is made once; its files are leased again for each statement (the cache may evict between them).
     if (!this.fullViewCreated) {
-      await this.createView(connection, this.name, undefined, signal);
+      await this.createView(connection, this.name, undefined, signal, lease);
       this.fullViewCreated = true;
+    } else if (lease && this.table.store.kind !== 'local') {
+      const plan = await this.table.planScan(this.snapshot);
+      await this.localPaths([...plan.tasks.map((t) => t.file), ...plan.deleteFiles.filter((d) => d.format !== 'PUFFIN')], signal, lease);
     }
     return { sql };
   }
 
-  /** Local paths by store key: in place for local tables, through the cache otherwise. */
-  private async localPaths(files: DataFile[], signal?: AbortSignal): Promise<Map<string, string>> {
+  /** Local paths by store key: in place for local tables, through the cache (pinned by `lease`) otherwise. */
+  private async localPaths(files: DataFile[], signal?: AbortSignal, lease?: CacheLease): Promise<Map<string, string>> {
     const store = this.table.store;
     const items = files.map((file) => ({ key: this.table.paths.keyOf(file.path), size: file.fileSizeInBytes }));
     if (store.kind === 'local') {
@@ -102,7 +109,8 @@ export class IcebergSource {
       });
       return new Map(items.map((item) => [item.key, store.localPath(item.key)!]));
     }
-    return this.cache!.ensureMany(store, items, { concurrency: FETCH_CONCURRENCY, ...(signal && { signal }) });
+    // Cancelling the statement aborts the downloads in flight, not only those not yet started.
+    return withAbortSignal(signal, () => this.cache!.ensureMany(store, items, { concurrency: FETCH_CONCURRENCY, ...(signal && { signal }), ...(lease && { lease }) }));
   }
 }
 

@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AddFile } from '../formats/delta/actions';
 import { partitionValueToSql } from '../formats/delta/schema';
-import { quoteIdent } from '../sql-text';
+import { nameParts, quoteIdent, type SqlName } from '../sql-text';
 import { partitionValueOf } from '../formats/delta/partition-values';
 import { columnType, type ViewSnapshot } from './views';
 
@@ -77,14 +77,18 @@ export function isNode(value: unknown): value is AstNode {
 }
 
 /** The single table of a plain SELECT (no CTEs), or undefined. */
-export function singleTable(statement: AstNode, name: string): AstNode | undefined {
+export function singleTable(statement: AstNode, name: SqlName): AstNode | undefined {
   const node = statement.node;
   if (!isNode(node) || node.type !== 'SELECT_NODE') return undefined;
   const cteMap = node.cte_map as { map?: unknown[] } | undefined;
   if (cteMap?.map?.length) return undefined;
   const from = node.from_table;
-  if (!isNode(from) || from.type !== 'BASE_TABLE' || from.schema_name || from.catalog_name || from.at_clause) return undefined;
-  return String(from.table_name).toLowerCase() === name.toLowerCase() ? from : undefined;
+  if (!isNode(from) || from.type !== 'BASE_TABLE' || from.at_clause) return undefined;
+  // The FROM names the table exactly as registered: unqualified, or with its catalog and schema.
+  const written = [from.catalog_name, from.schema_name, from.table_name].map((p) => String(p ?? '').toLowerCase());
+  const wanted = nameParts(name).map((p) => p.toLowerCase());
+  const expected = [...Array<string>(3 - wanted.length).fill(''), ...wanted];
+  return written.every((part, i) => part === expected[i]) ? from : undefined;
 }
 
 export function conjunctsOf(where: AstNode): AstNode[] {

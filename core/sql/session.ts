@@ -1,8 +1,9 @@
 /**
- * A DuckDB session over Lakebench tables: Delta tables at a version and plain Parquet folders appear
- * as views; queries return JSON-friendly rows (json-values.ts), stream chunk by chunk, and can be
- * cancelled. One connection per session, so statements run one at a time (a queue); cancel() reaches
- * whichever is running, including the cache fetches that precede it.
+ * A DuckDB session over Lakebench tables: Delta and Iceberg tables at a version and plain Parquet
+ * folders appear as views, and an Iceberg catalog's tables as `<catalog>.<namespace>.<table>`; queries
+ * return JSON-friendly rows (json-values.ts), stream chunk by chunk, and can be cancelled. One
+ * connection per session, so statements run one at a time (a queue); cancel() reaches whichever is
+ * running, including the cache fetches that precede it.
  *
  * DuckDB never reads remote objects itself: extension autoload and autoinstall are off (no httpfs, no
  * network), and remote files reach it only through the FileCache.
@@ -17,11 +18,14 @@ import type { ObjectStore } from '../storage/types';
 import { createDeltaView, deletedRowsTable, fileKeyOf, RemoteDeltaSource, viewFiles, type PreparedQuery } from './delta-source';
 import { cancelledError, sqlError } from './errors';
 import { toJsonValue, type JsonValue } from './json-values';
-import { referencedNames } from './references';
+import { catalogReferences, referencedNames } from './references';
+import { IcebergSource } from './iceberg-source';
+import type { IcebergTable } from '../formats/iceberg/table';
+import type { SnapshotSelector } from '../formats/iceberg/snapshots';
 import { listLakeSyncFiles } from '../formats/lakesync/deltas';
 import { createLakeSyncViews } from './lakesync-views';
 import { createLakesideViews } from './lakeside-views';
-import { quoteIdent } from '../sql-text';
+import { nameParts, quoteIdent, quoteName, type SqlName } from '../sql-text';
 
 export interface ResultColumn {
   name: string;
@@ -50,13 +54,31 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A table whose view is made when a statement names it, over the files that statement can need: remote
+ * Delta tables (fetched through the cache first) and Iceberg tables (scan planning prunes by the WHERE).
+ */
+interface QuerySource {
+  prepare(connection: DuckDBConnection, sql: string, prune: { viewName: string } | undefined, signal: AbortSignal, lease?: CacheLease): Promise<PreparedQuery>;
+  /** Drops what it made besides its views (which whatever takes the name next replaces). */
+  drop?(connection: DuckDBConnection): Promise<void>;
+}
+
+/** Loads a table of an attached Iceberg catalog by namespace and name. */
+export type CatalogTableLoader = (namespace: string[], table: string) => Promise<IcebergTable>;
+
+/** The key of a view name in the session's maps: DuckDB matches names case-insensitively. */
+const keyOf = (name: SqlName): string => nameParts(name).map((p) => p.toLowerCase()).join('\u001f');
+
 /** A statement being run: how to stop it. */
 interface Running {
   abort: AbortController;
 }
 
 export class SqlSession {
-  private readonly remote = new Map<string, RemoteDeltaSource>();
+  private readonly sources = new Map<string, { name: SqlName; source: QuerySource }>();
+  /** Iceberg catalogs attached by name; their tables load when a statement first names them. */
+  private readonly catalogs = new Map<string, CatalogTableLoader>();
   /**
    * The snapshot each local Delta view was made from, and the view's catalog id then. Snapshots come
    * from a cache (one object per table version), so re-registering the same version finds the same
@@ -104,7 +126,7 @@ export class SqlSession {
     const snapshot = await table.snapshot(spec ?? {});
     const store = table.store;
     await this.exclusive(async () => {
-      await this.forgetRemote(name);
+      await this.forgetSource(name);
       if (store.kind === 'local') {
         if (await this.showsAlready(name, snapshot)) return;
         const paths = snapshot.files.map((add) => store.localPath(fileKeyOf(add, snapshot.tableUrl))!);
@@ -114,16 +136,39 @@ export class SqlSession {
       }
       const source = new RemoteDeltaSource(name, store, snapshot, this.requireCache(store), this.internalName('parts'));
       await source.init(this.connection);
-      this.remote.set(name.toLowerCase(), source);
+      this.sources.set(keyOf(name), { name, source });
     });
     return snapshot;
+  }
+
+  /**
+   * Makes an Iceberg table at a snapshot queryable as `name`. Its view is made when a statement names
+   * it, over the files that statement's WHERE can match (all of them otherwise); remote files are
+   * fetched through the cache first.
+   */
+  async registerIceberg(name: SqlName, table: IcebergTable, selector: SnapshotSelector, opts: QueryOptions = {}): Promise<void> {
+    const cache = table.store.kind === 'local' ? undefined : this.requireCache(table.store);
+    const source = new IcebergSource(name, table, selector, cache);
+    await this.exclusive(async () => {
+      await this.forgetSource(name);
+      this.localViews.delete(keyOf(name));
+      this.sources.set(keyOf(name), { name, source });
+    }, opts.signal);
+  }
+
+  /**
+   * Makes every table of an Iceberg catalog queryable as `<catalog>.<namespace>.<table>` (a namespace
+   * of several levels quoted as one: `prod."a.b".t`); each is loaded when a statement first names it.
+   */
+  attachCatalog(name: string, load: CatalogTableLoader): void {
+    this.catalogs.set(name, load);
   }
 
   /** Makes a folder of Parquet files (optionally in `k=v` folders) queryable as `name`. */
   async registerParquetFolder(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
     const folder = await listParquetFolder(store);
     await this.exclusive(async (signal) => {
-      await this.forgetRemote(name);
+      await this.forgetSource(name);
       await this.withViewLease(`parquet:${name.toLowerCase()}`, async (lease) => {
         const paths = await this.localPaths(store, folder.files, signal, lease);
         const localPaths = folder.files.map((f) => paths.get(f.key)!);
@@ -143,8 +188,8 @@ export class SqlSession {
       const paths = await this.withViewLease('lakesync', (lease) => this.localPaths(store, files, signal, lease));
       const lakeSyncFiles = files.map((f) => ({ key: f.key, size: f.size, localPath: paths.get(f.key)!, object: store.urlOf(f.key) }));
       const names = await createLakeSyncViews(this.connection, lakeSyncFiles, { asOf: opts.asOf, signal });
-      // Table names are known only now; a remote Delta table registered under one of them is replaced.
-      for (const name of names) await this.forgetRemote(name);
+      // Table names are known only now; a table registered under one of them before is replaced.
+      for (const name of names) await this.forgetSource(name);
       return names;
     }, opts.signal);
   }
@@ -152,7 +197,7 @@ export class SqlSession {
   /** Makes a Lakeside bucket queryable as `name` (compacted + staged records), `name_compacted` and `name_staging`. */
   async registerLakeside(name: string, store: ObjectStore, opts: QueryOptions = {}): Promise<void> {
     await this.exclusive(async (signal) => {
-      for (const view of [name, `${name}_compacted`, `${name}_staging`]) await this.forgetRemote(view);
+      for (const view of [name, `${name}_compacted`, `${name}_staging`]) await this.forgetSource(view);
       await this.withViewLease(`lakeside:${name.toLowerCase()}`, (lease) =>
         createLakesideViews(this.connection, name, store, (items) => this.localPaths(store, items, signal, lease)),
       );
@@ -285,22 +330,37 @@ export class SqlSession {
     return row ? BigInt(row[0] as bigint) : undefined;
   }
 
-  /** A view created under `name` replaces a remote Delta table of that name: its fetch-before-query hook goes. */
-  private async forgetRemote(name: string): Promise<void> {
-    const previous = this.remote.get(name.toLowerCase());
+  /** A view created under `name` replaces a table registered under it before: its per-statement source goes. */
+  private async forgetSource(name: SqlName): Promise<void> {
+    const previous = this.sources.get(keyOf(name));
     if (!previous) return;
-    this.remote.delete(name.toLowerCase());
-    await previous.drop(this.connection);
+    this.sources.delete(keyOf(name));
+    await previous.source.drop?.(this.connection);
   }
 
-  /** Fetches the files of the remote tables `sql` names and returns the SQL to run. */
+  /** Loads the catalog tables `sql` names that are not loaded yet, each as a source under its qualified name. */
+  private async loadCatalogTables(sql: string): Promise<void> {
+    if (this.catalogs.size === 0) return;
+    for (const [catalog, namespace, table] of catalogReferences(sql, this.catalogs.keys())) {
+      const name = [catalog, namespace, table];
+      if (this.sources.has(keyOf(name))) continue;
+      const loaded = await this.catalogs.get(catalog)!(namespace.split('.'), table);
+      await this.connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(catalog)}`);
+      await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteName([catalog, namespace])}`);
+      const cache = loaded.store.kind === 'local' ? undefined : this.requireCache(loaded.store);
+      this.sources.set(keyOf(name), { name, source: new IcebergSource(name, loaded, { kind: 'current' }, cache) });
+    }
+  }
+
+  /** Makes the views of the per-statement tables `sql` names (their files pinned by `lease`) and returns the SQL to run. */
   private async prepare(sql: string, signal: AbortSignal, lease: CacheLease | undefined): Promise<PreparedQuery> {
-    const names = referencedNames(sql, this.remote.keys());
+    await this.loadCatalogTables(sql);
+    const named = referencedNames(sql, [...this.sources.values()].map((entry) => entry.name));
     let prepared: PreparedQuery = { sql };
-    for (const name of names) {
+    for (const name of named) {
       // Pruning rewrites the statement around one table; with several, each is read whole.
-      const prune = names.length === 1 ? { viewName: this.internalName('pruned') } : undefined;
-      prepared = await this.remote.get(name)!.prepare(this.connection, sql, prune, signal, lease);
+      const prune = named.length === 1 ? { viewName: this.internalName('pruned') } : undefined;
+      prepared = await this.sources.get(keyOf(name))!.source.prepare(this.connection, sql, prune, signal, lease);
     }
     if (signal.aborted) throw cancelledError();
     return prepared;

@@ -40,6 +40,11 @@ export interface WriterOptions {
   properties?: Record<string, string>;
   /** Write `NNNNN-<uuid>.metadata.json` names without a hint (catalog style). */
   catalogNames?: boolean;
+  /**
+   * Fast appends, as Iceberg's appending writers make them: each commit writes a manifest of only the
+   * files it adds and keeps every earlier manifest in its manifest list (commits may then only add).
+   */
+  appendManifests?: boolean;
   gzip?: boolean;
   /** Id of the first snapshot (default: above 2^53, as real tables have); later ones count up. */
   firstSnapshotId?: bigint;
@@ -236,6 +241,8 @@ export class IcebergTestWriter {
   private readonly formatVersion: 1 | 2 | 3;
   private live: WrittenFile[] = [];
   private snapshots: object[] = [];
+  /** The manifest list rows of the last commit (fast appends keep them). */
+  private appended: object[] = [];
   private snapshotLog: object[] = [];
   private metadataLog: object[] = [];
   private refs: Record<string, object> = {};
@@ -348,15 +355,17 @@ export class IcebergTestWriter {
     const removed = new Set(commit.remove ?? []);
     this.live = [...this.live.filter((f) => !removed.has(f.path)), ...added];
 
-    // One manifest per content type, all files as existing/added.
-    const manifests = [];
+    // One manifest per content type, all files as existing/added; with fast appends, the earlier ones and one of what this commit adds.
+    if (this.options.appendManifests && removed.size > 0) throw new Error('appendManifests: a commit may only add files');
+    const manifests = this.options.appendManifests ? [...this.appended] : [];
     for (const content of ['data', 'deletes'] as const) {
       for (const specId of [0, 1] as const) {
-        const files = this.live.filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
+        const files = (this.options.appendManifests ? added : this.live).filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
         if (files.length === 0) continue;
         manifests.push(await this.writeManifest(files, content, snapshotId, sequenceNumber, specId));
       }
     }
+    this.appended = manifests;
     const listKey = `metadata/snap-${snapshotId}-1-${randomUUID()}.avro`;
     await writeFile(
       path.join(this.dir, listKey),
@@ -369,7 +378,7 @@ export class IcebergTestWriter {
       'sequence-number': sequenceNumber,
       'timestamp-ms': this.clock,
       'manifest-list': this.recorded(listKey),
-      summary: { operation: commit.operation ?? 'append', 'added-data-files': String(added.filter((f) => f.content === 0).length) },
+      summary: summaryOf(commit.operation ?? 'append', added, this.live),
       'schema-id': this.schemas.length - 1,
     });
     this.snapshotLog.push({ 'timestamp-ms': this.clock, 'snapshot-id': `@@${snapshotId}@@` });
@@ -496,6 +505,26 @@ export class IcebergTestWriter {
 
   lastMetadataKey = '';
   private usesUnpartitionedSpec = false;
+}
+
+/** A snapshot summary with the counts Iceberg's Java writers record (only the non-zero `added-*` ones). */
+function summaryOf(operation: string, added: WrittenFile[], live: WrittenFile[]): Record<string, string> {
+  const sum = (files: WrittenFile[], value: (f: WrittenFile) => number) => files.reduce((n, f) => n + value(f), 0);
+  const data = added.filter((f) => f.content === 0);
+  const deletes = added.filter((f) => f.content !== 0);
+  const counts: Record<string, number> = {
+    'added-data-files': data.length,
+    'added-records': sum(data, (f) => f.recordCount),
+    'added-delete-files': deletes.length,
+    'added-position-deletes': sum(deletes.filter((f) => f.content === 1), (f) => f.recordCount),
+    'added-equality-deletes': sum(deletes.filter((f) => f.content === 2), (f) => f.recordCount),
+    'added-files-size': sum(added, (f) => f.size),
+  };
+  const summary: Record<string, string> = { operation };
+  for (const [key, n] of Object.entries(counts)) if (n > 0) summary[key] = String(n);
+  summary['total-records'] = String(sum(live.filter((f) => f.content === 0), (f) => f.recordCount));
+  summary['total-data-files'] = String(live.filter((f) => f.content === 0).length);
+  return summary;
 }
 
 function normalizePartition(value: unknown, avroType: PartitionFieldSpec['avroType']): unknown {

@@ -7,21 +7,19 @@
  * Delta table with small files, a staging area beside it and a DES-like shard name, so that every
  * operation would find something to change: the last test shows one does once the fake is gone.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
 import { runMaintenanceJob } from '../../core/api/maintenance-jobs';
 import type { JobInfo, MaintenanceJobArgs } from '../../core/api/workbench';
-import { buildProgram } from '../../core/cli/main';
-import { isLakebenchError } from '../../core/errors';
 import { deltaFormat } from '../../core/formats/delta/plugin';
 import { addTableFormat } from '../../core/formats/registry';
 import type { TableFormat } from '../../core/formats/table-format';
 import { LocalStore } from '../../core/storage/local';
 import { appendCsv, filesUnder } from '../helpers/maintenance-table';
+import { expectCommandsRefused, expectJobsRefused, fileStates, refusedWith as refusedWithMessage } from '../helpers/refusals';
 import { startWorkbenchServer, type WorkbenchServer } from '../helpers/workbench-server';
 
 const TITLE = 'Read-only test tables';
@@ -45,27 +43,10 @@ let api: LakebenchApi;
 let removeFormat: () => void;
 
 /** Every file under the data folder with its size, modification time and content hash. */
-async function snapshot(): Promise<string[]> {
-  const files = await filesUnder(join(dir, 'data'));
-  return Promise.all(
-    files.map(async (f) => {
-      const path = join(dir, 'data', f);
-      const [info, bytes] = await Promise.all([stat(path), readFile(path)]);
-      return `${f} ${info.size} ${info.mtimeMs} ${createHash('sha256').update(bytes).digest('hex')}`;
-    }),
-  );
-}
+const snapshot = () => fileStates(join(dir, 'data'));
 
 const refusal = (operation: string) => `${operation}: not supported for ${TITLE}`;
-
-async function refusedWith(operation: string, run: () => Promise<unknown>): Promise<void> {
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isLakebenchError(error, 'UNSUPPORTED_OPERATION'), `${operation}: ${String(error)}`).toBe(true);
-  expect((error as Error).message).toContain(refusal(operation));
-}
+const refusedWith = (operation: string, run: () => Promise<unknown>) => refusedWithMessage(operation, refusal(operation), run);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lakebench-refusal-'));
@@ -142,11 +123,6 @@ describe('a table whose format supports no write operation', () => {
     });
     afterAll(async () => served.stop());
 
-    const settled = async (job: JobInfo): Promise<JobInfo> => {
-      await served.workbench.jobSettled(job.jobId);
-      return (await served.client.jobs({})).find((j) => j.jobId === job.jobId)!;
-    };
-
     it('fails each job by name and changes nothing', async () => {
       const before = await snapshot();
       const started: [string, JobInfo][] = [
@@ -157,34 +133,12 @@ describe('a table whose format supports no write operation', () => {
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
         ['maintain', await served.client.maintenanceStart({ location: table, operation: 'maintain', retentionMs: 0, force: true })],
       ];
-      for (const [operation, job] of started) {
-        const ended = await settled(job);
-        expect(ended.state, operation).toBe('failed');
-        expect(ended.error).toContain(refusal(operation));
-      }
+      await expectJobsRefused(served, started, refusal);
       expect(await snapshot()).toEqual(before);
     });
   });
 
   describe('through the CLI', () => {
-    /** Runs a `lakebench` command in this process (the fake format is registered here); exit status and stderr. */
-    async function lakebench(...args: string[]): Promise<{ code: number; stderr: string }> {
-      let stderr = '';
-      const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        stderr += String(chunk);
-        return true;
-      });
-      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-      try {
-        await buildProgram().parseAsync(['node', 'lakebench', ...args]);
-        return { code: Number(process.exitCode ?? 0), stderr };
-      } finally {
-        write.mockRestore();
-        stdout.mockRestore();
-        process.exitCode = undefined;
-      }
-    }
-
     it('exits 1 naming the operation for every command that writes, and changes nothing', async () => {
       const before = await snapshot();
       const commands: [string, string[]][] = [
@@ -203,11 +157,7 @@ describe('a table whose format supports no write operation', () => {
         ['des-repack', ['des', 'repack', table]],
         ['lakesync-compact', ['lakesync', 'compact', table, '--into', join(dir, 'data', 'out')]],
       ];
-      for (const [operation, args] of commands) {
-        const run = await lakebench(...args);
-        expect(run.code, args.join(' ')).toBe(1);
-        expect(run.stderr, args.join(' ')).toContain(refusal(operation));
-      }
+      await expectCommandsRefused(commands, refusal);
       expect(await snapshot()).toEqual(before);
     });
   });

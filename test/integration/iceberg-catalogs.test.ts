@@ -6,9 +6,8 @@
  * client credentials (with a 419 refresh), the R2-style warehouse prefix, paging, retries on 5xx/429,
  * and 401/403/404 errors.
  */
-import Database from 'better-sqlite3';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +16,12 @@ import { RestCatalog } from '../../core/formats/iceberg/catalog/rest-catalog';
 import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
 import type { IcebergTable } from '../../core/formats/iceberg/table';
 import { IcebergSource } from '../../core/sql/iceberg-source';
+import { SqlSession } from '../../core/sql/session';
 import { FileCache } from '../../core/storage/cache';
-import { S3Store } from '../../core/storage/s3';
 import { fixture } from '../helpers/fixtures';
-import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { vendedS3Config, writeEventsOnS3, writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-import { uploadFolder } from '../helpers/upload-folder';
 
 let dir: string;
 let conn: DuckDBConnection;
@@ -50,19 +48,16 @@ describe('SQL catalog (SQLite, as pyiceberg and JDBC write it)', () => {
   let dbPath: string;
   beforeAll(() => {
     dbPath = path.join(dir, 'catalog.db');
-    const db = new Database(dbPath);
-    db.exec(`CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL,
-      table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000),
-      PRIMARY KEY (catalog_name, table_namespace, table_name))`);
-    db.exec(`CREATE TABLE iceberg_namespace_properties (catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL,
-      property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000), PRIMARY KEY (catalog_name, namespace, property_key))`);
-    const insert = db.prepare('INSERT INTO iceberg_tables VALUES (?, ?, ?, ?, ?)');
-    insert.run('prod', 'zoo', 'bunnies', fixture('iceberg/java/bunnies/metadata/v5.metadata.json'), fixture('iceberg/java/bunnies/metadata/v4.metadata.json'));
-    insert.run('prod', 'zoo.archive', 'bunnies_v4', `file://${fixture('iceberg/java/bunnies/metadata/v4.metadata.json')}`, null);
-    insert.run('prod', 'crm', 'people', fixture('iceberg/athena/example/metadata/00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json'), null);
-    insert.run('staging', 'zoo', 'bunnies', fixture('iceberg/java/bunnies/metadata/v2.metadata.json'), null);
-    db.prepare('INSERT INTO iceberg_namespace_properties VALUES (?, ?, ?, ?)').run('prod', 'empty', 'exists', 'true');
-    db.close();
+    writeSqlCatalog(
+      dbPath,
+      [
+        { catalog: 'prod', namespace: 'zoo', table: 'bunnies', metadataLocation: fixture('iceberg/java/bunnies/metadata/v5.metadata.json'), previousMetadataLocation: fixture('iceberg/java/bunnies/metadata/v4.metadata.json') },
+        { catalog: 'prod', namespace: 'zoo.archive', table: 'bunnies_v4', metadataLocation: `file://${fixture('iceberg/java/bunnies/metadata/v4.metadata.json')}` },
+        { catalog: 'prod', namespace: 'crm', table: 'people', metadataLocation: fixture('iceberg/athena/example/metadata/00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json') },
+        { catalog: 'staging', namespace: 'zoo', table: 'bunnies', metadataLocation: fixture('iceberg/java/bunnies/metadata/v2.metadata.json') },
+      ],
+      [['prod', 'empty']],
+    );
   });
 
   it('lists namespaces and tables and reads each table at the metadata the catalog points to', async () => {
@@ -96,21 +91,7 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
   beforeAll(async () => {
     s3 = await startS3Server();
     await s3.createBucket('lake');
-    const local = path.join(dir, 'events');
-    const writer = new IcebergTestWriter(local, conn, {
-      fields: [
-        { id: 1, name: 'id', type: 'long' },
-        { id: 2, name: 'kind', type: 'string' },
-      ],
-      location: 's3://lake/wh/db/events',
-      catalogNames: true,
-    });
-    await writer.commit({ add: [{ sql: `SELECT range AS id, 'click' AS kind FROM range(40)` }] });
-    await writer.commit({ add: [{ sql: `SELECT range AS id, 'view' AS kind FROM range(40, 50)` }] });
-    const store = new S3Store({ client: s3.client, bucket: 'lake', prefix: 'wh/db/events', urlScheme: 's3', endpoint: s3.endpoint });
-    await uploadFolder(local, store);
-    metadataText = await readFile(path.join(local, writer.lastMetadataKey), 'utf8');
-    metadataLocation = `s3://lake/wh/db/events/${writer.lastMetadataKey}`;
+    ({ metadataLocation, metadataText } = await writeEventsOnS3(path.join(dir, 'events'), conn, s3));
     rest = await startRestCatalogServer({
       tables: [
         { namespace: ['db'], name: 'events', metadataLocation, metadataText },
@@ -121,12 +102,7 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
       warehouse: { name: 'acct_lake', prefix: 'acct_lake' },
       token: 'static-token',
       client: { id: 'lakebench', secret: 's3cr3t', tokenTtlSeconds: 3600 },
-      vendedConfig: {
-        's3.access-key-id': s3.credentials.accessKeyId,
-        's3.secret-access-key': s3.credentials.secretAccessKey,
-        's3.endpoint': s3.endpoint,
-        's3.region': s3.region,
-      },
+      vendedConfig: vendedS3Config(s3),
       forbidden: ['db.secret'],
       pageSize: 1,
     });
@@ -171,6 +147,24 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
     expect((await conn.runAndReadAll(prepared.sql)).getRowObjectsJson()).toEqual([{ n: '10' }]);
   });
 
+  it('attached to a SQL session: <catalog>.<namespace>.<table> loads on first use, and a WHERE prunes what is fetched', async () => {
+    const client = catalog();
+    const session = await SqlSession.create({ cache: new FileCache(path.join(dir, 'cache-session'), 1 << 30) });
+    try {
+      session.attachCatalog('r2', (namespace, table) => client.loadTable(namespace, table));
+      const loads = () => rest.requests.filter((r) => r.url.includes('/tables/events')).length;
+      const before = { loads: loads(), s3: s3.requests.length };
+      expect((await session.query(`SELECT count(*) AS n FROM r2.db.events WHERE kind = 'view'`)).rows).toEqual([{ n: 10 }]);
+      const fetched = s3.requests.slice(before.s3).filter((r) => r.method === 'GET' && r.url.includes('/data/'));
+      expect(fetched).toHaveLength(1);
+      expect((await session.query('SELECT count(*) AS n FROM R2.DB.EVENTS')).rows).toEqual([{ n: 50 }]);
+      expect(loads()).toBe(before.loads + 1);
+      await expect(session.query('SELECT * FROM r2.db.nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      session.close();
+    }
+  });
+
   it('with OAuth2 client credentials, and a fresh token after a 419', async () => {
     const client = catalog({ credential: 'lakebench:s3cr3t' });
     expect(await client.listTables(['ops'])).toEqual([]);
@@ -178,7 +172,10 @@ describe('REST catalog client against a loopback REST catalog and S3 server', ()
     const before = rest.requests.filter((r) => r.url === '/v1/oauth/tokens').length;
     expect(await count(await client.loadTable(['db'], 'events'))).toBe(50);
     expect(rest.requests.filter((r) => r.url === '/v1/oauth/tokens').length).toBe(before + 1);
-    await expect(catalog({ credential: 'lakebench:wrong' }).listNamespaces()).rejects.toThrow(/refused the client credentials \(401 invalid_client/);
+    await expect(catalog({ credential: 'lakebench:wrong' }).listNamespaces()).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      message: expect.stringMatching(/the catalog refused the client credentials \(401 invalid_client/),
+    });
   });
 
   it('retries 5xx and 429, then fails with the status; 401, 403 and 404 fail at once with the server’s message', async () => {

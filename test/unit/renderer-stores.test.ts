@@ -125,7 +125,11 @@ describe('renderer stores over the real engine', () => {
     const view = useTableView.getState();
     const latest = view.version!;
     expect(view.history[0].version).toBe(latest);
-    await until(() => useTableView.getState().details.partitions, 'partitions');
+    // The first screen is the history: files and partitions load when their tab is shown.
+    expect(useTableView.getState().details.files).toBeUndefined();
+    await useTableView.getState().setTab('partitions');
+    expect(useTableView.getState().details.partitions?.version).toBe(latest);
+    await useTableView.getState().setTab('files');
 
     await runInActiveTab('select count(*) as n from orders', 0);
     const countNow = run().rows!;
@@ -154,6 +158,8 @@ describe('renderer stores over the real engine', () => {
     const customers = useWorkspace.getState().info!.tables.find((t) => t.name === 'customers')!;
     expect(customers.layout).toBe('parquet');
     await useTableView.getState().open(customers);
+    await useTableView.getState().setTab('partitions');
+    await useTableView.getState().setTab('files');
     const { details, history, version, error } = useTableView.getState();
     expect(error).toBeUndefined();
     expect(history).toEqual([]);

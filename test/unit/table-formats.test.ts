@@ -25,6 +25,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lakebench-formats-'));
   tables.delta = path.join(dir, 'lake', 'delta');
   cpSync(path.join(FIXTURES, 'delta-rs/simple_table'), tables.delta, { recursive: true });
+  tables.iceberg = path.join(dir, 'lake', 'iceberg');
+  cpSync(path.join(FIXTURES, 'iceberg/java/bunnies'), tables.iceberg, { recursive: true });
   tables.parquet = path.join(dir, 'lake', 'parquet');
   mkdirSync(path.join(tables.parquet, 'year=2024'), { recursive: true });
   cpSync(path.join(FIXTURES, 'parquet-testing/good/nulls.snappy.parquet'), path.join(tables.parquet, 'year=2024', 'a.parquet'));
@@ -43,7 +45,7 @@ const noSession = { session: () => Promise.reject(new Error('no session in this 
 describe('the built-in formats', () => {
   it('have distinct names and describe themselves with known views, version refs and operations', () => {
     const formats = tableFormats();
-    expect(formats.map((f) => f.name)).toEqual(['delta', 'lakesync', 'lakeside', 'des', 'parquet']);
+    expect(formats.map((f) => f.name)).toEqual(['delta', 'iceberg', 'lakesync', 'lakeside', 'des', 'parquet']);
     for (const format of formats) {
       expect(format.title, format.name).toMatch(/^[A-Z]/);
       const own = format.capabilities.views.filter((v) => !(STANDARD_VIEWS as readonly string[]).includes(v));
@@ -68,6 +70,8 @@ describe('the built-in formats', () => {
       ['files', 'files'],
       ['partitions', 'partitions'],
       ['schema', 'schema'],
+      ['manifests', 'manifests'],
+      ['manifestFiles', 'manifests'],
       ['register', 'preview'],
     ];
     for (const [name, location] of Object.entries(tables)) {
@@ -131,5 +135,22 @@ describe('detection cost', () => {
     const calls: { prefix: string; options?: ListOptions }[] = [];
     expect((await detectFormat(counting(new LocalStore(wide), calls)))?.name).toBe('delta');
     expect(calls.map((c) => c.prefix)).toEqual(['_delta_log/']);
+  });
+
+  it('tells an Iceberg table whose metadata/ holds 2,500 manifests before its metadata file from one narrow listing', async () => {
+    const wide = path.join(dir, 'wide-iceberg');
+    cpSync(tables.iceberg, wide, { recursive: true });
+    // `snap-…` and `<uuid>-m0.avro` names sort before `v5.metadata.json`: a listing of metadata/ would page through them all.
+    for (let i = 0; i < 2500; i++) writeFileSync(path.join(wide, 'metadata', `snap-${String(i).padStart(5, '0')}.avro`), '');
+    const calls: { prefix: string; options?: ListOptions }[] = [];
+    expect((await detectFormat(counting(new LocalStore(wide), calls)))?.name).toBe('iceberg');
+    expect(calls.map((c) => c.prefix)).toEqual(['_delta_log/', 'metadata/v']);
+  });
+
+  it('tells a catalog-written Iceberg table (00001-<uuid>.metadata.json, no hint) from the first page of metadata/', async () => {
+    const calls: { prefix: string; options?: ListOptions }[] = [];
+    const athena = new LocalStore(path.join(FIXTURES, 'iceberg/athena/example'));
+    expect((await detectFormat(counting(athena, calls)))?.name).toBe('iceberg');
+    expect(calls.map((c) => c.prefix)).toEqual(['_delta_log/', 'metadata/v', 'metadata/']);
   });
 });

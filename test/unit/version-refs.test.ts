@@ -1,16 +1,17 @@
 /**
  * Version texts (`@5`, `@<HLC>`, `@<snapshot id>`, `@<ISO time>`, `@tag:x`, `@branch:x`) are read by the
- * table's format: the same 19 digits are a LakeSync HLC, an Iceberg-like snapshot id kept exactly, and
+ * table's format: the same 19 digits are a LakeSync HLC, an Iceberg snapshot id kept exactly, and
  * no Delta version at all. A way of travelling the format does not offer is refused by name.
  */
 import { describe, expect, it } from 'vitest';
 import { isLakebenchError } from '../../core/errors';
 import { deltaFormat } from '../../core/formats/delta/plugin';
 import { desFormat } from '../../core/formats/des/plugin';
+import { icebergFormat } from '../../core/formats/iceberg/plugin';
 import { lakeSyncFormat } from '../../core/formats/lakesync/plugin';
 import { parquetFolderFormat } from '../../core/formats/parquet/plugin';
 import type { TableFormat } from '../../core/formats/table-format';
-import { commonVersionRef, versionRefOf, versionRefText } from '../../core/formats/version-ref';
+import { versionRefOf, versionRefText } from '../../core/formats/version-ref';
 
 const OBJECT = '/lake/t';
 const at = (format: TableFormat, version: string) => versionRefOf(format, { version }, OBJECT);
@@ -25,20 +26,6 @@ function refusal(format: TableFormat, spec: { version?: string; asOf?: string })
     return (e as Error).message;
   }
 }
-
-/** A format shaped like Iceberg's (not implemented here): 64-bit snapshot ids, times, tags and branches. */
-const snapshotFormat: TableFormat = {
-  ...parquetFolderFormat,
-  name: 'snapshots',
-  title: 'Snapshot tables',
-  capabilities: { views: ['history'], versionRefs: ['id', 'time', 'tag', 'branch'], operations: {} },
-  parseVersion: (text, object) => {
-    const common = commonVersionRef(text);
-    if (common) return common;
-    if (!/^-?\d{1,19}$/.test(text)) throw new Error(`${object}: not a snapshot id: ${text}`);
-    return { kind: 'id', id: text };
-  },
-};
 
 const HLC = '7441012341234567890'; // 19 digits, beyond 2^53
 
@@ -62,11 +49,27 @@ describe('version refs', () => {
     expect(refusal(lakeSyncFormat, { version: 'tag:x' })).toContain('LakeSync buckets cannot be read at a tag');
   });
 
-  it('a snapshot format keeps a 64-bit id exactly and takes tags and branches', () => {
-    expect(at(snapshotFormat, HLC)).toEqual({ kind: 'id', id: HLC });
-    expect(at(snapshotFormat, '-4242424242424242424')).toEqual({ kind: 'id', id: '-4242424242424242424' });
-    expect(at(snapshotFormat, 'tag:nightly')).toEqual({ kind: 'tag', name: 'nightly' });
-    expect(at(snapshotFormat, 'branch:audit')).toEqual({ kind: 'branch', name: 'audit' });
+  it('Iceberg reads @<digits> as a snapshot id (signed 64 bits, every digit kept) and takes times, tags and branches', () => {
+    expect(at(icebergFormat, HLC)).toEqual({ kind: 'id', id: HLC });
+    expect(at(icebergFormat, '-4242424242424242424')).toEqual({ kind: 'id', id: '-4242424242424242424' });
+    expect(at(icebergFormat, '0042')).toEqual({ kind: 'id', id: '42' });
+    expect(at(icebergFormat, 'tag:nightly')).toEqual({ kind: 'tag', name: 'nightly' });
+    expect(at(icebergFormat, 'branch:audit')).toEqual({ kind: 'branch', name: 'audit' });
+    expect(at(icebergFormat, '2026-11-20T10:00:00Z')).toEqual({ kind: 'time', at: '2026-11-20T10:00:00.000Z' });
+    for (const bad of ['9223372036854775808', '1.5', 'nightly']) {
+      expect(refusal(icebergFormat, { version: bad }), bad).toContain(`@${bad}: an Iceberg table is read at a snapshot id, an ISO time, tag:<name> or branch:<name>`);
+    }
+  });
+
+  it('Iceberg tells a metadata file named as a location: its table and the file, by text alone', () => {
+    expect(icebergFormat.tableFile!('/lake/t/metadata/v3.metadata.json')).toEqual({ table: '/lake/t', key: 'metadata/v3.metadata.json' });
+    expect(icebergFormat.tableFile!('s3://b/wh/t/metadata/00002-1f0e5b8a-0000-4000-8000-000000000001.gz.metadata.json')).toEqual({
+      table: 's3://b/wh/t',
+      key: 'metadata/00002-1f0e5b8a-0000-4000-8000-000000000001.gz.metadata.json',
+    });
+    for (const other of ['/lake/t', '/lake/t/metadata', '/lake/t/metadata/snap-1.avro', '/lake/t/metadata/v3.metadata.json/x', 'metadata/v1.metadata.json']) {
+      expect(icebergFormat.tableFile!(other), other).toBeUndefined();
+    }
   });
 
   it('formats without versions refuse any, saying they have none; no version is the latest', () => {
@@ -79,7 +82,7 @@ describe('version refs', () => {
 
   it('writes a ref back as the text it was read from', () => {
     for (const text of ['5', HLC, 'tag:nightly', 'branch:audit', '2026-11-20T08:00:00.000Z']) {
-      expect(versionRefText(at(snapshotFormat, text))).toBe(text);
+      expect(versionRefText(at(icebergFormat, text))).toBe(text);
     }
     expect(versionRefText({ kind: 'latest' })).toBeUndefined();
   });

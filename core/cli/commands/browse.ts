@@ -1,4 +1,6 @@
-/** `ls` and `tables`: what is at a location. */
+/** `ls` and `tables`: what is at a location (or in a catalog). */
+import type { FoundTable } from '../../api/types';
+import { LakebenchError } from '../../errors';
 import type { CliContext, CommandOutput } from '../context';
 import { renderTable } from '../output';
 
@@ -8,10 +10,18 @@ export async function ls(ctx: CliContext, location: string, flags: { recursive?:
   return { result, text: renderTable(['modified', 'size', 'key'], rows) };
 }
 
-export async function tables(ctx: CliContext, location: string): Promise<CommandOutput> {
-  const found = await (await ctx.api()).tables({ location, ...ctx.location });
+/** The tables under a location, or (without one) in every catalog given with --catalog. */
+export async function tables(ctx: CliContext, location: string | undefined): Promise<CommandOutput> {
+  const api = await ctx.api();
+  const where = location === undefined ? api.catalogs.list() : [location];
+  if (where.length === 0) throw new LakebenchError('USAGE', 'tables wants a location, or --catalog <name>=<uri> to list a catalog');
+  const found: FoundTable[] = [];
+  for (const at of where) found.push(...(await api.tables({ location: at, ...ctx.location }, { versions: true })));
   const text = found.length
-    ? renderTable(['name', 'layout', 'location'], found.map((t) => [t.name, t.layout, t.location]))
-    : `no tables found under ${location}\n`;
+    ? renderTable(
+        ['name', 'layout', 'versions', 'current', 'location'],
+        found.map((t) => [t.name, t.layout, t.versions ?? '', t.currentVersion ?? '', t.location]),
+      )
+    : `no tables found under ${where.join(', ')}\n`;
   return { result: found, text };
 }

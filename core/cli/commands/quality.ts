@@ -13,7 +13,7 @@ import { interruptible } from './interrupt';
 async function rulesFor(ctx: CliContext, api: LakebenchApi, table: string, file: string | undefined): Promise<QualityCheck[]> {
   if (file !== undefined) return readRules(file);
   const { location } = parseTableBinding(`t=${table}`);
-  const url = api.open({ location, ...ctx.location }).url;
+  const url = await api.tableUrl({ location, ...ctx.location });
   const saved = (await api.catalog()).loadQualityRules(url);
   if (!saved?.length) throw new LakebenchError('USAGE', 'no rules saved for this table in the app: give --rules <file>', { object: url });
   return parseRules(JSON.stringify(saved), `the rules saved for ${url}`);

@@ -17,8 +17,8 @@ export async function verify(ctx: CliContext, location: string, flags: VerifyFla
   const target = await verifyTarget(api, { location, ...ctx.location });
   return interruptible(ctx, async (signal) => {
     const { verifyLocation } = await import('../../ops/verify/verify');
-    const report = await api.maintenance('verify', target.args, (store) =>
-      verifyLocation(store, { deep: flags.deep, file: target.file, signal, onProgress: progressLine(ctx) }),
+    const report = await api.maintenance('verify', target.args, (store, pinned) =>
+      verifyLocation(store, { deep: flags.deep, file: target.file, pinned, signal, onProgress: progressLine(ctx) }),
     );
     return { result: report, text: reportText(report), exitCode: report.problems.length > 0 ? EXIT_FAILED : EXIT_OK };
   });
@@ -26,10 +26,12 @@ export async function verify(ctx: CliContext, location: string, flags: VerifyFla
 
 /**
  * A location naming one file is verified as that file in its folder's store (stores are rooted at
- * folders). Local paths are told by stat; on S3 a HEAD of the last segment in its parent prefix tells
- * an object from a prefix.
+ * folders), unless the file pins a table's state (an Iceberg metadata file: the table is verified) or
+ * the location is a catalog's table. Local paths are told by stat; on S3 a HEAD of the last segment in
+ * its parent prefix tells an object from a prefix.
  */
 async function verifyTarget(api: LakebenchApi, args: LocationArgs): Promise<{ args: LocationArgs; file?: string }> {
+  if ((await api.locate(args)).pinned !== undefined) return { args };
   const parsed = parseLocation(args.location);
   if (parsed.scheme === 'file') {
     const path = parsed.path!;

@@ -8,11 +8,12 @@ import type { SqlSession } from '../../sql/session';
 import type { ObjectStore } from '../../storage/types';
 import { lastSegment } from '../folder-listing';
 import { partitionEntries } from '../partition-entries';
-import type { FolderListing, HistoryEntry, TableFormat, TableHandle, VersionRef } from '../table-format';
+import type { FolderListing, HistoryEntry, TableFormat, TableHandle, VersionRef, VersionsSummary } from '../table-format';
 import { commonVersionRef } from '../version-ref';
 import { columnId, physicalName } from './column-mapping';
 import { featureNames } from './features';
 import { fileEntry, liveRows } from './file-entries';
+import { earliestReadableVersion, latestListedVersion, listLog } from './log-listing';
 import { LOG_DIR } from './log-files';
 import { DeltaTable, type Snapshot, type VersionSpec } from './table';
 
@@ -70,6 +71,13 @@ class DeltaHandle implements TableHandle {
         ...(c.operationParameters && { operationParameters: c.operationParameters }),
         ...(c.operationMetrics && { operationMetrics: c.operationMetrics }),
       }));
+  }
+
+  /** Versions readable from the log (the oldest checkpoint or version 0 up to the latest): one log listing. */
+  async versions(): Promise<VersionsSummary> {
+    const listing = await listLog(this.store);
+    const latest = latestListedVersion(listing)!;
+    return { count: latest - (earliestReadableVersion(listing) ?? latest) + 1, current: String(latest) };
   }
 
   async files(at: VersionRef) {

@@ -34,16 +34,16 @@ export async function listMetadataFiles(store: ObjectStore): Promise<MetadataFil
   return files.sort((a, b) => a.version - b.version || a.lastModified.getTime() - b.lastModified.getTime());
 }
 
+/** True for the name of a table metadata file (`v3.metadata.json`, `00003-<uuid>.metadata.json`, gzip forms). */
+export function isMetadataFileName(name: string): boolean {
+  return METADATA_FILE.test(name);
+}
+
 function metadataFileOf(object: ObjectInfo): MetadataFile | undefined {
   const name = object.key.slice(object.key.lastIndexOf('/') + 1);
   const match = METADATA_FILE.exec(name);
   if (!match) return undefined;
   return { key: object.key, version: Number(match[1] ?? match[2]), lastModified: object.lastModified, size: object.size };
-}
-
-/** True when the folder looks like an Iceberg table: `metadata/` holds a metadata file. */
-export async function hasIcebergMetadata(store: ObjectStore): Promise<boolean> {
-  return (await listMetadataFiles(store)).length > 0;
 }
 
 /**

@@ -23,7 +23,8 @@ export interface PartitionSummary {
 
 const DAY_MS = 86_400_000;
 
-function display(value: IcebergValue | null, type: IcebergType, transform: string): DisplayValue {
+/** A value (of a partition field after `transform`, or of a column: `identity`) as shown to people. */
+export function displayValue(value: IcebergValue | null, type: IcebergType, transform = 'identity'): DisplayValue {
   if (value === null) return null;
   const kind = parseTransform(transform).kind;
   const n = Number(value);
@@ -45,7 +46,7 @@ export function partitionDisplay(file: DataFile, spec: PartitionSpec | undefined
   for (const [index, field] of (spec?.fields ?? []).entries()) {
     const source = sourceTypes.get(field.sourceIds[0]!) ?? 'string';
     const type = resultType(parseTransform(field.transform), source);
-    values[field.name] = display(fromAvro(partitionValue(file, spec!, index), type), type, field.transform);
+    values[field.name] = displayValue(fromAvro(partitionValue(file, spec!, index), type), type, field.transform);
   }
   return values;
 }

@@ -57,7 +57,7 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
           .map(([name]) => name);
         throw new LakebenchError(
           'NOT_FOUND',
-          `the table has no ${selector.kind} named ${selector.name} (${selector.kind}es: ${names.length ? names.join(', ') : 'none'})`,
+          `the table has no ${selector.kind} named ${selector.name} (${selector.kind === 'tag' ? 'tags' : 'branches'}: ${names.length ? names.join(', ') : 'none'})`,
           { object },
         );
       }

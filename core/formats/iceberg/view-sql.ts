@@ -13,7 +13,7 @@
  * - Equality deletes: a row is gone when a delete file of a higher sequence number, in its partition
  *   (or global, for an unpartitioned delete spec), holds equal values (nulls equal) in the delete's columns.
  */
-import { quoteIdent, quoteLiteral, quoteLiteralList } from '../../sql-text';
+import { quoteIdent, quoteLiteral, quoteLiteralList, quoteName, type SqlName } from '../../sql-text';
 import type { PositionRanges } from './deletion-vector';
 
 export interface ViewColumn {
@@ -169,11 +169,11 @@ function equalityConditions(input: IcebergViewInput, columnOf: (id: number) => {
 }
 
 /** `CREATE OR REPLACE VIEW name AS …` reading exactly the given files with their deletes applied. */
-export function icebergViewSql(name: string, input: IcebergViewInput): string {
+export function icebergViewSql(name: SqlName, input: IcebergViewInput): string {
   const projection = input.columns.map((c) => `${DATA}.${quoteIdent(c.name)}`);
   if (input.files.length === 0) {
     const empty = input.columns.map((c) => `CAST(NULL AS ${c.duckdbType}) AS ${quoteIdent(c.name)}`);
-    return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT ${empty.join(', ')} WHERE false`;
+    return `CREATE OR REPLACE VIEW ${quoteName(name)} AS SELECT ${empty.join(', ')} WHERE false`;
   }
   // Equality-delete columns dropped from the schema are still read, under hidden names.
   const extra = (input.extraColumns ?? []).map((c) => ({ ...c, name: eqColumn(c.fieldId) }));
@@ -207,5 +207,5 @@ export function icebergViewSql(name: string, input: IcebergViewInput): string {
     conditions.push(...equalities);
   }
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-  return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT ${projection.join(', ')} FROM ${from}${where}`;
+  return `CREATE OR REPLACE VIEW ${quoteName(name)} AS SELECT ${projection.join(', ')} FROM ${from}${where}`;
 }

@@ -1,10 +1,11 @@
 /**
  * `verify` for an Iceberg table, in the report shape every verify returns: the current metadata
  * parses; every snapshot's manifest list and every manifest it names exist and decode; every data and
- * delete file of the current snapshot exists with the size and record count its manifest records
- * (Parquet footers read by range, as for Delta); deletion-vector Puffin files exist with their size;
- * `deep` decodes every page. A problem never stops the run; only storage failures are thrown.
- * Read-only, like every Iceberg operation until maintenance lands.
+ * delete file live in any retained snapshot (time travel may read each) exists with the size and
+ * record count its manifest records (Parquet footers read by range, as for Delta); deletion-vector
+ * Puffin files exist with their size and their blobs decode; `deep` decodes every page. A problem never
+ * stops the run; only storage failures are thrown. Read-only, like every Iceberg operation until
+ * maintenance lands.
  */
 import { isLakebenchError } from '../../errors';
 import { ENTRY_STATUS, FILE_CONTENT, type DataFile, type ManifestFile } from '../../formats/iceberg/manifests';
@@ -59,20 +60,27 @@ export async function verifyIcebergTable(store: ObjectStore, options: VerifyOpti
 
   // Manifests of every snapshot (time travel needs them all), each read once.
   const manifests = new Map<string, ManifestFile>();
+  const listed = new Map<string, ManifestFile[]>();
   options.onProgress?.({ phase: 'manifests', done: 0, total: table.metadata.snapshots.length, bytes: 0 });
   for (const snapshot of table.metadata.snapshots) {
-    const list = await attempt(snapshot.manifestList ?? snapshot.id, () => table.manifests(snapshot, FRESH));
-    for (const manifest of list ?? []) manifests.set(manifest.path, manifest);
+    const list = (await attempt(snapshot.manifestList ?? snapshot.id, () => table.manifests(snapshot, FRESH))) ?? [];
+    listed.set(snapshot.id, list);
+    for (const manifest of list) manifests.set(manifest.path, manifest);
   }
   const entries = new Map<string, DataFile[] | undefined>();
   await mapWithConcurrency([...manifests.values()], READ_CONCURRENCY, async (manifest) => {
     entries.set(manifest.path, await attempt(manifest.path, () => table.manifestEntries(manifest, FRESH)));
   });
 
-  // The current snapshot's live files, from the manifests that could be read (the others are problems already).
-  const current = table.snapshot();
-  const currentManifests = current ? ((await attempt(current.manifestList ?? current.id, () => table.manifests(current, FRESH))) ?? []) : [];
-  const live = currentManifests.flatMap((m) => entries.get(m.path) ?? []).filter((file) => file.status !== ENTRY_STATUS.deleted);
+  // The live files of every retained snapshot, from the manifests that could be read (the others are
+  // problems already); a Puffin file's vectors are entries of their own, each checked.
+  const liveFiles = new Map<string, DataFile>();
+  for (const list of listed.values()) {
+    for (const file of list.flatMap((m) => entries.get(m.path) ?? [])) {
+      if (file.status !== ENTRY_STATUS.deleted) liveFiles.set(`${file.path}|${file.contentOffset ?? ''}`, file);
+    }
+  }
+  const live = [...liveFiles.values()];
   const parquet = live.filter((file) => file.format === 'PARQUET');
   const refs: DataFileRef[] = [];
   for (const file of parquet) {
@@ -83,7 +91,7 @@ export async function verifyIcebergTable(store: ObjectStore, options: VerifyOpti
   const files = await checkDataFiles(store, dedupe(refs), options);
   return {
     location: store.url,
-    // A manifest list read for history and again for the current snapshot reports its problem once.
+    // A problem found twice (a Puffin file holding several bad vectors) is reported once.
     problems: [...new Map([...problems, ...files.problems].map((p) => [`${p.object}|${p.kind}`, p])).values()],
     checked: files.checked,
     corruption_rate: corruptionRate(files),

@@ -20,6 +20,8 @@ export type { ProblemKind, VerifyOptions, VerifyProblem, VerifyReport } from './
 export interface VerifyLocationOptions extends VerifyOptions, OpOptions {
   /** Verify this one Parquet file (a key of `store`, the file's folder) instead of the table at the root. */
   file?: string;
+  /** The file pinning the table's state to verify (an Iceberg metadata file a location or catalog named). */
+  pinned?: string;
 }
 
 export async function verifyLocation(store: ObjectStore, options: VerifyLocationOptions = {}): Promise<VerifyReport> {

@@ -61,8 +61,8 @@ export function App() {
   const theme = useTheme((s) => resolvedTheme(s));
   const workspace = useWorkspace((s) => s.info);
   const tableOpen = useTableView((s) => !!s.table);
-  // The bucket views' file tables and Maintenance tab need the room the table view's Maintenance tab gets.
-  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || ownView(s.table) !== undefined));
+  // The bucket views' file tables, the Files tab (manifests and their files) and Maintenance need the room.
+  const wideInspector = useTableView((s) => !!s.table && (s.tab === 'maintenance' || s.tab === 'quality' || s.tab === 'files' || ownView(s.table) !== undefined));
   const previewOpen = useExplorer((s) => !!s.preview);
 
   useEffect(() => followSystemTheme(), []);

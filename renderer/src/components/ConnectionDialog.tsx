@@ -1,4 +1,8 @@
-/** Adding a connection: local folder, AWS S3, Cloudflare R2 or an S3-compatible endpoint; test, then save. */
+/**
+ * Adding a connection: local folder, AWS S3, Cloudflare R2 or an S3-compatible endpoint, or an Iceberg
+ * catalog (a SQL catalog's SQLite file, or a REST catalog with a token or client credentials); test,
+ * then save.
+ */
 import { useState } from 'react';
 import type { ConnectionInput, ConnectionKind, ConnectionTestResult } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
@@ -11,6 +15,14 @@ const KIND_LABELS: Record<ConnectionKind, string> = {
   s3: 'AWS S3',
   r2: 'Cloudflare R2',
   's3-compatible': 'S3-compatible endpoint',
+  'iceberg-sql': 'Iceberg SQL catalog (SQLite)',
+  'iceberg-rest': 'Iceberg REST catalog',
+};
+
+/** What a kind's name means beyond a label: a catalog's name is what SQL calls it. */
+const NAME_HINTS: Partial<Record<ConnectionKind, string>> = {
+  'iceberg-sql': 'Tables are queried as <name>.<namespace>.<table>: letters, digits and _.',
+  'iceberg-rest': 'Tables are queried as <name>.<namespace>.<table>: letters, digits and _.',
 };
 
 /** The form fields each kind asks for: [field, label, secret?]. */
@@ -38,6 +50,16 @@ const KIND_FIELDS: Record<ConnectionKind, Array<[string, string, boolean?]>> = {
     ['region', 'Region (optional)'],
     ['accessKeyId', 'Access key id'],
     ['secretAccessKey', 'Secret access key', true],
+  ],
+  'iceberg-sql': [
+    ['path', 'SQLite file'],
+    ['catalogName', 'Catalog name in the file (optional)'],
+  ],
+  'iceberg-rest': [
+    ['uri', 'Catalog URI'],
+    ['warehouse', 'Warehouse (optional; implied for R2 Data Catalog)'],
+    ['token', 'Token (optional)', true],
+    ['credential', 'Client credentials id:secret (optional)', true],
   ],
 };
 
@@ -99,6 +121,7 @@ export function ConnectionDialog({ onClose }: { onClose(): void }) {
         <label>
           Name
           <input value={name} onChange={(e) => setName(e.target.value)} placeholder={KIND_LABELS[kind]} data-testid="connection-name" />
+          {NAME_HINTS[kind] && <span className="muted small">{NAME_HINTS[kind]}</span>}
         </label>
         {KIND_FIELDS[kind].map(([field, label, secret]) => (
           <label key={field}>
@@ -111,7 +134,7 @@ export function ConnectionDialog({ onClose }: { onClose(): void }) {
                 onChange={(e) => setFields({ ...fields, [field]: e.target.value })}
                 data-testid={`connection-${field}`}
               />
-              {field === 'path' && pickFolder && (
+              {field === 'path' && kind === 'local' && pickFolder && (
                 <button type="button" onClick={() => void pickFolder({}).then((path) => path && setFields({ ...fields, path }))}>
                   Choose…
                 </button>

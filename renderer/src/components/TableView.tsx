@@ -15,6 +15,8 @@ import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
 import { LakesideView } from './LakesideView';
 import { MaintenancePanel } from './MaintenancePanel';
+import { ManifestsView } from './ManifestsView';
+import { PartitionSpecs } from './PartitionSpecs';
 import { PartitionsChart } from './PartitionsChart';
 import { QualityPanel } from './QualityPanel';
 import { TabBar } from './TabBar';
@@ -46,7 +48,13 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
       {history.map((h) => {
         const s = commitSummary(h);
         return (
-          <li key={h.version} className={h.version === version ? 'current' : ''} onClick={travel ? () => void travelTo(h.version) : undefined}>
+          <li
+            key={h.version}
+            className={h.version === version ? 'current' : ''}
+            onClick={travel ? () => void travelTo(h.version) : undefined}
+            title={h.parent === undefined ? undefined : `parent: v${h.parent}`}
+            data-version={h.version}
+          >
             <div className="timeline-head">
               <strong>v{h.version}</strong> <span>{h.operation ?? 'commit'}</span>
               {h.onlyDeletionVectors && (
@@ -54,12 +62,18 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
                   only deletion vectors
                 </span>
               )}
+              {h.refs?.map((ref) => (
+                <span key={ref} className="badge" data-testid="history-ref">
+                  {ref}
+                </span>
+              ))}
               <span className="muted">{formatDate(h.timestamp)}</span>
             </div>
             <div className="timeline-metrics muted">
               {[
                 plusMinus(s.rowsAdded, s.rowsRemoved) && `rows ${plusMinus(s.rowsAdded, s.rowsRemoved)}`,
                 plusMinus(s.filesAdded, s.filesRemoved) && `files ${plusMinus(s.filesAdded, s.filesRemoved)}`,
+                s.deleteFilesAdded && `delete files +${formatCount(s.deleteFilesAdded)}`,
                 plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes) && `bytes ${plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes)}`,
                 typeof h.operationParameters?.predicate === 'string' && `where ${h.operationParameters.predicate}`,
               ]
@@ -160,37 +174,35 @@ interface SchemaColumn {
   name: string;
   type: string;
   nullable?: boolean;
-  /** With column mapping: the name in data files and the column id. */
+  /** Field id (Iceberg; Delta column mapping). */
+  id?: number;
+  /** With Delta column mapping: the column's name in data files. */
   physicalName?: string;
-  fieldId?: number;
 }
 
-/** Columns with their type (Delta's or DuckDB's), nullability when known, partition role, and physical name and id under column mapping. */
+/** Columns with their type (Delta's, Iceberg's or DuckDB's), nullability when known, partition role, field ids and physical names where the format has them. */
 function SchemaTable({ columns, partitionColumns }: { columns: SchemaColumn[]; partitionColumns: readonly string[] }) {
+  const ids = columns.some((c) => c.id !== undefined);
   const mapped = columns.some((c) => c.physicalName !== undefined);
   return (
     <table className="small-table" data-testid="schema">
-      {mapped && (
-        <thead>
-          <tr>
-            <th>Column</th>
-            <th>Type</th>
-            <th />
-            <th />
-            <th>Physical name</th>
-            <th>Field id</th>
-          </tr>
-        </thead>
-      )}
       <tbody>
         {columns.map((c) => (
           <tr key={c.name}>
+            {ids && (
+              <td className="muted num" title="field id" data-testid="field-id">
+                {c.id}
+              </td>
+            )}
             <td>{c.name}</td>
             <td className="muted">{c.type}</td>
             <td>{c.nullable === undefined ? '' : c.nullable ? 'null' : 'not null'}</td>
             <td>{partitionColumns.includes(c.name) ? 'partition' : ''}</td>
-            {mapped && <td className="muted path">{c.physicalName}</td>}
-            {mapped && <td className="muted">{c.fieldId}</td>}
+            {mapped && (
+              <td className="muted path" title="physical name: the column's name in data files" data-testid="physical-name">
+                {c.physicalName}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
@@ -295,12 +307,19 @@ export function OpenTableView({ view }: { view: ShownTable }) {
           {shown && <TabBar tabs={tabs} tab={shown} setTab={setTab} prefix="table" />}
           {shown === 'history' && <HistoryTimeline history={history} version={version} travel={travel} />}
           {shown === 'schema' && details.schema && (
-            <SchemaTable
-              columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable, physicalName: f.physicalName, fieldId: f.id }))}
-              partitionColumns={details.schema.partitionColumns}
-            />
+            <>
+              {details.schema.schemaId !== undefined && <p className="muted">Schema {details.schema.schemaId}</p>}
+              <SchemaTable
+                columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable, id: f.id, physicalName: f.physicalName }))}
+                partitionColumns={details.schema.partitionColumns}
+              />
+            </>
+          )}
+          {shown === 'files' && details.manifests && (
+            <ManifestsView result={details.manifests} location={table.location} connectionId={connectionId} version={version} />
           )}
           {shown === 'files' && details.files && <FilesTable files={details.files.files} liveRows={details.files.liveRows} />}
+          {shown === 'partitions' && details.partitions?.specs && <PartitionSpecs specs={details.partitions.specs} current={details.partitions.currentSpecId} />}
           {shown === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {shown === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
           {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}

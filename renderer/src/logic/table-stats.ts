@@ -24,6 +24,8 @@ export interface CommitSummary {
   filesRemoved?: number;
   bytesAdded?: number;
   bytesRemoved?: number;
+  /** Delete files a commit added (Iceberg position and equality deletes, deletion vectors). */
+  deleteFilesAdded?: number;
 }
 
 /** The first of `keys` present in the metrics, as a number (writers store them as strings or numbers). */
@@ -35,15 +37,19 @@ function metric(metrics: Record<string, unknown>, ...keys: string[]): number | u
   return undefined;
 }
 
-/** Rows, files and bytes a commit added and removed, from `operationMetrics` as Spark and delta-rs name them. */
+/**
+ * Rows, files and bytes a commit added and removed, from `operationMetrics` as Spark and delta-rs name
+ * them, or from an Iceberg snapshot summary (`added-records`, `deleted-data-files`, …).
+ */
 export function commitSummary(entry: HistoryEntry): CommitSummary {
   const m = entry.operationMetrics ?? {};
   return {
-    rowsAdded: metric(m, 'numOutputRows', 'num_added_rows', 'numTargetRowsInserted'),
-    rowsRemoved: metric(m, 'numDeletedRows', 'num_deleted_rows', 'numTargetRowsDeleted'),
-    filesAdded: metric(m, 'numAddedFiles', 'numFiles', 'num_added_files'),
-    filesRemoved: metric(m, 'numRemovedFiles', 'num_removed_files'),
-    bytesAdded: metric(m, 'numAddedBytes', 'numOutputBytes', 'num_added_bytes'),
-    bytesRemoved: metric(m, 'numRemovedBytes', 'num_removed_bytes'),
+    rowsAdded: metric(m, 'numOutputRows', 'num_added_rows', 'numTargetRowsInserted', 'added-records'),
+    rowsRemoved: metric(m, 'numDeletedRows', 'num_deleted_rows', 'numTargetRowsDeleted', 'deleted-records', 'added-position-deletes'),
+    filesAdded: metric(m, 'numAddedFiles', 'numFiles', 'num_added_files', 'added-data-files'),
+    filesRemoved: metric(m, 'numRemovedFiles', 'num_removed_files', 'deleted-data-files'),
+    bytesAdded: metric(m, 'numAddedBytes', 'numOutputBytes', 'num_added_bytes', 'added-files-size'),
+    bytesRemoved: metric(m, 'numRemovedBytes', 'num_removed_bytes', 'removed-files-size'),
+    deleteFilesAdded: metric(m, 'added-delete-files'),
   };
 }

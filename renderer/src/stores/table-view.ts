@@ -1,10 +1,21 @@
 /**
- * The table view: one table's history, and its schema, files and partitions at the selected version
- * (the time-travel slider), plus a comparison of two versions. What is loaded follows what the table
- * offers (FoundTable.capabilities), never its kind.
+ * The table view: one table's history, and its schema, files (or manifests) and partitions at the
+ * selected version (the time-travel slider), plus a comparison of two versions. What is loaded follows
+ * what the table offers (FoundTable.capabilities), never its kind, and when its tab is shown: the first
+ * screen is the history, and a table of 10,000 manifests shows it without reading one.
  */
 import { create } from 'zustand';
-import { STANDARD_VIEWS, type CompareVersionsResult, type FilesResult, type FoundTable, type HistoryEntry, type PartitionsResult, type SchemaResult, type TableView } from '../../../core/api/workbench';
+import {
+  STANDARD_VIEWS,
+  type CompareVersionsResult,
+  type FilesResult,
+  type FoundTable,
+  type HistoryEntry,
+  type ManifestsResult,
+  type PartitionsResult,
+  type SchemaResult,
+  type TableView,
+} from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 
 export type TableTab = 'history' | 'schema' | 'files' | 'partitions' | 'compare' | 'maintenance' | 'quality';
@@ -13,8 +24,12 @@ export type TableTab = 'history' | 'schema' | 'files' | 'partitions' | 'compare'
 interface VersionDetails {
   schema?: SchemaResult;
   files?: FilesResult;
+  /** Instead of `files`, for tables that keep their files in manifests: the Files tab lists those first. */
+  manifests?: ManifestsResult;
   partitions?: PartitionsResult;
 }
+
+type DetailPart = keyof VersionDetails;
 
 export interface TableViewState {
   table?: FoundTable;
@@ -29,7 +44,8 @@ export interface TableViewState {
   error?: string;
   open(table: FoundTable, connectionId?: string): Promise<void>;
   close(): void;
-  setTab(tab: TableTab): void;
+  /** Shows a tab, loading what it shows at the selected version when not loaded yet. */
+  setTab(tab: TableTab): Promise<void>;
   setVersion(version: string): Promise<void>;
   compareVersions(from: string, to: string): Promise<void>;
 }
@@ -51,20 +67,42 @@ export const useTableView = create<TableViewState>()((set, get) => {
   /** Ignores answers for a table or version that is no longer shown. */
   const current = (location: string, version?: string) => get().table?.location === location && get().version === version;
 
-  const loadDetails = async (table: FoundTable, version?: string) => {
-    const calls = { schema: () => api().schema(args(version)), files: () => api().files(args(version)), partitions: () => api().partitions(args(version)) };
-    const parts = (Object.keys(calls) as (keyof VersionDetails)[]).filter((view) => offers(table, view));
+  /** The parts a tab shows; the schema always (Quality's column pickers and the editor's completion need it). */
+  const partsFor = (table: FoundTable, tab: TableTab): DetailPart[] => {
+    const shown: Partial<Record<TableTab, DetailPart>> = {
+      schema: 'schema',
+      files: offers(table, 'manifests') ? 'manifests' : 'files',
+      partitions: 'partitions',
+    };
+    const part = shown[tab];
+    return [...new Set<DetailPart>(['schema', ...(part ? [part] : [])])].filter((p) => offers(table, p));
+  };
+
+  /** Loads the parts the shown tab needs that are not loaded (or loading) for this version yet. */
+  const loadDetails = async (table: FoundTable, version: string | undefined) => {
+    const calls: Record<DetailPart, () => Promise<VersionDetails[DetailPart]>> = {
+      schema: () => api().schema(args(version)),
+      files: () => api().files(args(version)),
+      manifests: () => api().manifests(args(version)),
+      partitions: () => api().partitions(args(version)),
+    };
+    const parts = partsFor(table, get().tab).filter((part) => !get().details[part] && !loading.has(part));
     await Promise.all(
       parts.map(async (name) => {
+        loading.add(name);
         try {
           const value = await calls[name]();
           if (current(table.location, version)) set((s) => ({ details: { ...s.details, [name]: value } }));
         } catch (e) {
           if (current(table.location, version)) set({ error: errorMessage(e) });
+        } finally {
+          loading.delete(name);
         }
       }),
     );
   };
+  /** Parts being fetched for the shown version, so switching tabs back and forth asks once. */
+  const loading = new Set<DetailPart>();
 
   return {
     history: [],
@@ -72,6 +110,7 @@ export const useTableView = create<TableViewState>()((set, get) => {
     details: {},
     loading: false,
     open: async (table, connectionId) => {
+      loading.clear();
       set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: true, error: undefined });
       if (ownView(table)) return set({ loading: false }); // its own view loads what it shows
       try {
@@ -85,10 +124,15 @@ export const useTableView = create<TableViewState>()((set, get) => {
       }
     },
     close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined }),
-    setTab: (tab) => set({ tab }),
+    setTab: async (tab) => {
+      set({ tab });
+      const { table, version } = get();
+      if (table && !ownView(table)) await loadDetails(table, version);
+    },
     setVersion: async (version) => {
       const { table } = get();
       if (!table || version === get().version) return;
+      loading.clear();
       set({ version, details: {}, error: undefined });
       await loadDetails(table, version);
     },

@@ -19,6 +19,8 @@ export interface IcebergCatalog {
   listNamespaces(parent?: string[]): Promise<string[][]>;
   listTables(namespace: string[]): Promise<CatalogTableId[]>;
   loadTable(namespace: string[], name: string): Promise<IcebergTable>;
+  /** Lets go of what it holds open (a SQL catalog's SQLite handle). */
+  close?(): void;
 }
 
 export interface CatalogRef {
@@ -38,14 +40,28 @@ export function parseCatalogRef(text: string): CatalogRef {
   return { name, uri };
 }
 
+/** R2 Data Catalog serves a bucket's catalog at `https://catalog.cloudflarestorage.com/<account>/<bucket>`. */
+const R2_CATALOG_HOST = 'catalog.cloudflarestorage.com';
+
 /**
- * The catalog a URI names: `http(s)://…` a REST catalog (`?warehouse=` passed to /v1/config), and a
- * SQLite file (`sqlite:///abs/path.db`, or a path) a SQL catalog (`?catalog=` picks its catalog_name).
+ * The warehouse a REST catalog URI implies: R2 Data Catalog names each bucket's warehouse
+ * `<account>_<bucket>` (the prefix its /v1/config then hands out); other catalogs take `?warehouse=`.
+ */
+export function impliedWarehouse(url: URL): string | undefined {
+  if (url.hostname.toLowerCase() !== R2_CATALOG_HOST) return undefined;
+  const [account, bucket] = url.pathname.split('/').filter(Boolean);
+  return account && bucket ? `${account}_${bucket}` : undefined;
+}
+
+/**
+ * The catalog a URI names: `http(s)://…` a REST catalog (`?warehouse=` passed to /v1/config, implied
+ * for R2 Data Catalog), and a SQLite file (`sqlite:///abs/path.db`, or a path) a SQL catalog
+ * (`?catalog=` picks its catalog_name).
  */
 export function openCatalog(uri: string, openStore: StoreOpener, rest: Omit<RestCatalogOptions, 'uri' | 'openStore'> = {}): IcebergCatalog {
   if (/^https?:\/\//i.test(uri)) {
     const url = new URL(uri);
-    const warehouse = url.searchParams.get('warehouse') ?? rest.warehouse;
+    const warehouse = url.searchParams.get('warehouse') ?? rest.warehouse ?? impliedWarehouse(url);
     url.searchParams.delete('warehouse');
     return new RestCatalog({ ...rest, uri: url.toString().replace(/\/$/, ''), openStore, ...(warehouse && { warehouse }) });
   }

@@ -127,9 +127,11 @@ export class RestCatalog implements IcebergCatalog {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       const url = this.base + path;
+      // Outside the try: a refused token is an answer (ACCESS_DENIED), not an unreachable catalog to retry.
+      const auth = await this.authHeader();
       let response: Response;
       try {
-        response = await fetch(url, { method, headers: { Accept: 'application/json', ...(await this.authHeader()), ...headers } });
+        response = await fetch(url, { method, headers: { Accept: 'application/json', ...auth, ...headers } });
       } catch (e) {
         if (attempt < attempts) {
           await this.backoff(attempt);

@@ -83,7 +83,7 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
     };
     try {
       result.quarantineObjects.push(...(await writeQuarantine(bucket, manifest, staged.quarantined)));
-      await writePartitionFiles(db, bucket, staged, { onUploaded: (add) => uploaded.push(add), progress });
+      await writePartitionFiles(db, bucket, staged, { runId: manifest.runId, onUploaded: (add) => uploaded.push(add), progress });
       db.checkCancelled();
       await options.beforeCommit?.();
     } catch (e) {
@@ -140,6 +140,8 @@ function lakesideRunOutcome(bucket: ObjectStore, log: LakesideState, manifest: R
 }
 
 interface PartitionWrite {
+  /** Written into each file's key-value metadata: see putUnderFreshName for why bytes must differ per run. */
+  runId: string;
   onUploaded: (add: LakesideAdd) => void;
   progress: StagingProgress;
 }
@@ -155,7 +157,9 @@ async function writePartitionFiles(db: ScratchDb, bucket: ObjectStore, staged: S
     db.checkCancelled();
     const localPath = join(db.dir, `part-${written.done}.parquet`);
     const query = stagedRecordsQuery({ ...staged, partitions: [partition] }, [], () => '')!;
-    await db.connection.run(`COPY (${query}) TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ONE_ROW_GROUP})`);
+    await db.connection.run(
+      `COPY (${query}) TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ONE_ROW_GROUP}, KV_METADATA {'lakebench:run': ${quoteLiteral(request.runId)}})`,
+    );
     request.progress('write', written.done + 1, partitions.length);
     const folder = partitionFolder(partition);
     // Read whole for put-if-absent (the only create that cannot replace); one row group is held whole anyway.
@@ -172,7 +176,10 @@ async function writePartitionFiles(db: ScratchDb, bucket: ObjectStore, staged: S
 /**
  * Uploads `body` as `<prefix>part-<YYYY-MM-DDTHH-MM-SS>.parquet` with put-if-absent: Lakeside names files by
  * the second, so a name already taken (an earlier run in the same second, or a concurrent one) moves the
- * timestamp on rather than overwrite a file another log entry may name. Answers the key.
+ * timestamp on rather than overwrite a file another log entry may name. A name holding these very bytes is
+ * this run's own earlier attempt (a lost answer): the bytes carry the run id, so two runs compacting the
+ * same records never take one name (the run that then lost the commit would delete the winner's file).
+ * Answers the key.
  */
 async function putUnderFreshName(bucket: ObjectStore, prefix: string, startedAt: number, body: Uint8Array): Promise<string> {
   for (let i = 0; i < MAX_NAME_TRIES; i++) {

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendLakesideLogEntry, readLakesideLog } from '../../core/formats/lakeside/log';
 import { reconcileLakeside } from '../../core/formats/lakeside/reconcile';
 import { compactStagingIntoLakeside, LAKESIDE_WRITER } from '../../core/ops/compact-staging-lakeside';
@@ -26,6 +26,7 @@ beforeEach(async () => {
   bucket = new LocalStore(dir);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -216,6 +217,32 @@ describe('compact-staging --lakeside', () => {
     expect(await viewRows()).toEqual(before);
     expect(await reconcileLakeside(bucket)).toMatchObject({ orphans: [], missing: [] });
     expect(await parquetKeys()).toEqual([...(await readLakesideLog(bucket)).live.keys()].sort());
+  });
+
+  it('gives two runs over the same records in the same second different files, so the loser deletes only its own', async () => {
+    // One staged file: both runs write byte-for-byte the same rows, and a frozen clock gives them the same
+    // part-<time> names to try first.
+    await put('schema/schema.json', JSON.stringify(SCHEMA));
+    await put(`data/order_ts_hour=${HOURS[0]}/batch.ndjson`, '{"id":1,"name":"a","amount":1.5,"qty":2}\n{"id":2,"name":"b","amount":2.5,"qty":3}\n');
+    const before = await viewRows();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-07T10:00:00Z') });
+    let reached!: () => void;
+    let resume!: () => void;
+    const atEntry = new Promise<void>((resolve) => (reached = resolve));
+    const first = compactStagingIntoLakeside(bucket, {
+      beforeCommit: () => {
+        reached();
+        return new Promise<void>((resolve) => (resume = resolve));
+      },
+    });
+    await atEntry;
+    expect(await compactStagingIntoLakeside(bucket)).toMatchObject({ version: 0, records: 2 });
+    resume();
+    await expect(first).rejects.toMatchObject({ code: 'CONFLICT' });
+    const live = [...(await readLakesideLog(bucket)).live.keys()];
+    expect(live).toEqual([`parquet/order_ts_hour=${HOURS[0]}/part-2026-12-07T10-00-01.parquet`]);
+    expect(await parquetKeys()).toEqual(live);
+    expect(await viewRows()).toEqual(before);
   });
 
   it('refuses to mix with an unfinished Delta run, naming how to finish it', async () => {

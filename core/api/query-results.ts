@@ -19,7 +19,8 @@ import type { SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { QueryStatus } from '../catalog/catalog';
 import type { ResultColumn } from './types';
-import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted } from './workbench';
+import { profileResult } from './column-profile';
+import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted, ResultProfile } from './workbench';
 
 export const MAX_PAGE_ROWS = 10_000;
 const MAX_EARLY_CANCELS = 1000;
@@ -188,6 +189,20 @@ export class QueryResults {
     return { path: args.path, rows: table.rows, bytes: (await stat(args.path)).size };
   }
 
+  /** The exact row count: at once for a result held in memory, else when its table is made. */
+  async rowCount(queryId: string): Promise<number> {
+    const query = this.get(queryId);
+    if (query.complete) return query.buffered.length;
+    return (await query.table!).rows;
+  }
+
+  /** Every column's profile over the whole result (small results are made a table for it). */
+  async profile(queryId: string): Promise<ResultProfile> {
+    const query = this.get(queryId);
+    const table = await this.tableFor(query);
+    return profileResult(query.session!, table.name, query.columns, query.abort.signal);
+  }
+
   /** Rows of the whole result known so far (for export progress). */
   totalRows(queryId: string): number | undefined {
     return this.held.get(queryId)?.totalRows;
@@ -253,7 +268,7 @@ export class QueryResults {
     try {
       await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS ${query.sql}`);
     } catch (e) {
-      throw new LakebenchError('USAGE', `this statement's result cannot be exported; wrap it in a SELECT (${(e as Error).message})`);
+      throw new LakebenchError('USAGE', `this statement's result cannot be held as a table (for an export or a profile); wrap it in a SELECT (${(e as Error).message})`);
     }
     const table = { name, rows: query.buffered.length };
     query.table = Promise.resolve(table);

@@ -185,6 +185,14 @@ export class Workbench implements W.WorkbenchApi {
     this.results.close(args.queryId);
   }
 
+  async queryRowCount(args: W.QueryIdArgs): Promise<W.QueryRowCount> {
+    return { rows: await this.results.rowCount(args.queryId) };
+  }
+
+  async queryProfile(args: W.QueryIdArgs): Promise<W.ResultProfile> {
+    return this.results.profile(args.queryId);
+  }
+
   async complete(args: W.CompleteArgs): Promise<W.CompleteResult> {
     const columns = new Map(await this.workspaceColumns());
     for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);

@@ -13,23 +13,12 @@ import type { SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { ResultColumn } from './types';
 import type { ColumnKind, ColumnProfile, HistogramBin, ResultProfile, TopValue } from './workbench';
+import { columnKind } from './column-kind';
 
 const HISTOGRAM_BINS = 20;
 const TOP_VALUES = 5;
 /** Above this share of distinct values a column's top values say nothing (ids, free text). */
 const MOSTLY_DISTINCT = 0.9;
-
-const NUMBER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/;
-const TIME_TYPE = /^(DATE|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|TIMESTAMP\s*\(\d\))$/;
-const NESTED_OR_BINARY = /[[\]]|^(STRUCT|MAP|UNION)\(|^(BLOB|BIT)$/;
-
-/** How a DuckDB type is profiled: by histogram (number, time), by top values (text), or counts only. */
-export function columnKind(type: string): ColumnKind {
-  if (NUMBER_TYPE.test(type)) return 'number';
-  if (TIME_TYPE.test(type)) return 'time';
-  if (NESTED_OR_BINARY.test(type)) return 'other';
-  return 'text';
-}
 
 /** The value a histogram bins: doubles for numbers, epoch milliseconds for times (one scale for all). */
 function binnedValue(column: string, kind: ColumnKind, type: string): string {

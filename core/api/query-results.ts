@@ -189,18 +189,31 @@ export class QueryResults {
     return { path: args.path, rows: table.rows, bytes: (await stat(args.path)).size };
   }
 
-  /** The exact row count: at once for a result held in memory, else when its table is made. */
-  async rowCount(queryId: string): Promise<number> {
-    const query = this.get(queryId);
+  /**
+   * The exact row count: at once for a result held in memory, else when its table is made; undefined
+   * when it never will be (the query was closed, cancelled or failed; queryPage tells why).
+   */
+  async rowCount(queryId: string): Promise<number | undefined> {
+    const query = this.held.get(queryId);
+    if (!query) return undefined;
     if (query.complete) return query.buffered.length;
-    return (await query.table!).rows;
+    return (await query.table!.catch(() => undefined))?.rows;
   }
 
-  /** Every column's profile over the whole result (small results are made a table for it). */
-  async profile(queryId: string): Promise<ResultProfile> {
+  /**
+   * Every column's profile over the whole result (small results are made a table for it); undefined
+   * when the query is closed or cancelled meanwhile: the grid asks for the profile of a result the user
+   * may replace any moment (a filter re-runs it), and that is no error.
+   */
+  async profile(queryId: string): Promise<ResultProfile | undefined> {
     const query = this.get(queryId);
-    const table = await this.tableFor(query);
-    return profileResult(query.session!, table.name, query.columns, query.abort.signal);
+    try {
+      const table = await this.tableFor(query);
+      return await profileResult(query.session!, table.name, query.columns, query.abort.signal);
+    } catch (e) {
+      if (query.abort.signal.aborted) return undefined;
+      throw e;
+    }
   }
 
   /** Rows of the whole result known so far (for export progress). */

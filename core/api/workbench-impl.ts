@@ -186,11 +186,13 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async queryRowCount(args: W.QueryIdArgs): Promise<W.QueryRowCount> {
-    return { rows: await this.results.rowCount(args.queryId) };
+    const rows = await this.results.rowCount(args.queryId);
+    return rows === undefined ? {} : { rows };
   }
 
-  async queryProfile(args: W.QueryIdArgs): Promise<W.ResultProfile> {
-    return this.results.profile(args.queryId);
+  async queryProfile(args: W.QueryIdArgs): Promise<W.QueryProfileResult> {
+    const profile = await this.results.profile(args.queryId);
+    return profile ? { profile } : {};
   }
 
   async complete(args: W.CompleteArgs): Promise<W.CompleteResult> {

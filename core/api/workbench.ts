@@ -260,8 +260,14 @@ export interface ResultProfile {
   columns: ColumnProfile[];
 }
 
+export interface QueryProfileResult {
+  /** Absent when the query was closed or cancelled before its profile was done (a newer run replaced it). */
+  profile?: ResultProfile;
+}
+
 export interface QueryRowCount {
-  rows: number;
+  /** Absent when the result will never be complete: closed, cancelled or failed (queryPage says why). */
+  rows?: number;
 }
 
 export interface CompleteArgs {
@@ -638,10 +644,10 @@ export interface WorkbenchApi {
   queryPage(args: QueryPageArgs): Promise<QueryPage>;
   queryCancel(args: QueryIdArgs): Promise<void>;
   queryClose(args: QueryIdArgs): Promise<void>;
-  /** The result's exact row count, once the engine holds all of it (waits for that). */
+  /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */
   queryRowCount(args: QueryIdArgs): Promise<QueryRowCount>;
-  /** Every column's profile over the whole result (the column explorer). */
-  queryProfile(args: QueryIdArgs): Promise<ResultProfile>;
+  /** Every column's profile over the whole result (the column explorer); never an error for a closed query. */
+  queryProfile(args: QueryIdArgs): Promise<QueryProfileResult>;
   complete(args: CompleteArgs): Promise<CompleteResult>;
   queryHistory(args: HistoryFilter): Promise<QueryHistoryEntry[]>;
   savedQueries(args: EmptyArgs): Promise<SavedQuery[]>;

@@ -43,7 +43,8 @@ describe.each([
     const rows = generated(n);
     const started = await served.client.queryStart({ sql: sql(n) });
     expect(await served.client.queryRowCount({ queryId: started.queryId })).toEqual({ rows: n });
-    const profile = await served.client.queryProfile({ queryId: started.queryId });
+    const { profile } = await served.client.queryProfile({ queryId: started.queryId });
+    if (!profile) throw new Error('no profile of an open query');
     expect(profile.rows).toBe(n);
     expect(profile.columns.map((c) => c.name)).toEqual(['id', 'grp', 'amount', 'day', 'pair', 'flag']);
 
@@ -86,15 +87,24 @@ describe.each([
 describe('queryProfile edge cases', () => {
   it('gives a column of nulls only its count and one value its single bar', async () => {
     const started = await served.client.queryStart({ sql: 'select null::INTEGER as nothing, 7 as seven from range(10)' });
-    const profile = await served.client.queryProfile({ queryId: started.queryId });
+    const { profile } = await served.client.queryProfile({ queryId: started.queryId });
+    if (!profile) throw new Error('no profile of an open query');
     expect(profile.columns[0]).toMatchObject({ nulls: 10, distinct: 0 });
     expect(profile.columns[0].histogram).toBeUndefined();
     expect(profile.columns[1].histogram).toEqual([{ from: 7, to: 7, count: 10 }]);
   });
 
-  it('refuses a closed query by its id', async () => {
+  it('answers without a profile when the query is closed meanwhile', async () => {
+    const started = await served.client.queryStart({ sql: 'select i, i % 7 as m from range(3000000) t(i)' });
+    const profiling = served.client.queryProfile({ queryId: started.queryId });
+    await served.client.queryClose({ queryId: started.queryId });
+    expect(await profiling).toEqual({});
+  });
+
+  it('refuses a closed query by its id; its row count is unknown, not an error', async () => {
     const started = await served.client.queryStart({ sql: 'select 1 as one' });
     await served.client.queryClose({ queryId: started.queryId });
+    expect(await served.client.queryRowCount({ queryId: started.queryId })).toEqual({});
     await expect(served.client.queryProfile({ queryId: started.queryId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

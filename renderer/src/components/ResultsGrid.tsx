@@ -154,8 +154,11 @@ export function ResultsGrid({ run, tabId, onSort, onFilterColumn, onOpenValue }:
   const indexWidth = Math.max(56, String(count).length * 8 + 20); // wide enough for the last row number
   const totalWidth = indexWidth + table.getTotalSize();
   const tableRows = table.getRowModel().rows;
+  // The columns shown, in order, with their widths: read from the table once per render, not per cell
+  // instead of once per cell: a scrolled frame renders every row on screen anew.
+  const shownColumns = table.getVisibleLeafColumns().map((c) => ({ id: c.id, index: Number(c.id), size: c.getSize() }));
   /** Result column indexes in the order shown (hidden ones left out): arrow keys move along this. */
-  const shown = table.getVisibleLeafColumns().map((c) => Number(c.id));
+  const shown = shownColumns.map((c) => c.index);
   const allIds = run.columns.map((_, i) => `${i}`);
   const move = (id: string, before: string | undefined) => change(tabId, names, 'order', moveColumn(layout.order, allIds, id, before));
   // Numbers align right, as in a spreadsheet, so that magnitudes line up.
@@ -307,15 +310,14 @@ export function ResultsGrid({ run, tabId, onSort, onFilterColumn, onOpenValue }:
                 <div className="grid-index" style={{ width: indexWidth }}>
                   {index + 1}
                 </div>
-                {row.getVisibleCells().map((cell) => {
-                  const i = Number(cell.column.id);
+                {shownColumns.map(({ id, index: i, size }) => {
                   const values = row.original.values;
                   const text = values ? cellText(values, i) : '';
                   return (
                     <div
-                      key={cell.id}
+                      key={id}
                       className={`grid-td${values?.[i] === null ? ' null' : ''}${focused?.row === index && focused.col === i ? ' focused' : ''}${numeric[i] ? ' number' : ''}`}
-                      style={{ width: cell.column.getSize() }}
+                      style={{ width: size }}
                       title={text}
                       data-col={i}
                       onClick={() => setFocused({ row: index, col: i })}

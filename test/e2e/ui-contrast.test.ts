@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appPerFile } from './app-fixture';
-import { ROOT } from './ui-harness';
+import { ROOT, runSqlIn } from './ui-harness';
 
 let page: Page;
 
@@ -71,13 +71,7 @@ function lowContrast(minimum: number): Promise<Failure[]> {
   }, minimum);
 }
 
-async function runSql(sql: string): Promise<void> {
-  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.insertText(sql);
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('ControlOrMeta+Enter');
-}
+const runSql = (sql: string) => runSqlIn(page, sql);
 
 describe('dark theme contrast (WCAG AA, 4.5:1 for text)', () => {
   it('holds for the explorer, editor bar, results grid, filters and column explorer', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appPerFile } from './app-fixture';
-import { ROOT } from './ui-harness';
+import { ROOT, runSqlIn } from './ui-harness';
 
 let page: Page;
 
@@ -35,14 +35,7 @@ function groupCount(value: string): number {
   return n;
 }
 
-async function runSql(sql: string): Promise<void> {
-  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('ControlOrMeta+Enter');
-}
+const runSql = (sql: string) => runSqlIn(page, sql);
 
 function cell(row: number, column: number) {
   return page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);

@@ -58,9 +58,10 @@ export interface OperationSupport {
   /**
    * Which of the operation's implementations serves this format when there is more than one:
    * `own-staging` (compact-staging: the bucket is its own staging area and target, as Lakeside),
-   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside).
+   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
+   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files).
    */
-  variant?: 'own-staging' | 'reconcile';
+  variant?: 'own-staging' | 'reconcile' | 'replace-snapshot';
 }
 
 export interface TableCapabilities {

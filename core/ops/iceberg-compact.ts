@@ -16,14 +16,17 @@ import { join } from 'node:path';
 import { LakebenchError } from '../errors';
 import type { CommitTarget, TableState } from '../formats/iceberg/commit';
 import { commitWithRetry } from '../formats/iceberg/commit';
+import { FileSystemTarget } from '../formats/iceberg/commit-targets';
 import type { DataFile } from '../formats/iceberg/manifests';
-import { partitionDisplay, type DisplayValue } from '../formats/iceberg/partitions';
+import { partitionDisplay } from '../formats/iceberg/partitions';
 import type { ScanPlan, ScanTask } from '../formats/iceberg/scan';
 import type { IcebergType, Schema } from '../formats/iceberg/schema';
 import { produceSnapshot, snapshotCommit, type NewFile } from '../formats/iceberg/snapshot-producer';
 import type { IcebergTable } from '../formats/iceberg/table';
 import { IcebergSource } from '../sql/iceberg-source';
 import { quoteIdent, quoteLiteral } from '../sql-text';
+import type { ObjectStore } from '../storage/types';
+import type { CompactPlanEntry, CompactResult } from './compact';
 import { planRewrite, type RewriteGroup } from './iceberg-compact-plan';
 import { progressReporter, type OpOptions } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
@@ -45,25 +48,14 @@ export interface IcebergCompactOptions extends OpOptions {
   beforeCommit?: () => Promise<void>;
 }
 
-export interface IcebergCompactPlanEntry {
-  partition: Record<string, DisplayValue>;
+export interface IcebergCompactPlanEntry extends CompactPlanEntry {
   specId: number;
-  files: number;
-  bytes: number;
-  outputFiles: number;
   /** Delete files applied to these files while rewriting them. */
   deleteFiles: number;
 }
 
-export interface IcebergCompactResult {
-  /** The `replace` snapshot; undefined when there was nothing to do or on a dry run. */
-  snapshotId?: string;
+export interface IcebergCompactResult extends CompactResult {
   plan: IcebergCompactPlanEntry[];
-  filesRemoved: number;
-  filesAdded: number;
-  bytesRemoved: number;
-  bytesAdded: number;
-  /** Delete files the rewrite applied and dropped. */
   deleteFilesRemoved: number;
   /** Commit attempts (more than one: lost races retried on a fresh state). */
   attempts?: number;
@@ -72,6 +64,11 @@ export interface IcebergCompactResult {
 
 const deletesOf = (task: ScanTask) => [...task.positionDeletes, ...task.equalityDeletes, ...(task.deletionVector ? [task.deletionVector] : [])];
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Compacts the Iceberg table in `store`, committing through its catalog's target when it has one, else its folder. */
+export function compactIceberg(store: ObjectStore, commitTarget: (() => CommitTarget) | undefined, options: IcebergCompactOptions): Promise<IcebergCompactResult> {
+  return compactIcebergTable(commitTarget?.() ?? new FileSystemTarget(store), options);
+}
 
 export async function compactIcebergTable(target: CommitTarget, options: IcebergCompactOptions): Promise<IcebergCompactResult> {
   const { targetSize, minFiles } = options;
@@ -168,7 +165,10 @@ async function validateOnFresh(state: TableState, rewritten: DataFile[], startDe
 function planEntry(table: IcebergTable, group: RewriteGroup): IcebergCompactPlanEntry {
   const tasks = group.bins.flat();
   return {
-    partition: partitionDisplay(tasks[0]!.file, table.specs.get(group.specId), table.columnTypes()),
+    // As text, the way Delta's plan shows partition values.
+    partition: Object.fromEntries(
+      Object.entries(partitionDisplay(tasks[0]!.file, table.specs.get(group.specId), table.columnTypes())).map(([k, v]) => [k, v === null ? null : String(v)]),
+    ),
     specId: group.specId,
     files: tasks.length,
     bytes: sum(tasks.map((t) => t.file.fileSizeInBytes)),

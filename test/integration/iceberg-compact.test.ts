@@ -18,6 +18,7 @@ import { IcebergTable } from '../../core/formats/iceberg/table';
 import { compactIcebergTable } from '../../core/ops/iceberg-compact';
 import { IcebergSource } from '../../core/sql/iceberg-source';
 import { LocalStore } from '../../core/storage/local';
+import { runCli } from '../helpers/cli-process';
 import { fixture } from '../helpers/fixtures';
 import { appendRows, POSITION_DELETE_IDS } from '../helpers/iceberg-appender';
 import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
@@ -198,5 +199,48 @@ describe('a writer committing between the rewrite and the swap', () => {
     const table = await IcebergTable.open(store);
     expect(table.metadataKey).toBe(key);
     expect(await engineRows(table)).toEqual(before.filter((r) => r !== JSON.stringify({ id: '30', kind: 'b' })));
+  });
+});
+
+describe('lakebench compact on Iceberg tables (the CLI)', () => {
+  const home = () => ({ LAKEBENCH_HOME: path.join(dir, 'cli-home') });
+
+  it('a folder table: plans, commits a replace snapshot, reports it, and the maintenance log records it', async () => {
+    const { tableDir } = await writeDeletedTable('cli-folder', 2);
+    const before = await engineRows(await IcebergTable.open(new LocalStore(tableDir)));
+    const planned = await runCli(['compact', tableDir, '--min-files', '2', '--dry-run'], home());
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(/kind=a\s+│?\s*3/);
+    const run = await runCli(['compact', tableDir, '--min-files', '2', '--json'], home());
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { snapshotId: string; filesRemoved: number; deleteFilesRemoved: number };
+    expect(result).toMatchObject({ filesRemoved: 6, deleteFilesRemoved: 2 });
+    const after = await IcebergTable.open(new LocalStore(tableDir));
+    expect(after.metadata.currentSnapshotId).toBe(result.snapshotId);
+    expect(await engineRows(after)).toEqual(before);
+    const log = await runCli(['log', tableDir, '--json'], home());
+    expect(log.stdout).toContain('"operation": "compact"');
+  });
+
+  it('a SQL catalog table: committed through the catalog row', async () => {
+    const { tableDir, metadataFile } = await (async () => {
+      const name = 'cli-sql';
+      const tableDirectory = path.join(dir, name);
+      const writer = new IcebergTestWriter(tableDirectory, conn, { fields: FIELDS, catalogNames: true, firstSnapshotId: 1000n });
+      for (let i = 0; i < 3; i++) await writer.commit({ add: [{ sql: `SELECT (range + ${i * 10})::BIGINT AS id, 'x' AS kind FROM range(10)` }] });
+      return { tableDir: tableDirectory, metadataFile: path.join(tableDirectory, writer.lastMetadataKey) };
+    })();
+    const catalogFile = path.join(dir, 'cli-catalog.db');
+    writeSqlCatalog(catalogFile, [{ catalog: 'prod', namespace: 'db', table: 'events', metadataLocation: metadataFile }]);
+    const run = await runCli(['compact', 'prod.db.events', `--catalog=prod=sqlite://${catalogFile}`, '--min-files', '2'], home());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/committed snapshot \d+: 3 files .* replaced by 1/);
+    const target = new SqlCatalogTarget({ path: catalogFile, catalogName: 'prod', namespace: ['db'], name: 'events', openStore: defaultStoreOpener() });
+    const state = await target.load();
+    expect(state.metadataLocation).not.toBe(metadataFile);
+    expect((await state.table.files(state.table.snapshot())).length).toBe(1);
+    expect((await engineRows(state.table)).length).toBe(30);
+    // The folder is the catalog's: the CLI refuses to commit through it.
+    expect((await runCli(['compact', tableDir, '--min-files', '2'], home())).stderr).toContain('named by a catalog');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Iceberg tables take only the writes their format lists (compact, through the commit path; tested in
+ * Iceberg tables take only the writes their format lists (compact and rewrite-manifests, through the commit path; tested in
  * iceberg-compact.test.ts): every other write operation (import, delete, compact-staging, orphans,
  * vacuum, repack, checkpoint, expire, maintain) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
@@ -49,10 +49,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify and compact alone', async () => {
+  it('is found as Iceberg, offering verify, compact and rewrite-manifests alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'rewrite-manifests']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {

@@ -128,6 +128,7 @@ export const icebergFormat: TableFormat = {
     operations: {
       verify: {},
       compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
+      'rewrite-manifests': { note: 'rewrite_manifests: small data manifests merged by partition, one replace snapshot' },
     },
   },
 

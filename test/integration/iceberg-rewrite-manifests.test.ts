@@ -3,41 +3,26 @@
  * manifests are merged by partition into few, entries keep their snapshot ids and sequence numbers, the
  * delete manifest is kept, and the rows read by icebird and the engine are those of before.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { icebergRead } from 'icebird';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { partitionValue } from '../../core/formats/iceberg/manifests';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { rewriteManifests } from '../../core/ops/iceberg-rewrite-manifests';
 import { IcebergSource } from '../../core/sql/iceberg-source';
 import { LocalStore } from '../../core/storage/local';
 import { runCli } from '../helpers/cli-process';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
-import { startFolderServer } from '../helpers/static-server';
 
-let dir: string;
-let conn: DuckDBConnection;
-let http: { url: string; stop(): Promise<void> };
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-manifests-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-  http = await startFolderServer(dir);
-});
-afterAll(async () => {
-  conn.closeSync();
-  await http.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const bed = icebergTestBed('iceberg-manifests');
 
 /** 12 fast appends over three partitions, then a position delete. */
 async function writeTable(name: string) {
-  const location = `${http.url}/${name}`;
-  const tableDir = path.join(dir, name);
-  const writer = new IcebergTestWriter(tableDir, conn, {
+  const location = `${bed.url}/${name}`;
+  const tableDir = path.join(bed.dir, name);
+  const writer = new IcebergTestWriter(tableDir, bed.conn, {
     fields: [
       { id: 1, name: 'id', type: 'long' },
       { id: 2, name: 'kind', type: 'string' },
@@ -59,8 +44,8 @@ async function writeTable(name: string) {
 let views = 0;
 async function engineRows(table: IcebergTable): Promise<string[]> {
   const name = `v${views++}`;
-  await new IcebergSource(name, table).prepare(conn, `SELECT * FROM ${name}`, undefined);
-  return (await conn.runAndReadAll(`SELECT id, kind FROM ${name} ORDER BY id`)).getRows().map((r) => `${r[0]} ${r[1]}`);
+  await new IcebergSource(name, table).prepare(bed.conn, `SELECT * FROM ${name}`, undefined);
+  return (await bed.conn.runAndReadAll(`SELECT id, kind FROM ${name} ORDER BY id`)).getRows().map((r) => `${r[0]} ${r[1]}`);
 }
 
 /** Every live entry: path → snapshot id and sequence numbers. */
@@ -119,7 +104,7 @@ it('a small target: one manifest per partition, each summary covering one value'
 
 it('from the CLI, logged in the maintenance log', async () => {
   const { tableDir } = await writeTable('cli');
-  const home = { LAKEBENCH_HOME: path.join(dir, 'home') };
+  const home = { LAKEBENCH_HOME: path.join(bed.dir, 'home') };
   const run = await runCli(['rewrite-manifests', tableDir], home);
   expect(run.code, run.stderr).toBe(0);
   expect(run.stdout).toMatch(/committed snapshot \d+: 12 data manifests replaced by 1/);

@@ -5,11 +5,13 @@ import { mapWithConcurrency } from './concurrency';
 import { dirOfKey, normalizeKey, normalizePrefix } from './keys';
 import { withLockFile } from './lock-file';
 import { TEMP_FILE_PREFIX, viaTempFile, writeFileAtomically } from './temp-file';
-import type { ByteRange, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
+import type { ByteRange, DeleteFailure, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
 
 const DEFAULT_MAX_KEYS = 1000;
 /** Enough parallel stats to keep the disk busy on big listings without exhausting file handles. */
 const STAT_CONCURRENCY = 64;
+/** Unlinks in flight for a batch delete. */
+const LOCAL_DELETES_IN_FLIGHT = 32;
 
 interface WalkEntry {
   /** Key relative to the root; folders (only yielded by delimiter listings) end in `/`. */
@@ -213,6 +215,20 @@ export class LocalStore implements ObjectStore {
       if (errno === 'ENOENT' || errno === 'ENOTDIR') return;
       throw fsError(e, file, 'delete');
     }
+  }
+
+  /** Unlinks in parallel; what fails is reported per key with the file system's code, the rest goes on. */
+  async deleteMany(keys: readonly string[]): Promise<DeleteFailure[]> {
+    const outcomes = await mapWithConcurrency(keys, LOCAL_DELETES_IN_FLIGHT, async (key): Promise<DeleteFailure | undefined> => {
+      try {
+        await this.delete(key);
+        return undefined;
+      } catch (e) {
+        // The file system's own code (EISDIR, EACCES, …) says more than the mapped one.
+        return { key, code: errnoOf((e as Error).cause) ?? errnoOf(e) ?? 'IO', message: (e as Error).message };
+      }
+    });
+    return outcomes.filter((o): o is DeleteFailure => o !== undefined);
   }
 
   /** Local writes have no multipart uploads: an interrupted one leaves a temp file (listAll includeTemporary). */

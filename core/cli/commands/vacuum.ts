@@ -110,7 +110,7 @@ export async function expire(ctx: CliContext, table: string, flags: ExpireFlags)
         : `${dryRun ? 'would write' : 'wrote'} a checkpoint at version ${result.checkpointWritten} so the table reads from there\n`;
     const outcome = `${dryRun ? 'dry run: would delete' : 'deleted'} ${result.deleted.length} log entries older than ${result.logRetention}`;
     const text = result.deleted.map((url) => `${url}\n`).join('') + checkpointLine +
-      `${outcome}; oldest readable version: ${result.oldestVersion}\n`;
-    return { result, text };
+      `${outcome}; oldest readable version: ${result.oldestVersion}\n` + notDeleted(result.failed);
+    return { result, text, ...(result.failed?.length && { exitCode: EXIT_FAILED }) };
   });
 }

@@ -256,25 +256,7 @@ export class SqlSession {
    * consumer stops early).
    */
   async *stream(sql: string, opts: QueryOptions = {}): AsyncIterable<ResultChunk> {
-    const { signal, lease, release } = await this.begin(opts.signal);
-    let prepared: PreparedQuery | undefined;
-    try {
-      prepared = await this.prepare(sql, signal, lease);
-      const result = await this.connection.stream(prepared.sql);
-      const types = result.columnTypes();
-      const columns = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (signal.aborted) throw cancelledError();
-        if (!chunk || chunk.rowCount === 0) break;
-        yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
-      }
-    } catch (e) {
-      throw signal.aborted ? cancelledError() : sqlError(e);
-    } finally {
-      if (prepared) await this.dropTemporary(prepared).catch(() => undefined);
-      release();
-    }
+    yield* this.streamChunks(sql, opts, false);
   }
 
   /**
@@ -285,7 +267,12 @@ export class SqlSession {
    * of running the statement again. Columns no table can hold (a bare NULL, say) are kept in memory
    * instead: every chunk is then yielded. The session stays busy until the iteration ends.
    */
-  async *streamRetained(sql: string, opts: QueryOptions & { jsonChunks: number }): AsyncGenerator<ResultChunk, RetainedResult> {
+  streamRetained(sql: string, opts: QueryOptions & { jsonChunks: number }): AsyncGenerator<ResultChunk, RetainedResult> {
+    return this.streamChunks(sql, opts, true);
+  }
+
+  /** stream() and streamRetained(): without `retain` no table is made, and so every chunk is yielded. */
+  private async *streamChunks(sql: string, opts: QueryOptions & { jsonChunks?: number }, retain: boolean): AsyncGenerator<ResultChunk, RetainedResult> {
     const { signal, lease, release } = await this.begin(opts.signal);
     let prepared: PreparedQuery | undefined;
     let appender: DuckDBAppender | undefined;
@@ -295,7 +282,7 @@ export class SqlSession {
       const types = result.columnTypes();
       const columns = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
       const columnNames = result.deduplicatedColumnNames();
-      const table = await this.retainedTable(columnNames, types);
+      const table = retain ? await this.retainedTable(columnNames, types) : undefined;
       appender = table === undefined ? undefined : await (await this.keeperConnection()).createAppender(table, 'main', RESULTS_DATABASE);
       let rows = 0;
       for (let chunks = 0; ; chunks++) {
@@ -304,7 +291,7 @@ export class SqlSession {
         if (!chunk || chunk.rowCount === 0) break;
         appender?.appendDataChunk(chunk);
         rows += chunk.rowCount;
-        if (!appender || chunks < opts.jsonChunks) yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
+        if (!appender || chunks < (opts.jsonChunks ?? 0)) yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
       }
       appender?.closeSync(); // flushes: the rows are readable from here on
       appender = undefined;

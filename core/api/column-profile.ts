@@ -62,10 +62,16 @@ function binsOf(entries: JsonValue | undefined, lo: number): HistogramBin[] {
   });
 }
 
-export async function profileResult(session: SqlSession, table: string, columns: ResultColumn[], signal?: AbortSignal): Promise<ResultProfile> {
-  const source = quoteIdent(table);
+/** The table holding a result: its qualified SQL name and its column names by position (they may differ from the result's). */
+export interface ProfiledTable {
+  name: string;
+  columnNames: string[];
+}
+
+export async function profileResult(session: SqlSession, table: ProfiledTable, columns: ResultColumn[], signal?: AbortSignal): Promise<ResultProfile> {
+  const source = table.name;
   const kinds = columns.map((c) => columnKind(c.type));
-  const ident = columns.map((c) => quoteIdent(c.name));
+  const ident = table.columnNames.map(quoteIdent);
   const binned = columns.map((c, i) => (kinds[i] === 'number' || kinds[i] === 'time' ? binnedValue(ident[i], kinds[i], c.type) : ''));
 
   // Pass 1: counts, nulls, distinct estimates, min and max (also on the histogram's scale).

@@ -63,14 +63,16 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       return api.maintenance('verify', where, (store, pinned) => verifyLocation(store, { deep: args.deep, pinned, ...op }));
     }
     case 'orphans': {
-      const { findOrphans } = await import('../ops/orphans');
-      return api.maintenance('orphans', where, (store) => findOrphans(store, { olderThanMs: args.olderThanMs ?? 0, ...op }));
+      const { findTableOrphans } = await import('../ops/table-cleanup');
+      const variant = (await api.support('orphans', where))?.variant;
+      return api.maintenance('orphans', where, (store, pinned) => findTableOrphans(store, variant, { olderThanMs: args.olderThanMs, pinned, ...op }), { variant });
     }
     case 'vacuum': {
-      const { vacuumTable } = await import('../ops/vacuum');
+      const { vacuumTableOf } = await import('../ops/table-cleanup');
+      const variant = (await api.support('vacuum', where))?.variant;
       // An absent retention lets the table's delta.deletedFileRetentionDuration decide (as in the CLI).
       const { retentionMs, force } = args;
-      return api.maintenance('vacuum', where, (store) => vacuumTable(store, { retentionMs, force, dryRun, ...op }), run);
+      return api.maintenance('vacuum', where, (store, pinned) => vacuumTableOf(store, variant, { retentionMs, force, dryRun, pinned, ...op }), { ...run, variant });
     }
     case 'repack': {
       const { repackTable } = await import('../ops/repack');

@@ -24,7 +24,8 @@ export interface VerifyFlags {
   deep?: boolean;
 }
 export interface OrphansFlags {
-  olderThan: number;
+  /** Absent: the format's default (Delta 0, Iceberg 3 days). */
+  olderThan?: number;
 }
 export interface VacuumFlags {
   /** Absent: the table's delta.deletedFileRetentionDuration, else the default. */
@@ -103,15 +104,15 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('orphans'))
-    .description('objects under a table that no retained version references, with size and age')
+    .description('objects under a table that no retained version (Iceberg: no metadata file of its metadata log) references, with size and age')
     .argument('<table>')
-    .option('--older-than <duration>', 'only orphans at least this old (e.g. 7d)', duration, 0)
+    .option('--older-than <duration>', 'only orphans at least this old (e.g. 7d; default: all for Delta, 3 days for Iceberg as Iceberg)', duration)
     .action((table: string, opts: OrphansFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).orphans(ctx, table, opts)),
     );
 
   locationOptions(program.command('vacuum'))
-    .description('delete tombstoned files and orphans older than the retention')
+    .description('delete tombstoned files and orphans older than the retention (Iceberg: orphans only; expire removes expired snapshots\' files)')
     .argument('<table>')
     .option('--retention <duration>', "keep files removed or written more recently than this (default: the table's delta.deletedFileRetentionDuration, else 7 days)", duration)
     .option('--dry-run', 'list what would be deleted, delete nothing')

@@ -58,9 +58,11 @@ export interface OperationSupport {
   /**
    * Which of the operation's implementations serves this format when there is more than one:
    * `own-staging` (compact-staging: the bucket is its own staging area and target, as Lakeside),
-   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside).
+   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
+   * `metadata-log` (orphans, vacuum: against what every metadata file of the table's metadata log
+   * reaches, as Iceberg).
    */
-  variant?: 'own-staging' | 'reconcile';
+  variant?: 'own-staging' | 'reconcile' | 'metadata-log';
 }
 
 export interface TableCapabilities {

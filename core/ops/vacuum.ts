@@ -19,7 +19,7 @@ import { formatDuration } from '../units';
 import type { OpOptions } from './maintenance/operations';
 import type { AddFile } from '../formats/delta/actions';
 import type { ObjectInfo } from '../storage/types';
-import { incompleteUploads, readRetainedLog, scanTable } from './orphans';
+import { incompleteUploads, readRetainedLog, scanTable, type Orphan } from './orphans';
 import {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DELETED_FILE_RETENTION_PROPERTY,
@@ -56,7 +56,7 @@ const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
 /** Deletes in flight: S3 DELETEs are ~20–50 ms each; a local unlink is cheaper still. */
 const DELETE_CONCURRENCY = 16;
 
-interface Doomed {
+export interface Doomed {
   key: string;
   size: number;
   reason: 'tombstone' | 'orphan' | 'incomplete-upload';
@@ -83,22 +83,33 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
     if (orphan.ageMs >= retentionMs) doomed.push({ key: orphan.key, size: orphan.size, reason: 'orphan' });
   }
   const uploads = (await incompleteUploads(store, now)).filter((u) => u.ageMs >= retentionMs);
-  const safe = [
-    ...(await withoutLiveFiles(store, doomed)),
-    ...uploads.map((u): Doomed => ({ key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } })),
-  ];
+  const safe = [...(await withoutLiveFiles(store, doomed)), ...uploads.map(uploadToAbort)];
+  return deleteDoomed(store, safe, { ...options, retentionMs, retention: describeRetention(retentionMs, table) });
+}
+
+/** An incomplete upload (as the orphan report lists it) to abort. */
+export function uploadToAbort(u: Orphan): Doomed {
+  return { key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } };
+}
+
+/** Deletes (or, dry, only lists) what a vacuum found; the result lists it all either way. */
+export async function deleteDoomed(
+  store: ObjectStore,
+  doomed: Doomed[],
+  options: Pick<VacuumOptions, 'dryRun'> & OpOptions & Pick<VacuumResult, 'retentionMs' | 'retention'>,
+): Promise<VacuumResult> {
   const result: VacuumResult = {
-    deleted: safe.map((d) => ({ object: d.upload ? `${store.urlOf(d.key)} (upload ${d.upload.uploadId})` : store.urlOf(d.key), size: d.size, reason: d.reason })),
-    bytes: safe.reduce((sum, d) => sum + d.size, 0),
+    deleted: doomed.map((d) => ({ object: d.upload ? `${store.urlOf(d.key)} (upload ${d.upload.uploadId})` : store.urlOf(d.key), size: d.size, reason: d.reason })),
+    bytes: doomed.reduce((sum, d) => sum + d.size, 0),
     dryRun: options.dryRun ?? false,
-    retentionMs,
-    retention: describeRetention(retentionMs, table),
+    retentionMs: options.retentionMs,
+    retention: options.retention,
   };
   if (options.dryRun) return result;
 
-  const progress = { phase: 'delete', done: 0, total: safe.length, bytes: 0 };
+  const progress = { phase: 'delete', done: 0, total: doomed.length, bytes: 0 };
   options.onProgress?.({ ...progress });
-  await mapWithConcurrency(safe, DELETE_CONCURRENCY, async (d) => {
+  await mapWithConcurrency(doomed, DELETE_CONCURRENCY, async (d) => {
     checkCancelled(options.signal, store);
     await (d.upload ? store.abortIncompleteUpload(d.upload) : store.delete(d.key));
     progress.done++;
@@ -108,7 +119,8 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   return result;
 }
 
-function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
+/** The retention a vacuum applies: the asked one (refused under 7 days without `force`), else the floor. */
+export function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
   const floor = Math.max(MIN_RETENTION_MS, table?.ms ?? 0);
   const asked = options.retentionMs;
   if (asked === undefined) return floor;

@@ -1,9 +1,10 @@
 /**
- * Iceberg tables are read-only until the maintenance issue lands: every write operation (import,
- * delete, compact, compact-staging, orphans, vacuum, repack, checkpoint, expire, maintain) is refused by
+ * Iceberg tables take only the maintenance their format lists (verify, orphans, vacuum): every other
+ * operation that writes (import, delete, compact, compact-staging, repack, checkpoint, expire, maintain) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
- * is named by one of its metadata files. Verify, which only reads, still runs.
+ * is named by one of its metadata files. Verify, which only reads, still runs (orphans and vacuum are
+ * tested in iceberg-orphans.test.ts).
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,10 +49,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify and no write operation', async () => {
+  it('is found as Iceberg, offering verify, orphans and vacuum and no other operation', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'orphans', 'vacuum']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
@@ -68,8 +69,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
     const jobs: MaintenanceJobArgs[] = [
       { location: table, operation: 'compact', minFiles: 1 },
       { location: join(dir, 'lake', 'staging'), operation: 'compact-staging', into: table },
-      { location: table, operation: 'orphans' },
-      { location: table, operation: 'vacuum', retentionMs: 0, force: true },
       { location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true },
       { location: table, operation: 'repack', recompressLevel: 9 },
       { location: table, operation: 'checkpoint' },
@@ -107,7 +106,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
         ['delete', await served.client.deleteWhere({ location: table, where: 'id = 1' })],
         ['compact', await served.client.maintenanceStart({ location: table, operation: 'compact', minFiles: 1 })],
         ['repack', await served.client.maintenanceStart({ location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true })],
-        ['vacuum', await served.client.maintenanceStart({ location: table, operation: 'vacuum', retentionMs: 0, force: true })],
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
         ['expire', await served.client.maintenanceStart({ location: table, operation: 'expire', logRetentionMs: 0 })],
       ];
@@ -124,8 +122,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
         ['delete', ['delete', table, '--where', 'id = 1']],
         ['compact', ['compact', table, '--min-files', '1']],
         ['compact-staging', ['compact-staging', join(dir, 'lake', 'staging'), '--into', table]],
-        ['orphans', ['orphans', table]],
-        ['vacuum', ['vacuum', table, '--retention', '0d', '--force']],
         ['repack', ['repack', table, '--purge-where', 'id = 1']],
         ['checkpoint', ['checkpoint', table]],
         ['checkpoint', ['checkpoint', metadataFile]],

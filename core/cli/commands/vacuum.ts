@@ -17,13 +17,17 @@ const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 
 export async function orphans(ctx: CliContext, table: string, flags: OrphansFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
-  if ((await api.support('orphans', where(ctx, table)))?.variant === 'reconcile') return reconcileOrphans(ctx, table);
+  const variant = (await api.support('orphans', where(ctx, table)))?.variant;
+  if (variant === 'reconcile') return reconcileOrphans(ctx, table);
   return interruptible(ctx, async (signal) => {
-    const { findOrphans } = await import('../../ops/orphans');
-    const result = await api.maintenance('orphans', where(ctx, table), (store) =>
-      findOrphans(store, { olderThanMs: flags.olderThan, signal, onProgress: progressLine(ctx) }),
+    const { findTableOrphans } = await import('../../ops/table-cleanup');
+    const result = await api.maintenance(
+      'orphans',
+      where(ctx, table),
+      (store, pinned) => findTableOrphans(store, variant, { olderThanMs: flags.olderThan, pinned, signal, onProgress: progressLine(ctx) }),
+      { variant },
     );
-    const age = flags.olderThan > 0 ? ` older than ${formatDuration(flags.olderThan)}` : '';
+    const age = result.olderThanMs > 0 ? ` older than ${formatDuration(result.olderThanMs)}` : '';
     if (result.orphans.length === 0) return { result, text: `no orphans${age}\n` };
     const rows = result.orphans.map((o) => [o.key, byteSize(o.size), formatDuration(o.ageMs), o.reason]);
     const text = renderTable(['object', 'size', 'age', 'reason'], rows) + `${files(result.orphans.length)}${age}, ${byteSize(result.bytes)}\n`;
@@ -45,21 +49,23 @@ async function reconcileOrphans(ctx: CliContext, bucket: string): Promise<Comman
 export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
   const dryRun = flags.dryRun ?? false;
+  const variant = (await api.support('vacuum', where(ctx, table)))?.variant;
   return interruptible(ctx, async (signal) => {
-    const { vacuumTable } = await import('../../ops/vacuum');
+    const { vacuumTableOf } = await import('../../ops/table-cleanup');
     const result = await api.maintenance(
       'vacuum',
       where(ctx, table),
-      (store) =>
-        vacuumTable(store, {
+      (store, pinned) =>
+        vacuumTableOf(store, variant, {
           // Not given (the flag's default): the table's delta.deletedFileRetentionDuration decides when longer.
           retentionMs: flags.retention,
           force: flags.force,
           dryRun,
+          pinned,
           signal,
           onProgress: progressLine(ctx),
         }),
-      { dryRun },
+      { dryRun, variant },
     );
     const rows = result.deleted.map((d) => [d.object, byteSize(d.size), d.reason]);
     const listing = rows.length > 0 ? renderTable(['object', 'size', 'reason'], rows) : '';

@@ -1,8 +1,8 @@
 /**
  * Iceberg tables as a TableFormat: found by a metadata file in `metadata/`, read at any snapshot (by
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
- * schemas with field ids, and queried through a DuckDB view. Read-only until Iceberg maintenance
- * lands: the capabilities list verify alone, so every write is refused by name before anything is
+ * schemas with field ids, and queried through a DuckDB view. Maintenance is what the capabilities
+ * list (verify, orphans, vacuum); every other operation is refused by name before anything is
  * touched. Versions are snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
@@ -124,8 +124,13 @@ export const icebergFormat: TableFormat = {
   capabilities: {
     views: ['history', 'schema', 'files', 'manifests', 'partitions', 'compare', 'quality', 'preview'],
     versionRefs: ['id', 'time', 'tag', 'branch'],
-    // Read-only until Iceberg maintenance lands: an operation added here is one the engine may run.
-    operations: { verify: {} },
+    // An operation added here is one the engine may run on Iceberg tables.
+    operations: {
+      verify: {},
+      // Against what every metadata file of the metadata log reaches (ops/iceberg-orphans.ts).
+      orphans: { variant: 'metadata-log' },
+      vacuum: { variant: 'metadata-log' },
+    },
   },
 
   // File-system tables name their metadata `vN.metadata.json` (after every `snap-*.avro` manifest list in

@@ -70,6 +70,8 @@ export interface TableMetadata {
   refs: Record<string, SnapshotRef>;
   /** Puffin table statistics and partition statistics files (`statistics`, `partition-statistics`), as recorded. */
   statisticsFiles?: string[];
+  /** v3 row lineage: the first row id the next snapshot assigns. */
+  nextRowId?: number;
 }
 
 export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
@@ -212,6 +214,7 @@ function normalize(json: JsonObject, object: string): TableMetadata {
     statisticsFiles: [json.statistics, json['partition-statistics']].flatMap((list) =>
       (Array.isArray(list) ? list : []).flatMap((entry) => (isObject(entry) && typeof entry['statistics-path'] === 'string' ? [entry['statistics-path']] : [])),
     ),
+    ...optional('nextRowId', num(json['next-row-id'])),
   };
 }
 

@@ -17,6 +17,8 @@ import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
+import type { CompactOptions, CompactResult } from '../ops/compact';
+import type { CommitTarget } from '../formats/iceberg/commit';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
 import { Catalogs } from './catalogs';
@@ -62,6 +64,8 @@ export interface LocatedTable {
   store: ObjectStore;
   format?: TableFormat;
   pinned?: string;
+  /** A catalog's table: where its commits swap the pointer (the catalog, not the folder). */
+  commitTarget?: () => CommitTarget;
 }
 
 /** Options of a `tables` call. */
@@ -174,7 +178,7 @@ export class LakebenchApi {
     const ref = this.catalogs.tableRef(args.location);
     if (ref) {
       const table = await this.catalogs.load(ref);
-      return { store: table.store, format: this.catalogs.format, pinned: table.metadataKey };
+      return { store: table.store, format: this.catalogs.format, pinned: table.metadataKey, commitTarget: () => this.catalogs.commitTarget(ref) };
     }
     for (const format of tableFormats()) {
       const file = format.tableFile?.(args.location);
@@ -322,13 +326,28 @@ export class LakebenchApi {
   async maintenance<T>(
     operation: LoggedOperation,
     args: LocationArgs,
-    work: (store: ObjectStore, pinned?: string) => Promise<T>,
+    work: (store: ObjectStore, pinned?: string, located?: LocatedTable) => Promise<T>,
     run: MaintenanceRun = {},
   ): Promise<T> {
     await this.requireSupport(operation, args, run.variant);
     const { runMaintenance } = await import('./maintenance-log');
-    const { store, pinned } = await this.locate(args);
-    return runMaintenance(await this.catalog(), operation, store, (at) => work(at, pinned), run);
+    const located = await this.locate(args);
+    return runMaintenance(await this.catalog(), operation, located.store, (at) => work(at, located.pinned, located), run);
+  }
+
+  /**
+   * Compacts the table at `args`: Delta's OPTIMIZE, or — for a format whose compaction is a `replace`
+   * snapshot (Iceberg's rewrite_data_files) — that, committed through the table's catalog when it has one.
+   */
+  async compact(args: LocationArgs, options: CompactOptions, run: MaintenanceRun = {}): Promise<CompactResult> {
+    const variant = (await this.support('compact', args))?.variant;
+    if (variant === 'replace-snapshot') {
+      if (options.where !== undefined) throw new LakebenchError('USAGE', '--where is not supported when compacting Iceberg tables (yet): compact the whole table', { object: args.location });
+      const { compactIceberg } = await import('../ops/iceberg-compact');
+      return this.maintenance('compact', args, (store, _pinned, located) => compactIceberg(store, located?.commitTarget, options), { ...run, variant });
+    }
+    const { compactTable } = await import('../ops/compact');
+    return this.maintenance('compact', args, (store) => compactTable(store, options), run);
   }
 
   /** The maintenance log, newest first: every run, or only those on the table at `args`. */

@@ -60,9 +60,10 @@ export interface OperationSupport {
    * `own-staging` (compact-staging: the bucket is its own staging area and target, as Lakeside),
    * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
    * `metadata-log` (orphans, vacuum: against what every metadata file of the table's metadata log
-   * reaches, as Iceberg).
+   * reaches, as Iceberg),
+   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files).
    */
-  variant?: 'own-staging' | 'reconcile' | 'metadata-log';
+  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot';
 }
 
 export interface TableCapabilities {

@@ -1,118 +1,118 @@
 /**
- * Iceberg crash campaigns: vacuum (remove_orphan_files) on a table of many small commits with hundreds
- * of old orphans of every kind around it. What must hold after any kill: the rows at the current and at
- * every retained snapshot are the same multiset, verify finds no problem, and every object on disk is
- * either reached by the metadata or reported as an orphan — never both. After the final clean run and a
- * vacuum with retention 0, only what the metadata reaches is left.
+ * The Iceberg compact crash campaign: a partitioned v2 table of 24 small files over six snapshots, with
+ * a position delete and an equality delete, compacted by the CLI while it is killed at random moments.
+ * What must hold after any kill: the rows at the current snapshot and at every snapshot of the original
+ * history are the same multisets as before, verify finds no problem, and every object no metadata
+ * file references is one a compaction writes (a rewritten data file, a manifest, a manifest list) —
+ * an orphan for the orphan report, never a half-visible change.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../../core/demo/sample-data';
-import { currentMetadataKey, metadataVersion } from '../../core/formats/iceberg/metadata-files';
-import { reachableFiles } from '../../core/formats/iceberg/reachable';
-import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
-import { vacuumIcebergTable } from '../../core/ops/iceberg-vacuum';
+import { IcebergTable } from '../../core/formats/iceberg/table';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
+import { IcebergSource } from '../../core/sql/iceberg-source';
+import { FileCache } from '../../core/storage/cache';
 import { openLocation } from '../../core/storage/location';
-import { filesOnDisk, objectKeys } from './crash-checks';
+import { canonicalRows, objectKeys } from './crash-checks';
 import type { CrashScenario } from './crash-harness';
-import { rowsBySnapshot } from './iceberg-rows';
 import { IcebergTestWriter } from './iceberg-writer';
 
-const DAY = 24 * 3600_000;
+/** Snapshot ids of the fixture's history, read when it is built (the campaign builds once). */
+let history: string[] = [];
 
-/** `appends` small commits of `rows` rows each over 4 kinds (one data file per commit). */
-export async function smallCommitsTable(dir: string, appends: number, rows: number): Promise<IcebergTestWriter> {
+async function deletedTable(dir: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    const w = new IcebergTestWriter(dir, conn, {
+    const writer = new IcebergTestWriter(dir, conn, {
       fields: [
         { id: 1, name: 'id', type: 'long' },
         { id: 2, name: 'kind', type: 'string' },
-        { id: 3, name: 'amount', type: 'double' },
+        { id: 3, name: 'note', type: 'string' },
       ],
-      appendManifests: true,
+      partitionFields: [{ sourceId: 2, fieldId: 1000, name: 'kind', transform: 'identity', avroType: 'string' }],
+      location: 's3://recorded/elsewhere/events',
     });
-    const rand = seededRandom(appends);
-    for (let i = 0; i < appends; i++) {
-      const seed = Math.floor(rand() * 1000);
-      await w.commit({ add: [{ sql: `SELECT range AS id, chr(97 + (range % 4)::INTEGER) AS kind, ((range * ${seed}) % 10007) / 100.0 AS amount FROM range(${i * rows}, ${(i + 1) * rows})` }] });
+    for (let batch = 0; batch < 4; batch++) {
+      const add = ['a', 'b', 'c'].flatMap((kind, k) =>
+        [0, 1].map((part) => ({
+          sql: `SELECT (range + ${batch * 1000 + k * 100 + part * 50})::BIGINT AS id, '${kind}' AS kind, repeat('x', 200) || range AS note FROM range(40)`,
+          partition: { kind },
+        })),
+      );
+      await writer.commit({ add });
     }
-    return w;
+    const first = writer.files()[0]!;
+    await writer.commit({ operation: 'delete', positionDeletes: [{ partition: first.partition, referencedDataFile: first.path, rows: [0, 5, 9].map((pos) => ({ path: first.path, pos })) }] });
+    await writer.commit({ operation: 'delete', equalityDeletes: [{ sql: `SELECT 1101::BIGINT AS id`, equalityIds: [1], partition: { kind: 'b' } }] });
+    history = (await IcebergTable.open(openLocation(dir))).metadata.snapshots.map((s) => s.id);
   } finally {
     conn.closeSync();
+    instance.closeSync();
   }
 }
 
-/** Orphans of every kind, all old: copies of data files, lost manifests and metadata, temp leftovers. */
-async function withOrphans(dir: string, count: number): Promise<void> {
-  const data = (await filesOnDisk(dir)).filter((key) => key.startsWith('data/'));
-  const manifests = (await filesOnDisk(dir)).filter((key) => key.endsWith('-m0.avro'));
-  await mkdir(join(dir, 'data', 'kind=lost'), { recursive: true });
-  for (let i = 0; i < count; i++) {
-    if (i % 10 === 0) await copyFile(join(dir, manifests[i % manifests.length]!), join(dir, 'metadata', `lost-${i}-m0.avro`));
-    else if (i % 10 === 1) await writeFile(join(dir, 'data', `.lakebench-tmp-${i}`), 'partial');
-    else await copyFile(join(dir, data[i % data.length]!), join(dir, 'data', 'kind=lost', `lost-${i}.parquet`));
-  }
-  await writeFile(join(dir, 'metadata', 'v0.metadata.json'), '{"lost": true}');
-  const when = new Date(Date.now() - 30 * DAY);
-  for (const key of await filesOnDisk(dir)) await utimes(join(dir, key), when, when);
-}
-
-/** `snapshot row` for every row of every retained snapshot (and of the current state). */
+/** `current <row>` at the current snapshot, and `<snapshot id> <row>` at every snapshot of the original history. */
 async function snapshotRows(location: string): Promise<string[]> {
-  const rows: string[] = [];
-  for (const [snapshot, list] of await rowsBySnapshot(openLocation(location))) for (const row of list) rows.push(`${snapshot} ${row}`);
-  return rows.sort();
-}
-
-const sample = (keys: string[]): string => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length})` : '');
-
-/** Verify is clean; every object is reached or an orphan, never both. */
-export async function icebergTableSound(location: string): Promise<void> {
-  const store = openLocation(location);
-  const report = await verifyIcebergTable(store);
-  if (report.problems.length) {
-    throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
+  const table = await IcebergTable.open(openLocation(location));
+  const scratch = await mkdtemp(join(tmpdir(), 'lakebench-crash-iceberg-'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const cache = new FileCache(join(scratch, 'cache'), Number.POSITIVE_INFINITY);
+    const rows: string[] = [];
+    for (const at of [undefined, ...history]) {
+      const name = `t_${at ?? 'current'}`;
+      await new IcebergSource(name, table, at === undefined ? { kind: 'current' } : { kind: 'id', id: at }, cache).prepare(conn, `SELECT * FROM ${name}`, undefined);
+      const read = (await conn.runAndReadAll(`SELECT * FROM ${name}`)).getRowObjectsJson();
+      rows.push(...canonicalRows(read).map((row) => `${at ?? 'current'} ${row}`));
+    }
+    return rows;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+    await rm(scratch, { recursive: true, force: true });
   }
-  const reached = (await reachableFiles(store)).keys;
-  const orphans = new Set((await findIcebergOrphans(store, { olderThanMs: 0 })).orphans.map((o) => o.key));
-  const both = [...orphans].filter((key) => reached.has(key));
-  if (both.length) throw new Error(`orphans the metadata reaches: ${sample(both)}`);
-  const unreported = (await objectKeys(location)).filter((key) => !reached.has(key) && !orphans.has(key));
-  if (unreported.length) throw new Error(`leftovers the orphan report misses: ${sample(unreported)}`);
 }
 
-/** Vacuums with retention 0 (forced): only what the metadata reaches is left, and it is all there. */
-async function onlyReachableLeft(location: string): Promise<void> {
+/** What a compaction writes under fresh names: the only objects that may be left unreferenced. */
+const COMPACTION_OUTPUT = [/^data\/[0-9a-f-]+-compacted\.parquet$/, /^metadata\/[0-9a-f-]+-m0\.avro$/, /^metadata\/snap-\d+-1-[0-9a-f-]+\.avro$/, /\.lakebench-tmp-/];
+
+/** Verify is clean and every object is referenced by the table's metadata or is compaction output (an orphan). */
+async function tableSound(location: string): Promise<void> {
   const store = openLocation(location);
-  await vacuumIcebergTable(store, { retentionMs: 0, force: true });
-  const reached = (await reachableFiles(store)).keys;
-  const onDisk = await objectKeys(location);
-  const left = onDisk.filter((key) => !reached.has(key));
-  if (left.length) throw new Error(`vacuum left objects the metadata does not reach: ${sample(left)}`);
-  await icebergTableSound(location);
+  const report = await verifyIcebergTable(store, { deep: true });
+  if (report.problems.length) throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
+  const table = await IcebergTable.open(store);
+  const referenced = new Set([table.metadataKey, 'metadata/version-hint.text', ...table.metadata.metadataLog.map((e) => table.paths.keyOf(e.metadataFile))]);
+  for (const snapshot of table.metadata.snapshots) {
+    if (snapshot.manifestList) referenced.add(table.paths.keyOf(snapshot.manifestList));
+    for (const manifest of await table.manifests(snapshot)) {
+      referenced.add(table.paths.keyOf(manifest.path));
+      for (const entry of await table.manifestEntries(manifest)) referenced.add(table.paths.keyOf(entry.path));
+    }
+  }
+  const stray = (await objectKeys(location)).filter((key) => !referenced.has(key) && !COMPACTION_OUTPUT.some((pattern) => pattern.test(key)));
+  if (stray.length) throw new Error(`objects neither referenced nor compaction output: ${stray.slice(0, 3).join(', ')}`);
 }
 
-/** The current metadata file's number: it grows with every commit. */
-async function metadataNumber(location: string): Promise<number> {
-  return metadataVersion(await currentMetadataKey(openLocation(location))) ?? -1;
-}
-
-export const icebergVacuumScenario: CrashScenario = {
-  name: 'iceberg-vacuum',
-  build: async (dir) => {
-    await smallCommitsTable(dir, 12, 50);
-    await withOrphans(dir, 400);
-  },
-  args: (dir) => ['vacuum', dir, '--retention', '0', '--force'],
+export const icebergCompactScenario: CrashScenario = {
+  name: 'iceberg-compact',
+  build: deletedTable,
+  args: (dir) => ['compact', dir, '--min-files', '2'],
   table: (dir) => dir,
   rows: snapshotRows,
-  version: metadataNumber,
-  check: icebergTableSound,
-  cleanup: onlyReachableLeft,
-  // A killed vacuum left some of its deletes to the next run.
-  exhausted: () => false,
+  // One committed compaction leaves every partition in one file without deletes: nothing more to do.
+  exhausted: (run) => run.committed || !run.killed,
+  async finished(location) {
+    const table = await IcebergTable.open(openLocation(location));
+    const files = await table.files(table.snapshot());
+    if (files.length !== 3 || files.some((f) => f.content !== 0)) throw new Error(`a completed compaction left ${files.length} files (${files.filter((f) => f.content !== 0).length} delete files)`);
+  },
+  // Every commit adds a snapshot.
+  version: async (location) => (await IcebergTable.open(openLocation(location))).metadata.snapshots.length,
+  check: tableSound,
+  cleanup: tableSound,
 };

@@ -2,6 +2,7 @@
  * A test appender for Iceberg tables through the engine's commit path: rows from a SELECT written to
  * one Parquet file (DuckDB COPY with field ids) under a fresh name in the table's `data/`, then an
  * `append` snapshot committed on the given target (folder, SQL or REST catalog), retried on lost races.
+ * Delete files are added the same way (a `delete` snapshot), as a concurrent deleting writer would.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +20,13 @@ export interface Append {
   /** Partition tuple by Avro field name (default: unpartitioned). */
   partition?: Record<string, unknown>;
   specId?: number;
+  /** What the file holds (default data): position deletes (columns file_path, pos) or equality deletes on `equalityIds`. */
+  content?: 0 | 1 | 2;
+  equalityIds?: number[];
 }
+
+/** Field ids of a position delete file's columns (spec, "Reserved Field IDs"). */
+export const POSITION_DELETE_IDS = { file_path: 2147483546, pos: 2147483545 };
 
 /** Appends the rows; answers the new snapshot's id. */
 export async function appendRows(target: CommitTarget, conn: DuckDBConnection, append: Append, options: CommitOptions = {}): Promise<string> {
@@ -38,8 +45,8 @@ export async function appendRows(target: CommitTarget, conn: DuckDBConnection, a
         if (!uploaded) await state.table.store.putFile(key, local);
         uploaded = true;
         return {
-          operation: 'append',
-          added: [{ content: 0, path: `${state.table.metadata.location}/${key}`, format: 'PARQUET', specId: append.specId ?? state.table.metadata.defaultSpecId, partition: append.partition ?? {}, recordCount: rows, fileSizeInBytes: size }],
+          operation: (append.content ?? 0) === 0 ? 'append' : 'delete',
+          added: [{ content: append.content ?? 0, ...(append.equalityIds && { equalityIds: append.equalityIds }), path: `${state.table.metadata.location}/${key}`, format: 'PARQUET', specId: append.specId ?? state.table.metadata.defaultSpecId, partition: append.partition ?? {}, recordCount: rows, fileSizeInBytes: size }],
           removed: new Set(),
         };
       },

@@ -1,6 +1,7 @@
 /**
- * Iceberg tables take only the maintenance their format lists (verify, orphans, vacuum): every other
- * operation that writes (import, delete, compact, compact-staging, repack, checkpoint, expire, maintain) is refused by
+ * Iceberg tables take only the operations their format lists (compact, tested in
+ * iceberg-compact.test.ts; orphans and vacuum, in iceberg-orphans.test.ts): every other write
+ * operation (import, delete, compact-staging, repack, checkpoint, expire, maintain) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
  * is named by one of its metadata files. Verify, which only reads, still runs (orphans and vacuum are
@@ -49,10 +50,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify, orphans and vacuum and no other operation', async () => {
+  it('is found as Iceberg, offering verify, compact, orphans and vacuum alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'orphans', 'vacuum']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'orphans', 'vacuum']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
@@ -67,7 +68,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
   it("refuses every maintenance job the app starts, by name, and changes nothing (the job's work never runs)", async () => {
     const before = await snapshot();
     const jobs: MaintenanceJobArgs[] = [
-      { location: table, operation: 'compact', minFiles: 1 },
       { location: join(dir, 'lake', 'staging'), operation: 'compact-staging', into: table },
       { location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true },
       { location: table, operation: 'repack', recompressLevel: 9 },
@@ -104,7 +104,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
       const started: [string, JobInfo][] = [
         ['import', await served.client.importFiles({ location: table, inputs: [join(dir, 'scratch', 'more.csv')] })],
         ['delete', await served.client.deleteWhere({ location: table, where: 'id = 1' })],
-        ['compact', await served.client.maintenanceStart({ location: table, operation: 'compact', minFiles: 1 })],
         ['repack', await served.client.maintenanceStart({ location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true })],
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
         ['expire', await served.client.maintenanceStart({ location: table, operation: 'expire', logRetentionMs: 0 })],
@@ -120,7 +119,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
       const commands: [string, string[]][] = [
         ['import', ['import', table, join(dir, 'scratch', 'more.csv')]],
         ['delete', ['delete', table, '--where', 'id = 1']],
-        ['compact', ['compact', table, '--min-files', '1']],
         ['compact-staging', ['compact-staging', join(dir, 'lake', 'staging'), '--into', table]],
         ['repack', ['repack', table, '--purge-where', 'id = 1']],
         ['checkpoint', ['checkpoint', table]],

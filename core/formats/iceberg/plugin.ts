@@ -1,9 +1,10 @@
 /**
  * Iceberg tables as a TableFormat: found by a metadata file in `metadata/`, read at any snapshot (by
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
- * schemas with field ids, and queried through a DuckDB view. Maintenance is what the capabilities
- * list (verify, orphans, vacuum); every other operation is refused by name before anything is
- * touched. Versions are snapshot ids, kept as text (64 bits) everywhere outside this folder.
+ * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
+ * (commit.ts); the capabilities list the operations Iceberg tables take (compact, verify, orphans,
+ * vacuum), and every other operation is refused by name before anything is touched. Versions are
+ * snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
 import type { SqlSession } from '../../sql/session';
@@ -127,6 +128,7 @@ export const icebergFormat: TableFormat = {
     // An operation added here is one the engine may run on Iceberg tables.
     operations: {
       verify: {},
+      compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
       // Against what every metadata file of the metadata log reaches (ops/iceberg-orphans.ts).
       orphans: { variant: 'metadata-log' },
       vacuum: { variant: 'metadata-log' },

@@ -10,6 +10,8 @@
  */
 import { LakebenchError } from '../../../errors';
 import { parseExactJson, tableMetadataFromJson, type Json } from '../metadata';
+import type { CommitTarget } from '../commit';
+import { RestCatalogTarget } from '../commit-targets';
 import { IcebergTable } from '../table';
 import type { CatalogTableId, IcebergCatalog } from './catalog';
 import { splitMetadataLocation, type StoreOpener, type VendedStorage } from './table-location';
@@ -86,6 +88,10 @@ export class RestCatalog implements IcebergCatalog {
   async listTables(namespace: string[]): Promise<CatalogTableId[]> {
     const pages = await this.paged(await this.prefixed(`/namespaces/${encodeNamespace(namespace)}/tables`), '', 'identifiers', `namespace ${namespace.join('.')}`);
     return pages.flatMap((page) => ((page.identifiers as { namespace: string[]; name: string }[] | undefined) ?? []).map((id) => ({ namespace: id.namespace, name: id.name })));
+  }
+
+  commitTarget(namespace: string[], name: string): CommitTarget {
+    return new RestCatalogTarget(this, namespace, name);
   }
 
   async loadTable(namespace: string[], name: string): Promise<IcebergTable> {

@@ -83,6 +83,14 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       return api.maintenance('checkpoint', where, (store) => checkpointTable(store, op));
     }
     case 'expire': {
+      if ((await api.support('expire', where))?.variant === 'snapshots') {
+        const { expireIceberg } = await import('../ops/iceberg-expire');
+        // The panel's retention is the snapshots' age here (absent: the table's history.expire.max-snapshot-age-ms).
+        return api.maintenance('expire', where, (store, _pinned, located) => expireIceberg(store, located?.commitTarget, { olderThanMs: args.logRetentionMs, dryRun, ...op }), {
+          ...run,
+          variant: 'snapshots',
+        });
+      }
       const { expireLog } = await import('../ops/expire');
       const { logRetentionMs } = args;
       return api.maintenance('expire', where, (store) => expireLog(store, { logRetentionMs, dryRun, ...op }), run);

@@ -44,6 +44,10 @@ export interface RepackFlags {
 export interface ExpireFlags {
   /** Absent: the table's delta.logRetentionDuration, else the default. */
   logRetention?: number;
+  /** Iceberg: snapshot age; absent: the table's history.expire.max-snapshot-age-ms, else 5 days. */
+  olderThan?: number;
+  /** Iceberg: snapshots kept per branch at least. */
+  retainLast?: number;
   dryRun?: boolean;
 }
 export interface MaintainFlags {
@@ -141,9 +145,11 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('expire'))
-    .description('delete log entries older than the log retention that a later checkpoint makes unnecessary')
+    .description('Delta: delete log entries older than the log retention that a later checkpoint makes unnecessary; Iceberg: expire_snapshots')
     .argument('<table>')
     .option('--log-retention <duration>', "keep log entries younger than this (default: the table's delta.logRetentionDuration, else 30 days)", duration)
+    .option('--older-than <duration>', "Iceberg: expire snapshots older than this (default: the table's history.expire.max-snapshot-age-ms, else 5 days)", duration)
+    .option('--retain-last <n>', "Iceberg: keep at least this many snapshots per branch (default: the table's history.expire.min-snapshots-to-keep, else 1)", count)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .action((table: string, opts: ExpireFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).expire(ctx, table, opts)),

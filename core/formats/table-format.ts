@@ -61,9 +61,11 @@ export interface OperationSupport {
    * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
    * `metadata-log` (orphans, vacuum: against what every metadata file of the table's metadata log
    * reaches, as Iceberg),
-   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files).
+   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files),
+   * `snapshots` (expire: old snapshots removed from the metadata, then the files only they reached, as
+   * Iceberg's expire_snapshots).
    */
-  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot';
+  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot' | 'snapshots';
 }
 
 export interface TableCapabilities {

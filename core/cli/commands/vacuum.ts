@@ -88,6 +88,7 @@ export async function checkpoint(ctx: CliContext, table: string): Promise<Comman
 export async function expire(ctx: CliContext, table: string, flags: ExpireFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
   const dryRun = flags.dryRun ?? false;
+  if ((await api.support('expire', where(ctx, table)))?.variant === 'snapshots') return expireSnapshots(ctx, table, flags);
   return interruptible(ctx, async (signal) => {
     const { expireLog } = await import('../../ops/expire');
     const result = await api.maintenance(
@@ -112,6 +113,30 @@ export async function expire(ctx: CliContext, table: string, flags: ExpireFlags)
     const outcome = `${dryRun ? 'dry run: would delete' : 'deleted'} ${result.deleted.length} log entries older than ${result.logRetention}`;
     const text = result.deleted.map((url) => `${url}\n`).join('') + checkpointLine +
       `${outcome}; oldest readable version: ${result.oldestVersion}\n`;
+    return { result, text };
+  });
+}
+
+/** expire_snapshots on an Iceberg table: the snapshots removed, then the files only they reached. */
+async function expireSnapshots(ctx: CliContext, table: string, flags: ExpireFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  const dryRun = flags.dryRun ?? false;
+  return interruptible(ctx, async (signal) => {
+    const { expireIceberg } = await import('../../ops/iceberg-expire');
+    const result = await api.maintenance(
+      'expire',
+      where(ctx, table),
+      (store, _pinned, located) =>
+        expireIceberg(store, located?.commitTarget, { olderThanMs: flags.olderThan, retainLast: flags.retainLast, dryRun, signal, onProgress: progressLine(ctx) }),
+      { dryRun, variant: 'snapshots' },
+    );
+    const listing = result.deleted.length > 0 ? renderTable(['object', 'size'], result.deleted.map((d) => [d.object, byteSize(d.size)])) : '';
+    const verb = dryRun ? 'dry run: would expire' : 'expired';
+    const snapshots = result.expired.length ? ` (${result.expired.join(', ')})` : '';
+    const text =
+      listing +
+      `${verb} ${result.expired.length} snapshot(s)${snapshots} older than ${result.retention}; ${result.retained} kept\n` +
+      `${dryRun ? 'would delete' : 'deleted'} ${files(result.deleted.length)} (${byteSize(result.bytes)}) only expired snapshots reached\n`;
     return { result, text };
   });
 }

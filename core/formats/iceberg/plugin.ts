@@ -3,7 +3,7 @@
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
  * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
  * (commit.ts); the capabilities list the operations Iceberg tables take (compact, verify, orphans,
- * vacuum), and every other operation is refused by name before anything is touched. Versions are
+ * vacuum, expire), and every other operation is refused by name before anything is touched. Versions are
  * snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
@@ -132,6 +132,8 @@ export const icebergFormat: TableFormat = {
       // Against what every metadata file of the metadata log reaches (ops/iceberg-orphans.ts).
       orphans: { variant: 'metadata-log' },
       vacuum: { variant: 'metadata-log' },
+      // expire_snapshots through the commit path (ops/iceberg-expire.ts).
+      expire: { variant: 'snapshots' },
     },
   },
 

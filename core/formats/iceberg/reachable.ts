@@ -30,6 +30,12 @@ export interface ReachableFiles {
   current: IcebergTable;
   /** The keys (both forms of an escaped path: PathResolver.keysOf) of every object reached. */
   keys: Set<string>;
+  /**
+   * Those of them the table keeps: every metadata file, and what the snapshots of the current (and
+   * newer) metadata reach, less the `expiring` ones. The rest is reached only through snapshots that
+   * expire removed (or, with `expiring`, will remove): what expire deletes.
+   */
+  retainedKeys: Set<string>;
   /** Metadata files read: the current one, newer ones, and those of its log that exist. */
   metadataFiles: string[];
   /** Recorded paths outside the table's location (never orphans of it; listed for reports). */
@@ -39,6 +45,8 @@ export interface ReachableFiles {
 export interface ReachableOptions extends Pick<OpOptions, 'signal' | 'onProgress'> {
   /** The metadata file to start from (a catalog's pointer); default: the folder's current one. */
   metadataKey?: string;
+  /** Snapshots of the current metadata to count as expired (an expire plan). */
+  expiring?: ReadonlySet<string>;
 }
 
 /** Manifest and metadata reads in flight (as for scans). */
@@ -48,11 +56,11 @@ const READ_CONCURRENCY = 16;
 export async function reachableFiles(store: ObjectStore, options: ReachableOptions = {}): Promise<ReachableFiles> {
   const current = await IcebergTable.open(store, { metadataKey: options.metadataKey ?? (await currentMetadataKey(store)) });
   const walk = new Walk(store, options);
-  walk.add(current, VERSION_HINT);
-  walk.add(current, current.metadataKey);
-  const logged = current.metadata.metadataLog.flatMap((entry) => walk.add(current, entry.metadataFile) ?? []);
+  walk.add(current, VERSION_HINT, true);
+  walk.add(current, current.metadataKey, true);
+  const logged = current.metadata.metadataLog.flatMap((entry) => walk.add(current, entry.metadataFile, true) ?? []);
   const newer = await newerMetadataFiles(store, current.metadataKey);
-  for (const key of newer) walk.keys.add(key);
+  for (const key of newer) walk.add(current, key, true);
   const roots = [...newer, ...logged];
   options.onProgress?.({ phase: 'metadata', done: 0, total: roots.length + 1, bytes: 0 });
   const others = await mapWithConcurrency(roots, READ_CONCURRENCY, async (key) => {
@@ -62,35 +70,41 @@ export async function reachableFiles(store: ObjectStore, options: ReachableOptio
   const tables = [current, ...others.filter((t): t is IcebergTable => t !== undefined)];
   options.onProgress?.({ phase: 'metadata', done: roots.length + 1, total: roots.length + 1, bytes: 0 });
 
-  const currentSnapshots = new Set(current.metadata.snapshots.map((s) => s.id));
+  const expiring = options.expiring ?? new Set<string>();
+  const currentSnapshots = new Set(current.metadata.snapshots.map((s) => s.id).filter((id) => !expiring.has(id)));
+  const keptTables = new Set([current, ...others.slice(0, newer.length)]);
+  const kept = new Set([...keptTables].flatMap((t) => (t ? t.metadata.snapshots.map((s) => s.id) : [])).filter((id) => !expiring.has(id)));
   for (const table of tables) {
-    for (const path of table.metadata.statisticsFiles ?? []) walk.add(table, path);
+    for (const path of table.metadata.statisticsFiles ?? []) walk.add(table, path, keptTables.has(table));
   }
   // Each snapshot once (the newest metadata holding it reads it), each manifest once.
   const snapshots = new Map<string, { table: IcebergTable; snapshot: IcebergSnapshot }>();
   for (const table of tables) for (const snapshot of table.metadata.snapshots) if (!snapshots.has(snapshot.id)) snapshots.set(snapshot.id, { table, snapshot });
-  const manifests = new Map<string, { table: IcebergTable; manifest: ManifestFile; required: boolean }>();
+  // A manifest both kept and expiring snapshots list is read once, as kept (and required if either is).
+  const manifests = new Map<string, { table: IcebergTable; manifest: ManifestFile; required: boolean; retained: boolean }>();
   await mapWithConcurrency([...snapshots.values()], READ_CONCURRENCY, async ({ table, snapshot }) => {
     walk.checkCancelled();
     const required = currentSnapshots.has(snapshot.id);
-    if (snapshot.manifestList !== undefined) walk.add(table, snapshot.manifestList);
+    const retained = kept.has(snapshot.id);
+    if (snapshot.manifestList !== undefined) walk.add(table, snapshot.manifestList, retained);
     const list = await walk.read(required, () => table.manifests(snapshot));
     for (const manifest of list ?? []) {
-      const keys = walk.add(table, manifest.path);
-      const seen = keys === undefined ? undefined : manifests.get(keys);
-      if (keys !== undefined && (!seen || (required && !seen.required))) manifests.set(keys, { table, manifest, required });
+      const key = walk.add(table, manifest.path, retained);
+      if (key === undefined) continue;
+      const seen = manifests.get(key);
+      manifests.set(key, { table, manifest, required: required || (seen?.required ?? false), retained: retained || (seen?.retained ?? false) });
     }
   });
   let done = 0;
   options.onProgress?.({ phase: 'manifests', done, total: manifests.size, bytes: 0 });
-  await mapWithConcurrency([...manifests.values()], READ_CONCURRENCY, async ({ table, manifest, required }) => {
+  await mapWithConcurrency([...manifests.values()], READ_CONCURRENCY, async ({ table, manifest, required, retained }) => {
     walk.checkCancelled();
     for (const file of (await walk.read(required, () => table.manifestEntries(manifest))) ?? []) {
-      if (file.status !== ENTRY_STATUS.deleted) walk.add(table, file.path);
+      if (file.status !== ENTRY_STATUS.deleted) walk.add(table, file.path, retained);
     }
     options.onProgress?.({ phase: 'manifests', done: ++done, total: manifests.size, bytes: 0 });
   });
-  return { current, keys: walk.keys, metadataFiles: tables.map((t) => t.metadataKey), outside: [...walk.outside] };
+  return { current, keys: walk.keys, retainedKeys: walk.retainedKeys, metadataFiles: tables.map((t) => t.metadataKey), outside: [...walk.outside] };
 }
 
 /**
@@ -118,6 +132,7 @@ async function openIfPresent(store: ObjectStore, key: string): Promise<IcebergTa
 /** The keys collected so far and the rules for adding and reading. */
 class Walk {
   readonly keys = new Set<string>();
+  readonly retainedKeys = new Set<string>();
   readonly outside = new Set<string>();
 
   constructor(
@@ -126,7 +141,7 @@ class Walk {
   ) {}
 
   /** Adds the keys a recorded path names (resolved by `table`'s roots); returns its decoded key, undefined when outside. */
-  add(table: IcebergTable, recorded: string): string | undefined {
+  add(table: IcebergTable, recorded: string, retained: boolean): string | undefined {
     let keys: string[];
     try {
       keys = table.paths.keysOf(recorded);
@@ -135,7 +150,10 @@ class Walk {
       this.outside.add(recorded);
       return undefined;
     }
-    for (const key of keys) this.keys.add(key);
+    for (const key of keys) {
+      this.keys.add(key);
+      if (retained) this.retainedKeys.add(key);
+    }
     return keys[keys.length - 1];
   }
 

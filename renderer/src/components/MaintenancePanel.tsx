@@ -35,7 +35,7 @@ const OPERATIONS: OperationSpec[] = [
   { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, variants: ['metadata-log'] },
   { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true },
   { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version' },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention (Iceberg: snapshots past it, and the files only they reached)', confirm: true, variants: ['snapshots'] },
   { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true },
   { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, variants: ['own-staging'] },
 ];

@@ -20,6 +20,7 @@ import { expireIceberg } from '../../core/ops/iceberg-expire';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { openLocation } from '../../core/storage/location';
+import type { ObjectStore } from '../../core/storage/types';
 import { filesOnDisk, objectKeys } from './crash-checks';
 import type { CrashScenario } from './crash-harness';
 import { rowsBySnapshot } from './iceberg-rows';
@@ -78,13 +79,18 @@ async function snapshotRows(location: string): Promise<string[]> {
 
 const sample = (keys: string[]): string => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length})` : '');
 
-/** Verify is clean; every object is reached or an orphan, never both. */
-export async function icebergTableSound(location: string): Promise<void> {
-  const store = openLocation(location);
+/** Throws naming the first problems verify finds. */
+async function verifyClean(store: ObjectStore): Promise<void> {
   const report = await verifyIcebergTable(store);
   if (report.problems.length) {
     throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
   }
+}
+
+/** Verify is clean; every object is reached or an orphan, never both. */
+export async function icebergTableSound(location: string): Promise<void> {
+  const store = openLocation(location);
+  await verifyClean(store);
   const reached = (await reachableFiles(store)).keys;
   const orphans = new Set((await findIcebergOrphans(store, { olderThanMs: 0 })).orphans.map((o) => o.key));
   const both = [...orphans].filter((key) => reached.has(key));
@@ -141,8 +147,7 @@ async function keptRows(location: string): Promise<string[]> {
 /** Verify is clean; every object is kept, an orphan, or an expire leftover; no orphan is kept. */
 async function expiredTableSound(location: string): Promise<void> {
   const store = openLocation(location);
-  const report = await verifyIcebergTable(store);
-  if (report.problems.length) throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
+  await verifyClean(store);
   const { keys, retainedKeys } = await reachableFiles(store);
   const orphans = new Set((await findIcebergOrphans(store, { olderThanMs: 0 })).orphans.map((o) => o.key));
   const both = [...orphans].filter((key) => retainedKeys.has(key));

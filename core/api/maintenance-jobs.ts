@@ -121,8 +121,16 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
 export async function maintainLogged(api: LakebenchApi, where: LocationArgs, options: MaintainOptions & OpOptions): Promise<MaintainResult & { runId: string }> {
   // Refused as a whole, by its own name, before its first step runs.
   await api.requireSupport('maintain', where);
-  const { maintainTable } = await import('../ops/maintain');
+  const { maintainTable, MAINTAIN_STEPS } = await import('../ops/maintain');
   const runId = randomUUID();
   const run = { runId, dryRun: options.dryRun ?? false };
-  return { runId, ...(await maintainTable((step, work) => api.maintenance(step, where, work, run), options)) };
+  // Each step as the table's format supports it (a step it lacks is left out).
+  const steps = Object.fromEntries(await Promise.all(MAINTAIN_STEPS.map(async (step) => [step, await api.support(step, where)] as const)));
+  return {
+    runId,
+    ...(await maintainTable(
+      (step, work, variant) => api.maintenance(step, where, (store, pinned, located) => work(store, { pinned, commitTarget: located?.commitTarget }), { ...run, variant }),
+      { ...options, steps },
+    )),
+  };
 }

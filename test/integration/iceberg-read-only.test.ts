@@ -1,8 +1,8 @@
 /**
  * Iceberg tables take only the operations their format lists (compact, tested in
  * iceberg-compact.test.ts; orphans and vacuum, in iceberg-orphans.test.ts; expire, in
- * iceberg-expire.test.ts): every other write
- * operation (import, delete, compact-staging, repack, checkpoint, maintain) is refused by
+ * iceberg-expire.test.ts; maintain, in iceberg-maintain.test.ts): every other write
+ * operation (import, delete, compact-staging, repack, checkpoint) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
  * is named by one of its metadata files. Verify, which only reads, still runs.
@@ -50,10 +50,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify, compact, orphans, vacuum and expire alone', async () => {
+  it('is found as Iceberg, offering verify, compact, orphans, vacuum, expire and maintain alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'orphans', 'vacuum', 'expire']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'orphans', 'vacuum', 'expire', 'maintain']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
@@ -72,7 +72,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
       { location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true },
       { location: table, operation: 'repack', recompressLevel: 9 },
       { location: table, operation: 'checkpoint' },
-      { location: table, operation: 'maintain', retentionMs: 0, logRetentionMs: 0, force: true },
     ];
     const job = { signal: new AbortController().signal, progress: vi.fn() };
     for (const args of jobs) await refusedWith(args.operation, () => runMaintenanceJob(api, args, job));
@@ -120,7 +119,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
         ['repack', ['repack', table, '--purge-where', 'id = 1']],
         ['checkpoint', ['checkpoint', table]],
         ['checkpoint', ['checkpoint', metadataFile]],
-        ['maintain', ['maintain', table, '--retention', '0d', '--force']],
       ];
       await expectCommandsRefused(commands, refusal);
       expect(await snapshot()).toEqual(before);

@@ -3,7 +3,7 @@
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
  * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
  * (commit.ts); the capabilities list the operations Iceberg tables take (compact, verify, orphans,
- * vacuum, expire), and every other operation is refused by name before anything is touched. Versions are
+ * vacuum, expire, maintain), and every other operation is refused by name before anything is touched. Versions are
  * snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
@@ -134,6 +134,8 @@ export const icebergFormat: TableFormat = {
       vacuum: { variant: 'metadata-log' },
       // expire_snapshots through the commit path (ops/iceberg-expire.ts).
       expire: { variant: 'snapshots' },
+      // compact → expire → vacuum (no checkpoint: ops/maintain.ts).
+      maintain: {},
     },
   },
 

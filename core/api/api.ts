@@ -18,6 +18,7 @@ import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, Qu
 import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import type { CompactOptions, CompactResult } from '../ops/compact';
+import type { RewriteManifestsOptions, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
 import type { CommitTarget } from '../formats/iceberg/commit';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
@@ -348,6 +349,12 @@ export class LakebenchApi {
     }
     const { compactTable } = await import('../ops/compact');
     return this.maintenance('compact', args, (store) => compactTable(store, options), run);
+  }
+
+  /** Merges small manifests into few (Iceberg's rewrite_manifests), committed through the table's catalog when it has one. */
+  async rewriteManifests(args: LocationArgs, options: RewriteManifestsOptions, run: MaintenanceRun = {}): Promise<RewriteManifestsResult> {
+    const { rewriteManifests } = await import('../ops/iceberg-rewrite-manifests');
+    return this.maintenance('rewrite-manifests', args, (store, _pinned, located) => rewriteManifests(store, located?.commitTarget, options), run);
   }
 
   /** The maintenance log, newest first: every run, or only those on the table at `args`. */

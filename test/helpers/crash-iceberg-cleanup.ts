@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { seededRandom } from '../../core/demo/sample-data';
-import { currentMetadataKey, metadataVersion } from '../../core/formats/iceberg/metadata-files';
+import { currentMetadataKey, metadataVersionOf } from '../../core/formats/iceberg/metadata-files';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
 import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
 import { vacuumIcebergTable } from '../../core/ops/iceberg-vacuum';
@@ -112,7 +112,7 @@ async function onlyReachableLeft(location: string): Promise<void> {
 
 /** The current metadata file's number: it grows with every commit. */
 async function metadataNumber(location: string): Promise<number> {
-  return metadataVersion(await currentMetadataKey(openLocation(location))) ?? -1;
+  return metadataVersionOf(await currentMetadataKey(openLocation(location))) ?? -1;
 }
 
 export const icebergVacuumScenario: CrashScenario = {

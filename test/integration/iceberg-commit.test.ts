@@ -5,13 +5,11 @@
  * reader) and the engine; metadata keeps what the commit did not mean to change; lost races are retried
  * or end in CONFLICT with nothing visible.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { icebergRead } from 'icebird';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RestCatalog } from '../../core/formats/iceberg/catalog/rest-catalog';
 import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
 import { commitWithRetry, type CommitTarget } from '../../core/formats/iceberg/commit';
@@ -24,15 +22,12 @@ import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
 import { appendRows } from '../helpers/iceberg-appender';
 import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer } from '../helpers/rest-catalog-server';
 import { startS3Server } from '../helpers/s3server';
-import { startFolderServer } from '../helpers/static-server';
 import { uploadFolder } from '../helpers/upload-folder';
 
-let dir: string;
-let conn: DuckDBConnection;
-let http: { url: string; stop(): Promise<void> };
 
 const FIELDS = [
   { id: 1, name: 'id', type: 'long' },
@@ -40,30 +35,21 @@ const FIELDS = [
 ];
 const IDS = { id: 1, kind: 2 };
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-commit-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-  http = await startFolderServer(dir);
-});
-afterAll(async () => {
-  conn.closeSync();
-  await http.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const bed = icebergTestBed('iceberg-commit');
 
 /** The ids the engine reads at the table's current snapshot, sorted. */
 async function engineIds(table: IcebergTable, name: string): Promise<number[]> {
   const source = new IcebergSource(name, table);
-  await source.prepare(conn, `SELECT * FROM ${name}`, undefined);
-  return (await conn.runAndReadAll(`SELECT id FROM ${name} ORDER BY id`)).getRows().map((r) => Number(r[0]));
+  await source.prepare(bed.conn, `SELECT * FROM ${name}`, undefined);
+  return (await bed.conn.runAndReadAll(`SELECT id FROM ${name} ORDER BY id`)).getRows().map((r) => Number(r[0]));
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** A table of 20 `old` rows (ids 0–19) in two files, catalog-style names or a folder's. */
 async function writeTable(name: string, options: { location?: string; catalogNames?: boolean } = {}) {
-  const tableDir = path.join(dir, name);
-  const writer = new IcebergTestWriter(tableDir, conn, { fields: FIELDS, firstSnapshotId: 1000n, properties: { 'custom.prop': 'kept' }, ...options });
+  const tableDir = path.join(bed.dir, name);
+  const writer = new IcebergTestWriter(tableDir, bed.conn, { fields: FIELDS, firstSnapshotId: 1000n, properties: { 'custom.prop': 'kept' }, ...options });
   const first = await writer.commit({ add: [{ sql: `SELECT range AS id, 'old' AS kind FROM range(0, 10)` }] });
   await writer.commit({ add: [{ sql: `SELECT range AS id, 'old' AS kind FROM range(10, 20)` }] });
   await writer.ref('first', first, 'tag');
@@ -78,14 +64,14 @@ async function addUnknownFields(file: string): Promise<void> {
 
 describe('a folder table', () => {
   it('commits an append and a delete: icebird and the engine read the rows; metadata keeps what was not changed', async () => {
-    const location = `${http.url}/folder`;
+    const location = `${bed.url}/folder`;
     const { tableDir, writer, metadataFile } = await writeTable('folder', { location });
     await addUnknownFields(metadataFile);
     const store = new LocalStore(tableDir);
     const target = new FileSystemTarget(store);
     const before = await target.load();
 
-    const appended = await appendRows(target, conn, { sql: `SELECT range AS id, 'new' AS kind FROM range(100, 105)`, fieldIds: IDS });
+    const appended = await appendRows(target, bed.conn, { sql: `SELECT range AS id, 'new' AS kind FROM range(100, 105)`, fieldIds: IDS });
     const firstFile = writer.files()[0]!.path;
     const deleted = await commitSnapshot(target, async () => ({ operation: 'delete', added: [], removed: new Set([firstFile]) }));
 
@@ -154,7 +140,7 @@ describe('a folder table', () => {
     const racing = async (state: Awaited<ReturnType<CommitTarget['load']>>) => {
       if (!sneaked) {
         sneaked = true;
-        await appendRows(target, conn, { sql: `SELECT 500::BIGINT AS id, 'other' AS kind`, fieldIds: IDS });
+        await appendRows(target, bed.conn, { sql: `SELECT 500::BIGINT AS id, 'other' AS kind`, fieldIds: IDS });
       }
       const produced = await produceSnapshot(state.table, { operation: 'append', added: [], removed: new Set() });
       return { commit: snapshotCommit(produced), result: produced };
@@ -178,7 +164,7 @@ describe('a folder table on S3', () => {
       const store = () => new S3Store({ client: s3.client, bucket: 'lake', prefix: 'wh/ons3', urlScheme: 's3', endpoint: s3.endpoint });
       await uploadFolder(tableDir, store());
       await Promise.all(
-        [100, 101, 102].map((id) => appendRows(new FileSystemTarget(store()), conn, { sql: `SELECT ${id}::BIGINT AS id, 's3' AS kind`, fieldIds: IDS }, { attempts: 6 })),
+        [100, 101, 102].map((id) => appendRows(new FileSystemTarget(store()), bed.conn, { sql: `SELECT ${id}::BIGINT AS id, 's3' AS kind`, fieldIds: IDS }, { attempts: 6 })),
       );
       const table = await IcebergTable.open(store());
       expect(table.metadataKey).toBe('metadata/v6.metadata.json');
@@ -196,12 +182,12 @@ describe('a folder table on S3', () => {
 describe('a SQL catalog table', () => {
   it('two appenders racing through UPDATE … WHERE metadata_location = old both land; the row names the previous file', async () => {
     const { tableDir, metadataFile } = await writeTable('sqlcat', { catalogNames: true });
-    const catalogFile = path.join(dir, 'catalog.db');
+    const catalogFile = path.join(bed.dir, 'catalog.db');
     writeSqlCatalog(catalogFile, [{ catalog: 'prod', namespace: 'db', table: 'events', metadataLocation: `file:${metadataFile}` }]);
     const target = () => new SqlCatalogTarget({ path: catalogFile, catalogName: 'prod', namespace: ['db'], name: 'events', openStore: defaultStoreOpener() });
     await Promise.all([
-      appendRows(target(), conn, { sql: `SELECT 100::BIGINT AS id, 'a' AS kind`, fieldIds: IDS }),
-      appendRows(target(), conn, { sql: `SELECT 101::BIGINT AS id, 'b' AS kind`, fieldIds: IDS }),
+      appendRows(target(), bed.conn, { sql: `SELECT 100::BIGINT AS id, 'a' AS kind`, fieldIds: IDS }),
+      appendRows(target(), bed.conn, { sql: `SELECT 101::BIGINT AS id, 'b' AS kind`, fieldIds: IDS }),
     ]);
     const db = new Database(catalogFile, { readonly: true });
     const row = db.prepare('SELECT metadata_location AS now, previous_metadata_location AS previous FROM iceberg_tables').get() as { now: string; previous: string };
@@ -228,8 +214,8 @@ describe('a REST catalog table', () => {
       const catalog = new RestCatalog({ uri: server.uri, token: 't', openStore: defaultStoreOpener(), backoffMs: 1 });
       const target = new RestCatalogTarget(catalog, ['db'], 'events');
       await Promise.all([
-        appendRows(target, conn, { sql: `SELECT 100::BIGINT AS id, 'a' AS kind`, fieldIds: IDS }),
-        appendRows(new RestCatalogTarget(catalog, ['db'], 'events'), conn, { sql: `SELECT 101::BIGINT AS id, 'b' AS kind`, fieldIds: IDS }),
+        appendRows(target, bed.conn, { sql: `SELECT 100::BIGINT AS id, 'a' AS kind`, fieldIds: IDS }),
+        appendRows(new RestCatalogTarget(catalog, ['db'], 'events'), bed.conn, { sql: `SELECT 101::BIGINT AS id, 'b' AS kind`, fieldIds: IDS }),
       ]);
       const commits = server.requests.filter((r) => r.method === 'POST');
       expect(commits.length).toBeGreaterThanOrEqual(2);
@@ -245,7 +231,7 @@ describe('a REST catalog table', () => {
       });
       try {
         const lossyTarget = new RestCatalogTarget(new RestCatalog({ uri: lossy.uri, token: 't', openStore: defaultStoreOpener(), backoffMs: 1 }), ['db'], 'events');
-        await appendRows(lossyTarget, conn, { sql: `SELECT 102::BIGINT AS id, 'c' AS kind`, fieldIds: IDS });
+        await appendRows(lossyTarget, bed.conn, { sql: `SELECT 102::BIGINT AS id, 'c' AS kind`, fieldIds: IDS });
         expect(lost.count).toBe(0);
         const state = await lossyTarget.load();
         expect(state.table.metadata.snapshots).toHaveLength(before + 1);
@@ -253,7 +239,7 @@ describe('a REST catalog table', () => {
 
         // A commit whose requirement fails (main moved) and may not be retried.
         const stale = await lossyTarget.load();
-        await appendRows(lossyTarget, conn, { sql: `SELECT 103::BIGINT AS id, 'd' AS kind`, fieldIds: IDS });
+        await appendRows(lossyTarget, bed.conn, { sql: `SELECT 103::BIGINT AS id, 'd' AS kind`, fieldIds: IDS });
         const produced = await produceSnapshot(stale.table, { operation: 'append', added: [], removed: new Set() });
         expect(await lossyTarget.swap(stale, snapshotCommit(produced))).toBe(false);
       } finally {

@@ -5,12 +5,10 @@
  * fixture compacted in a temp copy keeps its rows; and the spec's conflict rules for `replace` with a
  * writer committing between the rewrite and the swap.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { icebergRead } from 'icebird';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
 import type { CommitTarget } from '../../core/formats/iceberg/commit';
 import { FileSystemTarget, SqlCatalogTarget } from '../../core/formats/iceberg/commit-targets';
@@ -22,24 +20,11 @@ import { runCli } from '../helpers/cli-process';
 import { fixture } from '../helpers/fixtures';
 import { appendRows, POSITION_DELETE_IDS } from '../helpers/iceberg-appender';
 import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
-import { startFolderServer } from '../helpers/static-server';
 
-let dir: string;
-let conn: DuckDBConnection;
-let http: { url: string; stop(): Promise<void> };
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-compact-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-  await conn.run(`SET TimeZone = 'UTC'`);
-  http = await startFolderServer(dir);
-});
-afterAll(async () => {
-  conn.closeSync();
-  await http.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const bed = icebergTestBed('iceberg-compact');
 
 const FIELDS = [
   { id: 1, name: 'id', type: 'long' },
@@ -53,8 +38,8 @@ let views = 0;
 /** Every row the engine reads at the table's current snapshot, as sorted JSON texts (a multiset). */
 async function engineRows(table: IcebergTable): Promise<string[]> {
   const name = `v${views++}`;
-  await new IcebergSource(name, table).prepare(conn, `SELECT * FROM ${name}`, undefined);
-  return (await conn.runAndReadAll(`SELECT * FROM ${name}`)).getRowObjectsJson().map((r) => JSON.stringify(r)).sort();
+  await new IcebergSource(name, table).prepare(bed.conn, `SELECT * FROM ${name}`, undefined);
+  return (await bed.conn.runAndReadAll(`SELECT * FROM ${name}`)).getRowObjectsJson().map((r) => JSON.stringify(r)).sort();
 }
 
 /** The same through icebird, reading the table over HTTP. */
@@ -65,9 +50,9 @@ async function icebirdRows(location: string): Promise<string[]> {
 
 /** 6 small files in two partitions, then a position delete, an equality delete and (v3) a deletion vector. */
 async function writeDeletedTable(name: string, formatVersion: 2 | 3) {
-  const location = `${http.url}/${name}`;
-  const tableDir = path.join(dir, name);
-  const writer = new IcebergTestWriter(tableDir, conn, { fields: FIELDS, partitionFields: BY_KIND, location, formatVersion, firstSnapshotId: 1000n });
+  const location = `${bed.url}/${name}`;
+  const tableDir = path.join(bed.dir, name);
+  const writer = new IcebergTestWriter(tableDir, bed.conn, { fields: FIELDS, partitionFields: BY_KIND, location, formatVersion, firstSnapshotId: 1000n });
   for (const [i, kind] of ['a', 'a', 'a', 'b', 'b', 'b'].entries()) {
     await writer.commit({ add: [{ sql: `SELECT (range + ${i * 10})::BIGINT AS id, '${kind}' AS kind FROM range(10)`, partition: { kind } }] });
   }
@@ -123,14 +108,14 @@ describe('every fixture compacted in a temp copy keeps its rows', () => {
   const FIXTURES = ['java/bunnies', 'spark/bunnies', 'spark/rename_column', 'athena/example'];
   for (const name of FIXTURES) {
     it(name, async () => {
-      const copy = path.join(dir, 'fixtures', name);
+      const copy = path.join(bed.dir, 'fixtures', name);
       await cp(fixture('iceberg', name), copy, { recursive: true });
       const store = new LocalStore(copy);
       const opened = await IcebergTable.open(store);
       let target: CommitTarget = new FileSystemTarget(store);
       if (!/\/v\d+\.metadata\.json$/.test(`/${opened.metadataKey}`)) {
         // Catalog-named metadata (Athena): committed through a SQL catalog row pointing at it.
-        const catalog = path.join(dir, `${name.replace('/', '-')}.db`);
+        const catalog = path.join(bed.dir, `${name.replace('/', '-')}.db`);
         writeSqlCatalog(catalog, [{ catalog: 'c', namespace: 'db', table: 't', metadataLocation: `${copy}/${opened.metadataKey}` }]);
         target = new SqlCatalogTarget({ path: catalog, catalogName: 'c', namespace: ['db'], name: 't', openStore: defaultStoreOpener() });
       }
@@ -153,7 +138,7 @@ describe('a writer committing between the rewrite and the swap', () => {
     const result = await compactIcebergTable(target, {
       targetSize: BIG,
       minFiles: 2,
-      beforeCommit: () => appendRows(new FileSystemTarget(store), conn, { sql: `SELECT 999::BIGINT AS id, 'a' AS kind`, fieldIds: IDS, partition: { kind: 'a' } }).then(() => undefined),
+      beforeCommit: () => appendRows(new FileSystemTarget(store), bed.conn, { sql: `SELECT 999::BIGINT AS id, 'a' AS kind`, fieldIds: IDS, partition: { kind: 'a' } }).then(() => undefined),
     });
     expect(result.filesRemoved).toBe(6);
     const rows = await engineRows(await IcebergTable.open(store));
@@ -168,7 +153,7 @@ describe('a writer committing between the rewrite and the swap', () => {
       targetSize: BIG,
       minFiles: 2,
       beforeCommit: async () => {
-        await appendRows(new FileSystemTarget(store), conn, { sql: `SELECT 44::BIGINT AS id`, fieldIds: { id: 1 }, content: 2, equalityIds: [1], partition: { kind: 'b' } });
+        await appendRows(new FileSystemTarget(store), bed.conn, { sql: `SELECT 44::BIGINT AS id`, fieldIds: { id: 1 }, content: 2, equalityIds: [1], partition: { kind: 'b' } });
       },
     });
     const rows = await engineRows(await IcebergTable.open(store));
@@ -186,7 +171,7 @@ describe('a writer committing between the rewrite and the swap', () => {
         targetSize: BIG,
         minFiles: 2,
         beforeCommit: async () => {
-          await appendRows(new FileSystemTarget(store), conn, {
+          await appendRows(new FileSystemTarget(store), bed.conn, {
             sql: `SELECT '${b0}' AS file_path, 0::BIGINT AS pos`,
             fieldIds: POSITION_DELETE_IDS,
             content: 1,
@@ -203,7 +188,7 @@ describe('a writer committing between the rewrite and the swap', () => {
 });
 
 describe('lakebench compact on Iceberg tables (the CLI)', () => {
-  const home = () => ({ LAKEBENCH_HOME: path.join(dir, 'cli-home') });
+  const home = () => ({ LAKEBENCH_HOME: path.join(bed.dir, 'cli-home') });
 
   it('a folder table: plans, commits a replace snapshot, reports it, and the maintenance log records it', async () => {
     const { tableDir } = await writeDeletedTable('cli-folder', 2);
@@ -225,12 +210,12 @@ describe('lakebench compact on Iceberg tables (the CLI)', () => {
   it('a SQL catalog table: committed through the catalog row', async () => {
     const { tableDir, metadataFile } = await (async () => {
       const name = 'cli-sql';
-      const tableDirectory = path.join(dir, name);
-      const writer = new IcebergTestWriter(tableDirectory, conn, { fields: FIELDS, catalogNames: true, firstSnapshotId: 1000n });
+      const tableDirectory = path.join(bed.dir, name);
+      const writer = new IcebergTestWriter(tableDirectory, bed.conn, { fields: FIELDS, catalogNames: true, firstSnapshotId: 1000n });
       for (let i = 0; i < 3; i++) await writer.commit({ add: [{ sql: `SELECT (range + ${i * 10})::BIGINT AS id, 'x' AS kind FROM range(10)` }] });
       return { tableDir: tableDirectory, metadataFile: path.join(tableDirectory, writer.lastMetadataKey) };
     })();
-    const catalogFile = path.join(dir, 'cli-catalog.db');
+    const catalogFile = path.join(bed.dir, 'cli-catalog.db');
     writeSqlCatalog(catalogFile, [{ catalog: 'prod', namespace: 'db', table: 'events', metadataLocation: metadataFile }]);
     const run = await runCli(['compact', 'prod.db.events', `--catalog=prod=sqlite://${catalogFile}`, '--min-files', '2'], home());
     expect(run.code, run.stderr).toBe(0);

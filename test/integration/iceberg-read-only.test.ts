@@ -1,6 +1,6 @@
 /**
- * Iceberg tables take only the operations their format lists (compact, tested in
- * iceberg-compact.test.ts; orphans and vacuum, in iceberg-orphans.test.ts; expire, in
+ * Iceberg tables take only the operations their format lists (compact and rewrite-manifests, tested
+ * in iceberg-compact.test.ts and beside it; orphans and vacuum, in iceberg-orphans.test.ts; expire, in
  * iceberg-expire.test.ts; maintain, in iceberg-maintain.test.ts): every other write
  * operation (import, delete, compact-staging, repack, checkpoint) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
@@ -50,10 +50,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify, compact, orphans, vacuum, expire and maintain alone', async () => {
+  it('is found as Iceberg, offering verify, compact, rewrite-manifests, orphans, vacuum, expire and maintain alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'orphans', 'vacuum', 'expire', 'maintain']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'rewrite-manifests', 'orphans', 'vacuum', 'expire', 'maintain']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {

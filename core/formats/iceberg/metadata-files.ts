@@ -39,14 +39,8 @@ export function isMetadataFileName(name: string): boolean {
   return METADATA_FILE.test(name);
 }
 
-/** The version a metadata file's name carries (`v3.metadata.json`, `00003-<uuid>.metadata.json`: 3). */
-export function metadataVersion(key: string): number | undefined {
-  const match = METADATA_FILE.exec(key.slice(key.lastIndexOf('/') + 1));
-  return match ? Number(match[1] ?? match[2]) : undefined;
-}
-
 function metadataFileOf(object: ObjectInfo): MetadataFile | undefined {
-  const version = metadataVersion(object.key);
+  const version = metadataVersionOf(object.key);
   if (version === undefined) return undefined;
   return { key: object.key, version, lastModified: object.lastModified, size: object.size };
 }

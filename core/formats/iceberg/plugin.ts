@@ -129,6 +129,7 @@ export const icebergFormat: TableFormat = {
     operations: {
       verify: {},
       compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
+      'rewrite-manifests': { note: 'rewrite_manifests: small data manifests merged by partition, one replace snapshot' },
       // Against what every metadata file of the metadata log reaches (ops/iceberg-orphans.ts).
       orphans: { variant: 'metadata-log' },
       vacuum: { variant: 'metadata-log' },

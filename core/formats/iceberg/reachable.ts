@@ -20,10 +20,8 @@ import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../../ops/maintenance/operations';
 import { ENTRY_STATUS, type ManifestFile } from './manifests';
 import type { IcebergSnapshot } from './metadata';
-import { currentMetadataKey, listMetadataFiles, METADATA_DIR, metadataVersion } from './metadata-files';
+import { currentMetadataKey, listMetadataFiles, metadataVersionOf, VERSION_HINT } from './metadata-files';
 import { IcebergTable } from './table';
-
-export const VERSION_HINT = `${METADATA_DIR}version-hint.text`;
 
 export interface ReachableFiles {
   /** The table at the metadata file the walk started from. */
@@ -114,7 +112,7 @@ export async function reachableFiles(store: ObjectStore, options: ReachableOptio
  * an orphan while it is newer, and everything it reaches is kept.
  */
 async function newerMetadataFiles(store: ObjectStore, currentKey: string): Promise<string[]> {
-  const version = metadataVersion(currentKey);
+  const version = metadataVersionOf(currentKey);
   if (version === undefined) return [];
   return (await listMetadataFiles(store)).filter((f) => f.version > version && f.key !== currentKey).map((f) => f.key);
 }

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LakebenchError } from '../../errors';
+import type { AvroRecord } from './avro';
 import { readManifestRecords, type DataFile, type FileContent, type ManifestFile } from './manifests';
 import { writeManifest, writeManifestList, type EntryRecord, type ManifestListRow, type TableWriteContext } from './manifest-write';
 import type { FormatVersion } from './manifest-schemas';
@@ -94,8 +95,19 @@ function dataFileRecord(file: NewFile): Record<string, unknown> {
   };
 }
 
+/** A live entry written again as `existing`: its snapshot id and sequence numbers made explicit, its data file record as read. */
+export function keptEntry(file: DataFile, record: AvroRecord, fallbackSnapshotId: bigint): EntryRecord {
+  return {
+    status: 0,
+    snapshot_id: file.snapshotId === undefined ? fallbackSnapshotId : BigInt(file.snapshotId),
+    sequence_number: big(file.dataSequenceNumber),
+    file_sequence_number: big(file.fileSequenceNumber),
+    data_file: record.data_file as AvroRecord,
+  };
+}
+
 /** A kept manifest's list row, from what the parent's list recorded (counts taken from its entries when the list left them out). */
-function keptRow(manifest: ManifestFile, entries: DataFile[], length: number, parentId: bigint): ManifestListRow {
+export function keptRow(manifest: ManifestFile, entries: DataFile[], length: number, parentId: bigint): ManifestListRow {
   const count = (status: number) => entries.filter((e) => e.status === status).length;
   const rows = (status: number) => big(entries.filter((e) => e.status === status).reduce((n, e) => n + e.recordCount, 0));
   return {
@@ -169,15 +181,13 @@ function specOf(table: IcebergTable, specId: number): PartitionSpec {
  * snapshot, and answers the metadata changes that commit it on `main`.
  */
 export async function produceSnapshot(table: IcebergTable, changes: SnapshotChanges, now = Date.now()): Promise<ProducedSnapshot> {
-  const metadata = table.metadata;
   const object = table.store.urlOf(table.metadataKey);
-  const formatVersion = metadata.formatVersion as FormatVersion;
+  const formatVersion = table.metadata.formatVersion as FormatVersion;
   const parent: IcebergSnapshot | undefined = table.snapshot();
   const parentId = parent === undefined ? undefined : BigInt(parent.id);
   const snapshotId = newSnapshotId();
-  const sequenceNumber = formatVersion === 1 ? 0 : metadata.lastSequenceNumber + 1;
-  const schema = metadata.schemas.find((s) => s['schema-id'] === metadata.currentSchemaId)!;
-  const context: TableWriteContext = { store: table.store, location: metadata.location, formatVersion, schema };
+  const sequenceNumber = nextSequenceNumber(table);
+  const context = writeContext(table);
   const written: string[] = [];
   const recordedKey = (location: string) => table.paths.keyOf(location);
 
@@ -202,13 +212,8 @@ export async function produceSnapshot(table: IcebergTable, changes: SnapshotChan
       if (file.status === 2) return;
       const gone = changes.removed.has(file.path);
       (gone ? removedFiles : live).push(file);
-      rewritten.push({
-        status: gone ? 2 : 0,
-        snapshot_id: gone ? snapshotId : file.snapshotId === undefined ? (parentId ?? snapshotId) : BigInt(file.snapshotId),
-        sequence_number: big(file.dataSequenceNumber),
-        file_sequence_number: big(file.fileSequenceNumber),
-        data_file: records[i]!.data_file as Record<string, unknown>,
-      });
+      const kept = keptEntry(file, records[i]!, parentId ?? snapshotId);
+      rewritten.push(gone ? { ...kept, status: 2, snapshot_id: snapshotId } : kept);
     });
     const specId = manifest.specId >= 0 ? manifest.specId : (files[0]?.specId ?? 0);
     const row = await writeManifest(context, { spec: specOf(table, specId), content: manifest.content, entries: rewritten, snapshotId, sequenceNumber });
@@ -241,25 +246,49 @@ export async function produceSnapshot(table: IcebergTable, changes: SnapshotChan
     addedRows.push(row);
   }
 
-  // v3: rows of new data manifests get ids from the table's next row id.
-  const nextRowId = formatVersion === 3 ? (metadata.nextRowId ?? 0) : undefined;
-  const list = await writeManifestList(context, {
+  return finishSnapshot(table, {
+    snapshotId,
+    sequenceNumber,
     rows: [...addedRows, ...rows, ...kept],
+    summary: summaryOf(changes, removedFiles, [...live, ...changes.added]),
+    written,
+    now,
+  });
+}
+
+export interface SnapshotParts {
+  snapshotId: bigint;
+  sequenceNumber: number;
+  /** The manifest list's rows, manifests already written. */
+  rows: ManifestListRow[];
+  summary: Record<string, string>;
+  /** Keys written so far (the manifests). */
+  written: string[];
+  now: number;
+}
+
+/** Writes the manifest list of a snapshot on top of the table's current one and answers the changes that commit it on `main`. */
+export async function finishSnapshot(table: IcebergTable, parts: SnapshotParts): Promise<ProducedSnapshot> {
+  const metadata = table.metadata;
+  const parent = table.snapshot();
+  const parentId = parent === undefined ? undefined : BigInt(parent.id);
+  const { snapshotId, sequenceNumber } = parts;
+  // v3: rows of new data manifests get ids from the table's next row id.
+  const nextRowId = metadata.formatVersion === 3 ? (metadata.nextRowId ?? 0) : undefined;
+  const list = await writeManifestList(writeContext(table), {
+    rows: parts.rows,
     snapshotId,
     ...(parentId !== undefined && { parentId }),
     sequenceNumber,
     ...(nextRowId !== undefined && { firstRowId: nextRowId }),
   });
-  written.push(recordedKey(list.location));
-
-  const resulting = [...live, ...changes.added];
   const snapshot: SnapshotJson = {
     'snapshot-id': snapshotId,
     ...(parentId !== undefined && { 'parent-snapshot-id': parentId }),
     'sequence-number': sequenceNumber,
-    'timestamp-ms': Math.max(now, metadata.lastUpdatedMs),
+    'timestamp-ms': Math.max(parts.now, metadata.lastUpdatedMs),
     'manifest-list': list.location,
-    summary: summaryOf(changes, removedFiles, resulting),
+    summary: parts.summary,
     'schema-id': metadata.currentSchemaId,
     ...(nextRowId !== undefined && { 'first-row-id': nextRowId, 'added-rows': list.assignedRows }),
   };
@@ -273,8 +302,20 @@ export async function produceSnapshot(table: IcebergTable, changes: SnapshotChan
       ...(metadata.tableUuid ? [{ type: 'assert-table-uuid' as const, uuid: metadata.tableUuid }] : []),
       { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parentId ?? null },
     ],
-    written,
+    written: [...parts.written, table.paths.keyOf(list.location)],
   };
+}
+
+/** Where and how a table's new manifests are written: its store, recorded location, format version and current schema. */
+export function writeContext(table: IcebergTable): TableWriteContext {
+  const metadata = table.metadata;
+  const schema = metadata.schemas.find((s) => s['schema-id'] === metadata.currentSchemaId)!;
+  return { store: table.store, location: metadata.location, formatVersion: metadata.formatVersion as FormatVersion, schema };
+}
+
+/** The next snapshot's sequence number (0 for v1 tables, which have none). */
+export function nextSequenceNumber(table: IcebergTable): number {
+  return table.metadata.formatVersion === 1 ? 0 : table.metadata.lastSequenceNumber + 1;
 }
 
 /** The commit of a produced snapshot: it landed when the table holds its snapshot id. */

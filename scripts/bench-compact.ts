@@ -4,6 +4,8 @@
  *   compact_ratio  compactTable over a table of 2,000 small files (~200 MB, partitioned by `day` into 10
  *                  partitions of 200 files) ÷ raw DuckDB COPY of the same files into the same number of
  *                  output files (one COPY per partition, zstd), both on local disk
+ *   repack_plan_ms  the plan (--dry-run) of repack --recompress zstd:9 over the same 2,000 files; goal ≤ 1,000
+ *   repack_plan_ratio  that ÷ opening the table's latest snapshot (a plan should cost about the log read)
  *
  * Every compaction round runs on a fresh copy of the table (copied outside the timing); the baseline
  * reads the pristine files of the same content. Rounds alternate so load drift hits both; the first
@@ -17,9 +19,11 @@ import type { Action } from '../core/formats/delta/actions';
 import { newTableActions } from '../core/formats/delta/create';
 import { commitKey } from '../core/formats/delta/log-files';
 import { serializeActions } from '../core/formats/delta/parse';
+import { DeltaTable } from '../core/formats/delta/table';
 import { compactTable } from '../core/ops/compact';
+import { repackTable } from '../core/ops/repack';
 import { LocalStore } from '../core/storage/local';
-import { median, report } from './bench-report';
+import { compare, median, report } from './bench-report';
 
 const FILES = 2000;
 const PARTITIONS = 10;
@@ -107,6 +111,14 @@ try {
   const inputBytes = (await Promise.all([...byDay.values()].flat().map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
   report('compact_input_files', FILES, 'files');
   report('compact_input_mb', Math.round(inputBytes / 1e6), 'MB');
+
+  const table = new LocalStore(path.join(pristine, 'table'));
+  const plan = () => repackTable(table, { recompressLevel: 9, dryRun: true });
+  const planned = await plan();
+  if (planned.filesRewritten !== FILES) throw new Error(`the recompress plan rewrites ${planned.filesRewritten} files, not ${FILES}`);
+  const [planMs, openMs] = await compare(5, plan, async () => (await DeltaTable.open(table)).snapshot());
+  report('repack_plan_ms', Math.round(planMs), 'ms');
+  report('repack_plan_ratio', planMs / openMs, 'x');
 
   const lakebenchTimes: number[] = [];
   const rawTimes: number[] = [];

@@ -10,7 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-import { buildIfStale, launchBrowser, openApp, ROOT, serve, SHOTS } from './ui-harness';
+import { buildIfStale, launchBrowser, openApp, ROOT, serve, SHOTS, runSqlIn } from './ui-harness';
 
 let dir: string;
 let server: { child: ChildProcess; url: string };
@@ -29,15 +29,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Replaces the editor's text (Monaco: select all, type) and runs it with Ctrl+Enter. */
-async function runSql(sql: string): Promise<void> {
-  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.keyboard.press('Escape'); // closes a completion list, if one opened
-  await page.keyboard.press('ControlOrMeta+Enter');
-}
+const runSql = (sql: string) => runSqlIn(page, sql);
 
 function cell(row: number, column: number) {
   return page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);

@@ -7,13 +7,11 @@
  *   import_ratio       importing a 2M-row CSV ÷ raw DuckDB COPY of it to one zstd Parquet file
  *   open_ms            latest snapshot of a 5,000-commit table with 50,000 live files (checkpoint present)
  *   open_no_checkpoint_ms  the same log replayed from JSON only
- *   remote_warm_ratio  the aggregate on the loopback S3 server with a warm cache ÷ local; remote_cold_ms too
  */
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DeltaTable } from '../core/formats/delta/table';
 import { newTableActions } from '../core/formats/delta/create';
 import { commitKey } from '../core/formats/delta/log-files';
@@ -22,34 +20,10 @@ import { writeCheckpoint } from '../core/formats/delta/checkpoint-write';
 import type { Action } from '../core/formats/delta/actions';
 import { importFiles } from '../core/ops/import';
 import { SqlSession } from '../core/sql/session';
-import { FileCache } from '../core/storage/cache';
 import { LocalStore } from '../core/storage/local';
-import { S3Store } from '../core/storage/s3';
 import type { ObjectStore } from '../core/storage/types';
-import { startS3Server } from '../test/helpers/s3server';
-import { uploadFolder } from '../test/helpers/upload-folder';
 import { compare, report, timed } from './bench-report';
-
-const AGGREGATE = (from: string) =>
-  `SELECT k, count(*) AS n, sum(v) AS s, avg(x) AS a FROM ${from} GROUP BY k ORDER BY k`;
-
-async function duck(): Promise<DuckDBConnection> {
-  return (await DuckDBInstance.create(':memory:')).connect();
-}
-
-/** A 50-file table of 5M rows: one Parquet source, imported by Lakebench partitioned on `bucket`. */
-async function makeQueryTable(work: string): Promise<LocalStore> {
-  const source = path.join(work, 'source.parquet');
-  const conn = await duck();
-  await conn.run(
-    `COPY (SELECT i % 50 AS bucket, i % 1000 AS k, i AS v, random() AS x, 'row-' || i AS label FROM range(5000000) t(i))
-     TO '${source}' (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  conn.closeSync();
-  const store = new LocalStore(path.join(work, 'query-table'));
-  await importFiles(store, { inputs: [source], partitionBy: ['bucket'] });
-  return store;
-}
+import { AGGREGATE, duck, makeQueryTable } from './bench-query-table';
 
 async function benchQuery(store: LocalStore): Promise<void> {
   const snapshot = await (await DeltaTable.open(store)).snapshot();
@@ -153,31 +127,6 @@ async function benchOpen(work: string): Promise<void> {
   else console.error(`bench: cold open failed: ${cold.stderr}`);
 }
 
-async function benchRemote(work: string, local: LocalStore): Promise<void> {
-  const server = await startS3Server();
-  try {
-    await server.createBucket('lake');
-    const remote = new S3Store({ client: server.client, bucket: 'lake', prefix: 'query-table', urlScheme: 's3', endpoint: server.endpoint });
-    await uploadFolder(path.join(work, 'query-table'), remote);
-    const cache = new FileCache(path.join(work, 'cache'), 4 << 30);
-    const run = async (store: ObjectStore, withCache?: FileCache) => {
-      const session = await SqlSession.create(withCache ? { cache: withCache } : {});
-      try {
-        await session.registerDelta('t', await DeltaTable.open(store));
-        await session.query(AGGREGATE('t'));
-      } finally {
-        session.close();
-      }
-    };
-    report('remote_cold_ms', Math.round(await timed(() => run(remote, cache))), 'ms');
-    const [warm, base] = await compare(7, () => run(remote, cache), () => run(local));
-    report('remote_warm_ms', Math.round(warm), 'ms');
-    report('remote_warm_ratio', warm / base, 'ratio');
-  } finally {
-    await server.stop();
-  }
-}
-
 const work = await mkdtemp(path.join(os.tmpdir(), 'lakebench-bench-'));
 try {
   console.error(`bench: working in ${work} (${os.cpus().length} cores)`);
@@ -185,7 +134,6 @@ try {
   await benchQuery(table);
   await benchImport(work);
   await benchOpen(work);
-  await benchRemote(work, table);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -28,7 +28,8 @@ export interface WriteRequest {
 
 const PART_COLUMN = '__lb_part';
 const PARTS_TABLE = 'lb_partitions';
-const TARGET_FILE_SIZE = '256MB';
+/** DuckDB's FILE_SIZE_BYTES for the files written: a larger output is split. */
+export const TARGET_FILE_BYTES = 256 * 1000 * 1000;
 const UPLOAD_CONCURRENCY = 4;
 /** Spark and delta-rs name the folder of a null partition value this way. */
 const NULL_PARTITION_FOLDER = '__HIVE_DEFAULT_PARTITION__';
@@ -126,7 +127,7 @@ async function copyToParquet(
   const columns = request.partitionColumns;
   if (columns.length === 0) {
     // DuckDB cannot split partitioned output by size; unpartitioned output it can.
-    await db.connection.run(`COPY (${request.query}) TO ${quoteLiteral(outDir)} (${options}, FILE_SIZE_BYTES '${TARGET_FILE_SIZE}')`);
+    await db.connection.run(`COPY (${request.query}) TO ${quoteLiteral(outDir)} (${options}, FILE_SIZE_BYTES ${TARGET_FILE_BYTES})`);
     return new Map([[0, {}]]);
   }
   const names = columns.map((c) => quoteIdent(c.name));

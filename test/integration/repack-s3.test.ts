@@ -53,4 +53,18 @@ describe('repack on S3', () => {
     expect(recompressed.filesRewritten).toBe(purgedSnapshot.files.length);
     expect(await rows()).toEqual(before);
   });
+
+  it('plans a recompress from the log alone: no data file is read, written or uploaded', async () => {
+    const store = storeAt('tables/plan');
+    await tableWithHistory(store, dir, ['p']);
+    const snapshot = await (await DeltaTable.open(store)).snapshot();
+    const from = server.requests.length;
+    const plan = await repackTable(store, { recompressLevel: 9, dryRun: true });
+    expect(plan).toMatchObject({ version: undefined, dryRun: true, filesRewritten: snapshot.files.length, filesAdded: snapshot.files.length });
+    const made = server.requests.slice(from).map((r) => `${r.method} ${decodeURIComponent(r.url.split('?')[0]!)}`);
+    expect(made.length).toBeGreaterThan(0);
+    // Only the log is touched: every request is a listing of the bucket or names a key under _delta_log/.
+    expect(made.filter((r) => !/^(GET|HEAD) \/lake\/(tables\/plan\/_delta_log\/.*)?$/.test(r))).toEqual([]);
+    expect((await (await DeltaTable.open(store)).snapshot()).version).toBe(snapshot.version);
+  });
 });

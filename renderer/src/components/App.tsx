@@ -1,7 +1,7 @@
 /** The app shell: top bar; explorer | editor over results | inspector (table view or object preview); jobs drawer. */
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { refreshAfterWrite } from '../stores/actions';
+import { followActiveTabPins, refreshAfterWrite } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useExplorer } from '../stores/explorer';
 import { useJobs } from '../stores/jobs';
@@ -73,6 +73,7 @@ export function App() {
     void useWorkspace.getState().load();
     void useJobs.getState().refresh();
     const stopSchedules = startMaintenanceSchedules();
+    const stopFollowing = followActiveTabPins();
     const unsubscribe = api().onEvent((event) => {
       useJobs.getState().onEvent(event);
       useMaintenance.getState().onEvent(event);
@@ -81,6 +82,7 @@ export function App() {
     return () => {
       unsubscribe();
       stopSchedules();
+      stopFollowing();
     };
   }, []);
   // Opening another location starts browsing it afresh.

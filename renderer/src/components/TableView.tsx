@@ -8,7 +8,8 @@ import { useEffect, useState, type ComponentType } from 'react';
 import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
-import { travelTo } from '../stores/actions';
+import { pinnedVersion, travelTo, unpin } from '../stores/actions';
+import { activeTab, useEditor } from '../stores/editor';
 import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
@@ -87,7 +88,10 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
   );
 }
 
-function TimeTravelSlider({ versions, version }: { versions: string[]; version?: string }) {
+function TimeTravelSlider({ table, versions, version }: { table: FoundTable; versions: string[]; version?: string }) {
+  // Re-renders when the active tab's bindings change: the pin is theirs.
+  useEditor((s) => activeTab(s).bindings);
+  const pinned = pinnedVersion(table);
   // The slider moves over positions in the list of versions: the log may start after version 0.
   const index = version === undefined ? versions.length - 1 : versions.indexOf(version);
   const [dragging, setDragging] = useState<number>();
@@ -114,6 +118,11 @@ function TimeTravelSlider({ versions, version }: { versions: string[]; version?:
       />
       <strong data-testid="time-travel-version">v{versions[shown]}</strong>
       <span className="muted">of v{versions[versions.length - 1]}</span>
+      {pinned !== undefined && (
+        <button className="link" onClick={() => void unpin(table.name)} title="Queries of this tab read this version; read the latest again" data-testid="slider-unpin">
+          pinned v{pinned} — back to latest
+        </button>
+      )}
     </div>
   );
 }
@@ -296,7 +305,7 @@ export function OpenTableView({ view }: { view: ShownTable }) {
       ) : (
         <>
           {travel ? (
-            <TimeTravelSlider versions={versions} version={version} />
+            <TimeTravelSlider table={table} versions={versions} version={version} />
           ) : (
             !offers(table, 'history') && (
               <p className="muted" data-testid="no-history">

@@ -8,13 +8,15 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeLakeSyncJsonColumn } from '../helpers/lake-buckets';
 import { appPerFile } from './app-fixture';
-import { explorerEntry, firstValue, openTableAt, poll, shotBoth } from './page-driver';
+import { cell, doneStatus, explorerEntry, firstValue, openTableAt, poll, runSql, shotBoth } from './page-driver';
 import { ROOT } from './ui-harness';
 
 let page: Page;
 const app = appPerFile('fixes', async (lake) => {
   await cp(join(ROOT, 'resources', 'sample-lake'), lake, { recursive: true });
+  await writeLakeSyncJsonColumn(join(lake, 'jsonsync'));
 });
 beforeAll(() => {
   page = app.page;
@@ -65,6 +67,39 @@ describe('a pinned version is the one the user sees', () => {
     await poll(sliderVersion).toBe(latest);
     await poll(() => page.locator('[data-testid="results-grid"] [data-row-index="0"] [data-col="0"]').textContent()).toBe(latestCount);
     expect(await page.getByTestId('slider-unpin').count()).toBe(0);
+  });
+});
+
+describe('Compare', () => {
+  it('keeps the versions it compared in both pickers and names them over the result', async () => {
+    await openTableAt(page, 'orders/', 'delta');
+    await page.getByTestId('table-tab-compare').click();
+    await page.getByTestId('compare-from').selectOption('1');
+    await page.getByTestId('compare-to').selectOption('3');
+    await page.getByTestId('compare-run').click();
+    await poll(() => page.getByTestId('compare-shown').textContent()).toBe('v1 → v3');
+    expect(await page.getByTestId('compare-from').inputValue()).toBe('1');
+    expect(await page.getByTestId('compare-to').inputValue()).toBe('3');
+    // v1 → v3 added two writes of 800 rows.
+    expect(await page.getByTestId('compare-result').textContent()).toContain('+1,600 / −0');
+  });
+});
+
+describe('LakeSync JSON columns in the app', () => {
+  it('reads a JSON column as JSON whether the value came from a JSON envelope or a Parquet delta', async () => {
+    await openTableAt(page, 'jsonsync/', 'lakesync');
+    await page.getByTestId('lakesync-query').first().click();
+    await poll(() => page.getByTestId('result-rowcount').textContent()).toBe('3 rows');
+    // A double-encoded value would be a JSON string (VARCHAR) holding the JSON text.
+    await runSql(page, 'select "rowId", json_type(meta) as kind, meta::VARCHAR as meta, title from todos order by 1');
+    expect(await doneStatus(page)).toMatch(/^3 rows/);
+    const rows = [];
+    for (let row = 0; row < 3; row++) rows.push(await Promise.all([0, 1, 2, 3].map((column) => cell(page, row, column).textContent())));
+    expect(rows).toEqual([
+      ['r1', 'OBJECT', '{"tags":["x"]}', 'one'],
+      ['r2', 'ARRAY', '[1,2]', '{not json}'],
+      ['r3', 'OBJECT', '{"a":{"b":null}}', 'three'],
+    ]);
   });
 });
 

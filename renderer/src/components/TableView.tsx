@@ -4,7 +4,7 @@
  * comparison of two versions — each shown when the table offers it (its capabilities). A table with a
  * view of its own (a DES archive, a LakeSync or Lakeside bucket) gets that view instead.
  */
-import { useEffect, useState, type ComponentType } from 'react';
+import { useState, type ComponentType } from 'react';
 import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
 import { commitSummary } from '../logic/table-stats';
@@ -129,11 +129,12 @@ function TimeTravelSlider({ table, versions, version }: { table: FoundTable; ver
 
 function CompareTab({ versions }: { versions: string[] }) {
   const { compare, compareVersions, version } = useTableView();
-  const [from, setFrom] = useState(versions[0]);
-  const [to, setTo] = useState(version ?? versions[versions.length - 1]);
-  useEffect(() => setTo(version ?? versions[versions.length - 1]), [version, versions]);
-  const pick = (value: string, onChange: (v: string) => void) => (
-    <select value={value} onChange={(e) => onChange(e.target.value)}>
+  // The pickers start on the comparison shown (else the first version and the slider's) and then only the
+  // user moves them: what they show is what Compare runs, and what it ran stays named above its result.
+  const [from, setFrom] = useState(compare?.from ?? versions[0]);
+  const [to, setTo] = useState(compare?.to ?? version ?? versions[versions.length - 1]);
+  const pick = (value: string, onChange: (v: string) => void, testId: string) => (
+    <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
       {versions.map((v) => (
         <option key={v} value={v}>
           v{v}
@@ -144,13 +145,16 @@ function CompareTab({ versions }: { versions: string[] }) {
   return (
     <div data-testid="compare">
       <div className="row">
-        From {pick(from, setFrom)} to {pick(to, setTo)}
+        From {pick(from, setFrom, 'compare-from')} to {pick(to, setTo, 'compare-to')}
         <button onClick={() => void compareVersions(from, to)} data-testid="compare-run">
           Compare
         </button>
       </div>
       {compare && (
         <table className="small-table" data-testid="compare-result">
+          <caption data-testid="compare-shown">
+            v{compare.from} → v{compare.to}
+          </caption>
           <tbody>
             <tr>
               <td>Rows</td>

@@ -32,6 +32,9 @@ export interface WorkbenchOptions extends ApiOptions {
 }
 
 const WORKSPACE_SETTING = 'workspace';
+/** Local folders opened without a connection (`lakebench serve --lake`, the folder picker), most recent first. */
+const LOCAL_FOLDERS_SETTING = 'local-folders';
+const LOCAL_FOLDERS_KEPT = 8;
 const DEFAULT_PAGE = 500;
 const MAX_LIST_PAGE = 1000;
 const DEFAULT_PREVIEW_ROWS = 50;
@@ -335,6 +338,15 @@ export class Workbench implements W.WorkbenchApi {
   async removeConnection(args: W.ConnectionIdArgs): Promise<void> {
     this.forgetCatalog(args.id);
     this.connectionRegistry.remove(args.id);
+    // The workspace cannot stay on a connection that is gone: the most recent local folder (else the sample) takes over.
+    if (this.store.setting<LocationArgs>(WORKSPACE_SETTING)?.connectionId === args.id) {
+      const folder = this.localFolders()[0];
+      this.store.setSetting(WORKSPACE_SETTING, folder === undefined ? null : { location: folder });
+    }
+  }
+
+  private localFolders(): string[] {
+    return this.store.setting<string[]>(LOCAL_FOLDERS_SETTING) ?? [];
   }
 
   /** A catalog connection changed or went: the API no longer knows its catalog by its (old) name. */
@@ -354,6 +366,11 @@ export class Workbench implements W.WorkbenchApi {
     // Listing first: a location that cannot be read is refused before it becomes the workspace.
     const info = await this.describeWorkspace(where, args.withoutTables);
     this.store.setSetting(WORKSPACE_SETTING, where);
+    if (!where.connectionId && !info.isSample && !(await this.catalogOf(where))) {
+      const folders = [where.location, ...this.localFolders().filter((f) => f !== where.location)].slice(0, LOCAL_FOLDERS_KEPT);
+      this.store.setSetting(LOCAL_FOLDERS_SETTING, folders);
+      return { ...info, localFolders: folders };
+    }
     return info;
   }
 
@@ -398,6 +415,7 @@ export class Workbench implements W.WorkbenchApi {
       root,
       ...(where.connectionId && { connectionId: where.connectionId }),
       isSample: !where.connectionId && resolve(root) === resolve(this.sampleLake),
+      localFolders: this.localFolders(),
       tables,
     };
   }

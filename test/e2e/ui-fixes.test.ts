@@ -14,8 +14,12 @@ import { cell, doneStatus, explorerEntry, firstValue, openTableAt, poll, runSql,
 import { ROOT } from './ui-harness';
 
 let page: Page;
-const app = appPerFile('fixes', async (lake) => {
+let other: string;
+const app = appPerFile('fixes', async (lake, dir) => {
   await cp(join(ROOT, 'resources', 'sample-lake'), lake, { recursive: true });
+  // A second local folder, opened through a saved connection.
+  other = join(dir, 'other');
+  await cp(join(ROOT, 'resources', 'sample-lake', 'customers'), join(other, 'customers'), { recursive: true });
   await writeLakeSyncJsonColumn(join(lake, 'jsonsync'));
 });
 beforeAll(() => {
@@ -100,6 +104,82 @@ describe('LakeSync JSON columns in the app', () => {
       ['r2', 'ARRAY', '[1,2]', '{not json}'],
       ['r3', 'OBJECT', '{"a":{"b":null}}', 'three'],
     ]);
+  });
+});
+
+describe('shortcuts and dialogs', () => {
+  it('Alt+W closes the tab while the focus is in the editor', async () => {
+    await page.getByTestId('new-tab').click();
+    const tabs = await page.getByTestId('editor-tab').count();
+    await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
+    await page.keyboard.press('Alt+W');
+    await poll(() => page.getByTestId('editor-tab').count()).toBe(tabs - 1);
+  });
+
+  it('Esc closes the Import dialog and the Add-connection dialog', async () => {
+    await page.getByTestId('explorer-import').click();
+    await page.getByTestId('import-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await poll(() => page.getByTestId('import-dialog').count()).toBe(0);
+    await page.getByTestId('add-connection').click();
+    await page.getByTestId('connection-name').focus();
+    await page.keyboard.press('Escape');
+    await poll(() => page.getByTestId('connection-dialog').count()).toBe(0);
+  });
+
+  it('an empty connection Test names the fields to fill in', async () => {
+    await page.getByTestId('add-connection').click();
+    await page.getByTestId('connection-kind').selectOption('s3-compatible');
+    await page.getByTestId('connection-test').click();
+    await poll(() => page.getByTestId('connection-error').textContent()).toBe('Fill in: Endpoint URL, Bucket, Access key id, Secret access key.');
+    await shotBoth(page, 'fixes-connection-missing');
+    await page.keyboard.press('Escape');
+  });
+
+  it('cancels a long query without an HTTP error in the console', async () => {
+    await runSql(page, 'select count(*) from range(100000000000) a');
+    await poll(() => page.getByTestId('result-status').textContent()).toBe('Running…');
+    await page.getByTestId('cancel').click();
+    expect(await doneStatus(page)).toMatch(/^Cancelled/);
+    expect(app.errors).toEqual([]);
+  });
+});
+
+describe('connections and the --lake folder', () => {
+  const select = () => page.getByTestId('connection-select');
+  const root = () => page.getByTestId('workspace-root').textContent();
+  let lake: string;
+
+  it('keeps the --lake folder in the selector after switching to a connection, and switches back to it', async () => {
+    lake = (await root())!;
+    await page.getByTestId('add-connection').click();
+    await page.getByTestId('connection-kind').selectOption('local');
+    await page.getByTestId('connection-name').fill('Other folder');
+    await page.getByTestId('connection-path').fill(other);
+    await page.getByTestId('connection-save').click();
+    await poll(root).toBe(other);
+    await explorerEntry(page, 'customers/').waitFor();
+    expect(await select().locator('option').allTextContents()).toEqual(['lake (folder)', 'Other folder (local)']);
+    await select().selectOption({ label: 'lake (folder)' });
+    await poll(root).toBe(lake);
+    await explorerEntry(page, 'orders/').waitFor();
+    await select().selectOption({ label: 'Other folder (local)' });
+    await poll(root).toBe(other);
+  });
+
+  it('asks before removing a connection, then shows the folder it fell back to', async () => {
+    await page.getByTestId('remove-connection').click();
+    await page.getByTestId('remove-connection-confirm').waitFor();
+    await shotBoth(page, 'fixes-remove-connection');
+    await page.getByTestId('remove-connection-no').click();
+    expect(await root()).toBe(other);
+    await page.getByTestId('remove-connection').click();
+    await page.getByTestId('remove-connection-yes').click();
+    await poll(root).toBe(lake);
+    await explorerEntry(page, 'orders/').waitFor();
+    await poll(() => select().locator('option').allTextContents()).toEqual(['lake (folder)']);
+    expect(await select().inputValue()).toBe(`folder:${lake}`);
+    expect(await page.getByTestId('remove-connection').count()).toBe(0);
   });
 });
 

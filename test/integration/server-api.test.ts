@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError, type WorkbenchEvent } from '../../core/api/workbench';
+import { ERRORS_IN_BODY_HEADER } from '../../core/api/workbench-errors';
 import { startWorkbenchServer, type WorkbenchServer } from '../helpers/workbench-server';
 
 let served: WorkbenchServer;
@@ -107,6 +108,20 @@ describe('WorkbenchApi over HTTP', () => {
   it('reports bad SQL and bad arguments with the engine error code', async () => {
     await expect(served.client.queryStart({ sql: 'select * from no_such_table' })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(served.client.queryPage({ queryId: 'x', offset: -1, limit: 5 })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('answers an engine error with its HTTP status, or with 200 and the error in the body when the page asks (no console errors)', async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${served.origin}/api/queryStart`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}`, ...headers },
+        body: JSON.stringify({ sql: 'select * from no_such_table' }),
+      });
+    const plain = await call({});
+    expect(plain.status).toBe(400);
+    const inBody = await call({ [ERRORS_IN_BODY_HEADER]: 'yes' });
+    expect(inBody.status).toBe(200);
+    expect(await inBody.json()).toMatchObject({ ok: false, error: { code: 'USAGE' } });
   });
 
   it('exports a result as a job with progress events', async () => {

@@ -48,11 +48,13 @@ function useShortcuts(toggleHelp: () => void, closeHelp: () => void): void {
       const action = handled[key];
       if (action) {
         e.preventDefault();
+        e.stopPropagation(); // Monaco binds Alt+W (whole-word search) and would take it in the editor
         action();
       }
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // Capture: the app's shortcuts come first, wherever the focus is (the editor included).
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, [toggleHelp, closeHelp]);
 }
 

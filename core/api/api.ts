@@ -17,6 +17,8 @@ import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import type { LoggedOperation } from '../ops/maintenance/operations';
+import { compactablePartitions, partitionKey } from '../ops/compact-plan';
+import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
 import { Catalogs } from './catalogs';
@@ -139,9 +141,14 @@ export class LakebenchApi {
     return table.files!(at);
   }
 
+  /** Partitions at a version; where the table can be compacted, each says whether Compact with its defaults would merge files there. */
   async partitions(args: TableArgs): Promise<PartitionsResult> {
-    const { table, at } = await this.tableAt(args, 'partitions');
-    return table.partitions!(at);
+    const { table, at, format } = await this.tableAt(args, 'partitions');
+    const result = await table.partitions!(at);
+    if (!format.capabilities.operations.compact || !table.files) return result;
+    const { files } = await table.files(at);
+    const compactable = compactablePartitions(files, result.partitionColumns, MAINTENANCE_DEFAULTS);
+    return { ...result, partitions: result.partitions.map((p) => ({ ...p, compactable: compactable.has(partitionKey(p, result.partitionColumns)) })) };
   }
 
   async schema(args: TableArgs): Promise<SchemaResult> {
@@ -226,11 +233,11 @@ export class LakebenchApi {
   }
 
   /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
-  private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
+  private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef; format: TableFormat }> {
     const located = await this.formatAt(args);
     requireView(located.format, view, located.store.url);
     const at = versionRefOf(located.format, args, located.store.url);
-    return { table: await this.openLocated(located), at };
+    return { table: await this.openLocated(located), at, format: located.format };
   }
 
   /**

@@ -85,7 +85,31 @@ describe('Compare', () => {
     expect(await page.getByTestId('compare-from').inputValue()).toBe('1');
     expect(await page.getByTestId('compare-to').inputValue()).toBe('3');
     // v1 → v3 added two writes of 800 rows.
-    expect(await page.getByTestId('compare-result').textContent()).toContain('+1,600 / −0');
+    expect(await page.getByTestId('compare-result').textContent()).toContain('+1,600 / −0 whole rows');
+    expect(await page.getByTestId('compare-commit-rows').textContent()).toBe('+1,600 inserted (commit metrics)');
+  });
+
+  it('History shows changed rows from the commit metrics and labels rows in written files as such', async () => {
+    await page.getByTestId('table-tab-history').click();
+    const metrics = (version: number) => page.locator(`[data-testid="history"] li[data-version="${version}"] .timeline-metrics`).textContent();
+    // A copy-on-write DELETE of 41 rows rewrote 6,451 rows: only the 41 changed.
+    expect(await metrics(11)).toBe('rows −41 deleted · files +11 −13 · where amount < 5');
+    // This MERGE recorded no row-level metrics: its 350 rows are rows of the files it wrote.
+    expect(await metrics(7)).toMatch(/^rows in files written\/removed \+350 · files \+4 −1 · bytes/);
+    expect(await metrics(1)).toMatch(/^rows \+800 inserted · files \+1 · bytes/);
+  });
+
+  it('Vacuum refuses a short retention in the panel\'s terms: the checkbox, and 0h', async () => {
+    await page.getByTestId('table-tab-maintenance').click();
+    await page.getByTestId('mt-field-retention').fill('0h');
+    await page.getByTestId('mt-plan-vacuum').click();
+    await poll(() => page.getByTestId('maintenance').textContent()).toContain('refusing a vacuum retention of 0h');
+    const text = (await page.getByTestId('maintenance').textContent())!;
+    expect(text).toContain('tick “force (< 7 days)” to use it anyway');
+    expect(text).not.toContain('--force');
+    expect(text).not.toContain('0ms');
+    await shotBoth(page, 'fixes-vacuum-refusal');
+    await page.getByTestId('mt-field-retention').fill('7d');
   });
 });
 

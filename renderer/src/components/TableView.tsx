@@ -7,7 +7,7 @@
 import { useState, type ComponentType } from 'react';
 import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
-import { commitSummary } from '../logic/table-stats';
+import { changedRowsBetween, changedRowsText, commitSummary } from '../logic/table-stats';
 import { pinnedVersion, travelTo, unpin } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
@@ -72,7 +72,8 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
             </div>
             <div className="timeline-metrics muted">
               {[
-                plusMinus(s.rowsAdded, s.rowsRemoved) && `rows ${plusMinus(s.rowsAdded, s.rowsRemoved)}`,
+                changedRowsText(s, formatCount) && `rows ${changedRowsText(s, formatCount)}`,
+                plusMinus(s.fileRowsAdded, s.fileRowsRemoved) && `rows in files written/removed ${plusMinus(s.fileRowsAdded, s.fileRowsRemoved)}`,
                 plusMinus(s.filesAdded, s.filesRemoved) && `files ${plusMinus(s.filesAdded, s.filesRemoved)}`,
                 s.deleteFilesAdded && `delete files +${formatCount(s.deleteFilesAdded)}`,
                 plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes) && `bytes ${plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes)}`,
@@ -128,7 +129,11 @@ function TimeTravelSlider({ table, versions, version }: { table: FoundTable; ver
 }
 
 function CompareTab({ versions }: { versions: string[] }) {
-  const { compare, compareVersions, version } = useTableView();
+  const { compare, compareVersions, version, history } = useTableView();
+  const ordinal = (v: string) => history.find((h) => h.version === v)?.ordinal;
+  const [fromOrdinal, toOrdinal] = compare ? [ordinal(compare.from), ordinal(compare.to)] : [];
+  const byCommits =
+    fromOrdinal !== undefined && toOrdinal !== undefined && fromOrdinal < toOrdinal ? changedRowsText(changedRowsBetween(history, fromOrdinal, toOrdinal), formatCount) : '';
   // The pickers start on the comparison shown (else the first version and the slider's) and then only the
   // user moves them: what they show is what Compare runs, and what it ran stays named above its result.
   const [from, setFrom] = useState(compare?.from ?? versions[0]);
@@ -158,12 +163,20 @@ function CompareTab({ versions }: { versions: string[] }) {
           <tbody>
             <tr>
               <td>Rows</td>
-              <td>
-                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)})
+              <td title="Rows of one version and not the other, whole rows compared: an updated row is one out and one in">
+                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)} whole rows)
               </td>
             </tr>
+            {byCommits && (
+              <tr>
+                <td>Changed rows</td>
+                <td data-testid="compare-commit-rows" title="Summed from the commits' row metrics between the two versions">
+                  {byCommits} (commit metrics)
+                </td>
+              </tr>
+            )}
             <tr>
-              <td>Files</td>
+              <td>Data files</td>
               <td>
                 +{compare.filesAdded} / −{compare.filesRemoved}
               </td>

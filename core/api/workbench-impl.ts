@@ -3,6 +3,7 @@
  * workbench's own state (connections, saved queries, job log, workspace) and the held query results.
  * Transports (core/server, electron/) call this and nothing else.
  */
+import { versionsInSql } from '../sql/versions-in-sql';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -158,10 +159,12 @@ export class Workbench implements W.WorkbenchApi {
     await Promise.all([lake, ...tables].map((where) => this.ready(where)));
     const sqlArgs = { sql: args.sql, tables, lake: lake.location, connectionId: lake.connectionId };
     const queryId = args.queryId ?? randomUUID();
+    // `events@3` in the text: a view of its own (the history keeps the text as typed).
+    const versioned = versionsInSql(args.sql);
     return this.results.start({
-      sql: args.sql,
+      sql: versioned.sql,
       queryId,
-      openSession: (signal) => this.api.openSqlSession(sqlArgs, signal, this.prefetchJobs(queryId)),
+      openSession: (signal) => this.api.openSqlSession({ ...sqlArgs, versionRefs: versioned.refs }, signal, this.prefetchJobs(queryId)),
       onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
     });
   }

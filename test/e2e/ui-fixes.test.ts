@@ -113,6 +113,15 @@ describe('Compare', () => {
   });
 });
 
+describe('versions in SQL', () => {
+  it('reads orders@0 and the latest orders in one query from the editor', async () => {
+    await runSql(page, 'select (select count(*) from orders@0) as v0, (select count(*) from "orders@1") as v1, (select count(*) from orders) as latest');
+    expect(await doneStatus(page)).toMatch(/^1 row/);
+    expect(await Promise.all([0, 1].map((column) => cell(page, 0, column).textContent()))).toEqual(['2000', '2800']);
+    await shotBoth(page, 'fixes-versions-in-sql');
+  });
+});
+
 describe('LakeSync JSON columns in the app', () => {
   it('reads a JSON column as JSON whether the value came from a JSON envelope or a Parquet delta', async () => {
     await openTableAt(page, 'jsonsync/', 'lakesync');

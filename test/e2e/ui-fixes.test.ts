@@ -85,7 +85,7 @@ describe('Compare', () => {
     expect(await page.getByTestId('compare-from').inputValue()).toBe('1');
     expect(await page.getByTestId('compare-to').inputValue()).toBe('3');
     // v1 → v3 added two writes of 800 rows.
-    expect(await page.getByTestId('compare-result').textContent()).toContain('+1,600 / −0 whole rows');
+    expect(await page.getByTestId('compare-result').textContent()).toContain('(+1,600 / −0) whole-row diff');
     expect(await page.getByTestId('compare-commit-rows').textContent()).toBe('+1,600 inserted (commit metrics)');
   });
 

@@ -19,6 +19,7 @@ import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { appPerFile } from './app-fixture';
+import { runSql as typeAndRun } from './page-driver';
 import { ROOT } from './ui-harness';
 
 let page: Page;
@@ -109,15 +110,8 @@ async function shotBoth(name: string): Promise<void> {
   await page.getByTestId('theme').selectOption('light');
 }
 
-/** Replaces the editor's text (Monaco: select all, type) and runs it with Ctrl+Enter. */
-async function runSql(sql: string): Promise<void> {
-  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('ControlOrMeta+Enter');
-}
+/** Replaces the editor's text and runs it with Ctrl+Enter. */
+const runSql = (sql: string) => typeAndRun(page, sql);
 
 const cell = (row: number, column: number) => page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);
 

@@ -164,7 +164,7 @@ function CompareTab({ versions }: { versions: string[] }) {
             <tr>
               <td>Rows</td>
               <td title="Rows of one version and not the other, whole rows compared: an updated row is one out and one in">
-                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)} whole rows)
+                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)}) whole-row diff
               </td>
             </tr>
             {byCommits && (

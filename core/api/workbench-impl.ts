@@ -195,7 +195,13 @@ export class Workbench implements W.WorkbenchApi {
     const columns = new Map(await this.workspaceColumns());
     for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);
     this.completionSession ??= import('../sql/session').then(({ SqlSession }) => SqlSession.create({ threads: 1 }));
-    return complete(await this.completionSession, columns, args.sql, args.cursor);
+    const connectionId = (await this.workspaceLocation()).connectionId;
+    // Versions by id, newest first, for `orders@|` (tables without a log have none).
+    const versionsOf = async (location: string) =>
+      (await this.api.history({ location, connectionId }).catch(() => []))
+        .sort((a, b) => b.ordinal - a.ordinal)
+        .map((h) => h.version);
+    return complete(await this.completionSession, columns, args.sql, args.cursor, versionsOf);
   }
 
   async queryHistory(args: W.HistoryFilter) {

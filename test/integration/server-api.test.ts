@@ -169,6 +169,15 @@ describe('WorkbenchApi over HTTP', () => {
     expect(columns.items).toContainEqual(expect.objectContaining({ text: 'amount', kind: 'column' }));
   });
 
+  it('completes the versions of a table after name@', async () => {
+    const sql = 'select count(*) from orders@1';
+    const versions = await served.client.complete({ sql, cursor: sql.length });
+    expect(versions.from).toBe(sql.length - 1);
+    expect(versions.items.map((i) => i.text)).toEqual(['11', '10', '1']);
+    const all = await served.client.complete({ sql: 'select * from orders@', cursor: 'select * from orders@'.length });
+    expect(all.items.map((i) => i.text)).toEqual(['11', '10', '9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
+  });
+
   it('keeps saved queries', async () => {
     const saved = await served.client.saveQuery({ name: 'revenue', sql: 'select sum(amount) from orders' });
     await served.client.saveQuery({ id: saved.id, name: 'revenue by day', sql: saved.sql });

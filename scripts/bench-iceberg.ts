@@ -13,13 +13,19 @@
  *                            before it loaded per tab (history, then schema, files and partitions)
  *   iceberg_prune_files_read data files a point query (WHERE id = …) reads on a 100-file table
  *                            partitioned by day (bounds and partitions prune)
+ *   iceberg_compact_ratio    compact (rewrite_data_files) of a table of 2,000 small files (~200 MB, 10
+ *                            partitions of 200) ÷ raw DuckDB COPY of the same files into the same 10 output
+ *                            files (one COPY per partition, zstd); each round on a fresh copy, medians
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { FileSystemTarget } from '../core/formats/iceberg/commit-targets';
+import { commitSnapshot, type NewFile } from '../core/formats/iceberg/snapshot-producer';
 import { IcebergTable } from '../core/formats/iceberg/table';
+import { compactIcebergTable } from '../core/ops/iceberg-compact';
 import { icebergFilter } from '../core/sql/iceberg-filter';
 import { IcebergSource } from '../core/sql/iceberg-source';
 import { quoteLiteralList } from '../core/sql-text';
@@ -224,12 +230,104 @@ async function benchPrune(work: string): Promise<void> {
   report('iceberg_prune_files_read', filesRead, 'files');
 }
 
+const COMPACT_FILES = 2000;
+const COMPACT_PARTITIONS = 10;
+const COMPACT_ROWS_PER_FILE = 8_000;
+
+/**
+ * A table of 2,000 small files (field ids written, `day` identity-partitioned), committed in one append
+ * through the engine's commit path onto an empty table; answers the files by partition.
+ */
+async function makeSmallFilesTable(dir: string): Promise<Map<string, string[]>> {
+  const conn = await duck();
+  const writer = new IcebergTestWriter(dir, conn, {
+    fields: [
+      { id: 1, name: 'day', type: 'string' },
+      { id: 2, name: 'id', type: 'long' },
+      { id: 3, name: 'user_id', type: 'int' },
+      { id: 4, name: 'amount', type: 'double' },
+      { id: 5, name: 'label', type: 'string' },
+    ],
+    partitionFields: [{ sourceId: 1, fieldId: 1000, name: 'day', transform: 'identity', avroType: 'string' }],
+    location: 's3://bench/iceberg-compact',
+  });
+  const dayOf = (f: number) => `2026-01-${String((f % COMPACT_PARTITIONS) + 1).padStart(2, '0')}`;
+  const rowsOf = (f: number) => {
+    const from = f * COMPACT_ROWS_PER_FILE;
+    return `SELECT '${dayOf(f)}' AS day, i AS id, (random() * 1e6)::INTEGER AS user_id, random() * 1000 AS amount, 'row-' || i AS label
+            FROM range(${from}, ${from + COMPACT_ROWS_PER_FILE}) t(i)`;
+  };
+  // The first file through the test writer (it makes the table), the other 1,999 in one append.
+  await writer.commit({ add: [{ sql: rowsOf(0), partition: { day: dayOf(0) } }] });
+  const byDay = new Map<string, string[]>([[dayOf(0), [path.join(dir, writer.files()[0]!.path.slice('s3://bench/iceberg-compact/'.length))]]]);
+  const added: NewFile[] = [];
+  for (let f = 1; f < COMPACT_FILES; f++) {
+    const day = dayOf(f);
+    const key = `data/part-${String(f).padStart(5, '0')}.parquet`;
+    const file = path.join(dir, key);
+    await conn.run(`COPY (${rowsOf(f)}) TO '${file}' (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {day: 1, id: 2, user_id: 3, amount: 4, label: 5})`);
+    byDay.set(day, [...(byDay.get(day) ?? []), file]);
+    added.push({
+      content: 0,
+      path: `s3://bench/iceberg-compact/${key}`,
+      format: 'PARQUET',
+      specId: 0,
+      partition: { day },
+      recordCount: COMPACT_ROWS_PER_FILE,
+      fileSizeInBytes: (await stat(file)).size,
+    });
+  }
+  conn.closeSync();
+  await commitSnapshot(new FileSystemTarget(new LocalStore(dir)), async () => ({ operation: 'append', added, removed: new Set() }));
+  return byDay;
+}
+
+async function benchCompact(work: string): Promise<void> {
+  const pristine = path.join(work, 'compact-pristine');
+  const byDay = await makeSmallFilesTable(pristine);
+  const inputBytes = (await Promise.all([...byDay.values()].flat().map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
+  report('iceberg_compact_input_files', COMPACT_FILES, 'files');
+  report('iceberg_compact_input_mb', Math.round(inputBytes / 1e6), 'MB');
+  const rawCopy = async (out: string) => {
+    await mkdir(out);
+    const conn = await duck();
+    let n = 0;
+    for (const files of byDay.values()) {
+      await conn.run(`COPY (SELECT * FROM read_parquet(${quoteLiteralList(files)})) TO '${path.join(out, `${n++}.parquet`)}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
+    conn.closeSync();
+    return n;
+  };
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let round = 0; round <= 3; round++) {
+    const copy = path.join(work, `compact-round-${round}`);
+    await cp(pristine, copy, { recursive: true });
+    const lakebench = await timed(async () => {
+      const result = await compactIcebergTable(new FileSystemTarget(new LocalStore(copy)), { targetSize: 128 * 1024 * 1024, minFiles: 2 });
+      if (result.filesRemoved !== COMPACT_FILES || result.filesAdded !== COMPACT_PARTITIONS) throw new Error(`compaction rewrote ${result.filesRemoved} files into ${result.filesAdded}`);
+    });
+    const raw = await timed(() => rawCopy(path.join(work, `compact-raw-${round}`)));
+    // Round 0 warms the page cache and module loading for both.
+    if (round > 0) {
+      ours.push(lakebench);
+      theirs.push(raw);
+    }
+    await rm(copy, { recursive: true });
+    await rm(path.join(work, `compact-raw-${round}`), { recursive: true });
+  }
+  report('iceberg_compact_lakebench_ms', Math.round(median(ours)), 'ms');
+  report('iceberg_compact_raw_duckdb_ms', Math.round(median(theirs)), 'ms');
+  report('iceberg_compact_ratio', median(ours) / median(theirs), 'x');
+}
+
 const work = await mkdtemp(path.join(os.tmpdir(), 'lakebench-bench-iceberg-'));
 try {
   console.error(`bench-iceberg: working in ${work} (${os.availableParallelism()} cores)`);
   await benchQuery(work);
   await benchOpen(work);
   await benchPrune(work);
+  await benchCompact(work);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -20,6 +20,9 @@ import { versionsInSql, type SqlVersionRef } from '../sql/versions-in-sql';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { compactablePartitions, partitionKey } from '../ops/compact-plan';
 import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
+import type { CompactOptions, CompactResult } from '../ops/compact';
+import type { RewriteManifestsOptions, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
+import type { CommitTarget } from '../formats/iceberg/commit';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
 import { Catalogs } from './catalogs';
@@ -65,6 +68,8 @@ export interface LocatedTable {
   store: ObjectStore;
   format?: TableFormat;
   pinned?: string;
+  /** A catalog's table: where its commits swap the pointer (the catalog, not the folder). */
+  commitTarget?: () => CommitTarget;
 }
 
 /** Options of a `tables` call. */
@@ -148,7 +153,9 @@ export class LakebenchApi {
     const result = await table.partitions!(at);
     if (!format.capabilities.operations.compact || !table.files) return result;
     const { files } = await table.files(at);
-    const compactable = compactablePartitions(files, result.partitionColumns, MAINTENANCE_DEFAULTS);
+    // Data files only: an Iceberg table lists its delete files too.
+    const data = files.filter((f) => f.content === undefined || f.content === 'data');
+    const compactable = compactablePartitions(data, result.partitionColumns, MAINTENANCE_DEFAULTS);
     return { ...result, partitions: result.partitions.map((p) => ({ ...p, compactable: compactable.has(partitionKey(p, result.partitionColumns)) })) };
   }
 
@@ -182,7 +189,7 @@ export class LakebenchApi {
     const ref = this.catalogs.tableRef(args.location);
     if (ref) {
       const table = await this.catalogs.load(ref);
-      return { store: table.store, format: this.catalogs.format, pinned: table.metadataKey };
+      return { store: table.store, format: this.catalogs.format, pinned: table.metadataKey, commitTarget: () => this.catalogs.commitTarget(ref) };
     }
     for (const format of tableFormats()) {
       const file = format.tableFile?.(args.location);
@@ -332,13 +339,34 @@ export class LakebenchApi {
   async maintenance<T>(
     operation: LoggedOperation,
     args: LocationArgs,
-    work: (store: ObjectStore, pinned?: string) => Promise<T>,
+    work: (store: ObjectStore, pinned?: string, located?: LocatedTable) => Promise<T>,
     run: MaintenanceRun = {},
   ): Promise<T> {
     await this.requireSupport(operation, args, run.variant);
     const { runMaintenance } = await import('./maintenance-log');
-    const { store, pinned } = await this.locate(args);
-    return runMaintenance(await this.catalog(), operation, store, (at) => work(at, pinned), run);
+    const located = await this.locate(args);
+    return runMaintenance(await this.catalog(), operation, located.store, (at) => work(at, located.pinned, located), run);
+  }
+
+  /**
+   * Compacts the table at `args`: Delta's OPTIMIZE, or — for a format whose compaction is a `replace`
+   * snapshot (Iceberg's rewrite_data_files) — that, committed through the table's catalog when it has one.
+   */
+  async compact(args: LocationArgs, options: CompactOptions, run: MaintenanceRun = {}): Promise<CompactResult> {
+    const variant = (await this.support('compact', args))?.variant;
+    if (variant === 'replace-snapshot') {
+      if (options.where !== undefined) throw new LakebenchError('USAGE', '--where is not supported when compacting Iceberg tables (yet): compact the whole table', { object: args.location });
+      const { compactIceberg } = await import('../ops/iceberg-compact');
+      return this.maintenance('compact', args, (store, _pinned, located) => compactIceberg(store, located?.commitTarget, options), { ...run, variant });
+    }
+    const { compactTable } = await import('../ops/compact');
+    return this.maintenance('compact', args, (store) => compactTable(store, options), run);
+  }
+
+  /** Merges small manifests into few (Iceberg's rewrite_manifests), committed through the table's catalog when it has one. */
+  async rewriteManifests(args: LocationArgs, options: RewriteManifestsOptions, run: MaintenanceRun = {}): Promise<RewriteManifestsResult> {
+    const { rewriteManifests } = await import('../ops/iceberg-rewrite-manifests');
+    return this.maintenance('rewrite-manifests', args, (store, _pinned, located) => rewriteManifests(store, located?.commitTarget, options), run);
   }
 
   /** The maintenance log, newest first: every run, or only those on the table at `args`. */

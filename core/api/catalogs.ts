@@ -7,6 +7,7 @@
  */
 import { LakebenchError } from '../errors';
 import type { CatalogTableId, IcebergCatalog } from '../formats/iceberg/catalog/catalog';
+import type { CommitTarget } from '../formats/iceberg/commit';
 import { icebergFormat } from '../formats/iceberg/plugin';
 import type { IcebergTable } from '../formats/iceberg/table';
 import type { TableFormat } from '../formats/table-format';
@@ -58,6 +59,11 @@ export class Catalogs {
     const catalog = this.names.get(parts[0]!.toLowerCase());
     if (catalog === undefined || parts.length < 3 || parts.some((p) => p === '')) return undefined;
     return { catalog, namespace: parts.slice(1, -1), table: parts[parts.length - 1]! };
+  }
+
+  /** Where commits to the table a ref names go. */
+  commitTarget(ref: CatalogTableRef): CommitTarget {
+    return this.byName.get(ref.catalog.toLowerCase())!.commitTarget(ref.namespace, ref.table);
   }
 
   load(ref: CatalogTableRef): Promise<IcebergTable> {

@@ -42,9 +42,8 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
   const run = { dryRun };
   switch (args.operation) {
     case 'compact': {
-      const { compactTable } = await import('../ops/compact');
       const options = { targetSize: args.targetSize ?? DEFAULTS.targetSize, minFiles: args.minFiles ?? DEFAULTS.minFiles };
-      return api.maintenance('compact', where, (store) => compactTable(store, { ...options, where: args.where, sortBy: args.sortBy, dryRun, ...op }), run);
+      return api.compact(where, { ...options, where: args.where, sortBy: args.sortBy, dryRun, ...op }, run);
     }
     case 'compact-staging': {
       if (args.lakeside && args.into) throw new LakebenchError('USAGE', 'lakeside writes into the bucket itself: leave out into', { object: location });

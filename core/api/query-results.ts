@@ -2,12 +2,13 @@
  * Result sessions for the grid: the engine holds each query's result and the renderer asks for windows
  * of it, so a 1,000,000-row result never crosses the transport whole.
  *
- * How a result is held: the query first runs as a stream and its first two chunks are kept, so the
- * first page is served as soon as DuckDB has it. When more rows follow, the statement is run again as
- * `CREATE TEMP TABLE … AS <sql>` and later pages (and sorts) are read from that table. The second run
- * costs a re-scan (remote files are in the local cache by then) and, for blocking plans such as
- * aggregates, a second computation: SqlSession streams JSON rows, not DuckDB chunks, so the streamed
- * rows cannot be appended to a table in one pass. Small results (≤ two chunks) live in memory only.
+ * How a result is held: the statement runs once, as a stream (SqlSession.streamRetained). Its first two
+ * chunks come back as JSON, so the first page is served as soon as DuckDB has it; every chunk is also
+ * appended, as DuckDB vectors, to a table of the session, and later pages, sorts and exports read that
+ * table. Nothing is computed twice — a blocking plan such as an aggregate or a remote scan included.
+ * Sorting reads the table with ORDER BY … LIMIT/OFFSET (DuckDB's top-N), with the row id breaking ties so
+ * that pages of one sort agree: no sorted copy is made. Small results (≤ two chunks) are paged and sorted
+ * in memory.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, isAbsolute, join } from 'node:path';
 import { isLakebenchError, LakebenchError } from '../errors';
 import { quoteIdent, quoteLiteral } from '../sql-text';
-import type { SqlSession } from '../sql/session';
+import type { ResultChunk, RetainedResult, SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { QueryStatus } from '../catalog/catalog';
 import type { ResultColumn } from './types';
@@ -40,8 +41,12 @@ export interface StartQuery {
   onFinished(outcome: QueryOutcome): void;
 }
 
+/** The retained table of a result bigger than what is buffered. */
 interface HeldTable {
+  /** Qualified SQL name. */
   name: string;
+  /** Its column names by position. */
+  columnNames: string[];
   rows: number;
 }
 
@@ -53,10 +58,11 @@ class HeldQuery {
   /** The first rows (or all of them, when `complete`). */
   buffered: JsonValue[][] = [];
   complete = false;
-  /** The result as a DuckDB table, while or once it is materialised. */
-  table?: Promise<HeldTable>;
+  /** The retained table, while or once the rest of the stream goes in (undefined for small results kept in memory only). */
+  table?: Promise<HeldTable | undefined>;
+  /** A small result's retained table (for export), when its columns could be held in one. */
+  retained?: HeldTable;
   totalRows?: number;
-  sorted?: { key: string; table: Promise<string> };
   private finished = false;
 
   constructor(
@@ -81,7 +87,6 @@ export class QueryResults {
   private readonly held = new Map<string, HeldQuery>();
   /** Ids cancelled before their queryStart arrived (the renderer may cancel right after sending it). */
   private readonly cancelledEarly = new Set<string>();
-  private counter = 0;
 
   async start(request: StartQuery): Promise<QueryStarted> {
     const id = request.queryId ?? randomUUID();
@@ -94,22 +99,21 @@ export class QueryResults {
       const { signal } = query.abort;
       if (signal.aborted) throw new LakebenchError('CANCELLED', 'query was cancelled');
       query.session = await request.openSession(signal);
-      const chunks = query.session.stream(query.sql, { signal })[Symbol.asyncIterator]();
+      const chunks = query.session.streamRetained(query.sql, { signal, jsonChunks: 2 });
       const first = await chunks.next();
       const engineFirstChunkMs = Math.round(performance.now() - began);
       if (first.done) {
-        query.columns = await describeColumns(query.session, query.sql);
-        this.completeInMemory(query, []);
+        query.columns = first.value.columns;
+        this.completeInMemory(query, [], first.value);
       } else {
         query.columns = first.value.columns;
         // A second chunk tells whether the result is bigger than what is buffered.
         const second = await chunks.next();
         if (second.done) {
-          this.completeInMemory(query, first.value.rows);
+          this.completeInMemory(query, first.value.rows, second.value);
         } else {
           query.buffered = [...first.value.rows, ...second.value.rows];
-          await chunks.return?.();
-          query.table = this.materialise(query);
+          query.table = this.retainRest(query, chunks);
           query.table.catch(() => undefined); // failures reach queryPage and onFinished
         }
       }
@@ -134,9 +138,8 @@ export class QueryResults {
     }
     if (!query.complete) {
       const table = await query.table!;
-      if (!query.complete) {
-        const name = sort.length ? await this.sortedTable(query, table.name, sort) : table.name;
-        const rows = await collect(query.session!, `SELECT * FROM ${quoteIdent(name)} LIMIT ${limit} OFFSET ${offset}`);
+      if (table) {
+        const rows = await collect(query.session!, `${selectFrom(query, table, sort)} LIMIT ${limit} OFFSET ${offset}`);
         return pageOf(rows, offset, table.rows);
       }
     }
@@ -174,13 +177,12 @@ export class QueryResults {
     if (!isAbsolute(args.path)) throw new LakebenchError('USAGE', 'the export path must be absolute', { object: args.path });
     if (!existsSync(dirname(args.path))) throw new LakebenchError('NOT_FOUND', 'no such folder', { object: dirname(args.path) });
     if (!args.overwrite && existsSync(args.path)) throw new LakebenchError('USAGE', 'the file exists already', { object: args.path });
-    const table = await this.tableFor(query);
     (args.sort ?? []).forEach((s) => this.requireColumn(query, s.column));
-    const source = args.sort?.length ? await this.sortedTable(query, table.name, args.sort) : table.name;
+    const table = await this.tableFor(query);
     const partial = join(dirname(args.path), `.${basename(args.path)}.${randomUUID()}.partial`);
     const options = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true' }[args.format];
     try {
-      await query.session!.run(`COPY (SELECT * FROM ${quoteIdent(source)}) TO ${quoteLiteral(partial)} (${options})`, { signal });
+      await query.session!.run(`COPY (${selectFrom(query, table, args.sort ?? [])}) TO ${quoteLiteral(partial)} (${options})`, { signal });
       await rename(partial, args.path);
     } finally {
       await rm(partial, { force: true });
@@ -205,81 +207,54 @@ export class QueryResults {
     }
   }
 
-  private completeInMemory(query: HeldQuery, rows: JsonValue[][]): void {
+  private completeInMemory(query: HeldQuery, rows: JsonValue[][], retained: RetainedResult): void {
     query.buffered = rows;
     query.complete = true;
     query.totalRows = rows.length;
+    if (retained.table) query.retained = { name: retained.table, columnNames: retained.columnNames, rows: retained.rows };
     query.finish('ok');
   }
 
-  private async materialise(query: HeldQuery): Promise<HeldTable> {
-    const name = this.internalName('result');
-    const { signal } = query.abort;
+  /**
+   * Pulls the rest of the stream into the retained table. A result no table can hold comes as JSON
+   * chunks instead: it is then held in memory, whole.
+   */
+  private async retainRest(query: HeldQuery, chunks: AsyncGenerator<ResultChunk, RetainedResult>): Promise<HeldTable | undefined> {
+    const rows = [...query.buffered];
+    let next: IteratorResult<ResultChunk, RetainedResult>;
     try {
-      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS ${query.sql}`, { signal });
-    } catch (e) {
-      if (signal.aborted || !isLakebenchError(e, 'USAGE')) {
-        query.failWith(e);
-        throw e;
-      }
-      // Not a statement a table can be made of (SHOW, PRAGMA, …): hold all of it in memory instead.
-      return this.streamIntoMemory(query);
-    }
-    const counted = await query.session!.query(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(name)}`, { signal });
-    query.totalRows = Number(counted.rows[0].n);
-    query.finish('ok');
-    return { name, rows: query.totalRows };
-  }
-
-  private async streamIntoMemory(query: HeldQuery): Promise<HeldTable> {
-    const rows: JsonValue[][] = [];
-    try {
-      for await (const chunk of query.session!.stream(query.sql, { signal: query.abort.signal })) rows.push(...chunk.rows);
+      while (!(next = await chunks.next()).done) rows.push(...next.value.rows);
     } catch (e) {
       query.failWith(e);
       throw e;
     }
-    this.completeInMemory(query, rows);
-    return { name: '', rows: rows.length };
+    const retained = next.value;
+    if (!retained.table) {
+      this.completeInMemory(query, rows, retained);
+      return undefined;
+    }
+    query.totalRows = retained.rows;
+    query.finish('ok');
+    return { name: retained.table, columnNames: retained.columnNames, rows: retained.rows };
   }
 
-  /** The result as a table: materialised already, or (small results) made now for an export. */
+  /** The result's retained table, for an export. */
   private async tableFor(query: HeldQuery): Promise<HeldTable> {
-    if (query.table) {
-      const table = await query.table;
-      if (table.name) return table;
-    }
-    const name = this.internalName('result');
-    try {
-      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS ${query.sql}`);
-    } catch (e) {
-      throw new LakebenchError('USAGE', `this statement's result cannot be exported; wrap it in a SELECT (${(e as Error).message})`);
-    }
-    const table = { name, rows: query.buffered.length };
-    query.table = Promise.resolve(table);
-    return table;
+    const held = (await query.table) ?? query.retained;
+    if (held) return held;
+    throw new LakebenchError('USAGE', "this statement's result cannot be exported: no table can hold its columns (a bare NULL, say); cast them in a SELECT");
   }
 
-  /** A sorted copy of the result table, made once per sort spec (the previous one is dropped). */
-  private sortedTable(query: HeldQuery, source: string, sort: QuerySort[]): Promise<string> {
-    const key = JSON.stringify(sort);
-    if (query.sorted?.key === key) return query.sorted.table;
-    const previous = query.sorted?.table;
-    const name = this.internalName('sorted');
-    const orderBy = sort.map((s) => `${quoteIdent(s.column)} ${s.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
-    const table = (async () => {
-      await query.session!.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${quoteIdent(source)} ORDER BY ${orderBy}`);
-      const old = await previous?.catch(() => undefined);
-      if (old) await query.session!.run(`DROP TABLE IF EXISTS ${quoteIdent(old)}`);
-      return name;
-    })();
-    query.sorted = { key, table };
-    return table;
-  }
+}
 
-  private internalName(kind: string): string {
-    return `__lakebench_${kind}_${++this.counter}`;
-  }
+/** The retained table's rows, in the order of `sort` (ties broken by row id, so that every page of a sort agrees). */
+function selectFrom(query: HeldQuery, table: HeldTable, sort: QuerySort[]): string {
+  if (sort.length === 0) return `SELECT * FROM ${table.name} ORDER BY rowid`;
+  const orderBy = sort.map((s) => {
+    const column = table.columnNames[query.columns.findIndex((c) => c.name === s.column)];
+    return `${quoteIdent(column)} ${s.descending ? 'DESC' : 'ASC'} NULLS LAST`;
+  });
+  return `SELECT * FROM ${table.name} ORDER BY ${[...orderBy, 'rowid'].join(', ')}`;
 }
 
 function pageOf(rows: JsonValue[][], offset: number, totalRows: number | undefined): QueryPage {
@@ -291,16 +266,6 @@ async function collect(session: SqlSession, sql: string): Promise<JsonValue[][]>
   const rows: JsonValue[][] = [];
   for await (const chunk of session.stream(sql)) rows.push(...chunk.rows);
   return rows;
-}
-
-/** Columns of a statement that returned no rows: DESCRIBE binds it without running it again. */
-async function describeColumns(session: SqlSession, sql: string): Promise<ResultColumn[]> {
-  try {
-    const described = await session.query(`DESCRIBE ${sql}`);
-    return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-  } catch {
-    return []; // DDL and other statements without a result shape
-  }
 }
 
 function withoutTrailingSemicolons(sql: string): string {

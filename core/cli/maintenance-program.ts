@@ -14,6 +14,10 @@ export interface CompactFlags {
   sortBy?: string[];
   dryRun?: boolean;
 }
+export interface RewriteManifestsFlags {
+  targetSize?: number;
+  dryRun?: boolean;
+}
 export interface CompactStagingFlags {
   into?: string;
   /** Compact into the bucket's own Lakeside layout (parquet/ + _lakeside_log/) instead of a Delta table. */
@@ -74,6 +78,15 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     .option('--dry-run', 'print the plan, change nothing')
     .action((table: string, opts: CompactFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/compact')).compact(ctx, table, opts)),
+    );
+
+  locationOptions(program.command('rewrite-manifests'))
+    .description('Iceberg: merge small data manifests by partition into few near the target size (one replace snapshot)')
+    .argument('<table>')
+    .option('--target-size <size>', 'size of the manifests to write (default 8 MB, as Iceberg)', size)
+    .option('--dry-run', 'print the plan, change nothing')
+    .action((table: string, opts: RewriteManifestsFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/rewrite-manifests')).rewriteManifests(ctx, table, opts)),
     );
 
   locationOptions(program.command('compact-staging'))

@@ -48,7 +48,7 @@ export type TableView = StandardView | (string & {});
 export const MAINTENANCE_OPERATIONS = ['compact', 'compact-staging', 'verify', 'orphans', 'vacuum', 'repack', 'checkpoint', 'expire'] as const;
 
 /** Everything the engine can do to (or check on) a table; a table supports a subset. */
-export const TABLE_OPERATIONS = ['import', 'delete', ...MAINTENANCE_OPERATIONS, 'maintain', 'lakesync-compact', 'des-tombstone', 'des-repack'] as const;
+export const TABLE_OPERATIONS = ['import', 'delete', ...MAINTENANCE_OPERATIONS, 'maintain', 'lakesync-compact', 'des-tombstone', 'des-repack', 'rewrite-manifests'] as const;
 export type TableOperation = (typeof TABLE_OPERATIONS)[number];
 
 /** How a format supports one operation, where that differs from the usual. */
@@ -58,9 +58,10 @@ export interface OperationSupport {
   /**
    * Which of the operation's implementations serves this format when there is more than one:
    * `own-staging` (compact-staging: the bucket is its own staging area and target, as Lakeside),
-   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside).
+   * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
+   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files).
    */
-  variant?: 'own-staging' | 'reconcile';
+  variant?: 'own-staging' | 'reconcile' | 'replace-snapshot';
 }
 
 export interface TableCapabilities {

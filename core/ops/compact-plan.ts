@@ -86,18 +86,22 @@ export function planGroups(
  * together: a bin is closed when the next file would take it past the target.
  */
 export function binPack(files: readonly AddFile[], targetSize: number): AddFile[][] {
-  const ordered = [...files].sort((a, b) => a.modificationTime - b.modificationTime);
-  const bins: AddFile[][] = [];
-  let current: AddFile[] = [];
+  return packInOrder([...files].sort((a, b) => a.modificationTime - b.modificationTime), targetSize, (file) => file.size);
+}
+
+/** Next-fit packing of items in the order given: a bin is closed when the next item would take it past the target. */
+export function packInOrder<T>(items: readonly T[], targetSize: number, sizeOf: (item: T) => number): T[][] {
+  const bins: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const file of ordered) {
-    if (current.length > 0 && bytes + file.size > targetSize) {
+  for (const item of items) {
+    if (current.length > 0 && bytes + sizeOf(item) > targetSize) {
       bins.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(file);
-    bytes += file.size;
+    current.push(item);
+    bytes += sizeOf(item);
   }
   if (current.length > 0) bins.push(current);
   return bins;

@@ -56,6 +56,10 @@ export interface CompactPlanEntry {
 export interface CompactResult {
   /** The OPTIMIZE commit; undefined when there was nothing to do or on a dry run. */
   version?: number;
+  /** Iceberg: the `replace` snapshot (ops/iceberg-compact.ts), in place of a version. */
+  snapshotId?: string;
+  /** Iceberg: delete files the rewrite applied and dropped. */
+  deleteFilesRemoved?: number;
   plan: CompactPlanEntry[];
   filesRemoved: number;
   filesAdded: number;

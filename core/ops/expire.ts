@@ -8,10 +8,12 @@
  */
 import { checkpointSidecars } from '../formats/delta/checkpoint-read';
 import { writeCheckpoint } from '../formats/delta/checkpoint-write';
-import { LOG_DIR, SIDECAR_DIR } from '../formats/delta/log-files';
-import { earliestReadableVersion, listLog, type LogListing } from '../formats/delta/log-listing';
+import { LakebenchError } from '../errors';
+import { LOG_DIR, parseLogFileName, SIDECAR_DIR } from '../formats/delta/log-files';
+import { earliestReadableVersion, logListingOf, type LogListing } from '../formats/delta/log-listing';
 import { DeltaTable } from '../formats/delta/table';
-import type { ObjectStore } from '../storage/types';
+import type { ObjectInfo, ObjectStore } from '../storage/types';
+import { deleteInBatches, type FailedDelete } from './batch-delete';
 import type { OpOptions } from './maintenance/operations';
 import { DEFAULT_LOG_RETENTION_MS, describeRetention, LOG_RETENTION_PROPERTY, tableRetention } from './retention';
 import { checkCancelled } from './table-references';
@@ -31,6 +33,8 @@ export interface ExpireResult {
   /** The oldest version still readable afterwards. */
   oldestVersion: number;
   dryRun: boolean;
+  /** Log entries that could not be deleted (a re-run tries again), each with the store's reason. */
+  failed?: FailedDelete[];
   /** The version a checkpoint was written at (or would be, in a dry run) so that the cut is readable. */
   checkpointWritten?: number;
   /** The retention applied. */
@@ -51,11 +55,14 @@ export async function expireLog(store: ObjectStore, options: ExpireOptions & OpO
   const latest = await writableSnapshot(store);
   const table = tableRetention(latest.metadata, LOG_RETENTION_PROPERTY, store.url);
   const logRetentionMs = options.logRetentionMs ?? table?.ms ?? DEFAULT_LOG_RETENTION_MS;
-  const listing = await listLog(store);
+  // One listing of the log serves for the versions, the entries to delete and the sidecars.
+  const logObjects: ObjectInfo[] = [];
+  for await (const info of store.listAll(LOG_DIR)) logObjects.push(info);
+  const listing = logListingOf(logObjects);
   const oldest = earliestReadableVersion(listing)!;
   const cut = cutVersion(listing, oldest, now - logRetentionMs);
-  const doomed = cut === undefined ? [] : await logFilesBefore(store, cut);
-  if (doomed.length > 0) doomed.push(await unreferencedSidecars(store, listing, cut!, now));
+  const doomed = cut === undefined ? [] : logFilesBefore(logObjects, cut);
+  if (doomed.length > 0) doomed.push(await unreferencedSidecars(store, logObjects, listing, cut!, now));
   const result = {
     deleted: doomed.flat().map((key) => store.urlOf(key)),
     oldestVersion: doomed.length > 0 ? cut! : oldest,
@@ -75,17 +82,36 @@ export async function expireLog(store: ObjectStore, options: ExpireOptions & OpO
     await writeCheckpoint(store, await (await DeltaTable.open(store)).snapshot({ version: checkpointWritten }), now);
   }
 
-  // Oldest version first, one version at a time: a kill mid-way leaves a log that still reads from its
-  // oldest remaining checkpoint (or, at worst, from the cut), with no gap after it.
+  // The entries a reader could start from go first: version 0's commit and the checkpoints before the cut.
+  // A kill after that leaves only commits no reader can reach (no start at or before them), and every
+  // version from the cut's checkpoint on intact, whatever order a batch's deletes take. A start that
+  // could not be deleted stops the run: the commits after it must stay for it to read.
+  const [starts, rest] = partition(doomed.slice(0, -1).flat(), isReplayStart);
   const progress = { phase: 'delete', done: 0, total: result.deleted.length, bytes: 0 };
   onProgress?.({ ...progress });
-  for (const keys of doomed) {
-    checkCancelled(signal, store);
-    await Promise.all(keys.map((key) => store.delete(key)));
-    progress.done += keys.length;
-    onProgress?.({ ...progress });
+  const startFailures = await deleteInBatches(store, starts.map((key) => ({ key })), progress, options);
+  if (startFailures.length > 0) {
+    const [first] = startFailures;
+    throw new LakebenchError('IO', `${store.url}: ${startFailures.length} log entries could not be deleted, so the commits after them stay (first: ${first.object}: ${first.code} ${first.message})`, {
+      object: first.object,
+    });
   }
-  return { ...result, checkpointWritten };
+  // Sidecars last: only once no checkpoint before the cut can name them any more.
+  const failed = [
+    ...(await deleteInBatches(store, rest.map((key) => ({ key })), progress, options)),
+    ...(await deleteInBatches(store, doomed.at(-1)!.map((key) => ({ key })), progress, options)),
+  ];
+  return { ...result, checkpointWritten, ...(failed.length > 0 && { failed }) };
+}
+
+/** Version 0's commit and checkpoint parts: the log entries a replay can start from. */
+function isReplayStart(key: string): boolean {
+  const name = parseLogFileName(key);
+  return name.kind === 'checkpoint' || (name.kind === 'commit' && name.version === 0);
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 /**
@@ -106,23 +132,21 @@ function cutVersion(listing: LogListing, oldest: number, cutoff: number): number
   return cut;
 }
 
-/** Sidecars older than a day that no checkpoint from `cut` on names. */
-async function unreferencedSidecars(store: ObjectStore, listing: LogListing, cut: number, now: number): Promise<string[]> {
+/** Sidecars older than a day that no checkpoint from `cut` on names (checkpoints are read only when there are sidecars). */
+async function unreferencedSidecars(store: ObjectStore, logObjects: ObjectInfo[], listing: LogListing, cut: number, now: number): Promise<string[]> {
+  const sidecars = logObjects.filter((info) => info.key.startsWith(SIDECAR_DIR));
+  if (sidecars.length === 0) return [];
   const kept = new Set<string>();
   for (const [version, parts] of listing.checkpoints) {
     if (version >= cut) for (const key of await checkpointSidecars(store, parts)) kept.add(key);
   }
-  const doomed: string[] = [];
-  for await (const info of store.listAll(SIDECAR_DIR)) {
-    if (!kept.has(info.key) && now - info.lastModified.getTime() >= SIDECAR_GRACE_MS) doomed.push(info.key);
-  }
-  return doomed;
+  return sidecars.filter((info) => !kept.has(info.key) && now - info.lastModified.getTime() >= SIDECAR_GRACE_MS).map((info) => info.key);
 }
 
 /** Keys of the log files of versions before `cut`, grouped by version, oldest first. */
-async function logFilesBefore(store: ObjectStore, cut: number): Promise<string[][]> {
+function logFilesBefore(logObjects: ObjectInfo[], cut: number): string[][] {
   const byVersion = new Map<number, string[]>();
-  for await (const info of store.listAll(LOG_DIR)) {
+  for (const info of logObjects) {
     const match = VERSIONED_LOG_FILE.exec(info.key);
     const version = match ? Number(match[1]) : undefined;
     if (version === undefined || version >= cut) continue;

@@ -14,6 +14,7 @@
  */
 import type { OpOptions } from './maintenance/operations';
 import { LOG_DIR } from '../formats/delta/log-files';
+import { logListingOf } from '../formats/delta/log-listing';
 import { TEMP_FILE_PREFIX } from '../storage/temp-file';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
 import { checkCancelled, readRetainedVersions, type RetainedVersions } from './table-references';
@@ -52,9 +53,8 @@ export interface TableScan {
 }
 
 export async function findOrphans(store: ObjectStore, options: OrphansOptions & OpOptions): Promise<OrphansResult> {
-  const retained = await readRetainedLog(store, options);
   const now = options.now ?? Date.now();
-  const { orphans } = await scanTable(store, retained, now, options);
+  const { orphans } = scanTable(store, await readTable(store, options), now, options);
   const old = [...orphans, ...(await incompleteUploads(store, now))].filter((o) => o.ageMs >= options.olderThanMs);
   return { orphans: old, bytes: old.reduce((sum, o) => sum + o.size, 0) };
 }
@@ -72,34 +72,42 @@ export async function incompleteUploads(store: ObjectStore, now: number): Promis
   }));
 }
 
-/** The retained versions, with progress. */
-export async function readRetainedLog(store: ObjectStore, { signal, onProgress }: OpOptions): Promise<RetainedVersions> {
-  onProgress?.({ phase: 'log', done: 0, total: 1, bytes: 0 });
-  const retained = await readRetainedVersions(store, signal);
-  onProgress?.({ phase: 'log', done: 1, total: 1, bytes: 0 });
-  return retained;
+/** A table's objects (one listing of everything under it) and its retained versions, read from the log found there. */
+export interface ListedTable {
+  objects: ObjectInfo[];
+  retained: RetainedVersions;
 }
 
 /**
- * Lists the table and classifies what it holds. The log must be read first: a file committed after
- * that shows as a young orphan (which every retention keeps), never the other way round.
+ * Lists the table once and reads the retained versions from the log entries in that listing: the log
+ * is not listed a second time. A file committed after the listing shows as a young orphan (which every
+ * retention keeps) — as it would if the log had been read first — and vacuum re-reads the log's newest
+ * commits before it deletes anything.
  */
-export async function scanTable(
-  store: ObjectStore,
-  retained: RetainedVersions,
-  now: number,
-  { signal, onProgress }: OpOptions,
-): Promise<TableScan> {
+export async function readTable(store: ObjectStore, { signal, onProgress }: OpOptions): Promise<ListedTable> {
+  const objects: ObjectInfo[] = [];
+  for await (const info of store.listAll('', { includeTemporary: true })) {
+    objects.push(info);
+    if (objects.length % 1000 === 0) {
+      checkCancelled(signal, store);
+      onProgress?.({ phase: 'list', done: objects.length, total: 0, bytes: 0 });
+    }
+  }
+  onProgress?.({ phase: 'list', done: objects.length, total: objects.length, bytes: 0 });
+  onProgress?.({ phase: 'log', done: 0, total: 1, bytes: 0 });
+  const retained = await readRetainedVersions(store, logListingOf(objects), signal);
+  onProgress?.({ phase: 'log', done: 1, total: 1, bytes: 0 });
+  return { objects, retained };
+}
+
+/** Classifies what the table's listing holds. */
+export function scanTable(store: ObjectStore, { objects, retained }: ListedTable, now: number, { signal }: OpOptions): TableScan {
   const partitionColumns = retained.latest.metadata.partitionColumns ?? [];
   const orphans: Orphan[] = [];
   const dataObjects = new Map<string, ObjectInfo>();
   const nestedTableFolders = new Set<string>();
-  let listed = 0;
-  for await (const info of store.listAll('', { includeTemporary: true })) {
-    if (++listed % 1000 === 0) {
-      checkCancelled(signal, store);
-      onProgress?.({ phase: 'list', done: listed, total: 0, bytes: 0 });
-    }
+  checkCancelled(signal, store);
+  for (const info of objects) {
     const nestedLog = info.key.indexOf(`/${LOG_DIR}`);
     if (nestedLog > 0) nestedTableFolders.add(info.key.slice(0, nestedLog + 1));
     const temporary = isTemporary(info.key);
@@ -117,7 +125,6 @@ export async function scanTable(
       });
     }
   }
-  onProgress?.({ phase: 'list', done: listed, total: listed, bytes: 0 });
   return withoutNestedTables(nestedTableFolders, { orphans, dataObjects });
 }
 

@@ -12,14 +12,13 @@
 import { LakebenchError } from '../errors';
 import { assertWritable } from '../formats/delta/features';
 import { decodedPath } from '../formats/delta/replay';
-import { DeltaTable } from '../formats/delta/table';
-import { mapWithConcurrency } from '../storage/concurrency';
 import type { IncompleteUpload, ObjectStore } from '../storage/types';
 import { formatDuration } from '../units';
 import type { OpOptions } from './maintenance/operations';
 import type { AddFile } from '../formats/delta/actions';
 import type { ObjectInfo } from '../storage/types';
-import { incompleteUploads, readRetainedLog, scanTable } from './orphans';
+import { deleteInBatches, type FailedDelete } from './batch-delete';
+import { incompleteUploads, readTable, scanTable } from './orphans';
 import {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DELETED_FILE_RETENTION_PROPERTY,
@@ -27,7 +26,7 @@ import {
   tableRetention,
   type TableRetention,
 } from './retention';
-import { checkCancelled, dvFileKeyOf, type RetainedVersions } from './table-references';
+import { checkCancelled, dvFileKeyOf, refreshRetained, type RetainedVersions } from './table-references';
 
 export interface VacuumOptions {
   /**
@@ -46,6 +45,8 @@ export interface VacuumResult {
   deleted: { object: string; size: number; reason: 'tombstone' | 'orphan' | 'incomplete-upload' }[];
   bytes: number;
   dryRun: boolean;
+  /** Objects that could not be deleted (left out of `deleted`), each with the store's reason; a re-run tries again. */
+  failed?: FailedDelete[];
   /** The retention applied. */
   retentionMs: number;
   /** "168h (the table's delta.deletedFileRetentionDuration, …)", for reports. */
@@ -53,8 +54,6 @@ export interface VacuumResult {
 }
 
 const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
-/** Deletes in flight: S3 DELETEs are ~20–50 ms each; a local unlink is cheaper still. */
-const DELETE_CONCURRENCY = 16;
 
 interface Doomed {
   key: string;
@@ -66,13 +65,14 @@ interface Doomed {
 
 export async function vacuumTable(store: ObjectStore, options: VacuumOptions & OpOptions): Promise<VacuumResult> {
   const now = options.now ?? Date.now();
-  const retained = await readRetainedLog(store, options);
+  const table = await readTable(store, options);
+  const { retained } = table;
   const { latest } = retained;
   assertWritable(latest.protocol, store.url, latest.metadata);
-  const table = tableRetention(latest.metadata, DELETED_FILE_RETENTION_PROPERTY, store.url);
-  const retentionMs = effectiveRetention(options, table, store.url);
+  const property = tableRetention(latest.metadata, DELETED_FILE_RETENTION_PROPERTY, store.url);
+  const retentionMs = effectiveRetention(options, property, store.url);
   const cutoff = now - retentionMs;
-  const scan = await scanTable(store, retained, now, options);
+  const scan = scanTable(store, table, now, options);
 
   const doomed: Doomed[] = [];
   for (const [key, removedAt] of removalTimes(latest, scan.dataObjects, store.url)) {
@@ -84,7 +84,7 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   }
   const uploads = (await incompleteUploads(store, now)).filter((u) => u.ageMs >= retentionMs);
   const safe = [
-    ...(await withoutLiveFiles(store, doomed)),
+    ...(await withoutLiveFiles(store, retained, doomed, options.signal)),
     ...uploads.map((u): Doomed => ({ key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } })),
   ];
   const result: VacuumResult = {
@@ -92,20 +92,25 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
     bytes: safe.reduce((sum, d) => sum + d.size, 0),
     dryRun: options.dryRun ?? false,
     retentionMs,
-    retention: describeRetention(retentionMs, table),
+    retention: describeRetention(retentionMs, property),
   };
   if (options.dryRun) return result;
 
   const progress = { phase: 'delete', done: 0, total: safe.length, bytes: 0 };
   options.onProgress?.({ ...progress });
-  await mapWithConcurrency(safe, DELETE_CONCURRENCY, async (d) => {
+  const failed = await deleteInBatches(store, safe.filter((d) => !d.upload), progress, options);
+  // Incomplete uploads are rare (killed uploads of big files) and have no batch call: one abort each.
+  for (const d of safe) {
+    if (!d.upload) continue;
     checkCancelled(options.signal, store);
-    await (d.upload ? store.abortIncompleteUpload(d.upload) : store.delete(d.key));
+    await store.abortIncompleteUpload(d.upload);
     progress.done++;
-    progress.bytes += d.size;
     options.onProgress?.({ ...progress });
-  });
-  return result;
+  }
+  if (failed.length === 0) return result;
+  const notDeleted = new Set(failed.map((f) => f.object));
+  const deleted = result.deleted.filter((d) => !notDeleted.has(d.object));
+  return { ...result, deleted, bytes: deleted.reduce((sum, d) => sum + d.size, 0), failed };
 }
 
 function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
@@ -159,9 +164,8 @@ function liveKeys(files: Iterable<AddFile>, tableUrl: string): Set<string> {
  * Re-reads the latest version right before deleting and drops anything live there: a commit since the
  * log was read (a RESTORE re-adding a removed file, say) must not lose its file.
  */
-async function withoutLiveFiles(store: ObjectStore, doomed: Doomed[]): Promise<Doomed[]> {
+async function withoutLiveFiles(store: ObjectStore, retained: RetainedVersions, doomed: Doomed[], signal?: AbortSignal): Promise<Doomed[]> {
   if (doomed.length === 0) return doomed;
-  const snapshot = await (await DeltaTable.open(store)).snapshot();
-  const live = liveKeys(snapshot.files, store.url);
+  const live = liveKeys((await refreshRetained(store, retained, signal)).files.values(), store.url);
   return doomed.filter((d) => !live.has(d.key));
 }

@@ -58,7 +58,11 @@ export class IcebergSource {
 
   /** Creates (or replaces) `viewName` over the files `filter` may match (all live files without one). */
   async createView(connection: DuckDBConnection, viewName: SqlName, filter?: Predicate, signal?: AbortSignal, lease?: CacheLease): Promise<ViewCreated> {
-    const plan = await this.table.planScan(this.snapshot, filter);
+    return this.createViewOf(connection, viewName, await this.table.planScan(this.snapshot, filter), signal, lease);
+  }
+
+  /** Creates (or replaces) `viewName` over the tasks of `plan` (a part of the snapshot's plan: what a compaction rewrites). */
+  async createViewOf(connection: DuckDBConnection, viewName: SqlName, plan: ScanPlan, signal?: AbortSignal, lease?: CacheLease): Promise<ViewCreated> {
     const wanted = [...plan.tasks.map((t) => t.file), ...plan.deleteFiles.filter((d) => d.format !== 'PUFFIN')];
     const local = await this.localPaths(wanted, signal, lease);
     const localPath = (key: string) => local.get(key)!;

@@ -8,7 +8,7 @@
  * DuckDB never reads remote objects itself: extension autoload and autoinstall are off (no httpfs, no
  * network), and remote files reach it only through the FileCache.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { LakebenchError } from '../errors';
 import { listParquetFolder, parquetFolderViewSql } from '../formats/parquet/folder';
 import type { DeltaTable, Snapshot, VersionSpec } from '../formats/delta/table';
@@ -54,6 +54,19 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
+/** A result streamRetained() kept whole, for paging, sorting and export without running its statement again. */
+export interface RetainedResult {
+  columns: ResultColumn[];
+  /** The table holding every row (a qualified SQL name), or undefined when no table can hold these columns: then every chunk was yielded. */
+  table?: string;
+  /** The table's column names by position (DuckDB's deduplicated names of the result's columns). */
+  columnNames: string[];
+  rows: number;
+}
+
+/** The session's own in-memory database for retained results (not `temp`: another connection writes there). */
+const RESULTS_DATABASE = '__lakebench_results';
+
 /**
  * A table whose view is made when a statement names it, over the files that statement can need: remote
  * Delta tables (fetched through the cache first) and Iceberg tables (scan planning prunes by the WHERE).
@@ -92,6 +105,9 @@ export class SqlSession {
   /** Makes internal object names unique within the session. */
   private counter = 0;
   private closed = false;
+  /** The connection that appends retained results while the main one streams them (made on first use). */
+  private keeper?: Promise<DuckDBConnection>;
+  private keeperOpened?: DuckDBConnection;
   /**
    * Cache pins of the views that read cached files directly (Parquet folders, LakeSync, Lakeside), by
    * view: their files must stay for as long as the view exists. A remote Delta table's files are fetched
@@ -240,25 +256,81 @@ export class SqlSession {
    * consumer stops early).
    */
   async *stream(sql: string, opts: QueryOptions = {}): AsyncIterable<ResultChunk> {
+    yield* this.streamChunks(sql, opts, false);
+  }
+
+  /**
+   * Runs a query once and keeps its whole result: like stream(), the first `jsonChunks` chunks are yielded
+   * as they come, and every chunk is also appended (as DuckDB's own vectors, over a second connection of
+   * the same database — an appender on this one would end the stream) to a new table, which the returned
+   * RetainedResult names once the last chunk is in. Later pages, sorts and exports read that table instead
+   * of running the statement again. Columns no table can hold (a bare NULL, say) are kept in memory
+   * instead: every chunk is then yielded. The session stays busy until the iteration ends.
+   */
+  streamRetained(sql: string, opts: QueryOptions & { jsonChunks: number }): AsyncGenerator<ResultChunk, RetainedResult> {
+    return this.streamChunks(sql, opts, true);
+  }
+
+  /** stream() and streamRetained(): without `retain` no table is made, and so every chunk is yielded. */
+  private async *streamChunks(sql: string, opts: QueryOptions & { jsonChunks?: number }, retain: boolean): AsyncGenerator<ResultChunk, RetainedResult> {
     const { signal, lease, release } = await this.begin(opts.signal);
     let prepared: PreparedQuery | undefined;
+    let appender: DuckDBAppender | undefined;
     try {
       prepared = await this.prepare(sql, signal, lease);
       const result = await this.connection.stream(prepared.sql);
       const types = result.columnTypes();
       const columns = result.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
-      for (;;) {
+      const columnNames = result.deduplicatedColumnNames();
+      const table = retain ? await this.retainedTable(columnNames, types) : undefined;
+      appender = table === undefined ? undefined : await (await this.keeperConnection()).createAppender(table, 'main', RESULTS_DATABASE);
+      let rows = 0;
+      for (let chunks = 0; ; chunks++) {
         const chunk = await result.fetchChunk();
         if (signal.aborted) throw cancelledError();
         if (!chunk || chunk.rowCount === 0) break;
-        yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
+        appender?.appendDataChunk(chunk);
+        rows += chunk.rowCount;
+        if (!appender || chunks < (opts.jsonChunks ?? 0)) yield { columns, rows: chunk.convertRows(toJsonValue) as JsonValue[][] };
       }
+      appender?.closeSync(); // flushes: the rows are readable from here on
+      appender = undefined;
+      return { columns, table: table && quoteName([RESULTS_DATABASE, 'main', table]), columnNames, rows };
     } catch (e) {
       throw signal.aborted ? cancelledError() : sqlError(e);
     } finally {
+      try {
+        appender?.closeSync();
+      } catch {
+        // the statement failed or was cancelled: its partial rows are not read
+      }
       if (prepared) await this.dropTemporary(prepared).catch(() => undefined);
       release();
     }
+  }
+
+  /** A new table for a retained result, or undefined when these columns cannot be a table's. */
+  private async retainedTable(columnNames: string[], types: DuckDBType[]): Promise<string | undefined> {
+    if (columnNames.length === 0) return undefined;
+    const keeper = await this.keeperConnection();
+    const name = this.internalName('result');
+    const columns = columnNames.map((column, i) => `${quoteIdent(column)} ${types[i].toString()}`).join(', ');
+    try {
+      await keeper.run(`CREATE TABLE ${quoteName([RESULTS_DATABASE, 'main', name])} (${columns})`);
+      return name;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private keeperConnection(): Promise<DuckDBConnection> {
+    this.keeper ??= (async () => {
+      const keeper = await this.instance.connect();
+      this.keeperOpened = keeper;
+      await keeper.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(RESULTS_DATABASE)}`);
+      return keeper;
+    })();
+    return this.keeper;
   }
 
   /** Stops the running statement (it fails with CANCELLED); statements queued behind it still run. */
@@ -274,6 +346,7 @@ export class SqlSession {
     for (const lease of this.viewLeases.values()) void lease.release().catch(() => undefined);
     this.viewLeases.clear();
     this.cancel();
+    this.keeperOpened?.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

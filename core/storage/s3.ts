@@ -12,6 +12,7 @@
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -23,6 +24,7 @@ import {
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isLakebenchError } from '../errors';
+import { mapWithConcurrency } from './concurrency';
 import { joinKey, normalizeKey, normalizePrefix } from './keys';
 import { networkSettings, uploadAllowanceMs, type NetworkSettings } from './network-settings';
 import { requestSignal } from './request-scope';
@@ -30,7 +32,7 @@ import { mapS3Error, notS3, type S3ErrorContext } from './s3-errors';
 import { uploadInParts } from './s3-multipart';
 import { networkStats, statusOf, withRetries } from './s3-retry';
 import { writeFileAtomically } from './temp-file';
-import type { ByteRange, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
+import type { ByteRange, DeleteFailure, IncompleteUpload, ListOptions, ListPage, ObjectInfo, ObjectStore } from './types';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -45,6 +47,11 @@ export interface S3StoreOptions {
   /** Timeouts, retries and multipart sizes (default: networkSettings(), from the environment). */
   network?: Partial<NetworkSettings>;
 }
+
+/** DeleteObjects takes at most 1,000 keys a request. */
+const DELETE_BATCH_KEYS = 1000;
+/** Batch deletes in flight: each is one request doing a thousand deletes server-side. */
+const DELETE_BATCHES_IN_FLIGHT = 4;
 
 /** What a watchdog's abort is reported as: a timeout, which is retried (a user's abort is not). */
 function timedOut(phase: 'first-byte' | 'idle', cause: unknown): Error {
@@ -406,6 +413,30 @@ export class S3Store implements ObjectStore {
   async delete(key: string): Promise<void> {
     const objectKey = this.objectKey(key);
     await this.retried('delete', key, 'delete', ({ http }) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }), http));
+  }
+
+  /**
+   * DeleteObjects in quiet mode (the answer lists only failures), one batch of up to 1,000 keys — the
+   * service's cap — at a time, a few batches in flight. A batch is idempotent, so it is retried whole.
+   */
+  async deleteMany(keys: readonly string[]): Promise<DeleteFailure[]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += DELETE_BATCH_KEYS) batches.push(keys.slice(i, i + DELETE_BATCH_KEYS));
+    const failed = await mapWithConcurrency(batches, DELETE_BATCHES_IN_FLIGHT, async (batch) => {
+      const byObjectKey = new Map(batch.map((key) => [this.objectKey(key), key]));
+      const answer = await this.retried('delete', batch[0], `delete ${batch.length} objects`, ({ http }) =>
+        this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Quiet: true, Objects: [...byObjectKey.keys()].map((Key) => ({ Key })) } }),
+          http,
+        ),
+      );
+      return (answer.Errors ?? []).map((e): DeleteFailure => ({
+        key: byObjectKey.get(e.Key ?? '') ?? (e.Key ?? '').slice(this.rootPrefix.length),
+        code: e.Code ?? 'Unknown',
+        message: e.Message ?? 'not deleted',
+      }));
+    });
+    return failed.flat();
   }
 
   async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {

@@ -45,6 +45,13 @@ export interface IncompleteUpload {
   initiated: Date;
 }
 
+/** A key a batch delete could not delete, and why (the service's or the file system's code and message). */
+export interface DeleteFailure {
+  key: string;
+  code: string;
+  message: string;
+}
+
 export interface ObjectStore {
   /** `local` for folders, `s3` for AWS S3, R2 and any S3-compatible endpoint. */
   readonly kind: 'local' | 's3';
@@ -84,6 +91,12 @@ export interface ObjectStore {
   putIfMatch(key: string, body: Uint8Array | string, etag: string): Promise<boolean>;
   /** Delete one object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Delete many objects: on S3 by DeleteObjects, 1,000 keys a request; local files in parallel. A missing
+   * object is not an error. Keys that could not be deleted are returned, each with its reason, and the
+   * others are deleted regardless; a request that fails whole (after retries) throws.
+   */
+  deleteMany(keys: readonly string[]): Promise<DeleteFailure[]>;
   /** Multipart uploads under `prefix` never completed nor aborted (none for local folders). */
   listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]>;
   /** Aborts one, freeing its parts; one already gone is not an error. */

@@ -5,6 +5,9 @@
  * the table's real metadata file and, when asked by X-Iceberg-Access-Delegation, vended storage
  * credentials. Errors use the spec's IcebergErrorResponse; 401 without a valid token, 419 for an
  * expired one, 403 for forbidden tables, 404 for unknown ones; `failNext` injects 5xx/429 answers.
+ * Table commits (POST to a table) check `assert-table-uuid` and `assert-ref-snapshot-id` (409 when one
+ * fails), apply the snapshot updates to the JSON as a catalog server would, and write the next metadata
+ * file through `writeMetadata` (only when that option is given; read-only otherwise).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -34,6 +37,10 @@ export interface RestCatalogServerOptions {
   forbidden?: string[];
   /** Page size of listings (default 100). */
   pageSize?: number;
+  /** Writes a new metadata file (its location and text) for a commit; without it, commits are refused (405). */
+  writeMetadata?: (location: string, text: string) => Promise<void>;
+  /** Answer commits with this status after applying them (a lost answer: 500/502/504 CommitStateUnknown). */
+  loseCommitAnswers?: { status: number; count: number };
 }
 
 export interface RestCatalogServer {
@@ -126,6 +133,10 @@ export async function startRestCatalogServer(options: RestCatalogServerOptions):
       return;
     }
     if (!authorized(req, res)) return;
+    if (req.method === 'POST' && options.writeMetadata) {
+      await commit(req, res, url);
+      return;
+    }
     if (req.method !== 'GET') {
       error(res, 405, 'UnsupportedOperationException', 'this test catalog is read-only');
       return;
@@ -186,6 +197,31 @@ export async function startRestCatalogServer(options: RestCatalogServerOptions):
     }
     error(res, 404, 'NotFoundException', `no route ${url.pathname}`);
   });
+  const commits = new CommitQueue();
+  const commit = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) =>
+    commits.run(async () => {
+      const prefix = options.warehouse ? `/v1/${options.warehouse.prefix}` : '/v1';
+      const [, ns, , name] = url.pathname.slice(prefix.length + 1).split('/').map(decodeURIComponent);
+      const table = options.tables.find((t) => key(t.namespace) === ns && t.name === name);
+      if (!table) return error(res, 404, 'NoSuchTableException', `Table does not exist: ${ns}.${name}`);
+      const request = exactParse(await body(req)) as { requirements?: Requirement[]; updates?: Update[] };
+      const metadata = exactParse(table.metadataText) as Record<string, unknown>;
+      const failed = (request.requirements ?? []).find((r) => !requirementHolds(metadata, r));
+      if (failed) return error(res, 409, 'CommitFailedException', `Requirement failed: ${failed.type}`);
+      const next = applyUpdates(metadata, request.updates ?? [], table.metadataLocation);
+      const version = Number(/\/(\d+)-[^/]*$/.exec(table.metadataLocation)?.[1] ?? '0') + 1;
+      const location = table.metadataLocation.replace(/[^/]*$/, `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`);
+      const text = exactStringify(next);
+      await options.writeMetadata!(location, text);
+      table.metadataLocation = location;
+      table.metadataText = text;
+      const lost = options.loseCommitAnswers;
+      if (lost && lost.count > 0) {
+        lost.count--;
+        return error(res, lost.status, 'CommitStateUnknownException', 'the answer was lost');
+      }
+      send(res, 200, `{"metadata-location": ${JSON.stringify(location)}, "metadata": ${text}}`);
+    });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -199,4 +235,64 @@ export async function startRestCatalogServer(options: RestCatalogServerOptions):
     },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Commits one at a time, as a catalog's transaction would. */
+class CommitQueue {
+  private last: Promise<unknown> = Promise.resolve();
+  run(work: () => Promise<void>): Promise<void> {
+    const next = this.last.then(work, work);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+}
+
+type Requirement = { type: string; uuid?: string; ref?: string; 'snapshot-id'?: bigint | number | null };
+type Update = { action: string; snapshot?: Record<string, unknown>; 'ref-name'?: string; 'snapshot-id'?: bigint | number; type?: string; 'snapshot-ids'?: (bigint | number)[] };
+
+/** JSON with integers beyond 2^53 as bigints (snapshot ids), and back as bare integers. */
+function exactParse(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown, ctx?: { source?: string }) => (typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source) ? BigInt(ctx.source) : v));
+}
+function exactStringify(value: unknown): string {
+  const raw = (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? raw(v.toString()) : v));
+}
+const idText = (v: unknown) => (v === null || v === undefined || String(v) === '-1' ? null : String(v));
+
+function requirementHolds(metadata: Record<string, unknown>, r: Requirement): boolean {
+  if (r.type === 'assert-table-uuid') return metadata['table-uuid'] === r.uuid;
+  if (r.type === 'assert-ref-snapshot-id') {
+    const refs = (metadata.refs ?? {}) as Record<string, { 'snapshot-id': unknown }>;
+    return idText(refs[r.ref!]?.['snapshot-id']) === idText(r['snapshot-id']);
+  }
+  return false;
+}
+
+function applyUpdates(metadata: Record<string, unknown>, updates: Update[], previous: string): Record<string, unknown> {
+  const now = Date.now();
+  let snapshots = [...((metadata.snapshots ?? []) as Record<string, unknown>[])];
+  let refs = { ...((metadata.refs ?? {}) as Record<string, Record<string, unknown>>) };
+  let snapshotLog = [...((metadata['snapshot-log'] ?? []) as Record<string, unknown>[])];
+  const out: Record<string, unknown> = { ...metadata };
+  for (const u of updates) {
+    if (u.action === 'add-snapshot') {
+      snapshots.push(u.snapshot!);
+      out['last-sequence-number'] = u.snapshot!['sequence-number'];
+    } else if (u.action === 'set-snapshot-ref') {
+      refs[u['ref-name']!] = { ...refs[u['ref-name']!], 'snapshot-id': u['snapshot-id'], type: u.type };
+      if (u['ref-name'] === 'main') {
+        out['current-snapshot-id'] = u['snapshot-id'];
+        const added = snapshots.find((s) => idText(s['snapshot-id']) === idText(u['snapshot-id']));
+        snapshotLog.push({ 'timestamp-ms': added?.['timestamp-ms'] ?? now, 'snapshot-id': u['snapshot-id'] });
+      }
+    } else if (u.action === 'remove-snapshots') {
+      const gone = new Set(u['snapshot-ids']!.map(idText));
+      snapshots = snapshots.filter((s) => !gone.has(idText(s['snapshot-id'])));
+      refs = Object.fromEntries(Object.entries(refs).filter(([, ref]) => !gone.has(idText(ref['snapshot-id']))));
+      snapshotLog = snapshotLog.filter((e) => !gone.has(idText(e['snapshot-id'])));
+    } else throw new Error(`update ${u.action} is not supported by the test catalog`);
+  }
+  const metadataLog = [...((metadata['metadata-log'] ?? []) as unknown[]), { 'timestamp-ms': metadata['last-updated-ms'], 'metadata-file': previous }];
+  return { ...out, snapshots, refs, 'snapshot-log': snapshotLog, 'metadata-log': metadataLog, 'last-updated-ms': now };
 }

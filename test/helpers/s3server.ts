@@ -64,6 +64,12 @@ export interface S3TestServer {
   requests: RecordedRequest[];
   /** Answer 503 SlowDown to the next `count` requests. */
   failNext(count: number): void;
+  /**
+   * Refuse to delete the objects (bucket-relative keys) `denied` matches, as a bucket policy or an object
+   * lock would: a DeleteObject answers 403 AccessDenied, a DeleteObjects lists them under Errors and
+   * deletes the rest. Undefined lifts it.
+   */
+  denyDeletes(denied: ((key: string) => boolean) | undefined): void;
   /** Start (or, with undefined, stop) injecting faults into requests to `endpoint`. */
   setFaults(plan: FaultPlan | undefined): void;
   /** Inject `rule.kind` into the next requests to `endpoint` that match (on top of any plan). */
@@ -96,6 +102,20 @@ function xmlAnswer(res: http.ServerResponse, status: number, body: string): void
 }
 
 const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const unescapeXml = (text: string): string =>
+  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+
+/** The keys of a DeleteObjects request body. */
+function keysToDelete(body: string): string[] {
+  return [...body.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => unescapeXml(m[1]));
+}
+
+/** A DeleteObjects body for `keys` (what s3rver is sent once the denied keys are taken out). */
+function deleteObjectsXml(keys: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Delete>${keys.map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join('')}</Delete>`;
+}
+
+const accessDeniedXml = (key: string): string => `<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
 
 /** `/bucket/key…?query` → bucket and key (path-style addressing, as our clients use); key '' for bucket calls. */
 function targetOf(url: string): { bucket: string; key: string; query: URLSearchParams } | undefined {
@@ -157,6 +177,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
   let failuresLeft = options.failFirst ?? 0;
   const keyLocks = new Map<string, Promise<void>>();
   const faults = new FaultInjector();
+  let deleteDenied: ((key: string) => boolean) | undefined;
 
   /** Runs `task` after every earlier task on the same key (per-key serialisation). */
   function withKeyLock<T>(lockKey: string, task: () => Promise<T>): Promise<T> {
@@ -181,9 +202,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
   }
 
   /** Sends the request on to s3rver and holds its whole answer (so that a fault can deliver part of it). */
-  function forward(req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> {
+  function forward(req: http.IncomingMessage, body: Buffer, sentHeaders: http.IncomingHttpHeaders = req.headers): Promise<UpstreamAnswer> {
     return new Promise((resolve, reject) => {
-      const headers = { ...req.headers };
+      const headers = { ...sentHeaders };
       delete headers.expect; // this server already answered 100-continue to the client
       const upstreamReq = http.request(
         { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers, agent: upstreamAgent },
@@ -245,6 +266,24 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     res.end();
   }
 
+  /** DeleteObjects with some keys denied: s3rver deletes the others, and the answer lists the denied ones as errors. */
+  async function deleteSome(req: http.IncomingMessage, res: http.ServerResponse, denied: (key: string) => boolean): Promise<void> {
+    const keys = keysToDelete((await readBody(req)).toString('utf8'));
+    const allowed = keys.filter((key) => !denied(key));
+    let deleted = '';
+    if (allowed.length > 0) {
+      const body = Buffer.from(deleteObjectsXml(allowed));
+      // The body changed: its length and checksums go with it (s3rver checks no signature).
+      const headers: http.IncomingHttpHeaders = { ...req.headers, 'content-length': String(body.length) };
+      for (const header of Object.keys(headers)) if (header.startsWith('x-amz-checksum') || header === 'content-md5') delete headers[header];
+      const upstreamAnswer = await forward(req, body, headers);
+      if (upstreamAnswer.status !== 200) return deliver(res, upstreamAnswer, undefined, faults.stallLimitMs());
+      deleted = /<DeleteResult[^>]*>([\s\S]*)<\/DeleteResult>/.exec(upstreamAnswer.body.toString('utf8'))?.[1] ?? '';
+    }
+    const errors = keys.filter(denied).map(accessDeniedXml).join('');
+    xmlAnswer(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${deleted}${errors}</DeleteResult>`);
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, withFaults: boolean): Promise<void> {
     const method = req.method ?? '';
     const url = req.url ?? '/';
@@ -270,6 +309,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     if (target && target.key !== '' && method === 'DELETE' && target.query.has('uploadId')) {
       return abortUpload(req, res, target.bucket, target.query.get('uploadId')!);
     }
+    if (deleteDenied && target && target.key === '' && method === 'POST' && target.query.has('delete')) {
+      return deleteSome(req, res, deleteDenied);
+    }
+    if (deleteDenied?.(target?.key ?? '') && method === 'DELETE') return answer(req, res, 403, 'AccessDenied', 'Access Denied');
     const body = await readBody(req);
     const conditional = target && target.key !== '' && (method === 'PUT' || (method === 'GET' && req.headers['if-match'] !== undefined));
     const upstreamAnswer = conditional
@@ -316,6 +359,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     },
     failNext(count: number) {
       failuresLeft = count;
+    },
+    denyDeletes(denied: ((key: string) => boolean) | undefined) {
+      deleteDenied = denied;
     },
     setFaults(plan: FaultPlan | undefined) {
       faults.setPlan(plan);

@@ -93,21 +93,37 @@ describe('expireLog', () => {
     expect(await ids(store)).toEqual(range(0, LATEST));
   });
 
-  it('a kill mid-way leaves a log that reads from its oldest checkpoint on, and a re-run finishes', async () => {
+  it('a kill after the entries a reader starts from leaves a log that reads from the cut on, and a re-run finishes', async () => {
     const abort = new AbortController();
     const cancelled = await expireLog(store, {
       logRetentionMs: 15 * DAY,
       now: base + 20 * DAY,
       signal: abort.signal,
-      onProgress: (p) => p.phase === 'delete' && p.done === 2 && abort.abort(),
+      // The first batch holds only version 0's commit (no checkpoint is older than the cut): stop after it.
+      onProgress: (p) => p.phase === 'delete' && p.done === 1 && abort.abort(),
     }).catch((e: unknown) => e);
     expect(isLakebenchError(cancelled, 'CANCELLED')).toBe(true);
-    expect(await logFiles()).not.toContain(commitKey(1));
-    expect(await logFiles()).toContain(commitKey(2));
-    for (const v of range(5, LATEST)) expect(await ids(store, v)).toEqual(range(0, v));
+    expect(await logFiles()).not.toContain(commitKey(0));
+    expect(await logFiles()).toEqual(expect.arrayContaining(range(1, 4).map(commitKey)));
+    await expectReadableFrom(5); // commits 1..4 are left, but nothing can start a replay before the cut
     const finished = await expireLog(store, { logRetentionMs: 15 * DAY, now: base + 20 * DAY });
-    expect(finished.deleted.map((url) => path.relative(tableDir, url))).toEqual(range(2, 4).map(commitKey));
+    expect(finished.deleted.map((url) => path.relative(tableDir, url))).toEqual(range(1, 4).map(commitKey));
     await expectReadableFrom(5);
+  });
+
+  it('deletes older checkpoints before the commits after them', async () => {
+    await expireLog(store, { logRetentionMs: 15 * DAY, now: base + 20 * DAY }); // checkpoint at 5, log from 5
+    const abort = new AbortController();
+    const cancelled = await expireLog(store, {
+      logRetentionMs: 15 * DAY,
+      now: base + 25 * DAY, // cut: 10
+      signal: abort.signal,
+      onProgress: (p) => p.phase === 'delete' && p.done > 0 && abort.abort(),
+    }).catch((e: unknown) => e);
+    expect(isLakebenchError(cancelled, 'CANCELLED')).toBe(true);
+    expect(await logFiles()).not.toContain('_delta_log/00000000000000000005.checkpoint.parquet');
+    expect(await logFiles()).toEqual(expect.arrayContaining(range(5, 9).map(commitKey)));
+    await expectReadableFrom(10);
   });
 
   it('takes delta.logRetentionDuration as the default retention', async () => {

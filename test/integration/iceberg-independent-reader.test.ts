@@ -5,8 +5,7 @@
  * through DuckDB. Both must return the same rows, so the tests are not only our writer against our reader.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -17,34 +16,15 @@ import { IcebergTable } from '../../core/formats/iceberg/table';
 import { IcebergSource } from '../../core/sql/iceberg-source';
 import { LocalStore } from '../../core/storage/local';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { serveFolder } from '../helpers/static-server';
 
 let dir: string;
 let server: http.Server;
 let conn: DuckDBConnection;
 
-/** Serves `dir` read-only, with the Range requests Parquet readers make. */
-function serve(root: string): http.Server {
-  return http.createServer(async (req, res) => {
-    const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!file.startsWith(root)) return void res.writeHead(403).end();
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) return void res.writeHead(404).end();
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': info.size }).end();
-    if (!range) {
-      res.writeHead(200, { 'content-length': info.size });
-      return void createReadStream(file).pipe(res);
-    }
-    const start = Number(range[1]);
-    const end = range[2] ? Math.min(Number(range[2]), info.size - 1) : info.size - 1;
-    res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${info.size}` });
-    createReadStream(file, { start, end }).pipe(res);
-  });
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-icebird-'));
-  server = serve(dir);
+  server = serveFolder(dir);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   conn = await (await DuckDBInstance.create(':memory:')).connect();
 });

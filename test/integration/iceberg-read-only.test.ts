@@ -1,6 +1,7 @@
 /**
- * Iceberg tables are read-only until the maintenance issue lands: every write operation (import,
- * delete, compact, compact-staging, orphans, vacuum, repack, checkpoint, expire, maintain) is refused by
+ * Iceberg tables take only the writes their format lists (compact and rewrite-manifests, through the commit path; tested in
+ * iceberg-compact.test.ts): every other write operation (import, delete, compact-staging, orphans,
+ * vacuum, repack, checkpoint, expire, maintain) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
  * is named by one of its metadata files. Verify, which only reads, still runs.
@@ -48,10 +49,10 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify and no write operation', async () => {
+  it('is found as Iceberg, offering verify, compact and rewrite-manifests alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'rewrite-manifests']);
   });
 
   it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
@@ -66,7 +67,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
   it("refuses every maintenance job the app starts, by name, and changes nothing (the job's work never runs)", async () => {
     const before = await snapshot();
     const jobs: MaintenanceJobArgs[] = [
-      { location: table, operation: 'compact', minFiles: 1 },
       { location: join(dir, 'lake', 'staging'), operation: 'compact-staging', into: table },
       { location: table, operation: 'orphans' },
       { location: table, operation: 'vacuum', retentionMs: 0, force: true },
@@ -105,7 +105,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
       const started: [string, JobInfo][] = [
         ['import', await served.client.importFiles({ location: table, inputs: [join(dir, 'scratch', 'more.csv')] })],
         ['delete', await served.client.deleteWhere({ location: table, where: 'id = 1' })],
-        ['compact', await served.client.maintenanceStart({ location: table, operation: 'compact', minFiles: 1 })],
         ['repack', await served.client.maintenanceStart({ location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true })],
         ['vacuum', await served.client.maintenanceStart({ location: table, operation: 'vacuum', retentionMs: 0, force: true })],
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
@@ -122,7 +121,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
       const commands: [string, string[]][] = [
         ['import', ['import', table, join(dir, 'scratch', 'more.csv')]],
         ['delete', ['delete', table, '--where', 'id = 1']],
-        ['compact', ['compact', table, '--min-files', '1']],
         ['compact-staging', ['compact-staging', join(dir, 'lake', 'staging'), '--into', table]],
         ['orphans', ['orphans', table]],
         ['vacuum', ['vacuum', table, '--retention', '0d', '--force']],

@@ -106,6 +106,16 @@ describe.each([localBackend(), s3Backend()])('$name conformance', (backend) => {
     await store.delete('dir/hello.txt'); // deleting a missing object is not an error
   });
 
+  it('deletes many objects in batches, missing ones included, and reports no failure', async () => {
+    const store = await backend.freshStore();
+    const keys = Array.from({ length: 2100 }, (_, i) => `many/${i % 5}/f-${i}`);
+    await inParallel(keys, (key) => store.put(key, 'x'));
+    await store.put('many/kept', 'x');
+    expect(await store.deleteMany([...keys, 'many/missing-1', 'many/missing-2'])).toEqual([]);
+    expect(await collect(store.listAll('many/'))).toEqual(['many/kept']);
+    expect(await store.deleteMany([])).toEqual([]);
+  });
+
   it('uploads and downloads local files', async () => {
     const store = await backend.freshStore();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-files-'));

@@ -143,3 +143,14 @@ describe('LocalStore writes', () => {
     expect(isLakebenchError(error, 'OUTSIDE_LOCATION')).toBe(true);
   });
 });
+
+describe('LocalStore.deleteMany', () => {
+  it('deletes what it can and reports each key it could not, with the file system code', async () => {
+    const store = new LocalStore(dir);
+    await store.put('a.parquet', 'x');
+    await store.put('folder/inside', 'x'); // `folder` is a folder: a file delete of it fails
+    const failures = await store.deleteMany(['a.parquet', 'folder', 'gone.parquet']);
+    expect(failures).toEqual([{ key: 'folder', code: 'EISDIR', message: expect.stringContaining(path.join(dir, 'folder')) }]);
+    expect(await keysOf(store.listAll(''))).toEqual(['folder/inside']);
+  });
+});

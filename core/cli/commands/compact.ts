@@ -1,4 +1,4 @@
-/** `compact <table>`: bin-pack small files into files near the target size, one OPTIMIZE commit. Ctrl-C cancels before the commit. */
+/** `compact <table>`: bin-pack small files into files near the target size, one commit (Delta OPTIMIZE, Iceberg replace). Ctrl-C cancels before the commit. */
 import type { CompactResult } from '../../ops/compact';
 import type { CliContext, CommandOutput } from '../context';
 import type { CompactFlags } from '../maintenance-program';
@@ -11,20 +11,9 @@ export async function compact(ctx: CliContext, table: string, flags: CompactFlag
   const api = await ctx.api();
   const dryRun = flags.dryRun ?? false;
   return interruptible(ctx, async (signal) => {
-    const { compactTable } = await import('../../ops/compact');
-    const result = await api.maintenance(
-      'compact',
+    const result = await api.compact(
       { location: table, ...ctx.location },
-      (store) =>
-        compactTable(store, {
-          targetSize: flags.targetSize,
-          minFiles: flags.minFiles,
-          where: flags.where,
-          sortBy: flags.sortBy,
-          dryRun,
-          signal,
-          onProgress: progressLine(ctx),
-        }),
+      { targetSize: flags.targetSize, minFiles: flags.minFiles, where: flags.where, sortBy: flags.sortBy, dryRun, signal, onProgress: progressLine(ctx) },
       { dryRun },
     );
     return { result, text: report(result, dryRun) };
@@ -40,7 +29,9 @@ function report(result: CompactResult, dryRun: boolean): string {
   const table = renderTable(['partition', 'files', 'bytes', 'output files'], rows);
   const outcome = dryRun
     ? 'dry run: nothing changed\n'
-    : `committed version ${result.version}: ${result.filesRemoved} files (${byteSize(result.bytesRemoved)}) ` +
-      `replaced by ${result.filesAdded} (${byteSize(result.bytesAdded)})\n`;
+    : `committed ${result.snapshotId !== undefined ? `snapshot ${result.snapshotId}` : `version ${result.version}`}: ${result.filesRemoved} files (${byteSize(result.bytesRemoved)}) ` +
+      `replaced by ${result.filesAdded} (${byteSize(result.bytesAdded)})` +
+      (result.deleteFilesRemoved ? `; ${result.deleteFilesRemoved} delete files applied and dropped` : '') +
+      '\n';
   return table + outcome;
 }

@@ -5,7 +5,8 @@
  */
 import type { LocationArgs } from '../../api/types';
 import { formatDuration } from '../../units';
-import type { CliContext, CommandOutput } from '../context';
+import type { FailedDelete } from '../../ops/batch-delete';
+import { type CliContext, type CommandOutput, EXIT_FAILED } from '../context';
 import type { ExpireFlags, OrphansFlags, VacuumFlags } from '../maintenance-program';
 import { renderTable } from '../output';
 import { byteSize } from './byte-size';
@@ -13,6 +14,9 @@ import { interruptible } from './interrupt';
 import { progressLine } from './write';
 
 const where = (ctx: CliContext, table: string): LocationArgs => ({ location: table, ...ctx.location });
+/** Lines naming the objects a run could not delete, with the store's reason. */
+const notDeleted = (failed: FailedDelete[] | undefined): string =>
+  (failed ?? []).map((f) => `not deleted: ${f.object} (${f.code}: ${f.message})\n`).join('');
 const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 
 export async function orphans(ctx: CliContext, table: string, flags: OrphansFlags): Promise<CommandOutput | number> {
@@ -64,7 +68,8 @@ export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags)
     const rows = result.deleted.map((d) => [d.object, byteSize(d.size), d.reason]);
     const listing = rows.length > 0 ? renderTable(['object', 'size', 'reason'], rows) : '';
     const what = `${files(result.deleted.length)} (${byteSize(result.bytes)}) removed or written more than ${result.retention} ago`;
-    return { result, text: listing + (dryRun ? `dry run: would delete ${what}; nothing deleted\n` : `deleted ${what}\n`) };
+    const summary = dryRun ? `dry run: would delete ${what}; nothing deleted\n` : `deleted ${what}\n`;
+    return { result, text: listing + summary + notDeleted(result.failed), ...(result.failed?.length && { exitCode: EXIT_FAILED }) };
   });
 }
 
@@ -105,7 +110,7 @@ export async function expire(ctx: CliContext, table: string, flags: ExpireFlags)
         : `${dryRun ? 'would write' : 'wrote'} a checkpoint at version ${result.checkpointWritten} so the table reads from there\n`;
     const outcome = `${dryRun ? 'dry run: would delete' : 'deleted'} ${result.deleted.length} log entries older than ${result.logRetention}`;
     const text = result.deleted.map((url) => `${url}\n`).join('') + checkpointLine +
-      `${outcome}; oldest readable version: ${result.oldestVersion}\n`;
-    return { result, text };
+      `${outcome}; oldest readable version: ${result.oldestVersion}\n` + notDeleted(result.failed);
+    return { result, text, ...(result.failed?.length && { exitCode: EXIT_FAILED }) };
   });
 }

@@ -27,14 +27,26 @@ export interface ReplayPlan {
 
 /** Lists the log, from the given version on (a hint) or from the start. */
 export async function listLog(store: ObjectStore, fromVersion?: number): Promise<LogListing> {
+  const startAfter = fromVersion === undefined ? undefined : `${LOG_DIR}${versionPrefix(fromVersion)}`;
+  const objects: ObjectInfo[] = [];
+  for await (const info of store.listAll(LOG_DIR, { startAfter })) objects.push(info);
+  return logListingOf(objects, fromVersion);
+}
+
+/**
+ * The log listing within objects listed by someone else — a listing of the whole table holds the log's
+ * too, so an operation that lists the table anyway need not list the log again. Keys are relative to the
+ * table; objects outside `_delta_log/` are ignored.
+ */
+export function logListingOf(objects: Iterable<ObjectInfo>, fromVersion?: number): LogListing {
   const commits = new Map<number, ObjectInfo>();
   /**
    * version → part count → part number → object: a version can have several checkpoints, some
    * incomplete. A UUID-named checkpoint counts as one of one part (any one complete checkpoint will do).
    */
   const parts = new Map<number, Map<number, Map<number, ObjectInfo>>>();
-  const startAfter = fromVersion === undefined ? undefined : `${LOG_DIR}${versionPrefix(fromVersion)}`;
-  for await (const info of store.listAll(LOG_DIR, { startAfter })) {
+  for (const info of objects) {
+    if (!info.key.startsWith(LOG_DIR)) continue;
     const name = parseLogFileName(info.key);
     if (name.kind === 'commit') commits.set(name.version, info);
     if (name.kind === 'checkpoint') {

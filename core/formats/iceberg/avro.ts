@@ -53,7 +53,8 @@ const SYNC_SIZE = 16;
 const types = new Map<string, avro.Type>();
 const MAX_TYPES = 256;
 
-function typeOf(schemaText: string): avro.Type {
+/** The avsc Type of a schema text (exact longs, unwrapped unions), made once per text. */
+export function avroType(schemaText: string): avro.Type {
   let type = types.get(schemaText);
   if (!type) {
     type = avro.Type.forSchema(JSON.parse(schemaText) as avro.Schema, { registry: { long: exactLong }, wrapUnions: false });
@@ -102,7 +103,7 @@ export function readAvroFile(bytes: Uint8Array, object: string): AvroFile {
     const codec = CODECS[meta['avro.codec'] ?? 'null'];
     if (!codec) throw new LakebenchError('UNSUPPORTED_FEATURE', `Avro codec ${meta['avro.codec']} is not supported (null, deflate, snappy are)`, { object });
     if (meta['avro.schema'] === undefined) throw new Error('the header has no avro.schema');
-    const type = typeOf(meta['avro.schema']);
+    const type = avroType(meta['avro.schema']);
     const records: AvroRecord[] = [];
     let pos = header.offset;
     while (pos < buf.length) {

@@ -142,9 +142,14 @@ export function manifestFromPath(path: string): ManifestFile {
  * the inherited sequence number, snapshot id and spec id.
  */
 export async function readManifest(data: Uint8Array, manifest: ManifestFile, object: string): Promise<DataFile[]> {
+  return readManifestRecords(data, manifest, object).files;
+}
+
+/** Every entry of a manifest, normalized and as the Avro records it was read from (same order): what a rewrite writes back. */
+export function readManifestRecords(data: Uint8Array, manifest: ManifestFile, object: string): { files: DataFile[]; records: AvroRecord[] } {
   const { records, meta } = readAvroFile(data, object);
   const specId = manifest.specId >= 0 ? manifest.specId : Number(meta['partition-spec-id'] ?? 0);
-  return records.map((entry) => dataFileOf(entry, manifest, specId, object));
+  return { files: records.map((entry) => dataFileOf(entry, manifest, specId, object)), records };
 }
 
 function dataFileOf(entry: AvroRecord, manifest: ManifestFile, specId: number, object: string): DataFile {

@@ -54,11 +54,16 @@ function metadataFileOf(object: ObjectInfo): MetadataFile | undefined {
  */
 export async function currentMetadataKey(store: ObjectStore): Promise<string> {
   const hinted = await readHint(store);
-  if (hinted !== undefined) {
-    const names = [`v${hinted}.metadata.json`, `v${hinted}.gz.metadata.json`, `v${hinted}.metadata.json.gz`];
-    const found = await Promise.all(names.map((name) => store.head(METADATA_DIR + name)));
-    const index = found.findIndex((info) => info !== undefined);
-    if (index >= 0) return METADATA_DIR + names[index]!;
+  const atHint = hinted === undefined ? undefined : await versionKey(store, hinted);
+  if (hinted !== undefined && atHint !== undefined) {
+    // The commit is the creation of the next version's file; the hint is rewritten after it and may lag
+    // (a crash between the two, or a slower committer's hint): the versions after it count too.
+    let key = atHint;
+    for (let version = hinted + 1; ; version++) {
+      const next = await versionKey(store, version);
+      if (next === undefined) return key;
+      key = next;
+    }
   }
   const files = await listMetadataFiles(store);
   if (files.length === 0) {
@@ -68,6 +73,27 @@ export async function currentMetadataKey(store: ObjectStore): Promise<string> {
   }
   return files[files.length - 1]!.key;
 }
+
+/** The key of `v<version>.metadata.json` (or a gzip form) when it exists. */
+export async function versionKey(store: ObjectStore, version: number): Promise<string | undefined> {
+  const names = [`v${version}.metadata.json`, `v${version}.gz.metadata.json`, `v${version}.metadata.json.gz`];
+  const found = await Promise.all(names.map((name) => store.head(METADATA_DIR + name)));
+  const index = found.findIndex((info) => info !== undefined);
+  return index >= 0 ? METADATA_DIR + names[index]! : undefined;
+}
+
+/** The version number a metadata key names (`metadata/v3.metadata.json` → 3, `00003-<uuid>…` → 3). */
+export function metadataVersionOf(key: string): number | undefined {
+  const match = METADATA_FILE.exec(key.slice(key.lastIndexOf('/') + 1));
+  return match ? Number(match[1] ?? match[2]) : undefined;
+}
+
+/** True for file-system names (`vN.metadata.json`); catalogs write `NNNNN-<uuid>.metadata.json`. */
+export function isVersionFileName(key: string): boolean {
+  return /^v\d+/.test(key.slice(key.lastIndexOf('/') + 1));
+}
+
+export const VERSION_HINT = HINT;
 
 async function readHint(store: ObjectStore): Promise<number | undefined> {
   try {

@@ -68,6 +68,8 @@ export interface TableMetadata {
   metadataLog: { timestampMs: number; metadataFile: string }[];
   /** Named branches and tags; `main` is always there when the table has a current snapshot. */
   refs: Record<string, SnapshotRef>;
+  /** v3 row lineage: the first row id the next snapshot assigns. */
+  nextRowId?: number;
 }
 
 export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
@@ -207,6 +209,7 @@ function normalize(json: JsonObject, object: string): TableMetadata {
         : [];
     }),
     refs,
+    ...optional('nextRowId', num(json['next-row-id'])),
   };
 }
 

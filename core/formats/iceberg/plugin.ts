@@ -1,9 +1,9 @@
 /**
  * Iceberg tables as a TableFormat: found by a metadata file in `metadata/`, read at any snapshot (by
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
- * schemas with field ids, and queried through a DuckDB view. Read-only until Iceberg maintenance
- * lands: the capabilities list verify alone, so every write is refused by name before anything is
- * touched. Versions are snapshot ids, kept as text (64 bits) everywhere outside this folder.
+ * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
+ * (commit.ts); the capabilities list the operations that use it, and every other write is refused by
+ * name before anything is touched. Versions are snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
 import type { SqlSession } from '../../sql/session';
@@ -124,8 +124,12 @@ export const icebergFormat: TableFormat = {
   capabilities: {
     views: ['history', 'schema', 'files', 'manifests', 'partitions', 'compare', 'quality', 'preview'],
     versionRefs: ['id', 'time', 'tag', 'branch'],
-    // Read-only until Iceberg maintenance lands: an operation added here is one the engine may run.
-    operations: { verify: {} },
+    // An operation added here is one the engine may run on Iceberg tables.
+    operations: {
+      verify: {},
+      compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
+      'rewrite-manifests': { note: 'rewrite_manifests: small data manifests merged by partition, one replace snapshot' },
+    },
   },
 
   // File-system tables name their metadata `vN.metadata.json` (after every `snap-*.avro` manifest list in

@@ -5,7 +5,7 @@ export { MAINTENANCE_OPERATIONS };
 export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
 
 /** Operations the maintenance log records that the app's Maintenance tab does not start (CLI only, for now). */
-export type LoggedOperation = MaintenanceOperation | 'lakesync-compact' | 'des-tombstone' | 'des-repack';
+export type LoggedOperation = MaintenanceOperation | 'lakesync-compact' | 'des-tombstone' | 'des-repack' | 'rewrite-manifests';
 
 /** Progress of a maintenance job (the same shape as a job's progress in the API). */
 export interface OpProgress {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { LakebenchError } from '../../../errors';
+import type { CommitTarget } from '../commit';
 import type { IcebergTable } from '../table';
 import { RestCatalog, type RestCatalogOptions } from './rest-catalog';
 import { SqlCatalog } from './sql-catalog';
@@ -19,6 +20,8 @@ export interface IcebergCatalog {
   listNamespaces(parent?: string[]): Promise<string[][]>;
   listTables(namespace: string[]): Promise<CatalogTableId[]>;
   loadTable(namespace: string[], name: string): Promise<IcebergTable>;
+  /** Where a commit to the table swaps its pointer (commit-targets.ts). */
+  commitTarget(namespace: string[], name: string): CommitTarget;
   /** Lets go of what it holds open (a SQL catalog's SQLite handle). */
   close?(): void;
 }

@@ -1,8 +1,8 @@
 /**
- * A read-only client of the Iceberg REST catalog protocol (apache/iceberg open-api/rest-catalog-open-api.yaml):
+ * A client of the Iceberg REST catalog protocol (apache/iceberg open-api/rest-catalog-open-api.yaml):
  * GET /v1/config (defaults and overrides; `prefix` is how R2 Data Catalog, Polaris and others scope a
  * warehouse), namespaces and tables (paged by next-page-token), and load-table, asking for vended
- * credentials, which then open that table's storage.
+ * credentials, which then open that table's storage; and the table commit (requirements and updates).
  *
  * Auth: a bearer token, or OAuth2 client credentials exchanged at /v1/oauth/tokens (or the configured
  * `oauth2-server-uri`) and refreshed when it expires or the server answers 419. 5xx and 429 are retried
@@ -10,6 +10,8 @@
  */
 import { LakebenchError } from '../../../errors';
 import { parseExactJson, tableMetadataFromJson, type Json } from '../metadata';
+import type { CommitTarget } from '../commit';
+import { RestCatalogTarget } from '../commit-targets';
 import { IcebergTable } from '../table';
 import type { CatalogTableId, IcebergCatalog } from './catalog';
 import { splitMetadataLocation, type StoreOpener, type VendedStorage } from './table-location';
@@ -88,10 +90,19 @@ export class RestCatalog implements IcebergCatalog {
     return pages.flatMap((page) => ((page.identifiers as { namespace: string[]; name: string }[] | undefined) ?? []).map((id) => ({ namespace: id.namespace, name: id.name })));
   }
 
+  commitTarget(namespace: string[], name: string): CommitTarget {
+    return new RestCatalogTarget(this, namespace, name);
+  }
+
   async loadTable(namespace: string[], name: string): Promise<IcebergTable> {
+    return (await this.loadTableState(namespace, name)).table;
+  }
+
+  /** The table with its metadata JSON as the catalog answered it and the metadata location it points to: what a commit starts from. */
+  async loadTableState(namespace: string[], name: string): Promise<{ table: IcebergTable; raw: { [key: string]: Json }; metadataLocation: string }> {
     const what = `table ${[...namespace, name].join('.')}`;
-    const path = await this.prefixed(`/namespaces/${encodeNamespace(namespace)}/tables/${encodeURIComponent(name)}`);
-    const result = (await this.request('GET', path, what, { 'X-Iceberg-Access-Delegation': 'vended-credentials' })) as {
+    const path = await this.tablePath(namespace, name);
+    const result = (await this.request('GET', path, what, { headers: { 'X-Iceberg-Access-Delegation': 'vended-credentials' } })) as {
       'metadata-location'?: string;
       metadata?: Json;
       config?: Record<string, string>;
@@ -104,7 +115,28 @@ export class RestCatalog implements IcebergCatalog {
     const metadata = tableMetadataFromJson(result.metadata, location);
     const { tableLocation, metadataKey } = splitMetadataLocation(location);
     const vended = vendedStorage(metadata.location, result.config ?? {}, result['storage-credentials'] ?? []);
-    return IcebergTable.fromMetadata(this.options.openStore(tableLocation, vended), metadataKey, metadata);
+    const table = IcebergTable.fromMetadata(this.options.openStore(tableLocation, vended), metadataKey, metadata);
+    return { table, raw: result.metadata as { [key: string]: Json }, metadataLocation: location };
+  }
+
+  /**
+   * POSTs a table commit (requirements and updates, as JSON text) once: true when the catalog applied
+   * it, false when it refused it for a failed requirement (409). Anything else leaves the outcome
+   * unknown and throws: the caller reads the table back (never a blind retry).
+   */
+  async commitTable(namespace: string[], name: string, body: string): Promise<boolean> {
+    const path = await this.tablePath(namespace, name);
+    try {
+      await this.request('POST', path, `a commit to table ${[...namespace, name].join('.')}`, { body, attempts: 1 });
+      return true;
+    } catch (e) {
+      if (e instanceof LakebenchError && e.code === 'CONFLICT') return false;
+      throw e;
+    }
+  }
+
+  private async tablePath(namespace: string[], name: string): Promise<string> {
+    return this.prefixed(`/namespaces/${encodeNamespace(namespace)}/tables/${encodeURIComponent(name)}`);
   }
 
   /** Every page of a listing, following next-page-token. */
@@ -122,8 +154,9 @@ export class RestCatalog implements IcebergCatalog {
   }
 
   /** One API call with auth, retries and the protocol's error answers turned into LakebenchErrors. */
-  private async request(method: string, path: string, what: string, headers: Record<string, string> = {}): Promise<unknown> {
-    const attempts = this.options.maxAttempts ?? DEFAULT_ATTEMPTS;
+  private async request(method: string, path: string, what: string, send: { headers?: Record<string, string>; body?: string; attempts?: number } = {}): Promise<unknown> {
+    const attempts = send.attempts ?? this.options.maxAttempts ?? DEFAULT_ATTEMPTS;
+    const headers = { ...send.headers, ...(send.body !== undefined && { 'Content-Type': 'application/json' }) };
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       const url = this.base + path;
@@ -131,7 +164,7 @@ export class RestCatalog implements IcebergCatalog {
       const auth = await this.authHeader();
       let response: Response;
       try {
-        response = await fetch(url, { method, headers: { Accept: 'application/json', ...auth, ...headers } });
+        response = await fetch(url, { method, headers: { Accept: 'application/json', ...auth, ...headers }, ...(send.body !== undefined && { body: send.body }) });
       } catch (e) {
         if (attempt < attempts) {
           await this.backoff(attempt);
@@ -222,6 +255,8 @@ function httpError(status: number, message: string, what: string, url: string): 
       return new LakebenchError('ACCESS_DENIED', `the catalog forbids reading ${what} (403 ${message})`, { object: url });
     case 404:
       return new LakebenchError('NOT_FOUND', `${what} does not exist in the catalog (404 ${message})`, { object: url });
+    case 409:
+      return new LakebenchError('CONFLICT', `the catalog refused ${what}: the table changed (409 ${message})`, { object: url });
     case 419:
       return new LakebenchError('ACCESS_DENIED', `the catalog token expired for ${what} (419 ${message}); give a fresh token`, { object: url });
     default:

@@ -2,11 +2,14 @@
  * The Iceberg SQL catalog as pyiceberg and the JDBC catalog write it in SQLite: one row per table in
  * `iceberg_tables(catalog_name, table_namespace, table_name, metadata_location,
  * previous_metadata_location)`; namespaces are dot-joined (`a.b`) and may also be listed, without
- * tables, in `iceberg_namespace_properties`. Opened read-only: Lakebench never changes a catalog here.
+ * tables, in `iceberg_namespace_properties`. Opened read-only here; commits update a table's row through
+ * their own read-write handle (SqlCatalogTarget in commit-targets.ts).
  */
 import type Database from 'better-sqlite3';
 import { LakebenchError } from '../../../errors';
 import { openSqlite } from '../../../native/sqlite-addon';
+import type { CommitTarget } from '../commit';
+import { SqlCatalogTarget } from '../commit-targets';
 import type { IcebergTable } from '../table';
 import type { CatalogTableId, IcebergCatalog } from './catalog';
 import { openTableAt, type StoreOpener } from './table-location';
@@ -62,6 +65,10 @@ export class SqlCatalog implements IcebergCatalog {
       .prepare('SELECT table_name AS name FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? ORDER BY table_name')
       .all(this.catalogName, namespace.join('.')) as { name: string }[];
     return rows.map((r) => ({ namespace, name: r.name }));
+  }
+
+  commitTarget(namespace: string[], name: string): CommitTarget {
+    return new SqlCatalogTarget({ path: this.path, catalogName: this.catalogName, namespace, name, openStore: this.openStore });
   }
 
   async loadTable(namespace: string[], name: string): Promise<IcebergTable> {

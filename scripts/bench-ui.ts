@@ -8,6 +8,8 @@
  *   ui_scroll_frame_ms  p95 frame time while scrolling that result end to end; p50 and the frame count too
  *                       (rAF deltas come in whole 60 Hz vsync intervals: 16.7 ms is a frame on time)
  *   ui_heap_mb          the page's JS heap after that scroll, after a forced garbage collection
+ *   ui_column_profile_ms  Columns clicked → the column explorer's profile of a 1,500,000-row, 12-column
+ *                       result painted (median; the engine profiles the whole result)
  *
  * The page marks Run and first-rows-painted itself (renderer/src/logic/perf-marks.ts).
  */
@@ -18,7 +20,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createWorkbench } from '../core/api/workbench-impl';
 import { startServer } from '../core/server/server';
-import { FIRST_ROWS_MARK, RUN_MARK, type FirstRowsMarkDetail, type RunMarkDetail } from '../renderer/src/logic/perf-marks';
+import { FIRST_ROWS_MARK, PROFILE_MARK, RUN_MARK, type FirstRowsMarkDetail, type RunMarkDetail } from '../renderer/src/logic/perf-marks';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/e2e/ui-harness';
 import { report } from './bench-report';
 
@@ -28,6 +30,13 @@ const RESULT_ROWS = 1_000_000;
 /** A million rows of mixed types, so that each row paints several formatted cells. */
 const QUERY = `select i as id, i % 97 as bucket, 'row-' || i as label, i * 0.25 as amount, date '2024-01-01' + (i % 365)::int as day from range(${RESULT_ROWS}) t(i)`;
 const FIRST_ROWS_ROUNDS = 7;
+const PROFILE_ROWS = 1_500_000;
+/** Twelve columns of every kind the explorer profiles: numbers, times, repeating and unique text, a boolean, nulls. */
+const PROFILE_QUERY = `select i as id, i % 97 as bucket, 'cat-' || (i % 13) as category, i * 0.25 as amount,
+  (i * 1.7)::DOUBLE as score, (i % 1000)::DECIMAL(10,2) as price, date '2024-01-01' + (i % 365)::int as day,
+  timestamp '2024-01-01' + to_seconds(i) as ts, i % 3 = 0 as flag, 'row-' || i as label,
+  case when i % 5 = 0 then null else i % 1000 end as maybe, ['a', 'b'][1 + i % 2] as letter from range(${PROFILE_ROWS}) t(i)`;
+const PROFILE_ROUNDS = 3;
 /**
  * Frames to scroll the million rows in: ~20 s at 60 Hz, i.e. ~830 rows (about one 1,000-row page)
  * per frame, as when dragging the scrollbar end to end: every frame shows rows not fetched yet.
@@ -114,6 +123,39 @@ async function waitForLastRow(page: Page): Promise<void> {
   );
 }
 
+/** Replaces the editor's text with `sql` (select all, type). */
+async function typeQuery(page: Page, sql: string): Promise<void> {
+  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(sql);
+  await page.keyboard.press('Escape'); // closes a completion list, if one opened
+}
+
+/**
+ * Runs PROFILE_QUERY, waits until the engine holds all of it (the exact row count shows), then times
+ * Columns clicked → the profile painted (the page's mark). The explorer is closed again afterwards.
+ */
+async function timeColumnProfile(page: Page): Promise<number> {
+  const timing = await runAndTimeFirstRows(page);
+  await page.waitForFunction((text) => document.querySelector('[data-testid="result-rowcount"]')?.textContent === text, `${PROFILE_ROWS.toLocaleString('en-US')} rows`, {
+    timeout: 120_000,
+  });
+  await page.evaluate(() => performance.clearMarks());
+  const clicked = await page.evaluate(() => performance.now());
+  await page.getByTestId('toggle-column-explorer').click();
+  const painted = await page.waitForFunction(
+    ([name, queryId]) => {
+      const mark = performance.getEntriesByName(name)[0] as PerformanceMark | undefined;
+      return mark && (mark.detail as RunMarkDetail).queryId === queryId ? mark.startTime : undefined;
+    },
+    [PROFILE_MARK, timing.queryId] as const,
+    { timeout: 60_000 },
+  );
+  const ms = ((await painted.jsonValue()) as number) - clicked;
+  await page.getByTestId('toggle-column-explorer').click();
+  return ms;
+}
+
 if (!existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run \`npx electron-vite build\` first`);
 if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
 
@@ -134,10 +176,7 @@ try {
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(server.url);
-    await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.insertText(QUERY);
-    await page.keyboard.press('Escape'); // closes a completion list, if one opened
+    await typeQuery(page, QUERY);
 
     // One run to warm up (JIT, the engine's first session), then the measured ones. Each run waits
     // until the engine holds the whole result, so the next run does not share the CPU with it.
@@ -164,6 +203,11 @@ try {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
     report('ui_heap_mb', heap.usedSize / (1 << 20), 'MB');
+
+    await typeQuery(page, PROFILE_QUERY);
+    const profiles: number[] = [];
+    for (let round = 0; round < PROFILE_ROUNDS; round++) profiles.push(await timeColumnProfile(page));
+    report('ui_column_profile_ms', Math.round(quantile(profiles, 0.5)), 'ms');
   } finally {
     await browser.close();
     await server.close();

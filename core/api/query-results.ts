@@ -20,7 +20,8 @@ import type { ResultChunk, RetainedResult, SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { QueryStatus } from '../catalog/catalog';
 import type { ResultColumn } from './types';
-import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted } from './workbench';
+import { profileResult } from './column-profile';
+import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted, ResultProfile } from './workbench';
 
 export const MAX_PAGE_ROWS = 10_000;
 const MAX_EARLY_CANCELS = 1000;
@@ -190,6 +191,35 @@ export class QueryResults {
     return { path: args.path, rows: table.rows, bytes: (await stat(args.path)).size };
   }
 
+  /**
+   * The exact row count: at once for a result held in memory, else when its table is made; undefined
+   * when it never will be (the query was closed, cancelled or failed; queryPage tells why).
+   */
+  async rowCount(queryId: string): Promise<number | undefined> {
+    const query = this.held.get(queryId);
+    if (!query) return undefined;
+    if (query.complete) return query.buffered.length;
+    const table = await query.table?.catch(() => undefined);
+    // No table: the rest of the stream went into memory (no table could hold its columns).
+    return table?.rows ?? (query.complete ? query.buffered.length : undefined);
+  }
+
+  /**
+   * Every column's profile over the whole result (small results are made a table for it); undefined
+   * when the query is closed or cancelled meanwhile: the grid asks for the profile of a result the user
+   * may replace any moment (a filter re-runs it), and that is no error.
+   */
+  async profile(queryId: string): Promise<ResultProfile | undefined> {
+    const query = this.get(queryId);
+    try {
+      const table = await this.tableFor(query);
+      return await profileResult(query.session!, table, query.columns, query.abort.signal);
+    } catch (e) {
+      if (query.abort.signal.aborted) return undefined;
+      throw e;
+    }
+  }
+
   /** Rows of the whole result known so far (for export progress). */
   totalRows(queryId: string): number | undefined {
     return this.held.get(queryId)?.totalRows;
@@ -238,11 +268,11 @@ export class QueryResults {
     return { name: retained.table, columnNames: retained.columnNames, rows: retained.rows };
   }
 
-  /** The result's retained table, for an export. */
+  /** The result's retained table, for an export or a profile. */
   private async tableFor(query: HeldQuery): Promise<HeldTable> {
     const held = (await query.table) ?? query.retained;
     if (held) return held;
-    throw new LakebenchError('USAGE', "this statement's result cannot be exported: no table can hold its columns (a bare NULL, say); cast them in a SELECT");
+    throw new LakebenchError('USAGE', "this statement's result cannot be exported or profiled: no table can hold its columns (a bare NULL, say); cast them in a SELECT");
   }
 
 }

@@ -191,6 +191,16 @@ export class Workbench implements W.WorkbenchApi {
     this.results.close(args.queryId);
   }
 
+  async queryRowCount(args: W.QueryIdArgs): Promise<W.QueryRowCount> {
+    const rows = await this.results.rowCount(args.queryId);
+    return rows === undefined ? {} : { rows };
+  }
+
+  async queryProfile(args: W.QueryIdArgs): Promise<W.QueryProfileResult> {
+    const profile = await this.results.profile(args.queryId);
+    return profile ? { profile } : {};
+  }
+
   async complete(args: W.CompleteArgs): Promise<W.CompleteResult> {
     const columns = new Map(await this.workspaceColumns());
     for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);

@@ -166,6 +166,8 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   queryPage: queryId.extend({ offset: count, limit: z.number().int().min(1).max(10_000), sort }),
   queryCancel: queryId,
   queryClose: queryId,
+  queryRowCount: queryId,
+  queryProfile: queryId,
   complete: z.object({ sql: z.string().max(1_000_000), cursor: count, tables: z.array(binding).max(100).optional() }),
   queryHistory: z.object({ search: z.string().max(1000).optional(), limit: z.number().int().min(1).max(10_000).optional() }),
   savedQueries: empty,

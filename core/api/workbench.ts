@@ -223,6 +223,53 @@ export interface QueryIdArgs {
   queryId: string;
 }
 
+/** How the column explorer profiles a column: a histogram (number, time), top values (text), or counts only. */
+export type ColumnKind = 'number' | 'time' | 'text' | 'other';
+
+/** One bar of a histogram: values in (from, to] (the first bar includes `from`). Times are epoch milliseconds. */
+export interface HistogramBin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface TopValue {
+  /** The value as text (DuckDB's cast to VARCHAR). */
+  value: string;
+  count: number;
+}
+
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  kind: ColumnKind;
+  nulls: number;
+  /** An estimate (HyperLogLog): off by up to about 10%. */
+  distinct: number;
+  /** Absent for nested and binary columns and for columns of nulls only. */
+  min?: JsonValue;
+  max?: JsonValue;
+  histogram?: HistogramBin[];
+  /** The most frequent values with exact counts; absent when nearly every value is distinct. */
+  top?: TopValue[];
+}
+
+/** The column explorer's view of a whole held result, computed by DuckDB over all of its rows. */
+export interface ResultProfile {
+  rows: number;
+  columns: ColumnProfile[];
+}
+
+export interface QueryProfileResult {
+  /** Absent when the query was closed or cancelled before its profile was done (a newer run replaced it). */
+  profile?: ResultProfile;
+}
+
+export interface QueryRowCount {
+  /** Absent when the result will never be complete: closed, cancelled or failed (queryPage says why). */
+  rows?: number;
+}
+
 export interface CompleteArgs {
   sql: string;
   /** Character offset of the cursor in `sql`. */
@@ -599,6 +646,10 @@ export interface WorkbenchApi {
   queryPage(args: QueryPageArgs): Promise<QueryPage>;
   queryCancel(args: QueryIdArgs): Promise<void>;
   queryClose(args: QueryIdArgs): Promise<void>;
+  /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */
+  queryRowCount(args: QueryIdArgs): Promise<QueryRowCount>;
+  /** Every column's profile over the whole result (the column explorer); never an error for a closed query. */
+  queryProfile(args: QueryIdArgs): Promise<QueryProfileResult>;
   complete(args: CompleteArgs): Promise<CompleteResult>;
   queryHistory(args: HistoryFilter): Promise<QueryHistoryEntry[]>;
   savedQueries(args: EmptyArgs): Promise<SavedQuery[]>;
@@ -670,6 +721,8 @@ export const WORKBENCH_METHODS = [
   'queryPage',
   'queryCancel',
   'queryClose',
+  'queryRowCount',
+  'queryProfile',
   'complete',
   'queryHistory',
   'savedQueries',

@@ -17,6 +17,7 @@ import { LakebenchError } from '../errors';
 import type { CommitTarget, TableState } from '../formats/iceberg/commit';
 import { commitWithRetry } from '../formats/iceberg/commit';
 import { FileSystemTarget } from '../formats/iceberg/commit-targets';
+import { boundBytes } from '../formats/iceberg/bounds';
 import type { DataFile } from '../formats/iceberg/manifests';
 import { partitionDisplay } from '../formats/iceberg/partitions';
 import type { ScanPlan, ScanTask } from '../formats/iceberg/scan';
@@ -199,6 +200,37 @@ function fieldIdSpec(id: number, type: IcebergType): string {
   return `{__duckdb_field_id: ${id}, ${nested.join(', ')}}`;
 }
 
+/** DuckDB's RETURN_STATS per column: `"name"` → min, max, null_count, num_values (as text). */
+type ColumnStatistics = { key: string; value: { key: string; value: string }[] }[] | null;
+
+/** Types whose bounds are written (the ones the engine prunes by, exact in DuckDB's text form). */
+const BOUNDED = new Set(['int', 'long', 'date']);
+
+/**
+ * Iceberg file metrics of the new file from DuckDB's write statistics: value and null counts of every
+ * top-level primitive column, and lower/upper bounds of int, long and date columns (scan planning prunes by them).
+ */
+function fileMetrics(schema: Schema, statistics: ColumnStatistics): Pick<NewFile, 'valueCounts' | 'nullValueCounts' | 'lowerBounds' | 'upperBounds'> {
+  const valueCounts = new Map<number, number>();
+  const nullValueCounts = new Map<number, number>();
+  const lowerBounds = new Map<number, Uint8Array>();
+  const upperBounds = new Map<number, Uint8Array>();
+  const byName = new Map((statistics ?? []).map((column) => [column.key, new Map(column.value.map((v) => [v.key, v.value]))]));
+  for (const field of schema.fields) {
+    const stats = byName.get(`"${field.name.replaceAll('"', '""')}"`);
+    if (!stats || typeof field.type !== 'string') continue;
+    if (stats.has('num_values')) valueCounts.set(field.id, Number(stats.get('num_values')));
+    if (stats.has('null_count')) nullValueCounts.set(field.id, Number(stats.get('null_count')));
+    const [min, max] = [stats.get('min'), stats.get('max')];
+    const exact = field.type === 'date' ? /^\d{4}-\d{2}-\d{2}$/ : /^-?\d+$/;
+    if (!BOUNDED.has(field.type) || min === undefined || max === undefined || !exact.test(min) || !exact.test(max)) continue;
+    const internal = (text: string) => (field.type === 'date' ? BigInt(Date.parse(`${text}T00:00:00Z`) / 86_400_000) : BigInt(text));
+    lowerBounds.set(field.id, boundBytes(internal(min), field.type));
+    upperBounds.set(field.id, boundBytes(internal(max), field.type));
+  }
+  return { valueCounts, nullValueCounts, lowerBounds, upperBounds };
+}
+
 /** Rewrites one bin into one Parquet file under a fresh name; answers the file as the snapshot adds it. */
 async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, group: RewriteGroup, bin: ScanTask[], sortBy: string[]): Promise<NewFile> {
   const view = `rewrite_${randomUUID().replaceAll('-', '')}`;
@@ -212,7 +244,7 @@ async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, se
   const stats = await db.connection.runAndReadAll(
     `COPY (SELECT * FROM ${quoteIdent(view)}${order}) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
   );
-  const [row] = stats.getRowObjectsJson() as { count: string; file_size_bytes: string }[];
+  const [row] = stats.getRowObjectsJson() as { count: string; file_size_bytes: string; column_statistics: ColumnStatistics }[];
   await db.connection.run(`DROP VIEW ${quoteIdent(view)}`);
   const key = `data/${randomUUID()}-compacted.parquet`;
   await table.store.putFile(key, local);
@@ -224,6 +256,7 @@ async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, se
     partition: group.partition,
     recordCount: Number(row!.count),
     fileSizeInBytes: Number(row!.file_size_bytes),
+    ...fileMetrics(schema, row!.column_statistics),
     ...(table.metadata.formatVersion > 1 && { dataSequenceNumber: sequenceNumber }),
   };
 }

@@ -346,9 +346,14 @@ export class SqlSession {
     for (const lease of this.viewLeases.values()) void lease.release().catch(() => undefined);
     this.viewLeases.clear();
     this.cancel();
-    this.keeperOpened?.closeSync();
-    this.connection.closeSync();
-    this.instance.closeSync();
+    // The native close waits for the statement running now (interrupted just above) and any queued
+    // turn (each refuses to start on a closed session): closing a connection under a running statement
+    // left its promise pending forever, or brought the process down.
+    void this.queue.then(() => {
+      this.keeperOpened?.closeSync();
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
   }
 
   /** Where DuckDB reads the objects, by key: in place for a local store, else local copies in the cache. */
@@ -456,7 +461,7 @@ export class SqlSession {
     const previous = this.queue;
     this.queue = previous.then(() => turn);
     await previous;
-    if (userSignal?.aborted) {
+    if (userSignal?.aborted || this.closed) {
       release();
       throw cancelledError();
     }

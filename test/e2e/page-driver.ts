@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { SHOT_DIR } from './app-fixture';
+import { runSqlIn } from './ui-harness';
 
 /** Polls until the page settles: a bound on waiting, not a timing assertion (the suite shares 2 cores). */
 export function poll<T>(read: () => T | Promise<T>) {
@@ -13,14 +14,7 @@ export function poll<T>(read: () => T | Promise<T>) {
 }
 
 /** Replaces the editor's text (Monaco: select all, type) and runs it with Ctrl+Enter. */
-export async function runSql(page: Page, sql: string): Promise<void> {
-  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.keyboard.press('Escape'); // closes a completion list, if one opened
-  await page.keyboard.press('ControlOrMeta+Enter');
-}
+export const runSql = runSqlIn;
 
 export const cell = (page: Page, row: number, column: number) =>
   page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);

@@ -121,3 +121,13 @@ export async function startApp(lake: string, dir: string, errors: string[]): Pro
     },
   };
 }
+
+/** Replaces the SQL editor's text (Monaco: select all, delete, type) and runs it with Ctrl+Enter. */
+export async function runSqlIn(page: Page, sql: string): Promise<void> {
+  await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(sql);
+  await page.keyboard.press('Escape'); // closes a completion list, if one opened
+  await page.keyboard.press('ControlOrMeta+Enter');
+}

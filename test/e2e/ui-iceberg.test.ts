@@ -19,8 +19,7 @@ import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer, type RestCatalogServer } from '../helpers/rest-catalog-server';
 import { appPerFile } from './app-fixture';
-import { runSql as typeAndRun } from './page-driver';
-import { ROOT } from './ui-harness';
+import { ROOT, runSqlIn } from './ui-harness';
 
 let page: Page;
 let rest: RestCatalogServer | undefined;
@@ -110,8 +109,7 @@ async function shotBoth(name: string): Promise<void> {
   await page.getByTestId('theme').selectOption('light');
 }
 
-/** Replaces the editor's text and runs it with Ctrl+Enter. */
-const runSql = (sql: string) => typeAndRun(page, sql);
+const runSql = (sql: string) => runSqlIn(page, sql);
 
 const cell = (row: number, column: number) => page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);
 

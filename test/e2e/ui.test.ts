@@ -10,8 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
-import { runSql as typeAndRun } from './page-driver';
-import { buildIfStale, launchBrowser, openApp, ROOT, serve, SHOTS } from './ui-harness';
+import { buildIfStale, launchBrowser, openApp, ROOT, serve, SHOTS, runSqlIn } from './ui-harness';
 
 let dir: string;
 let server: { child: ChildProcess; url: string };
@@ -30,8 +29,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Replaces the editor's text and runs it with Ctrl+Enter. */
-const runSql = (sql: string) => typeAndRun(page, sql);
+const runSql = (sql: string) => runSqlIn(page, sql);
 
 function cell(row: number, column: number) {
   return page.locator(`[data-testid="results-grid"] [data-row-index="${row}"] [data-col="${column}"]`);

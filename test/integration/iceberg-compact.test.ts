@@ -78,6 +78,14 @@ describe('compacting a table with deletes', () => {
       const after = await IcebergTable.open(store);
       const files = await after.files(after.snapshot());
       expect(files.map((f) => f.content)).toEqual([0, 0]);
+      // The new files carry counts and id bounds: scans prune by them as by the writer's.
+      for (const file of files) {
+        expect(file.valueCounts?.get(1)).toBe(file.recordCount);
+        expect(file.nullValueCounts?.get(1)).toBe(0);
+        expect(file.lowerBounds?.has(1) && file.upperBounds?.has(1)).toBe(true);
+      }
+      const point = await after.planScan(after.snapshot(), { op: 'eq', fieldId: 1, value: 42n });
+      expect(point.tasks.map((t) => t.file.partition.kind)).toEqual(['b']);
       expect(after.snapshot()!.operation).toBe('replace');
       expect(after.snapshot()!.summary['total-delete-files']).toBe('0');
       expect(await engineRows(after)).toEqual(before);

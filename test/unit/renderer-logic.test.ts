@@ -122,3 +122,41 @@ describe('format', () => {
     expect(formatCell({ a: 1 })).toBe('{"a":1}');
   });
 });
+
+describe('grid number formatting, filters as SQL, value views', () => {
+  it('rounds binary noise off doubles only, unless exact', async () => {
+    const { formatValue } = await import('../../renderer/src/logic/format');
+    expect(formatValue(651470.0900000018, 'DOUBLE')).toBe('651470.09');
+    expect(formatValue(651470.0900000018, 'DOUBLE', true)).toBe('651470.0900000018');
+    expect(formatValue(0.1 + 0.2, 'FLOAT')).toBe('0.3');
+    expect(formatValue(9007199254740991, 'BIGINT')).toBe('9007199254740991'); // integers keep every digit
+    expect(formatValue('651470.0900000018', 'DECIMAL(20,10)')).toBe('651470.0900000018'); // exact decimals too
+    expect(formatValue(null, 'DOUBLE')).toBe('NULL');
+  });
+
+  it('makes filters a WHERE clause around the statement, quoting names and values', async () => {
+    const { filteredSql, whereClause } = await import('../../renderer/src/logic/result-filters');
+    expect(whereClause([{ column: 'a"b', op: '=', value: "it's" }])).toBe(`"a""b" = 'it''s'`);
+    expect(whereClause([{ column: 'n', op: '>=', value: ' 12.5 ' }, { column: 'n', op: 'is null' }])).toBe('"n" >= 12.5 AND "n" IS NULL');
+    expect(whereClause([{ column: 's', op: 'contains', value: '50%_off' }])).toBe(`"s"::VARCHAR ILIKE '%50\\%\\_off%' ESCAPE '\\'`);
+    expect(whereClause([{ column: 'd', op: '<=', value: '2024-01-02 00:00:00', cast: 'TIMESTAMP' }])).toBe(`"d"::TIMESTAMP <= '2024-01-02 00:00:00'`);
+    expect(filteredSql('select 1 as n -- note\n;', [{ column: 'n', op: '=', value: '1' }])).toBe('SELECT * FROM (\nselect 1 as n -- note\n) AS filtered WHERE "n" = 1');
+    expect(filteredSql('select 1', [])).toBe('select 1');
+  });
+
+  it('shows JSON indented, binary as hex and text with its length', async () => {
+    const { viewOf } = await import('../../renderer/src/logic/value-view');
+    expect(viewOf({ a: [1] }, 'STRUCT(a INTEGER[])')).toEqual({ kind: 'json', text: '{\n  "a": [\n    1\n  ]\n}', summary: 'JSON object' });
+    expect(viewOf('[1,2]', 'VARCHAR').kind).toBe('json');
+    expect(viewOf('[not json', 'VARCHAR')).toEqual({ kind: 'text', text: '[not json', summary: '9 characters' });
+    const blob = viewOf(Buffer.from('Hello, binary world!').toString('base64'), 'BLOB');
+    expect(blob.summary).toBe('20 bytes');
+    expect(blob.text.split('\n')[0]).toBe('00000000  48 65 6c 6c 6f 2c 20 62 69 6e 61 72 79 20 77 6f  Hello, binary wo');
+  });
+
+  it('moves a column before another, keeping the rest in order', async () => {
+    const { moveColumn } = await import('../../renderer/src/stores/grid-layout');
+    expect(moveColumn([], ['0', '1', '2', '3'], '3', '1')).toEqual(['0', '3', '1', '2']);
+    expect(moveColumn(['2', '0'], ['0', '1', '2'], '2', undefined)).toEqual(['0', '1', '2']);
+  });
+});

@@ -1,4 +1,8 @@
-/** The active tab's result: status line (rows, timing), export, error, and the grid. */
+/**
+ * The active tab's result: status line (rows, timing), export, error, the filter bar, and the grid with
+ * its value viewer and column explorer beside it.
+ */
+import { useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';
@@ -6,7 +10,11 @@ import { unpin } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useJobs } from '../stores/jobs';
 import { useResults, type QueryRun } from '../stores/results';
+import { useGridLayout, storedLayout } from '../stores/grid-layout';
+import { ColumnExplorer } from './ColumnExplorer';
+import { FilterBar } from './FilterBar';
 import { ResultsGrid } from './ResultsGrid';
+import { ValueViewer } from './ValueViewer';
 
 const EXPORT_FORMATS = ['csv', 'parquet', 'json'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -51,10 +59,53 @@ function StatusLine({ run }: { run: QueryRun }) {
   }
 }
 
+interface OpenValue {
+  queryId: string;
+  row: number;
+  col: number;
+  value: unknown;
+}
+
+/** The grid with what opens beside it: the focused value's viewer and the column explorer. */
+function ResultBody({ run, tabId, explorerOpen, onFilterColumn }: { run: QueryRun; tabId: string; explorerOpen: boolean; onFilterColumn(column: string): void }) {
+  const setSort = useResults((s) => s.setSort);
+  const setFilters = useResults((s) => s.setFilters);
+  const [viewed, setViewed] = useState<OpenValue>();
+  const names = run.columns.map((c) => c.name);
+  const visibility = useGridLayout((s) => storedLayout(s.byTab, tabId, names)?.visibility);
+  const change = useGridLayout((s) => s.change);
+  const shownValue = viewed?.queryId === run.queryId ? viewed : undefined;
+  return (
+    <div className="results-body">
+        <ResultsGrid
+          run={run}
+          tabId={tabId}
+          onSort={(sort) => setSort(tabId, sort)}
+          onFilterColumn={onFilterColumn}
+          onOpenValue={(row, col, value) => setViewed({ queryId: run.queryId, row, col, value })}
+        />
+        {shownValue && <ValueViewer column={run.columns[shownValue.col]} row={shownValue.row} value={shownValue.value} onClose={() => setViewed(undefined)} />}
+        {explorerOpen && (
+          <ColumnExplorer
+            queryId={run.queryId}
+            isVisible={(i) => visibility?.[`${i}`] !== false}
+            setVisible={(i, visible) => change(tabId, names, 'visibility', (old) => ({ ...old, [`${i}`]: visible }))}
+            addFilters={(filters) => void setFilters(tabId, [...run.filters, ...filters])}
+          />
+        )}
+    </div>
+  );
+}
+
 export function ResultsPane() {
   const tab = useEditor((s) => activeTab(s));
   const run = useResults((s) => s.byTab[tab.id]);
-  const setSort = useResults((s) => s.setSort);
+  const [explorerOpen, setExplorerOpen] = useState(false);
+  const [draftColumn, setDraftColumn] = useState<string>();
+  const setFilters = useResults((s) => s.setFilters);
+  const names = run?.columns.map((c) => c.name) ?? [];
+  const exactNumbers = useGridLayout((s) => storedLayout(s.byTab, tab.id, names)?.exactNumbers ?? false);
+  const change = useGridLayout((s) => s.change);
   if (!run) return <div className="results empty">Run a query with Ctrl+Enter (⌘+Enter): the statement under the cursor, or the selection.</div>;
   const pinned = run.bindings.filter((b) => b.version !== undefined || b.asOf !== undefined);
   return (
@@ -72,19 +123,40 @@ export function ResultsPane() {
           </span>
         ))}
         <span className="spacer" />
-        {run.status === 'done' &&
-          EXPORT_FORMATS.map((format) => (
-            <button key={format} onClick={() => void exportRun(run, format)} data-testid={`export-${format}`}>
-              Export {format.toUpperCase()}
+        {run.status === 'done' && (
+          <>
+            <label className="results-toggle" title="Show doubles with every digit instead of rounded to 12 significant digits">
+              <input type="checkbox" checked={exactNumbers} onChange={(e) => change(tab.id, names, 'exactNumbers', e.target.checked)} data-testid="exact-numbers" />
+              Exact numbers
+            </label>
+            <button className={explorerOpen ? 'on' : ''} onClick={() => setExplorerOpen(!explorerOpen)} aria-pressed={explorerOpen} data-testid="toggle-column-explorer">
+              Columns
             </button>
-          ))}
+            {EXPORT_FORMATS.map((format) => (
+              <button key={format} onClick={() => void exportRun(run, format)} data-testid={`export-${format}`}>
+                Export {format.toUpperCase()}
+              </button>
+            ))}
+          </>
+        )}
       </div>
+      {/* Kept while a filtered run is running or failed, so that a filter can always be removed again. */}
+      {(run.status === 'done' || run.filters.length > 0) && (
+        <FilterBar
+          columns={run.columns}
+          filters={run.filters}
+          baseSql={run.baseSql}
+          draftColumn={draftColumn}
+          onDraftDone={() => setDraftColumn(undefined)}
+          setFilters={(filters) => void setFilters(tab.id, filters)}
+        />
+      )}
       {run.status === 'error' || run.status === 'cancelled' ? (
         <pre className="results-error" data-testid="result-error">
           {run.status === 'cancelled' ? 'The query was cancelled.' : sqlErrorSummary(run.error ?? '')}
         </pre>
       ) : run.status === 'done' ? (
-        <ResultsGrid run={run} onSort={(sort) => setSort(tab.id, sort)} />
+        <ResultBody run={run} tabId={tab.id} explorerOpen={explorerOpen} onFilterColumn={setDraftColumn} />
       ) : (
         <div className="results empty">
           <span className="spinner" /> Running…

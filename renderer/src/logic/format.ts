@@ -46,6 +46,22 @@ export function formatCell(value: unknown): string {
   return String(value);
 }
 
+/** Floating-point types, whose values carry binary noise (651470.0900000018) in their last digits. */
+const FLOAT_TYPE = /^(DOUBLE|FLOAT|REAL)$/;
+/** Significant digits a double is shown with: enough for any decimal a person typed, none of the noise. */
+const SHOWN_DIGITS = 12;
+
+/**
+ * A grid cell's text for a column of `type`: doubles rounded to 12 significant digits unless `exact`
+ * (651470.0900000018 → 651470.09), everything else as formatCell. Copies and the value viewer use exact.
+ */
+export function formatValue(value: unknown, type: string, exact = false): string {
+  if (!exact && typeof value === 'number' && FLOAT_TYPE.test(type) && Number.isFinite(value)) {
+    return String(Number(value.toPrecision(SHOWN_DIGITS)));
+  }
+  return formatCell(value);
+}
+
 /** `a, b ,c` → `['a', 'b', 'c']`: column lists typed into one field. */
 export function splitList(text: string): string[] {
   return text

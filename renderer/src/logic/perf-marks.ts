@@ -27,3 +27,10 @@ export function markRun(queryId: string): void {
 export function markFirstRowsPainted(detail: FirstRowsMarkDetail): void {
   requestAnimationFrame(() => setTimeout(() => performance.mark(FIRST_ROWS_MARK, { detail })));
 }
+
+export const PROFILE_MARK = 'lakebench:profile-painted';
+
+/** Marks once a query's column profile is painted in the column explorer (scripts/bench-ui.ts). */
+export function markProfilePainted(queryId: string): void {
+  requestAnimationFrame(() => setTimeout(() => performance.mark(PROFILE_MARK, { detail: { queryId } satisfies RunMarkDetail })));
+}

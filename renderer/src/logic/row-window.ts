@@ -83,6 +83,14 @@ export class RowWindow {
     await Promise.all(wanted);
   }
 
+  /** The exact total, told by the engine once it holds the whole result (before a page says it). */
+  learnTotal(total: number): void {
+    if (this.closed || this.total !== undefined) return;
+    this.total = total;
+    this.bound = Math.min(this.bound, total);
+    this.options.onChange?.();
+  }
+
   /** Stops updates after the result is closed or replaced; late pages are dropped. */
   close(): void {
     this.closed = true;

@@ -8,6 +8,7 @@ import type { TabBinding } from './editor';
 import { api, errorMessage } from '../api/client';
 import { markRun } from '../logic/perf-marks';
 import { RowWindow } from '../logic/row-window';
+import { filteredSql, type ResultFilter } from '../logic/result-filters';
 
 /** Rows per queryPage call: one screenful is ~40 rows; bigger pages mean fewer round trips while scrolling. */
 const ROWS_PER_PAGE = 1000;
@@ -16,7 +17,11 @@ export type RunStatus = 'running' | 'done' | 'error' | 'cancelled';
 
 export interface QueryRun {
   queryId: string;
+  /** What the engine runs: the user's statement, wrapped in a SELECT … WHERE when filtered. */
   sql: string;
+  /** The user's statement, before the grid's filters. */
+  baseSql: string;
+  filters: ResultFilter[];
   /** Where the statement starts in the editor text, to place error markers. */
   editorOffset: number;
   bindings: TabBinding[];
@@ -35,7 +40,9 @@ export interface QueryRun {
 
 interface ResultsState {
   byTab: Record<string, QueryRun>;
-  run(tabId: string, sql: string, editorOffset: number, bindings: TabBinding[]): Promise<void>;
+  run(tabId: string, sql: string, editorOffset: number, bindings: TabBinding[], filters?: ResultFilter[]): Promise<void>;
+  /** Runs the tab's statement again with these filters (none: unfiltered). */
+  setFilters(tabId: string, filters: ResultFilter[]): Promise<void>;
   cancel(tabId: string): Promise<void>;
   setSort(tabId: string, sort: QuerySort[]): void;
   close(tabId: string): void;
@@ -65,12 +72,13 @@ export const useResults = create<ResultsState>()((set, get) => {
 
   return {
     byTab: {},
-    run: async (tabId, sql, editorOffset, bindings) => {
+    run: async (tabId, baseSql, editorOffset, bindings, filters = []) => {
       release(get().byTab[tabId]);
       const queryId = crypto.randomUUID();
       markRun(queryId);
       const startedAt = performance.now();
-      const run: QueryRun = { queryId, sql, editorOffset, bindings, status: 'running', columns: [], sort: [], startedAt, revision: 0 };
+      const sql = filteredSql(baseSql, filters);
+      const run: QueryRun = { queryId, sql, baseSql, filters, editorOffset, bindings, status: 'running', columns: [], sort: [], startedAt, revision: 0 };
       set((s) => ({ byTab: { ...s.byTab, [tabId]: run } }));
       try {
         const started = await api().queryStart({ sql, queryId, tables: bindings.length ? bindings : undefined });
@@ -82,12 +90,23 @@ export const useResults = create<ResultsState>()((set, get) => {
           status: 'done',
           elapsedMs: performance.now() - startedAt,
         });
+        // The exact count arrives when the engine holds the whole result, without scrolling to the end.
+        void api()
+          .queryRowCount({ queryId })
+          .then(({ rows: total }) => {
+            const current = get().byTab[tabId];
+            if (total !== undefined && current?.queryId === queryId) current.rows?.learnTotal(total);
+          });
         await rows.ensure(0, ROWS_PER_PAGE - 1);
       } catch (e) {
         // WorkbenchError over a transport, LakebenchError in process: both carry the engine's code.
         const cancelled = (e as { code?: unknown } | undefined)?.code === 'CANCELLED';
         update(tabId, queryId, { status: cancelled ? 'cancelled' : 'error', error: errorMessage(e), elapsedMs: performance.now() - startedAt });
       }
+    },
+    setFilters: async (tabId, filters) => {
+      const run = get().byTab[tabId];
+      if (run) await get().run(tabId, run.baseSql, run.editorOffset, run.bindings, filters);
     },
     cancel: async (tabId) => {
       const run = get().byTab[tabId];

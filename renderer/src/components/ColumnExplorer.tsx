@@ -1,0 +1,153 @@
+/**
+ * The column explorer beside the results grid, as in DuckDB UI: per column its type, null share, distinct
+ * estimate, min and max, and a histogram (numbers, times) or its top values (text), all computed by the
+ * engine over the whole result (queryProfile). A bar or a value adds a filter; the checkbox shows or
+ * hides the column in the grid.
+ */
+import { useEffect, useRef } from 'react';
+import type { ColumnProfile, HistogramBin } from '../../../core/api/workbench';
+import { formatCount, formatValue } from '../logic/format';
+import { markProfilePainted } from '../logic/perf-marks';
+import { rangeFilters, type ResultFilter } from '../logic/result-filters';
+import { useColumnProfile } from '../stores/column-profile';
+
+interface Props {
+  queryId: string;
+  /** Column index → shown in the grid. */
+  isVisible(index: number): boolean;
+  setVisible(index: number, visible: boolean): void;
+  addFilters(filters: ResultFilter[]): void;
+}
+
+function percent(part: number, whole: number): string {
+  if (whole === 0) return '0%';
+  const share = (100 * part) / whole;
+  return `${share > 0 && share < 0.1 ? '<0.1' : share.toFixed(share < 10 ? 1 : 0)}%`;
+}
+
+/** A histogram edge as text: a number as the grid shows it, a time (epoch ms) as ISO date and time. */
+function edgeText(value: number, column: ColumnProfile): string {
+  if (column.kind !== 'time') return formatValue(value, 'DOUBLE');
+  return new Date(value).toISOString().replace('T', ' ').replace(/(\.000)?Z$/, '');
+}
+
+function Histogram({ column, addFilters }: { column: ColumnProfile; addFilters: Props['addFilters'] }) {
+  const bins = column.histogram ?? [];
+  const highest = Math.max(1, ...bins.map((b) => b.count));
+  const filterOn = (bin: HistogramBin, k: number) =>
+    addFilters(
+      rangeFilters(column.name, {
+        from: edgeText(bin.from, column),
+        to: edgeText(bin.to, column),
+        first: k === 0,
+        ...(column.kind === 'time' && { cast: 'TIMESTAMP' as const }),
+      }),
+    );
+  return (
+    <div className="histogram" data-testid="histogram">
+      {bins.map((bin, k) => (
+        <button
+          key={k}
+          className="histogram-bar"
+          style={{ height: `${Math.max(2, (100 * bin.count) / highest)}%` }}
+          title={`${edgeText(bin.from, column)} – ${edgeText(bin.to, column)}: ${formatCount(bin.count)} rows — click to filter`}
+          aria-label={`filter ${column.name} from ${edgeText(bin.from, column)} to ${edgeText(bin.to, column)}`}
+          onClick={() => filterOn(bin, k)}
+        />
+      ))}
+    </div>
+  );
+}
+
+function TopValues({ column, rows, addFilters }: { column: ColumnProfile; rows: number; addFilters: Props['addFilters'] }) {
+  const top = column.top ?? [];
+  return (
+    <ul className="top-values" data-testid="top-values">
+      {top.map((t) => (
+        <li key={t.value}>
+          <button
+            className="top-value"
+            title={`${t.value}: ${formatCount(t.count)} rows — click to filter`}
+            onClick={() => addFilters([{ column: column.name, op: '=', value: t.value }])}
+          >
+            <span className="top-value-bar" style={{ width: `${(100 * t.count) / Math.max(1, rows)}%` }} />
+            <span className="top-value-text">{t.value}</span>
+            <span className="top-value-count">{formatCount(t.count)}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ColumnCard({ column, index, rows, ...props }: Omit<Props, 'queryId'> & { column: ColumnProfile; index: number; rows: number }) {
+  const shownMinMax = column.min !== undefined && column.max !== undefined;
+  return (
+    <li className="column-card" data-testid="column-card" data-column={column.name}>
+      <label className="column-card-head">
+        <input
+          type="checkbox"
+          checked={props.isVisible(index)}
+          onChange={(e) => props.setVisible(index, e.target.checked)}
+          title="Show this column in the grid"
+          data-testid="column-visible"
+        />
+        <span className="column-card-name">{column.name}</span>
+        <span className="column-card-type">{column.type}</span>
+      </label>
+      <div className="column-card-stats">
+        <span data-testid="column-nulls" title={`${formatCount(column.nulls)} nulls`}>
+          {percent(column.nulls, rows)} null
+        </span>
+        <span data-testid="column-distinct" title="estimated distinct values">
+          ~{formatCount(column.distinct)} distinct
+        </span>
+      </div>
+      {shownMinMax && (
+        <div className="column-card-range" data-testid="column-range">
+          <span title="min">{formatValue(column.min, column.type)}</span>
+          <span className="muted">…</span>
+          <span title="max">{formatValue(column.max, column.type)}</span>
+        </div>
+      )}
+      {column.histogram && <Histogram column={column} addFilters={props.addFilters} />}
+      {column.top && column.top.length > 0 && <TopValues column={column} rows={rows} addFilters={props.addFilters} />}
+      {column.top === undefined && column.kind === 'text' && column.distinct > 0 && <div className="muted">nearly every value is distinct</div>}
+    </li>
+  );
+}
+
+export function ColumnExplorer({ queryId, ...props }: Props) {
+  const state = useColumnProfile((s) => s.byQuery[queryId]);
+  const load = useColumnProfile((s) => s.load);
+  useEffect(() => void load(queryId), [load, queryId]);
+  const marked = useRef<string>(undefined);
+  useEffect(() => {
+    if (state?.status !== 'done' || marked.current === queryId) return;
+    marked.current = queryId;
+    markProfilePainted(queryId);
+  }, [state?.status, queryId]);
+
+  return (
+    <aside className="column-explorer" data-testid="column-explorer" aria-label="Column explorer">
+      {!state || state.status === 'loading' ? (
+        <div className="muted">
+          <span className="spinner" /> Profiling every row…
+        </div>
+      ) : state.status === 'error' ? (
+        <div className="status-error">{state.error}</div>
+      ) : (
+        <>
+          <div className="muted column-explorer-head">
+            {formatCount(state.profile!.rows)} rows · {state.profile!.columns.length} columns
+          </div>
+          <ul className="column-cards">
+            {state.profile!.columns.map((column, i) => (
+              <ColumnCard key={i} column={column} index={i} rows={state.profile!.rows} {...props} />
+            ))}
+          </ul>
+        </>
+      )}
+    </aside>
+  );
+}

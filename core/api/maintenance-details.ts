@@ -64,6 +64,10 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
     case 'vacuum':
       return `${dry ? 'would delete' : 'deleted'} ${plural(listedCount(d.deleted), 'file')} (${size(d.bytes)})`;
     case 'expire':
+      // Iceberg's expire_snapshots names the snapshots it removes; Delta's names log entries.
+      if (Array.isArray(d.expired)) {
+        return `${dry ? 'would expire' : 'expired'} ${plural(listedCount(d.expired), 'snapshot')}, ${num(d.retained)} kept; ${dry ? 'would delete' : 'deleted'} ${plural(listedCount(d.deleted), 'file')} (${size(d.bytes)})`;
+      }
       return `${dry ? 'would delete' : 'deleted'} ${plural(listedCount(d.deleted), 'log entry', 'log entries')}; oldest readable version v${num(d.oldestVersion)}`;
     case 'checkpoint':
       return `${dry ? 'would write a checkpoint' : 'checkpoint'} at v${num(d.version)}`;

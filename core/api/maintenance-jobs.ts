@@ -62,14 +62,16 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       return api.maintenance('verify', where, (store, pinned) => verifyLocation(store, { deep: args.deep, pinned, ...op }));
     }
     case 'orphans': {
-      const { findOrphans } = await import('../ops/orphans');
-      return api.maintenance('orphans', where, (store) => findOrphans(store, { olderThanMs: args.olderThanMs ?? 0, ...op }));
+      const { findTableOrphans } = await import('../ops/table-cleanup');
+      const variant = (await api.support('orphans', where))?.variant;
+      return api.maintenance('orphans', where, (store, pinned) => findTableOrphans(store, variant, { olderThanMs: args.olderThanMs, pinned, ...op }), { variant });
     }
     case 'vacuum': {
-      const { vacuumTable } = await import('../ops/vacuum');
+      const { vacuumTableOf } = await import('../ops/table-cleanup');
+      const variant = (await api.support('vacuum', where))?.variant;
       // An absent retention lets the table's delta.deletedFileRetentionDuration decide (as in the CLI).
       const { retentionMs, force } = args;
-      return api.maintenance('vacuum', where, (store) => vacuumTable(store, { retentionMs, force, dryRun, ...op }), run);
+      return api.maintenance('vacuum', where, (store, pinned) => vacuumTableOf(store, variant, { retentionMs, force, dryRun, pinned, ...op }), { ...run, variant });
     }
     case 'repack': {
       const { repackTable } = await import('../ops/repack');
@@ -81,6 +83,14 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       return api.maintenance('checkpoint', where, (store) => checkpointTable(store, op));
     }
     case 'expire': {
+      if ((await api.support('expire', where))?.variant === 'snapshots') {
+        const { expireIceberg } = await import('../ops/iceberg-expire');
+        // The panel's retention is the snapshots' age here (absent: the table's history.expire.max-snapshot-age-ms).
+        return api.maintenance('expire', where, (store, _pinned, located) => expireIceberg(store, located?.commitTarget, { olderThanMs: args.logRetentionMs, dryRun, ...op }), {
+          ...run,
+          variant: 'snapshots',
+        });
+      }
       const { expireLog } = await import('../ops/expire');
       const { logRetentionMs } = args;
       return api.maintenance('expire', where, (store) => expireLog(store, { logRetentionMs, dryRun, ...op }), run);
@@ -111,8 +121,16 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
 export async function maintainLogged(api: LakebenchApi, where: LocationArgs, options: MaintainOptions & OpOptions): Promise<MaintainResult & { runId: string }> {
   // Refused as a whole, by its own name, before its first step runs.
   await api.requireSupport('maintain', where);
-  const { maintainTable } = await import('../ops/maintain');
+  const { maintainTable, MAINTAIN_STEPS } = await import('../ops/maintain');
   const runId = randomUUID();
   const run = { runId, dryRun: options.dryRun ?? false };
-  return { runId, ...(await maintainTable((step, work) => api.maintenance(step, where, work, run), options)) };
+  // Each step as the table's format supports it (a step it lacks is left out).
+  const steps = Object.fromEntries(await Promise.all(MAINTAIN_STEPS.map(async (step) => [step, await api.support(step, where)] as const)));
+  return {
+    runId,
+    ...(await maintainTable(
+      (step, work, variant) => api.maintenance(step, where, (store, pinned, located) => work(store, { pinned, commitTarget: located?.commitTarget }), { ...run, variant }),
+      { ...options, steps },
+    )),
+  };
 }

@@ -28,7 +28,8 @@ export interface VerifyFlags {
   deep?: boolean;
 }
 export interface OrphansFlags {
-  olderThan: number;
+  /** Absent: the format's default (Delta 0, Iceberg 3 days). */
+  olderThan?: number;
 }
 export interface VacuumFlags {
   /** Absent: the table's delta.deletedFileRetentionDuration, else the default. */
@@ -47,6 +48,10 @@ export interface RepackFlags {
 export interface ExpireFlags {
   /** Absent: the table's delta.logRetentionDuration, else the default. */
   logRetention?: number;
+  /** Iceberg: snapshot age; absent: the table's history.expire.max-snapshot-age-ms, else 5 days. */
+  olderThan?: number;
+  /** Iceberg: snapshots kept per branch at least. */
+  retainLast?: number;
   dryRun?: boolean;
 }
 export interface MaintainFlags {
@@ -116,15 +121,15 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('orphans'))
-    .description('objects under a table that no retained version references, with size and age')
+    .description('objects under a table that no retained version (Iceberg: no metadata file of its metadata log) references, with size and age')
     .argument('<table>')
-    .option('--older-than <duration>', 'only orphans at least this old (e.g. 7d)', duration, 0)
+    .option('--older-than <duration>', 'only orphans at least this old (e.g. 7d; default: all for Delta, 3 days for Iceberg as Iceberg)', duration)
     .action((table: string, opts: OrphansFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).orphans(ctx, table, opts)),
     );
 
   locationOptions(program.command('vacuum'))
-    .description('delete tombstoned files and orphans older than the retention')
+    .description('delete tombstoned files and orphans older than the retention (Iceberg: orphans only; expire removes expired snapshots\' files)')
     .argument('<table>')
     .option('--retention <duration>', "keep files removed or written more recently than this (default: the table's delta.deletedFileRetentionDuration, else 7 days)", duration)
     .option('--dry-run', 'list what would be deleted, delete nothing')
@@ -153,9 +158,11 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('expire'))
-    .description('delete log entries older than the log retention that a later checkpoint makes unnecessary')
+    .description('Delta: delete log entries older than the log retention that a later checkpoint makes unnecessary; Iceberg: expire_snapshots')
     .argument('<table>')
     .option('--log-retention <duration>', "keep log entries younger than this (default: the table's delta.logRetentionDuration, else 30 days)", duration)
+    .option('--older-than <duration>', "Iceberg: expire snapshots older than this (default: the table's history.expire.max-snapshot-age-ms, else 5 days)", duration)
+    .option('--retain-last <n>', "Iceberg: keep at least this many snapshots per branch (default: the table's history.expire.min-snapshots-to-keep, else 1)", count)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .action((table: string, opts: ExpireFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/vacuum')).expire(ctx, table, opts)),

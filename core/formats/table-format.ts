@@ -59,9 +59,13 @@ export interface OperationSupport {
    * Which of the operation's implementations serves this format when there is more than one:
    * `own-staging` (compact-staging: the bucket is its own staging area and target, as Lakeside),
    * `reconcile` (orphans: the bucket's log against its compacted files, as Lakeside),
-   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files).
+   * `metadata-log` (orphans, vacuum: against what every metadata file of the table's metadata log
+   * reaches, as Iceberg),
+   * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files),
+   * `snapshots` (expire: old snapshots removed from the metadata, then the files only they reached, as
+   * Iceberg's expire_snapshots).
    */
-  variant?: 'own-staging' | 'reconcile' | 'replace-snapshot';
+  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot' | 'snapshots';
 }
 
 export interface TableCapabilities {

@@ -55,8 +55,7 @@ export interface TableScan {
 export async function findOrphans(store: ObjectStore, options: OrphansOptions & OpOptions): Promise<OrphansResult> {
   const now = options.now ?? Date.now();
   const { orphans } = scanTable(store, await readTable(store, options), now, options);
-  const old = [...orphans, ...(await incompleteUploads(store, now))].filter((o) => o.ageMs >= options.olderThanMs);
-  return { orphans: old, bytes: old.reduce((sum, o) => sum + o.size, 0) };
+  return orphansResult([...orphans, ...(await incompleteUploads(store, now))], options.olderThanMs);
 }
 
 /** Multipart uploads under the table never completed nor aborted, as orphans (their age from their start). */
@@ -113,19 +112,28 @@ export function scanTable(store: ObjectStore, { objects, retained }: ListedTable
     const temporary = isTemporary(info.key);
     if (!temporary && (info.key.startsWith(LOG_DIR) || isHidden(info.key, partitionColumns))) continue;
     if (!temporary) dataObjects.set(info.key, info);
-    if (temporary || !retained.referenced.has(info.key)) {
-      orphans.push({
-        object: store.urlOf(info.key),
-        key: info.key,
-        size: info.size,
-        lastModified: info.lastModified.toISOString(),
-        // A file written this very millisecond can carry a time a hair ahead of the process clock.
-        ageMs: Math.max(0, now - info.lastModified.getTime()),
-        reason: temporary ? 'temporary' : 'unreferenced',
-      });
-    }
+    if (temporary || !retained.referenced.has(info.key)) orphans.push(orphanOf(store, info, now, temporary ? 'temporary' : 'unreferenced'));
   }
   return withoutNestedTables(nestedTableFolders, { orphans, dataObjects });
+}
+
+/** A listed object as an orphan. */
+export function orphanOf(store: ObjectStore, info: ObjectInfo, now: number, reason: 'unreferenced' | 'temporary'): Orphan {
+  return {
+    object: store.urlOf(info.key),
+    key: info.key,
+    size: info.size,
+    lastModified: info.lastModified.toISOString(),
+    // A file written this very millisecond can carry a time a hair ahead of the process clock.
+    ageMs: Math.max(0, now - info.lastModified.getTime()),
+    reason,
+  };
+}
+
+/** The orphans at least `olderThanMs` old, with their bytes. */
+export function orphansResult(orphans: Orphan[], olderThanMs: number): OrphansResult {
+  const old = orphans.filter((o) => o.ageMs >= olderThanMs);
+  return { orphans: old, bytes: old.reduce((sum, o) => sum + o.size, 0) };
 }
 
 /**
@@ -140,17 +148,27 @@ function withoutNestedTables(folders: Set<string>, scan: TableScan): TableScan {
 }
 
 /** Leftovers of writes: Hadoop/Spark `_temporary/` folders, `*.tmp` names, Lakebench's own temp files. */
-function isTemporary(key: string): boolean {
+export function isTemporary(key: string): boolean {
   return key.split('/').some((name) => name === '_temporary' || name.endsWith('.tmp') || name.startsWith(TEMP_FILE_PREFIX));
 }
 
+/** Delta's hidden folders that hold table data. */
+const DELTA_DATA_FOLDERS = ['_change_data', '_delta_index'];
+
 /** Spark's rule (DeltaTableUtils.isHiddenDirectory), applied to every folder and the file name. */
 function isHidden(key: string, partitionColumns: string[]): boolean {
+  return isHiddenPath(key, partitionColumns, DELTA_DATA_FOLDERS);
+}
+
+/**
+ * True when a folder or the file name starts with `_` or `.` and is neither a partition folder
+ * (`_col=…`) nor one of `dataFolders` (names starting so): what Spark's cleanup actions skip.
+ */
+export function isHiddenPath(key: string, partitionColumns: string[], dataFolders: string[] = []): boolean {
   return key.split('/').some(
     (name) =>
       (name.startsWith('_') || name.startsWith('.')) &&
-      !name.startsWith('_change_data') &&
-      !name.startsWith('_delta_index') &&
+      !dataFolders.some((folder) => name.startsWith(folder)) &&
       !partitionColumns.some((column) => name.startsWith(`${column}=`)),
   );
 }

@@ -18,7 +18,7 @@ import type { OpOptions } from './maintenance/operations';
 import type { AddFile } from '../formats/delta/actions';
 import type { ObjectInfo } from '../storage/types';
 import { deleteInBatches, type FailedDelete } from './batch-delete';
-import { incompleteUploads, readTable, scanTable } from './orphans';
+import { incompleteUploads, readTable, scanTable, type Orphan } from './orphans';
 import {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DELETED_FILE_RETENTION_PROPERTY,
@@ -55,7 +55,7 @@ export interface VacuumResult {
 
 const MIN_RETENTION_MS = DEFAULT_DELETED_FILE_RETENTION_MS;
 
-interface Doomed {
+export interface Doomed {
   key: string;
   size: number;
   reason: 'tombstone' | 'orphan' | 'incomplete-upload';
@@ -83,16 +83,27 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
     if (orphan.ageMs >= retentionMs) doomed.push({ key: orphan.key, size: orphan.size, reason: 'orphan' });
   }
   const uploads = (await incompleteUploads(store, now)).filter((u) => u.ageMs >= retentionMs);
-  const safe = [
-    ...(await withoutLiveFiles(store, retained, doomed, options.signal)),
-    ...uploads.map((u): Doomed => ({ key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } })),
-  ];
+  const safe = [...(await withoutLiveFiles(store, retained, doomed, options.signal)), ...uploads.map(uploadToAbort)];
+  return deleteDoomed(store, safe, { ...options, retentionMs, retention: describeRetention(retentionMs, property) });
+}
+
+/** An incomplete upload (as the orphan report lists it) to abort. */
+export function uploadToAbort(u: Orphan): Doomed {
+  return { key: u.key, size: 0, reason: 'incomplete-upload', upload: { key: u.key, uploadId: u.uploadId!, initiated: new Date(u.lastModified) } };
+}
+
+/** Deletes (or, dry, only lists) what a vacuum found; the result lists it all either way, less what failed. */
+export async function deleteDoomed(
+  store: ObjectStore,
+  safe: Doomed[],
+  options: Pick<VacuumOptions, 'dryRun'> & OpOptions & Pick<VacuumResult, 'retentionMs' | 'retention'>,
+): Promise<VacuumResult> {
   const result: VacuumResult = {
     deleted: safe.map((d) => ({ object: d.upload ? `${store.urlOf(d.key)} (upload ${d.upload.uploadId})` : store.urlOf(d.key), size: d.size, reason: d.reason })),
     bytes: safe.reduce((sum, d) => sum + d.size, 0),
     dryRun: options.dryRun ?? false,
-    retentionMs,
-    retention: describeRetention(retentionMs, property),
+    retentionMs: options.retentionMs,
+    retention: options.retention,
   };
   if (options.dryRun) return result;
 
@@ -113,7 +124,8 @@ export async function vacuumTable(store: ObjectStore, options: VacuumOptions & O
   return { ...result, deleted, bytes: deleted.reduce((sum, d) => sum + d.size, 0), failed };
 }
 
-function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
+/** The retention a vacuum applies: the asked one (refused under 7 days without `force`), else the floor. */
+export function effectiveRetention(options: VacuumOptions, table: TableRetention | undefined, tableUrl: string): number {
   const floor = Math.max(MIN_RETENTION_MS, table?.ms ?? 0);
   const asked = options.retentionMs;
   if (asked === undefined) return floor;

@@ -60,6 +60,8 @@ export interface NewDataFile {
   fieldIds?: Record<string, number>;
   /** Leave these columns out of the file. */
   omit?: string[];
+  /** The file's key under the table (default `data/<uuid>.parquet`), recorded as written. */
+  key?: string;
 }
 
 export interface WrittenFile {
@@ -314,7 +316,7 @@ export class IcebergTestWriter {
     const added: WrittenFile[] = [];
     const base = { sequenceNumber, snapshotId, specId: 0 as const };
     for (const file of commit.add ?? []) {
-      const key = `data/${randomUUID()}.parquet`;
+      const key = file.key ?? `data/${randomUUID()}.parquet`;
       const ids = file.withoutFieldIds
         ? undefined
         : (file.fieldIds ?? Object.fromEntries(this.fields.filter((f) => !file.omit?.includes(f.name)).map((f) => [f.name, f.id])));

@@ -5,7 +5,7 @@
  * under the table is written.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { appendFile, mkdtemp, open, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { IcebergTable } from '../../core/formats/iceberg/table';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { LocalStore } from '../../core/storage/local';
 import { fixture } from '../helpers/fixtures';
-import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { avroBytes, IcebergTestWriter, MANIFEST_FILE_SCHEMA } from '../helpers/iceberg-writer';
+import { readAvroFile } from '../../core/formats/iceberg/avro';
 
 let dir: string;
 let conn: DuckDBConnection;
@@ -86,6 +87,41 @@ describe('verify (Iceberg)', () => {
     void big;
     // Nothing was added or removed by verify.
     expect((await readdir(w.dir, { recursive: true })).sort()).toEqual(before.filter((f) => !f.endsWith(path.basename(small!.path))).sort());
+  });
+
+  it('cross-checks a corrupted copy of a fixture: a snapshot summary whose counts disagree with its manifests is named with both counts', async () => {
+    const copy = path.join(dir, `bunnies-${n++}`);
+    await cp(fixture('iceberg', 'java', 'bunnies'), copy, { recursive: true });
+    const file = path.join(copy, 'metadata', 'v5.metadata.json');
+    const text = await readFile(file, 'utf8');
+    // The last snapshot (an overwrite) added one record and holds 22 in its data files.
+    await writeFile(file, text.replace('"added-records" : "1"', '"added-records" : "3"').replace('"total-records" : "22"', '"total-records" : "20"'));
+    const report = await verifyIcebergTable(new LocalStore(copy));
+    expect(report.problems).toEqual([
+      {
+        object: new LocalStore(copy).urlOf('metadata/v5.metadata.json'),
+        kind: 'summary-mismatch',
+        detail: 'snapshot 9158179788527662767: the summary records added-records = 3 (its manifests: 1), total-records = 20 (its manifests: 22)',
+      },
+    ]);
+  });
+
+  it('cross-checks manifest list counts against the manifest: a wrong added-files and rows count is named with the manifest', async () => {
+    const w = await table();
+    const store = new LocalStore(w.dir);
+    const opened = await IcebergTable.open(store);
+    const current = opened.snapshot()!;
+    const listKey = opened.paths.keyOf(current.manifestList!);
+    const { records, meta } = readAvroFile(await readFile(path.join(w.dir, listKey)), listKey);
+    const first = records[0] as Record<string, unknown>;
+    records[0] = { ...first, added_files_count: Number(first.added_files_count) + 2, existing_rows_count: BigInt(first.existing_rows_count as bigint) + 7n };
+    await writeFile(path.join(w.dir, listKey), await avroBytes(MANIFEST_FILE_SCHEMA, records, { 'format-version': meta['format-version']!, 'snapshot-id': meta['snapshot-id']! }));
+
+    const report = await verifyIcebergTable(store);
+    const manifest = store.urlOf(opened.paths.keyOf(String(first.manifest_path)));
+    expect(report.problems).toEqual([
+      expect.objectContaining({ object: manifest, kind: 'manifest-count-mismatch', detail: expect.stringMatching(new RegExp(`snapshot ${current.id} records added files \\d+ \\(the manifest holds \\d+\\), existing rows \\d+ \\(the manifest holds \\d+\\)`)) }),
+    ]);
   });
 
   it("reports a file only an older snapshot still reads (time travel to it would fail), not only the current snapshot's", async () => {

@@ -40,7 +40,7 @@ describe('lakebench orphans / vacuum / checkpoint / expire', () => {
 
     const json = await cli('orphans', '--json', table, '--older-than', '30d');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ orphans: [], bytes: 0 });
+    expect(JSON.parse(json.stdout)).toEqual({ orphans: [], bytes: 0, olderThanMs: 30 * 24 * 3600_000 });
     expect((await cli('orphans', table, '--older-than', 'soon')).code).toBe(2);
   });
 

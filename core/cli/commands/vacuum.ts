@@ -21,13 +21,17 @@ const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 
 export async function orphans(ctx: CliContext, table: string, flags: OrphansFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
-  if ((await api.support('orphans', where(ctx, table)))?.variant === 'reconcile') return reconcileOrphans(ctx, table);
+  const variant = (await api.support('orphans', where(ctx, table)))?.variant;
+  if (variant === 'reconcile') return reconcileOrphans(ctx, table);
   return interruptible(ctx, async (signal) => {
-    const { findOrphans } = await import('../../ops/orphans');
-    const result = await api.maintenance('orphans', where(ctx, table), (store) =>
-      findOrphans(store, { olderThanMs: flags.olderThan, signal, onProgress: progressLine(ctx) }),
+    const { findTableOrphans } = await import('../../ops/table-cleanup');
+    const result = await api.maintenance(
+      'orphans',
+      where(ctx, table),
+      (store, pinned) => findTableOrphans(store, variant, { olderThanMs: flags.olderThan, pinned, signal, onProgress: progressLine(ctx) }),
+      { variant },
     );
-    const age = flags.olderThan > 0 ? ` older than ${formatDuration(flags.olderThan)}` : '';
+    const age = result.olderThanMs > 0 ? ` older than ${formatDuration(result.olderThanMs)}` : '';
     if (result.orphans.length === 0) return { result, text: `no orphans${age}\n` };
     const rows = result.orphans.map((o) => [o.key, byteSize(o.size), formatDuration(o.ageMs), o.reason]);
     const text = renderTable(['object', 'size', 'age', 'reason'], rows) + `${files(result.orphans.length)}${age}, ${byteSize(result.bytes)}\n`;
@@ -49,21 +53,23 @@ async function reconcileOrphans(ctx: CliContext, bucket: string): Promise<Comman
 export async function vacuum(ctx: CliContext, table: string, flags: VacuumFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
   const dryRun = flags.dryRun ?? false;
+  const variant = (await api.support('vacuum', where(ctx, table)))?.variant;
   return interruptible(ctx, async (signal) => {
-    const { vacuumTable } = await import('../../ops/vacuum');
+    const { vacuumTableOf } = await import('../../ops/table-cleanup');
     const result = await api.maintenance(
       'vacuum',
       where(ctx, table),
-      (store) =>
-        vacuumTable(store, {
+      (store, pinned) =>
+        vacuumTableOf(store, variant, {
           // Not given (the flag's default): the table's delta.deletedFileRetentionDuration decides when longer.
           retentionMs: flags.retention,
           force: flags.force,
           dryRun,
+          pinned,
           signal,
           onProgress: progressLine(ctx),
         }),
-      { dryRun },
+      { dryRun, variant },
     );
     const rows = result.deleted.map((d) => [d.object, byteSize(d.size), d.reason]);
     const listing = rows.length > 0 ? renderTable(['object', 'size', 'reason'], rows) : '';
@@ -87,6 +93,7 @@ export async function checkpoint(ctx: CliContext, table: string): Promise<Comman
 export async function expire(ctx: CliContext, table: string, flags: ExpireFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();
   const dryRun = flags.dryRun ?? false;
+  if ((await api.support('expire', where(ctx, table)))?.variant === 'snapshots') return expireSnapshots(ctx, table, flags);
   return interruptible(ctx, async (signal) => {
     const { expireLog } = await import('../../ops/expire');
     const result = await api.maintenance(
@@ -112,5 +119,29 @@ export async function expire(ctx: CliContext, table: string, flags: ExpireFlags)
     const text = result.deleted.map((url) => `${url}\n`).join('') + checkpointLine +
       `${outcome}; oldest readable version: ${result.oldestVersion}\n` + notDeleted(result.failed);
     return { result, text, ...(result.failed?.length && { exitCode: EXIT_FAILED }) };
+  });
+}
+
+/** expire_snapshots on an Iceberg table: the snapshots removed, then the files only they reached. */
+async function expireSnapshots(ctx: CliContext, table: string, flags: ExpireFlags): Promise<CommandOutput | number> {
+  const api = await ctx.api();
+  const dryRun = flags.dryRun ?? false;
+  return interruptible(ctx, async (signal) => {
+    const { expireIceberg } = await import('../../ops/iceberg-expire');
+    const result = await api.maintenance(
+      'expire',
+      where(ctx, table),
+      (store, _pinned, located) =>
+        expireIceberg(store, located?.commitTarget, { olderThanMs: flags.olderThan, retainLast: flags.retainLast, dryRun, signal, onProgress: progressLine(ctx) }),
+      { dryRun, variant: 'snapshots' },
+    );
+    const listing = result.deleted.length > 0 ? renderTable(['object', 'size'], result.deleted.map((d) => [d.object, byteSize(d.size)])) : '';
+    const verb = dryRun ? 'dry run: would expire' : 'expired';
+    const snapshots = result.expired.length ? ` (${result.expired.join(', ')})` : '';
+    const text =
+      listing +
+      `${verb} ${result.expired.length} snapshot(s)${snapshots} older than ${result.retention}; ${result.retained} kept\n` +
+      `${dryRun ? 'would delete' : 'deleted'} ${files(result.deleted.length)} (${byteSize(result.bytes)}) only expired snapshots reached\n`;
+    return { result, text };
   });
 }

@@ -40,10 +40,9 @@ export function isMetadataFileName(name: string): boolean {
 }
 
 function metadataFileOf(object: ObjectInfo): MetadataFile | undefined {
-  const name = object.key.slice(object.key.lastIndexOf('/') + 1);
-  const match = METADATA_FILE.exec(name);
-  if (!match) return undefined;
-  return { key: object.key, version: Number(match[1] ?? match[2]), lastModified: object.lastModified, size: object.size };
+  const version = metadataVersionOf(object.key);
+  if (version === undefined) return undefined;
+  return { key: object.key, version, lastModified: object.lastModified, size: object.size };
 }
 
 /**

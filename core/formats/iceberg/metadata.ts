@@ -68,6 +68,8 @@ export interface TableMetadata {
   metadataLog: { timestampMs: number; metadataFile: string }[];
   /** Named branches and tags; `main` is always there when the table has a current snapshot. */
   refs: Record<string, SnapshotRef>;
+  /** Puffin table statistics and partition statistics files (`statistics`, `partition-statistics`), as recorded. */
+  statisticsFiles?: string[];
   /** v3 row lineage: the first row id the next snapshot assigns. */
   nextRowId?: number;
 }
@@ -209,6 +211,9 @@ function normalize(json: JsonObject, object: string): TableMetadata {
         : [];
     }),
     refs,
+    statisticsFiles: [json.statistics, json['partition-statistics']].flatMap((list) =>
+      (Array.isArray(list) ? list : []).flatMap((entry) => (isObject(entry) && typeof entry['statistics-path'] === 'string' ? [entry['statistics-path']] : [])),
+    ),
     ...optional('nextRowId', num(json['next-row-id'])),
   };
 }

@@ -47,16 +47,34 @@ export class PathResolver {
 
   /** The store key of a recorded path; OUTSIDE_LOCATION naming the path when it is not under the table. */
   keyOf(recorded: string): string {
+    return decodeKey(this.relativeOf(recorded));
+  }
+
+  /**
+   * Every key a recorded path may name: the path as recorded under the table and, when it holds
+   * percent-escapes, decoded. A `file:` URI escapes a space the file name holds, while S3FileIO
+   * writes the recorded text as the key itself (`%3A` in an escaped partition value stays `%3A`):
+   * which one a writer did cannot be told from the path, so whoever asks whether an object is
+   * referenced must take both.
+   */
+  keysOf(recorded: string): string[] {
+    const relative = this.relativeOf(recorded);
+    const decoded = decodeKey(relative);
+    return decoded === relative ? [relative] : [relative, decoded];
+  }
+
+  /** The recorded path relative to the table root, escapes left as recorded. */
+  private relativeOf(recorded: string): string {
     const canonical = canonicalLocation(recorded);
     for (const root of this.roots) {
-      if (canonical.startsWith(`${root}/`)) return decodeKey(canonical.slice(root.length + 1));
+      if (canonical.startsWith(`${root}/`)) return canonical.slice(root.length + 1);
     }
     // A relative path (some writers record them for metadata files) is relative to the table root.
     if (!/^[a-z][a-z0-9+.-]*:/i.test(recorded) && !recorded.startsWith('/')) return recorded;
     // Written at a root nothing else recorded: the table's own folders are its last anchor.
     for (const folder of ['/data/', METADATA_SEGMENT]) {
       const at = canonical.lastIndexOf(folder);
-      if (at >= 0) return decodeKey(canonical.slice(at + 1));
+      if (at >= 0) return canonical.slice(at + 1);
     }
     throw new LakebenchError(
       'OUTSIDE_LOCATION',

@@ -2,8 +2,9 @@
  * Iceberg tables as a TableFormat: found by a metadata file in `metadata/`, read at any snapshot (by
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
  * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
- * (commit.ts); the capabilities list the operations that use it, and every other write is refused by
- * name before anything is touched. Versions are snapshot ids, kept as text (64 bits) everywhere outside this folder.
+ * (commit.ts); the capabilities list the operations Iceberg tables take (compact, verify, orphans,
+ * vacuum, expire, maintain), and every other operation is refused by name before anything is touched. Versions are
+ * snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
 import type { SqlSession } from '../../sql/session';
@@ -129,6 +130,13 @@ export const icebergFormat: TableFormat = {
       verify: {},
       compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
       'rewrite-manifests': { note: 'rewrite_manifests: small data manifests merged by partition, one replace snapshot' },
+      // Against what every metadata file of the metadata log reaches (ops/iceberg-orphans.ts).
+      orphans: { variant: 'metadata-log' },
+      vacuum: { variant: 'metadata-log' },
+      // expire_snapshots through the commit path (ops/iceberg-expire.ts).
+      expire: { variant: 'snapshots' },
+      // compact → expire → vacuum (no checkpoint: ops/maintain.ts).
+      maintain: {},
     },
   },
 

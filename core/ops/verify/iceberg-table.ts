@@ -3,7 +3,8 @@
  * parses; every snapshot's manifest list and every manifest it names exist and decode; every data and
  * delete file live in any retained snapshot (time travel may read each) exists with the size and
  * record count its manifest records (Parquet footers read by range, as for Delta); deletion-vector
- * Puffin files exist with their size and their blobs decode; `deep` decodes every page. A problem never
+ * Puffin files exist with their size and their blobs decode; manifest list counts and snapshot summaries
+ * agree with the manifests' entries (iceberg-counts.ts); `deep` decodes every page. A problem never
  * stops the run; only storage failures are thrown. Read-only, like every Iceberg operation until
  * maintenance lands.
  */
@@ -14,6 +15,7 @@ import { mapWithConcurrency } from '../../storage/concurrency';
 import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
 import { checkDataFiles, corruptionRate } from './data-files';
+import { manifestCountProblems, summaryProblems } from './iceberg-counts';
 import type { DataFileRef } from './file-checks';
 import type { VerifyOptions, VerifyProblem, VerifyReport } from './problems';
 
@@ -71,6 +73,11 @@ export async function verifyIcebergTable(store: ObjectStore, options: VerifyOpti
   await mapWithConcurrency([...manifests.values()], READ_CONCURRENCY, async (manifest) => {
     entries.set(manifest.path, await attempt(manifest.path, () => table.manifestEntries(manifest, FRESH)));
   });
+  // The bookkeeping cross-checks: manifest list counts and snapshot summaries against the entries.
+  for (const snapshot of table.metadata.snapshots) {
+    const reading = { snapshot, manifests: listed.get(snapshot.id) ?? [], entries: (m: ManifestFile) => entries.get(m.path) };
+    problems.push(...manifestCountProblems(reading, urlOf), ...summaryProblems(reading, store.urlOf(table.metadataKey)));
+  }
 
   // The live files of every retained snapshot, from the manifests that could be read (the others are
   // problems already); a Puffin file's vectors are entries of their own, each checked.

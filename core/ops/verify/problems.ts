@@ -25,7 +25,10 @@ export type ProblemKind =
   // LakeSync and Lakeside buckets
   | 'bad-delta' // a LakeSync envelope that does not parse, or a malformed delta in it
   | 'envelope-mismatch' // deltaCount, hlcRange or the file name's HLC range disagreeing with the deltas
-  | 'bad-record'; // a staged Lakeside record that does not fit schema/schema.json
+  | 'bad-record' // a staged Lakeside record that does not fit schema/schema.json
+  // Iceberg bookkeeping
+  | 'manifest-count-mismatch' // a manifest list row whose added/existing/deleted file or row counts differ from its manifest's entries
+  | 'summary-mismatch'; // a snapshot summary whose file or record counts differ from its manifests
 
 export interface VerifyProblem {
   /** URL of the object (data file, log entry, `_last_checkpoint`, or the table itself). */

@@ -30,12 +30,12 @@ interface OperationSpec {
 const OPERATIONS: OperationSpec[] = [
   { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts (DES: every entry against its sidecar)' },
   { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true },
-  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true },
-  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references' },
-  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true },
+  { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, variants: ['replace-snapshot'] },
+  { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', variants: ['metadata-log'] },
+  { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, variants: ['metadata-log'] },
   { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true },
   { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version' },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention', confirm: true },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention (Iceberg: snapshots past it, and the files only they reached)', confirm: true, variants: ['snapshots'] },
   { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true },
   { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, variants: ['own-staging'] },
 ];

@@ -126,8 +126,9 @@ function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolea
 }
 
 function ExpireView({ result, location }: { result: ExpireResult; location: string }) {
-  // Deleted log entries are plain URLs; a cut list ends in the `… and N more` marker.
-  const all = result.deleted ?? [];
+  // Deleted log entries are plain URLs (Iceberg's expire: objects with their size); a cut list ends in
+  // the `… and N more` marker.
+  const all = ((result.deleted ?? []) as (string | { object: string })[]).map((d) => (typeof d === 'string' ? d : d.object));
   const more = all.at(-1)?.startsWith('… and ') ? all.at(-1) : undefined;
   const rows = more ? all.slice(0, -1) : all;
   if (rows.length === 0) return null;

@@ -1,0 +1,146 @@
+/**
+ * expire on Iceberg tables (expire_snapshots): snapshots older than the retention go in one commit,
+ * keeping the newest per branch (min-snapshots-to-keep), tagged snapshots and what refs protect; then the
+ * manifest lists, manifests and data files only they reached are deleted. The rows at the current and at
+ * every retained snapshot are unchanged (read back through DuckDB), verify is clean, and what is left is
+ * exactly what the new metadata reaches (no orphan, no leftover). A
+ * dry run commits and deletes nothing; a run cut short after its commit leaves files the next run finds.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IcebergTable } from '../../core/formats/iceberg/table';
+import { reachableFiles } from '../../core/formats/iceberg/reachable';
+import { expireIceberg } from '../../core/ops/iceberg-expire';
+import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
+import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
+import { LocalStore } from '../../core/storage/local';
+import { filesOnDisk } from '../helpers/crash-checks';
+import { rowsBySnapshot } from '../helpers/iceberg-rows';
+import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { runCli } from '../helpers/cli-process';
+
+const DAY = 24 * 3600_000;
+let dir: string;
+let conn: DuckDBConnection;
+let n = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-expire-'));
+  conn = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(async () => {
+  conn.closeSync();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Five snapshots a minute apart: A, +B, −A +C (overwrite), +D, +E. Returns the writer, the ids, and A's key. */
+async function history(properties: Record<string, string> = {}) {
+  const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, { fields: [{ id: 1, name: 'id', type: 'long' }, { id: 2, name: 'kind', type: 'string' }], properties });
+  const ids: string[] = [];
+  ids.push(String(await w.commit({ add: [{ sql: `SELECT range AS id, 'a' AS kind FROM range(4)` }] })));
+  ids.push(String(await w.commit({ add: [{ sql: `SELECT 10 AS id, 'b' AS kind` }] })));
+  const a = w.files()[0]!.path;
+  ids.push(String(await w.commit({ operation: 'overwrite', remove: [a], add: [{ sql: `SELECT range AS id, 'c' AS kind FROM range(2)` }] })));
+  ids.push(String(await w.commit({ add: [{ sql: `SELECT 20 AS id, 'd' AS kind` }] })));
+  ids.push(String(await w.commit({ add: [{ sql: `SELECT 30 AS id, 'e' AS kind` }] })));
+  return { w, ids, aKey: a.slice(w.location.length + 1), store: new LocalStore(w.dir), lastAt: w.clock };
+}
+
+/** Rows per retained snapshot id before, restricted to the ids the table still holds. */
+const restrict = (rows: Map<string, string[]>, keep: string[]) => new Map([...rows].filter(([id]) => id === 'current' || keep.includes(id)));
+
+/** After an expire: verify clean, and on disk only what the metadata reaches (no orphan, no leftover). */
+async function onlyReachable(store: LocalStore, root: string): Promise<void> {
+  expect((await verifyIcebergTable(store)).problems).toEqual([]);
+  const { retainedKeys } = await reachableFiles(store);
+  expect((await filesOnDisk(root)).filter((key) => !retainedKeys.has(key))).toEqual([]);
+  expect((await findIcebergOrphans(store, { olderThanMs: 0 })).orphans).toEqual([]);
+}
+
+describe('expire (Iceberg)', () => {
+  it('keeps snapshots younger than the retention and the newest one; deletes what only expired snapshots reached', async () => {
+    const { ids, aKey, store, w, lastAt } = await history();
+    const before = await rowsBySnapshot(store);
+    // Half a minute after the last commit, with a 3-minute retention: the last three are young.
+    const now = lastAt + 30_000;
+    const plan = await expireIceberg(store, undefined, { olderThanMs: 3 * 60_000, now, dryRun: true });
+    expect(plan.expired).toEqual(ids.slice(0, 2));
+    expect(plan.deleted.map((d) => d.object)).toContain(store.urlOf(aKey));
+    const onDisk = await filesOnDisk(w.dir);
+    expect((await IcebergTable.open(store)).metadata.snapshots).toHaveLength(5);
+
+    const done = await expireIceberg(store, undefined, { olderThanMs: 3 * 60_000, now });
+    expect(done.expired).toEqual(plan.expired);
+    expect(done.deleted).toEqual(plan.deleted);
+    expect(done.retained).toBe(3);
+    const after = await IcebergTable.open(store);
+    expect(after.metadata.snapshots.map((s) => s.id)).toEqual(ids.slice(2));
+    expect(after.metadata.metadataLog.length).toBeGreaterThan(0);
+    expect(await rowsBySnapshot(store)).toEqual(restrict(before, ids.slice(2)));
+    // Less what the plan named, plus the commit's metadata file.
+    const kept = onDisk.filter((key) => !plan.deleted.some((d) => d.object === store.urlOf(key)));
+    expect((await filesOnDisk(w.dir)).sort()).toEqual([...kept, after.metadataKey].sort());
+    await onlyReachable(store, w.dir);
+    // Nothing more to do.
+    expect(await expireIceberg(store, undefined, { olderThanMs: 3 * 60_000, now })).toMatchObject({ expired: [], deleted: [] });
+  });
+
+  it('takes the table properties as defaults (5 days; min-snapshots-to-keep), a tag keeps its snapshot, and --retain-last wins', async () => {
+    const { ids, store, w, lastAt, aKey } = await history({ 'history.expire.min-snapshots-to-keep': '2' });
+    await w.ref('audit', BigInt(ids[1]!), 'tag');
+    const before = await rowsBySnapshot(store);
+    const now = lastAt + 6 * DAY;
+    const result = await expireIceberg(store, undefined, { now });
+    // Everything is older than 5 days: the newest two on main, and the tagged one, stay.
+    expect(result.retention).toMatch(/^5d, keeping at least 2 per branch/);
+    expect(result.expired).toEqual([ids[0], ids[2]]);
+    expect(await rowsBySnapshot(store)).toEqual(restrict(before, [ids[1]!, ids[3]!, ids[4]!]));
+    // A is live in the tagged snapshot: kept.
+    expect(result.deleted.map((d) => d.object)).not.toContain(store.urlOf(aKey));
+    await onlyReachable(store, w.dir);
+    expect((await expireIceberg(store, undefined, { now, retainLast: 1 })).expired).toEqual([ids[3]]);
+    await onlyReachable(store, w.dir);
+  });
+
+  it('a run stopped after its commit leaves files the next run (and its dry run) finds and deletes', async () => {
+    const { ids, store, w, lastAt } = await history();
+    const before = await rowsBySnapshot(store);
+    const stop = new AbortController();
+    await expect(
+      expireIceberg(store, undefined, {
+        olderThanMs: 0,
+        now: lastAt + 1,
+        signal: stop.signal,
+        onProgress: (p) => p.phase === 'commit' && p.done === 1 && stop.abort(),
+      }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((await IcebergTable.open(store)).metadata.snapshots.map((s) => s.id)).toEqual([ids[4]]);
+    expect((await verifyIcebergTable(store)).problems).toEqual([]);
+    const leftovers = await expireIceberg(store, undefined, { olderThanMs: 0, now: lastAt + 1, dryRun: true });
+    expect(leftovers.expired).toEqual([]);
+    expect(leftovers.deleted.length).toBeGreaterThan(0);
+    const done = await expireIceberg(store, undefined, { olderThanMs: 0, now: lastAt + 1 });
+    expect(done.deleted).toEqual(leftovers.deleted);
+    expect(await rowsBySnapshot(store)).toEqual(restrict(before, [ids[4]!]));
+    await onlyReachable(store, w.dir);
+  });
+
+  it('through the CLI: --dry-run lists and changes nothing, a run expires and deletes', async () => {
+    const { ids, store, w } = await history();
+    const before = await rowsBySnapshot(store);
+    const plan = await runCli(['expire', w.dir, '--older-than', '0', '--retain-last', '2', '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/dry run: would expire 3 snapshot\(s\)/);
+    expect((await IcebergTable.open(store)).metadata.snapshots).toHaveLength(5);
+    const run = await runCli(['expire', w.dir, '--older-than', '0', '--retain-last', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { expired: string[] }).expired).toEqual(ids.slice(0, 3));
+    const metadataFileName = (await readdir(path.join(w.dir, 'metadata'))).filter((f) => /^v\d+\.metadata\.json$/.test(f)).sort((a, b) => Number(a.slice(1).split('.')[0]) - Number(b.slice(1).split('.')[0])).pop()!;
+    expect(metadataFileName).toBe('v6.metadata.json');
+    expect(await rowsBySnapshot(store)).toEqual(restrict(before, ids.slice(3)));
+    await onlyReachable(store, w.dir);
+  });
+});

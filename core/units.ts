@@ -24,5 +24,5 @@ export function parseSize(text: string): number {
   return value;
 }
 
-/** `168h` style text of a duration, for reports. */
-export const formatDuration = (millis: number): string => ms(millis, { long: false });
+/** `168h` style text of a duration, for reports; zero is `0h` (retentions are told in hours, and `ms` says `0ms`). */
+export const formatDuration = (millis: number): string => (millis === 0 ? '0h' : ms(millis, { long: false }));

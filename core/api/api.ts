@@ -16,7 +16,10 @@ import { LATEST, type ManifestsResult, type OpenContext, type OperationSupport, 
 import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
+import { versionsInSql, type SqlVersionRef } from '../sql/versions-in-sql';
 import type { LoggedOperation } from '../ops/maintenance/operations';
+import { compactablePartitions, partitionKey } from '../ops/compact-plan';
+import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 import type { CompactOptions, CompactResult } from '../ops/compact';
 import type { RewriteManifestsOptions, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
 import type { CommitTarget } from '../formats/iceberg/commit';
@@ -144,9 +147,16 @@ export class LakebenchApi {
     return table.files!(at);
   }
 
+  /** Partitions at a version; where the table can be compacted, each says whether Compact with its defaults would merge files there. */
   async partitions(args: TableArgs): Promise<PartitionsResult> {
-    const { table, at } = await this.tableAt(args, 'partitions');
-    return table.partitions!(at);
+    const { table, at, format } = await this.tableAt(args, 'partitions');
+    const result = await table.partitions!(at);
+    if (!format.capabilities.operations.compact || !table.files) return result;
+    const { files } = await table.files(at);
+    // Data files only: an Iceberg table lists its delete files too.
+    const data = files.filter((f) => f.content === undefined || f.content === 'data');
+    const compactable = compactablePartitions(data, result.partitionColumns, MAINTENANCE_DEFAULTS);
+    return { ...result, partitions: result.partitions.map((p) => ({ ...p, compactable: compactable.has(partitionKey(p, result.partitionColumns)) })) };
   }
 
   async schema(args: TableArgs): Promise<SchemaResult> {
@@ -231,11 +241,11 @@ export class LakebenchApi {
   }
 
   /** The table at `args` when it offers `view`, and the version `args` names as its format reads it (both checked before opening). */
-  private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef }> {
+  private async tableAt(args: TableArgs, view: StandardView): Promise<{ table: TableHandle; at: VersionRef; format: TableFormat }> {
     const located = await this.formatAt(args);
     requireView(located.format, view, located.store.url);
     const at = versionRefOf(located.format, args, located.store.url);
-    return { table: await this.openLocated(located), at };
+    return { table: await this.openLocated(located), at, format: located.format };
   }
 
   /**
@@ -249,8 +259,9 @@ export class LakebenchApi {
     let error: string | undefined;
     let session: SqlSession | undefined;
     try {
-      session = await this.openSqlSession(args, options.signal);
-      for await (const chunk of session.stream(args.sql, { signal: options.signal })) {
+      const versioned = versionsInSql(args.sql);
+      session = await this.openSqlSession({ ...args, versionRefs: versioned.refs }, options.signal);
+      for await (const chunk of session.stream(versioned.sql, { signal: options.signal })) {
         rows += chunk.rows.length;
         yield chunk;
       }
@@ -268,15 +279,16 @@ export class LakebenchApi {
    * A DuckDB session with the tables of `args` (bindings and lake) registered; the caller closes it.
    * `watchFetch` hears about every fetch of remote files into the cache that the session makes.
    */
-  async openSqlSession(args: Omit<SqlArgs, 'sql'>, signal?: AbortSignal, watchFetch?: FetchWatcher): Promise<SqlSession> {
+  async openSqlSession(args: Omit<SqlArgs, 'sql'> & { versionRefs?: SqlVersionRef[] }, signal?: AbortSignal, watchFetch?: FetchWatcher): Promise<SqlSession> {
     const { SqlSession } = await import('../sql/session');
     const cache = await this.cache();
     const session = await SqlSession.create({ cache: watchFetch ? watchedCache(cache, watchFetch) : cache });
     for (const name of this.catalogs.list()) session.attachCatalog(name, (namespace, table) => this.catalogs.load({ catalog: name, namespace, table }));
     try {
       // The lake first: an explicit binding (`orders` at version 3) replaces the lake's table of that name.
-      if (args.lake) await this.registerLake(session, { ...args, location: args.lake }, signal);
+      const lakeTables = args.lake ? await this.registerLake(session, { ...args, location: args.lake }, signal) : new Map<string, string>();
       for (const binding of args.tables ?? []) await this.register(session, binding, signal);
+      for (const ref of args.versionRefs ?? []) await this.register(session, this.versionBinding(ref, args, lakeTables), signal);
       return session;
     } catch (e) {
       session.close();
@@ -387,15 +399,32 @@ export class LakebenchApi {
     await table.register!(session, binding.name, at, { signal });
   }
 
-  /** Every queryable table under the lake at its latest version, by folder name (a catalog's are attached already). */
-  private async registerLake(session: SqlSession, args: LocationArgs, signal?: AbortSignal): Promise<void> {
-    if (this.catalogs.named(args.location)) return;
+  /**
+   * Every queryable table under the lake at its latest version, by folder name (a catalog's are attached
+   * already); returns their locations by lower-case name, for `name@version` references.
+   */
+  private async registerLake(session: SqlSession, args: LocationArgs, signal?: AbortSignal): Promise<Map<string, string>> {
+    const locations = new Map<string, string>();
+    if (this.catalogs.named(args.location)) return locations;
     const lake = this.open(args);
     for (const found of await findTables(lake)) {
       if (!found.format.capabilities.views.includes('preview')) continue;
-      const table = await found.format.open(lake.child(found.key), this.openContext);
+      const store = lake.child(found.key);
+      const table = await found.format.open(store, this.openContext);
       await table.register!(session, found.name, LATEST, { signal });
+      locations.set(found.name.toLowerCase(), store.url);
     }
+    return locations;
+  }
+
+  /** The binding of a `name@version` view: the table a binding or the lake calls `name`, at that version. */
+  private versionBinding(ref: SqlVersionRef, args: Omit<SqlArgs, 'sql'>, lakeTables: ReadonlyMap<string, string>): SqlTableBinding {
+    const at = { name: ref.view, version: ref.version, asOf: ref.asOf };
+    const bound = args.tables?.find((b) => b.name.toLowerCase() === ref.table.toLowerCase());
+    if (bound) return { ...bound, ...at };
+    const location = lakeTables.get(ref.table.toLowerCase());
+    if (location === undefined) throw new LakebenchError('NOT_FOUND', `${ref.view}: no table named ${ref.table} in the lake or the bindings`, { object: ref.view });
+    return { ...args, location, ...at };
   }
 
   async catalog(): Promise<Catalog> {

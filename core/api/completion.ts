@@ -19,7 +19,24 @@ export function wordAt(sql: string, cursor: number): { from: number; word: strin
   return { from, word: sql.slice(from, end) };
 }
 
-export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number): Promise<CompleteResult> {
+/** A table's versions as SQL names them after `@` (newest first), for `orders@|`. */
+export type VersionsOf = (location: string) => Promise<string[]>;
+
+/** `orders@1|` before the cursor: the table's name and the version typed so far. */
+const VERSIONED = /([A-Za-z_][\w$]*)@([\w:.+-]*)$/;
+
+export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number, versionsOf?: VersionsOf): Promise<CompleteResult> {
+  const versioned = VERSIONED.exec(sql.slice(0, cursor));
+  const table = versioned && tables.get(versioned[1]!.toLowerCase());
+  if (versioned && table && versionsOf) {
+    // `orders@|`: the versions of that table (versions-in-sql.ts makes `orders@3` a view), replacing what follows the @.
+    const typed = versioned[2]!;
+    const items = (await versionsOf(table.location))
+      .filter((v) => v.startsWith(typed))
+      .slice(0, MAX_ITEMS)
+      .map((v): Completion => ({ text: v, kind: 'other', detail: `${versioned[1]} at version ${v}` }));
+    return { from: cursor - typed.length, items };
+  }
   const { from, word } = wordAt(sql, cursor);
   const dot = word.lastIndexOf('.');
   if (dot >= 0) {

@@ -2,6 +2,9 @@
 import { isLakebenchError, type ErrorCode } from '../errors';
 import type { WorkbenchErrorJson } from './workbench';
 
+/** A request header (value `yes`) asking the local server to answer engine errors with 200 and `{ ok: false }` (the app's page sends it). */
+export const ERRORS_IN_BODY_HEADER = 'x-lakebench-errors-in-body';
+
 export function toErrorJson(e: unknown): WorkbenchErrorJson {
   if (isLakebenchError(e)) return { code: e.code, message: e.message, ...(e.object !== undefined && { object: e.object }) };
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };

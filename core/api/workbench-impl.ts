@@ -3,6 +3,7 @@
  * workbench's own state (connections, saved queries, job log, workspace) and the held query results.
  * Transports (core/server, electron/) call this and nothing else.
  */
+import { versionsInSql } from '../sql/versions-in-sql';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,9 @@ export interface WorkbenchOptions extends ApiOptions {
 }
 
 const WORKSPACE_SETTING = 'workspace';
+/** Local folders opened without a connection (`lakebench serve --lake`, the folder picker), most recent first. */
+const LOCAL_FOLDERS_SETTING = 'local-folders';
+const LOCAL_FOLDERS_KEPT = 8;
 const DEFAULT_PAGE = 500;
 const MAX_LIST_PAGE = 1000;
 const DEFAULT_PREVIEW_ROWS = 50;
@@ -155,10 +159,12 @@ export class Workbench implements W.WorkbenchApi {
     await Promise.all([lake, ...tables].map((where) => this.ready(where)));
     const sqlArgs = { sql: args.sql, tables, lake: lake.location, connectionId: lake.connectionId };
     const queryId = args.queryId ?? randomUUID();
+    // `events@3` in the text: a view of its own (the history keeps the text as typed).
+    const versioned = versionsInSql(args.sql);
     return this.results.start({
-      sql: args.sql,
+      sql: versioned.sql,
       queryId,
-      openSession: (signal) => this.api.openSqlSession(sqlArgs, signal, this.prefetchJobs(queryId)),
+      openSession: (signal) => this.api.openSqlSession({ ...sqlArgs, versionRefs: versioned.refs }, signal, this.prefetchJobs(queryId)),
       onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
     });
   }
@@ -199,7 +205,13 @@ export class Workbench implements W.WorkbenchApi {
     const columns = new Map(await this.workspaceColumns());
     for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);
     this.completionSession ??= import('../sql/session').then(({ SqlSession }) => SqlSession.create({ threads: 1 }));
-    return complete(await this.completionSession, columns, args.sql, args.cursor);
+    const connectionId = (await this.workspaceLocation()).connectionId;
+    // Versions by id, newest first, for `orders@|` (tables without a log have none).
+    const versionsOf = async (location: string) =>
+      (await this.api.history({ location, connectionId }).catch(() => []))
+        .sort((a, b) => b.ordinal - a.ordinal)
+        .map((h) => h.version);
+    return complete(await this.completionSession, columns, args.sql, args.cursor, versionsOf);
   }
 
   async queryHistory(args: W.HistoryFilter) {
@@ -345,6 +357,15 @@ export class Workbench implements W.WorkbenchApi {
   async removeConnection(args: W.ConnectionIdArgs): Promise<void> {
     this.forgetCatalog(args.id);
     this.connectionRegistry.remove(args.id);
+    // The workspace cannot stay on a connection that is gone: the most recent local folder (else the sample) takes over.
+    if (this.store.setting<LocationArgs>(WORKSPACE_SETTING)?.connectionId === args.id) {
+      const folder = this.localFolders()[0];
+      this.store.setSetting(WORKSPACE_SETTING, folder === undefined ? null : { location: folder });
+    }
+  }
+
+  private localFolders(): string[] {
+    return this.store.setting<string[]>(LOCAL_FOLDERS_SETTING) ?? [];
   }
 
   /** A catalog connection changed or went: the API no longer knows its catalog by its (old) name. */
@@ -364,6 +385,11 @@ export class Workbench implements W.WorkbenchApi {
     // Listing first: a location that cannot be read is refused before it becomes the workspace.
     const info = await this.describeWorkspace(where, args.withoutTables);
     this.store.setSetting(WORKSPACE_SETTING, where);
+    if (!where.connectionId && !info.isSample && !(await this.catalogOf(where))) {
+      const folders = [where.location, ...this.localFolders().filter((f) => f !== where.location)].slice(0, LOCAL_FOLDERS_KEPT);
+      this.store.setSetting(LOCAL_FOLDERS_SETTING, folders);
+      return { ...info, localFolders: folders };
+    }
     return info;
   }
 
@@ -408,6 +434,7 @@ export class Workbench implements W.WorkbenchApi {
       root,
       ...(where.connectionId && { connectionId: where.connectionId }),
       isSample: !where.connectionId && resolve(root) === resolve(this.sampleLake),
+      localFolders: this.localFolders(),
       tables,
     };
   }

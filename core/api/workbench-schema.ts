@@ -88,6 +88,18 @@ const connectionInput = z.discriminatedUnion('kind', [
 ]);
 const connectionId = z.object({ id: z.string().min(1).max(64) });
 
+/**
+ * A connection to test: a form's input (it has a kind) or a saved connection's id, told apart by `kind`
+ * before validating, so that a form with empty fields hears which (a plain union says only "Invalid input").
+ */
+const connectionToTest = z.unknown().transform((value, ctx) => {
+  const isInput = typeof value === 'object' && value !== null && 'kind' in value;
+  const parsed = isInput ? connectionInput.safeParse(value) : connectionId.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 const millis = z.number().int().min(0);
 const dryRun = z.boolean().optional();
 const compactOptions = { targetSize: z.number().int().min(1).optional(), minFiles: z.number().int().min(1).optional() };
@@ -197,17 +209,23 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   qualityHistory: location.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
   connections: empty,
   saveConnection: connectionInput,
-  testConnection: z.union([connectionInput, connectionId]),
+  testConnection: connectionToTest,
   removeConnection: connectionId,
   workspace: z.object({ withoutTables: z.boolean().optional() }),
   openWorkspace: z.object({ location: text.min(1), connectionId: z.string().max(64).optional(), withoutTables: z.boolean().optional() }),
   doctor: empty,
 };
 
+/** Zod's text for a required field left out, as zod 4 words it. */
+const MISSING = /received undefined$/;
+
 /** The validated arguments of `method`, or a USAGE error saying what is wrong (never echoing values). */
 export function parseWorkbenchArgs(method: WorkbenchMethod, args: unknown): unknown {
   const parsed = workbenchArgs[method].safeParse(args ?? {});
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+  // Fields left out are named together ("missing endpoint, bucket"), the way a form's user reads them.
+  const missing = parsed.error.issues.filter((i) => i.path.length > 0 && MISSING.test(i.message)).map((i) => i.path.join('.'));
+  const other = parsed.error.issues.filter((i) => !(i.path.length > 0 && MISSING.test(i.message)));
+  const problems = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...other.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`)].join('; ');
   throw new LakebenchError('USAGE', `bad arguments for ${method}: ${problems}`);
 }

@@ -596,6 +596,8 @@ export interface WorkspaceInfo {
   connectionId?: string;
   /** True for the built-in sample lake ($LAKEBENCH_HOME/sample-lake). */
   isSample: boolean;
+  /** Local folders opened before without a connection (`serve --lake`, the folder picker), most recent first: locations to offer again. */
+  localFolders: string[];
   /** Tables found under the root (empty when asked `withoutTables`). */
   tables: FoundTable[];
 }

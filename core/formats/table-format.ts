@@ -205,6 +205,8 @@ export interface PartitionEntry {
   bytes: number;
   /** The spec these values follow, when the table has several. */
   specId?: number;
+  /** Set by the API where the table can be compacted: Compact with its default options would merge files here. */
+  compactable?: boolean;
 }
 
 export interface PartitionsResult {

@@ -26,17 +26,34 @@ export interface CompactGroup {
   bins: AddFile[][];
 }
 
+/** What the compaction rule reads of a file: a log's add action or a table's listed file alike. */
+export interface SizedFile {
+  size: number;
+  /** By the names `partitionColumns` uses; '' and null both mean null. */
+  partitionValues: Readonly<Record<string, string | null>>;
+  deletionVector?: unknown;
+}
+
 /** Files that compaction may rewrite: under the target, or carrying a deletion vector. */
-export function smallFiles(files: readonly AddFile[], targetSize: number): AddFile[] {
+export function smallFiles<F extends SizedFile>(files: readonly F[], targetSize: number): F[] {
   return files.filter((f) => f.size < targetSize || hasDv(f));
 }
 
-const hasDv = (f: AddFile) => f.deletionVector !== undefined && f.deletionVector !== null;
+const hasDv = (f: SizedFile) => f.deletionVector !== undefined && f.deletionVector !== null;
 
 /** The files of partitions holding at least `minFiles` of them, or a file with a DV (no schema group elsewhere can reach it). */
-export function inBusyPartitions(files: readonly AddFile[], partitionColumns: readonly string[], minFiles: number): AddFile[] {
+export function inBusyPartitions<F extends SizedFile>(files: readonly F[], partitionColumns: readonly string[], minFiles: number): F[] {
   const groups = groupBy(files, (f) => partitionKey(f, partitionColumns));
   return [...groups.values()].filter((g) => g.length >= minFiles || g.some(hasDv)).flat();
+}
+
+/**
+ * The partitions (as partitionKey names them) where a compaction with `limits` finds files to merge: the one
+ * rule behind the Partitions view's "compaction would help" and the start of Compact's plan (which then also
+ * groups by physical schema, read from the files' footers).
+ */
+export function compactablePartitions(files: readonly SizedFile[], partitionColumns: readonly string[], limits: CompactLimits): Set<string> {
+  return new Set(inBusyPartitions(smallFiles(files, limits.targetSize), partitionColumns, limits.minFiles).map((f) => partitionKey(f, partitionColumns)));
 }
 
 /** Groups small files by partition and schema and packs every group that has enough of them. */
@@ -90,8 +107,9 @@ export function packInOrder<T>(items: readonly T[], targetSize: number, sizeOf: 
   return bins;
 }
 
-function partitionKey(file: AddFile, partitionColumns: readonly string[]): string {
-  return JSON.stringify(partitionColumns.map((c) => logValue(file, c)));
+/** A partition's identity: its values in column order, '' read as null (as the log means it). */
+export function partitionKey(file: Pick<SizedFile, 'partitionValues'>, partitionColumns: readonly string[]): string {
+  return JSON.stringify(partitionColumns.map((c) => file.partitionValues[c] || null));
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

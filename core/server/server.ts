@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { LakebenchError } from '../errors';
 import { isWorkbenchMethod, type WorkbenchApi, type WorkbenchEvent } from '../api/workbench';
 import { parseWorkbenchArgs } from '../api/workbench-schema';
-import { httpStatusOf, toErrorJson } from '../api/workbench-errors';
+import { ERRORS_IN_BODY_HEADER, httpStatusOf, toErrorJson } from '../api/workbench-errors';
 import { checkRequest, newToken, sessionCookie } from './auth';
 import { plain, securityHeaders, serveStatic } from './static-files';
 
@@ -91,7 +91,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       body = { ok: true, value: (await call.call(options.workbench, args)) ?? null };
     } catch (e) {
       const error = toErrorJson(e);
-      status = httpStatusOf(error);
+      // The app's page reads the engine's answer from the body and asks for 200s: a browser logs every
+      // 4xx/5xx as a console error, and a cancelled query or a SQL typo is an answer, not a fault.
+      status = req.headers[ERRORS_IN_BODY_HEADER] === 'yes' ? 200 : httpStatusOf(error);
       body = { ok: false, error };
     }
     const text = JSON.stringify(body);

@@ -42,6 +42,27 @@ export async function writeLakeSync(bucket: string): Promise<void> {
   }
 }
 
+/**
+ * todos with a JSON column `meta`, as LakeSync flushes it: r1 from a JSON envelope (an object), r2 and r3
+ * from a Parquet delta (objects and arrays as their JSON text in a utf8 column); r2's title is text that
+ * only looks like JSON.
+ */
+export async function writeLakeSyncJsonColumn(bucket: string): Promise<void> {
+  await writeEnvelope(bucket, '2026-11-23', 'gw-e', 'todos', [delta('INSERT', 'r1', hlc(5), 'client-e', { title: 'one', meta: { tags: ['x'] } })]);
+  const folder = join(bucket, 'deltas', '2026-11-23', 'gw-p');
+  await mkdir(folder, { recursive: true });
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    await duck.run(`COPY (SELECT * FROM (VALUES
+        ('INSERT', 'todos', 'r2', 'client-p', ${hlc(10)}::BIGINT, 'p1', '{not json}', '[1,2]'),
+        ('INSERT', 'todos', 'r3', 'client-p', ${hlc(11)}::BIGINT, 'p2', 'three', ' {"a":{"b":null}}')
+      ) t(op, "table", "rowId", "clientId", hlc, "deltaId", title, meta))
+      TO '${join(folder, `todos-${hlc(10)}-${hlc(11)}.parquet`)}' (FORMAT parquet)`);
+  } finally {
+    duck.closeSync();
+  }
+}
+
 /** Hour 08 (7 records) compacted; hours 09 (4 records in 3 files) and 10 (1 record) staged; one unlogged Parquet file. */
 export async function writeLakeside(bucket: string): Promise<void> {
   const put = async (key: string, body: string) => {

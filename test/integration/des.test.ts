@@ -9,7 +9,7 @@ import { detectFormat } from '../../core/formats/detect';
 import { isLakebenchError } from '../../core/errors';
 import { LocalStore } from '../../core/storage/local';
 import { S3Store } from '../../core/storage/s3';
-import { writeShard } from '../helpers/des-writer';
+import { writeArchive, writeShard } from '../helpers/des-writer';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { uploadFolder } from '../helpers/upload-folder';
 
@@ -41,6 +41,25 @@ afterAll(async () => {
 });
 
 describe('DES archives', () => {
+  it("takes an entry's Created time from created_at in its meta when no sidecar names it", async () => {
+    const folder = path.join(dir, 'meta-created');
+    await writeArchive(folder, [
+      {
+        name: '20261123_00_0001',
+        sidecar: false,
+        entries: [
+          { uid: 'a', bytes: new TextEncoder().encode('a'), meta: { created_at: '2026-11-20T08:00:00Z', source: 'cam-1' } },
+          { uid: 'b', bytes: new TextEncoder().encode('b'), meta: { source: 'cam-2' } },
+        ],
+      },
+    ]);
+    const entries = await archiveEntries(new LocalStore(folder));
+    expect(entries.map((e) => [e.uid, e.created_at])).toEqual([
+      ['a', '2026-11-20T08:00:00Z'],
+      ['b', null],
+    ]);
+  });
+
   it('is found as a des table and lists every entry with codec, meta and tombstones', async () => {
     const store = new LocalStore(archive);
     expect((await detectFormat(store))?.name).toBe('des');

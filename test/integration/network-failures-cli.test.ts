@@ -5,16 +5,15 @@
  * command whose requests keep stalling; and the held-out checks: a corrupt shard does not hide an entry
  * of a healthy one, and a LakeSync JSON column read from a Parquet delta is not encoded twice.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mapWithConcurrency } from '../../core/storage/concurrency';
 import { S3Store } from '../../core/storage/s3';
 import { runCli } from '../helpers/cli-process';
 import { writeArchive } from '../helpers/des-writer';
-import { delta, hlc, writeEnvelope } from '../helpers/lakesync-deltas';
+import { writeLakeSyncJsonColumn } from '../helpers/lake-buckets';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 
 let server: S3TestServer;
@@ -96,17 +95,7 @@ describe('held-out checks', () => {
 
   it('reads a LakeSync JSON column from a Parquet delta as JSON, not as a JSON string of JSON', async () => {
     const bucket = path.join(dir, 'lakesync');
-    await writeEnvelope(bucket, '2026-11-23', 'gw-e', 'todos', [delta('INSERT', 'r1', hlc(5), 'client-e', { title: 'one', meta: { tags: ['x'] } })]);
-    const folder = path.join(bucket, 'deltas', '2026-11-23', 'gw-p');
-    await mkdir(folder, { recursive: true });
-    const duck = await (await DuckDBInstance.create(':memory:')).connect();
-    // LakeSync's Parquet flush stores objects and arrays as their JSON text in a utf8 column.
-    await duck.run(`COPY (SELECT * FROM (VALUES
-        ('INSERT', 'todos', 'r2', 'client-p', ${hlc(10)}::BIGINT, 'p1', '{not json}', '[1,2]'),
-        ('INSERT', 'todos', 'r3', 'client-p', ${hlc(11)}::BIGINT, 'p2', 'three', ' {"a":{"b":null}}')
-      ) t(op, "table", "rowId", "clientId", hlc, "deltaId", title, meta))
-      TO '${path.join(folder, `todos-${hlc(10)}-${hlc(11)}.parquet`)}' (FORMAT parquet)`);
-    duck.closeSync();
+    await writeLakeSyncJsonColumn(bucket);
     const run = await runCli(['sql', 'select "rowId", title, meta::VARCHAR as meta from todos order by 1', '--table', `todos=${bucket}`, '--json'], env);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual([

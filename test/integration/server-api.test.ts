@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError, type WorkbenchEvent } from '../../core/api/workbench';
+import { ERRORS_IN_BODY_HEADER } from '../../core/api/workbench-errors';
 import { startWorkbenchServer, type WorkbenchServer } from '../helpers/workbench-server';
 
 let served: WorkbenchServer;
@@ -109,6 +110,20 @@ describe('WorkbenchApi over HTTP', () => {
     await expect(served.client.queryPage({ queryId: 'x', offset: -1, limit: 5 })).rejects.toMatchObject({ code: 'USAGE' });
   });
 
+  it('answers an engine error with its HTTP status, or with 200 and the error in the body when the page asks (no console errors)', async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${served.origin}/api/queryStart`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}`, ...headers },
+        body: JSON.stringify({ sql: 'select * from no_such_table' }),
+      });
+    const plain = await call({});
+    expect(plain.status).toBe(400);
+    const inBody = await call({ [ERRORS_IN_BODY_HEADER]: 'yes' });
+    expect(inBody.status).toBe(200);
+    expect(await inBody.json()).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+  });
+
   it('exports a result as a job with progress events', async () => {
     const started = await served.client.queryStart({ sql: 'select i from range(5000) t(i)' });
     const path = join(served.dir, 'export.csv');
@@ -152,6 +167,15 @@ describe('WorkbenchApi over HTTP', () => {
     expect(tables.items).toContainEqual(expect.objectContaining({ text: 'orders', kind: 'table' }));
     const columns = await served.client.complete({ sql, cursor: 'select amo'.length });
     expect(columns.items).toContainEqual(expect.objectContaining({ text: 'amount', kind: 'column' }));
+  });
+
+  it('completes the versions of a table after name@', async () => {
+    const sql = 'select count(*) from orders@1';
+    const versions = await served.client.complete({ sql, cursor: sql.length });
+    expect(versions.from).toBe(sql.length - 1);
+    expect(versions.items.map((i) => i.text)).toEqual(['11', '10', '1']);
+    const all = await served.client.complete({ sql: 'select * from orders@', cursor: 'select * from orders@'.length });
+    expect(all.items.map((i) => i.text)).toEqual(['11', '10', '9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
   });
 
   it('keeps saved queries', async () => {

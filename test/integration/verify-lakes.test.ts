@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compactStagingIntoLakeside } from '../../core/ops/compact-staging-lakeside';
 import { verifyLocation } from '../../core/ops/verify/verify';
 import { LocalStore } from '../../core/storage/local';
+import { writeLakeSync } from '../helpers/lake-buckets';
 import { delta, hlc, writeEnvelope } from '../helpers/lakesync-deltas';
 
 let dir: string;
@@ -51,6 +52,17 @@ async function stage(records: string[], hour = '2026-11-23T08'): Promise<void> {
   await mkdir(folder, { recursive: true });
   for (const [i, record] of records.entries()) await writeFile(path.join(folder, `r${i}-${Math.random().toString(36).slice(2)}.json`), record);
 }
+
+describe('verify progress on a LakeSync bucket', () => {
+  it('counts every file the report checks, JSON envelopes and Parquet files alike, from the first event on', async () => {
+    await writeLakeSync(dir);
+    const events: { done: number; total?: number }[] = [];
+    const report = await verifyLocation(new LocalStore(dir), { onProgress: (p) => events.push({ done: p.done, total: p.total }) });
+    expect(report.checked.files).toBe(6); // 4 envelopes, a Parquet delta and a materialised state
+    expect(new Set(events.map((e) => e.total))).toEqual(new Set([report.checked.files]));
+    expect(events.at(-1)?.done).toBe(report.checked.files);
+  });
+});
 
 describe('verify on a Lakeside bucket', () => {
   it('passes a compacted bucket; names a staged record that breaks the schema, a cut Parquet file, a missing one and a log gap; lists orphans', async () => {

@@ -86,7 +86,7 @@ export async function archiveEntries(store: ObjectStore, options: { shard?: stri
         shard: name,
         size: e.uncompressedSize,
         codec: e.isBigFile ? 'bigfile' : e.codec,
-        created_at: (side && sidecarEntryOf(side, e.uid)?.created_at) ?? null,
+        created_at: (side && sidecarEntryOf(side, e.uid)?.created_at) ?? createdInMeta(e.meta) ?? null,
         meta: e.meta ?? null,
         tombstoned: tombstone !== undefined,
         ...(tombstone?.reason !== undefined && { reason: tombstone.reason }),
@@ -94,6 +94,12 @@ export async function archiveEntries(store: ObjectStore, options: { shard?: stri
     });
   });
   return perShard.flat();
+}
+
+/** Writers that keep no sidecar (or an old one) put the entry's creation time in its meta as `created_at`. */
+function createdInMeta(meta: unknown): string | undefined {
+  const created = typeof meta === 'object' && meta !== null ? (meta as { created_at?: unknown }).created_at : undefined;
+  return typeof created === 'string' ? created : undefined;
 }
 
 export interface ReadEntryOptions {

@@ -19,7 +19,8 @@ const NAMED_RANGE = /(\d+)-(\d+)\.json$/;
 export async function verifyLakeSync(store: ObjectStore, options: OpOptions = {}): Promise<VerifyReport> {
   const files = await listLakeSyncFiles(store);
   const envelopes = files.filter((f) => f.key.endsWith('.json'));
-  const progress = { phase: 'envelopes', done: 0, total: envelopes.length, bytes: 0 };
+  // One count over every file the report checks: envelopes first, then the Parquet files.
+  const progress = { phase: 'envelopes', done: 0, total: files.length, bytes: 0 };
   const perFile = await mapWithConcurrency(envelopes, 8, async (file) => {
     checkCancelled(options.signal, store);
     const problems = envelopeProblems(await store.get(file.key), store.urlOf(file.key), file.key);
@@ -28,7 +29,11 @@ export async function verifyLakeSync(store: ObjectStore, options: OpOptions = {}
     options.onProgress?.({ ...progress });
     return problems;
   });
-  const parquet = await checkDataFiles(store, files.filter((f) => f.key.endsWith('.parquet')).map((f) => ({ path: f.key, size: f.size })), options);
+  const parquetFiles = files.filter((f) => f.key.endsWith('.parquet')).map((f) => ({ path: f.key, size: f.size }));
+  const parquet = await checkDataFiles(store, parquetFiles, {
+    ...options,
+    onProgress: (p) => options.onProgress?.({ ...p, done: envelopes.length + p.done, total: files.length, bytes: progress.bytes + p.bytes }),
+  });
   const badEnvelopes = perFile.filter((p) => p.length > 0).length;
   return {
     location: store.url,

@@ -12,6 +12,7 @@ import {
   type WorkbenchEvent,
   type WorkbenchMethod,
 } from '../../../core/api/workbench';
+import { ERRORS_IN_BODY_HEADER } from '../../../core/api/workbench-errors';
 
 export interface HttpClientOptions {
   /** Server origin, e.g. `http://127.0.0.1:4100`; default: the page's own. */
@@ -27,7 +28,8 @@ type Reply = { ok: true; value: unknown } | { ok: false; error: WorkbenchErrorJs
 export function createHttpClient(options: HttpClientOptions = {}): WorkbenchClient {
   const base = options.baseUrl ?? '';
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // Errors come back in the body (`ok: false`), with 200: the page's console stays for real faults.
+  const headers: Record<string, string> = { 'content-type': 'application/json', [ERRORS_IN_BODY_HEADER]: 'yes' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
 
   async function call(method: WorkbenchMethod, args: unknown): Promise<unknown> {

@@ -1,7 +1,7 @@
 /** The app shell: top bar; explorer | editor over results | inspector (table view or object preview); jobs drawer. */
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { refreshAfterWrite } from '../stores/actions';
+import { followActiveTabPins, refreshAfterWrite } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useExplorer } from '../stores/explorer';
 import { useJobs } from '../stores/jobs';
@@ -48,11 +48,13 @@ function useShortcuts(toggleHelp: () => void, closeHelp: () => void): void {
       const action = handled[key];
       if (action) {
         e.preventDefault();
+        e.stopPropagation(); // Monaco binds Alt+W (whole-word search) and would take it in the editor
         action();
       }
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // Capture: the app's shortcuts come first, wherever the focus is (the editor included).
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, [toggleHelp, closeHelp]);
 }
 
@@ -73,6 +75,7 @@ export function App() {
     void useWorkspace.getState().load();
     void useJobs.getState().refresh();
     const stopSchedules = startMaintenanceSchedules();
+    const stopFollowing = followActiveTabPins();
     const unsubscribe = api().onEvent((event) => {
       useJobs.getState().onEvent(event);
       useMaintenance.getState().onEvent(event);
@@ -81,6 +84,7 @@ export function App() {
     return () => {
       unsubscribe();
       stopSchedules();
+      stopFollowing();
     };
   }, []);
   // Opening another location starts browsing it afresh.

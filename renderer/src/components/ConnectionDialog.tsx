@@ -7,6 +7,7 @@ import { useState } from 'react';
 import type { ConnectionInput, ConnectionKind, ConnectionTestResult } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 import { useWorkspace } from '../stores/workspace';
+import { useEscape } from './use-escape';
 
 type Fields = Record<string, string>;
 
@@ -71,6 +72,11 @@ function toInput(kind: ConnectionKind, name: string, fields: Fields): Connection
   return { kind, name, ...filled } as ConnectionInput;
 }
 
+/** The labels of the fields `kind` needs that are empty: the form names them instead of sending a call that must fail. */
+function missingFields(kind: ConnectionKind, fields: Fields): string[] {
+  return KIND_FIELDS[kind].filter(([field, label]) => !label.includes('(optional') && !fields[field]?.trim()).map(([, label]) => label);
+}
+
 export function ConnectionDialog({ onClose }: { onClose(): void }) {
   const [kind, setKind] = useState<ConnectionKind>('s3-compatible');
   const [name, setName] = useState('');
@@ -79,8 +85,11 @@ export function ConnectionDialog({ onClose }: { onClose(): void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const { saveConnection, testConnection, open } = useWorkspace();
+  useEscape(onClose);
 
   const run = async (action: () => Promise<void>) => {
+    const missing = missingFields(kind, fields);
+    if (missing.length > 0) return setError(`Fill in: ${missing.join(', ')}.`);
     setBusy(true);
     setError(undefined);
     try {

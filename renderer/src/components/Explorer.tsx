@@ -9,6 +9,7 @@ import { explorerRows, type ExplorerRow } from '../logic/explorer-rows';
 import { formatBytes, formatDate } from '../logic/format';
 import { useExplorer } from '../stores/explorer';
 import { tableAtKey, useWorkspace } from '../stores/workspace';
+import { openTable } from '../stores/actions';
 import { useTableView } from '../stores/table-view';
 import { ImportDialog } from './ImportDialog';
 
@@ -17,7 +18,6 @@ const ROW_HEIGHT = 26;
 function EntryRow({ row, tables }: { row: Extract<ExplorerRow, { kind: 'entry' }>; tables: readonly FoundTable[] }) {
   const { entry, depth } = row;
   const { expanded, selected, toggle, showPreview, connectionId } = useExplorer();
-  const openTable = useTableView((s) => s.open);
   const table = entry.kind === 'prefix' ? tableAtKey(tables, entry.key) : undefined;
   const onClick = () => {
     if (entry.kind === 'object') {

@@ -9,6 +9,7 @@ import { IMPORT_FORMATS, IMPORT_MODES } from '../../../core/api/types';
 import { api, errorMessage } from '../api/client';
 import { splitList } from '../logic/format';
 import { useJobs } from '../stores/jobs';
+import { useEscape } from './use-escape';
 
 type ImportMode = (typeof IMPORT_MODES)[number];
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -28,6 +29,7 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
   const [partitionBy, setPartitionBy] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  useEscape(onClose);
 
   const submit = async () => {
     const args: ImportJobArgs = {

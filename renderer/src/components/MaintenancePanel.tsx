@@ -7,7 +7,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { FoundTable, JobInfo, MaintenanceJobOperation, OperationSupport } from '../../../core/api/workbench';
 import { errorMessage } from '../api/client';
 import { formatCount } from '../logic/format';
-import { isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
+import { FORCE_LABEL, isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
 import { useJobs } from '../stores/jobs';
 import { NO_MAINTENANCE, tableJobs, useMaintenance, type MaintenanceRun } from '../stores/maintenance';
 import { MaintenanceLog } from './MaintenanceLog';
@@ -95,7 +95,7 @@ function OperationOptions({ spec, fields, set, support }: { spec: OperationSpec;
       return (
         <>
           <Text label="retention" field="retention" {...p} />
-          <Check label="force (< 7 days)" field="force" {...p} />
+          <Check label={FORCE_LABEL} field="force" {...p} />
         </>
       );
     case 'repack':

@@ -16,6 +16,7 @@ import type {
   VerifyReport,
 } from '../../../core/api/workbench';
 import { summarizeMaintenance } from '../../../core/api/maintenance-details';
+import { inAppTerms } from '../logic/maintenance-args';
 import { formatDuration } from '../../../core/units';
 import { formatBytes, formatCount } from '../logic/format';
 import { SmallTable } from './SmallTable';
@@ -169,7 +170,7 @@ function MaintainView({ result, dryRun }: { result: MaintainResult; dryRun: bool
 }
 
 export function MaintenanceReport({ operation, status, details, dryRun = false, location }: ReportProps) {
-  const summary = summarizeMaintenance({ operation, status, details, dryRun });
+  const summary = inAppTerms(summarizeMaintenance({ operation, status, details, dryRun }));
   const ok = status === 'ok' || status === 'done';
   return (
     <div className="mt-report" data-testid={`mt-report-${operation}`}>

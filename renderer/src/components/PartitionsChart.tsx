@@ -2,12 +2,13 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { PartitionsResult } from '../../../core/api/workbench';
 import { formatBytes, formatCount } from '../logic/format';
-import { partitionLabel, smallFilePartitions, SMALL_FILE_BYTES } from '../logic/table-stats';
+import { MAINTENANCE_DEFAULTS } from '../../../core/api/workbench';
+import { compactablePartitions, partitionLabel } from '../logic/table-stats';
 
 /** Delta partitions at a version, or a Parquet folder's (which has no version). */
 export function PartitionsChart({ result }: { result: Pick<PartitionsResult, 'partitionColumns' | 'partitions'> }) {
   const data = result.partitions.map((p) => ({ name: partitionLabel(p.partitionValues), bytes: p.bytes, files: p.files, rows: p.rows }));
-  const small = smallFilePartitions(result.partitions);
+  const small = compactablePartitions(result.partitions);
   return (
     <div data-testid="partitions">
       <p className="muted">
@@ -15,7 +16,8 @@ export function PartitionsChart({ result }: { result: Pick<PartitionsResult, 'pa
       </p>
       {small.length > 0 && (
         <p className="warn" data-testid="small-files">
-          ⚠ {small.length} partition{small.length > 1 ? 's have' : ' has'} several files averaging under {formatBytes(SMALL_FILE_BYTES)}: compaction would help scans.
+          ⚠ {small.length} partition{small.length > 1 ? 's have' : ' has'} at least {MAINTENANCE_DEFAULTS.minFiles} files under{' '}
+          {formatBytes(MAINTENANCE_DEFAULTS.targetSize)}: compaction would help scans (Compact with its defaults merges them).
         </p>
       )}
       <div style={{ width: '100%', height: 240 }}>

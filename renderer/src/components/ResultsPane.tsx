@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { countOf, formatCount, formatDuration } from '../logic/format';
 import { sqlErrorSummary } from '../logic/sql-error-position';
+import { unpin } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
 import { useJobs } from '../stores/jobs';
 import { useResults, type QueryRun } from '../stores/results';
@@ -112,8 +113,13 @@ export function ResultsPane() {
       <div className="results-bar">
         <StatusLine run={run} />
         {pinned.map((b) => (
-          <span key={b.name} className="badge" data-testid="pinned-version">
-            {b.name}@{b.label ?? b.version ?? b.asOf}
+          <span key={b.name} className="pin">
+            <span className="badge" data-testid="pinned-version">
+              {b.name}@{b.label ?? b.version ?? b.asOf}
+            </span>
+            <button className="link" onClick={() => void unpin(b.name)} title={`Query ${b.name} at its latest version again`} data-testid="unpin">
+              {b.label ?? b.version ?? b.asOf} — back to latest
+            </button>
           </span>
         ))}
         <span className="spacer" />

@@ -4,11 +4,12 @@
  * comparison of two versions — each shown when the table offers it (its capabilities). A table with a
  * view of its own (a DES archive, a LakeSync or Lakeside bucket) gets that view instead.
  */
-import { useEffect, useState, type ComponentType } from 'react';
+import { useState, type ComponentType } from 'react';
 import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate } from '../logic/format';
-import { commitSummary } from '../logic/table-stats';
-import { travelTo } from '../stores/actions';
+import { changedRowsBetween, changedRowsText, commitSummary } from '../logic/table-stats';
+import { pinnedVersion, travelTo, unpin } from '../stores/actions';
+import { activeTab, useEditor } from '../stores/editor';
 import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
@@ -71,7 +72,8 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
             </div>
             <div className="timeline-metrics muted">
               {[
-                plusMinus(s.rowsAdded, s.rowsRemoved) && `rows ${plusMinus(s.rowsAdded, s.rowsRemoved)}`,
+                changedRowsText(s, formatCount) && `rows ${changedRowsText(s, formatCount)}`,
+                plusMinus(s.fileRowsAdded, s.fileRowsRemoved) && `rows in files written/removed ${plusMinus(s.fileRowsAdded, s.fileRowsRemoved)}`,
                 plusMinus(s.filesAdded, s.filesRemoved) && `files ${plusMinus(s.filesAdded, s.filesRemoved)}`,
                 s.deleteFilesAdded && `delete files +${formatCount(s.deleteFilesAdded)}`,
                 plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes) && `bytes ${plusMinus(s.bytesAdded, s.bytesRemoved, formatBytes)}`,
@@ -87,7 +89,10 @@ function HistoryTimeline({ history, version, travel }: { history: HistoryEntry[]
   );
 }
 
-function TimeTravelSlider({ versions, version }: { versions: string[]; version?: string }) {
+function TimeTravelSlider({ table, versions, version }: { table: FoundTable; versions: string[]; version?: string }) {
+  // Re-renders when the active tab's bindings change: the pin is theirs.
+  useEditor((s) => activeTab(s).bindings);
+  const pinned = pinnedVersion(table);
   // The slider moves over positions in the list of versions: the log may start after version 0.
   const index = version === undefined ? versions.length - 1 : versions.indexOf(version);
   const [dragging, setDragging] = useState<number>();
@@ -114,17 +119,27 @@ function TimeTravelSlider({ versions, version }: { versions: string[]; version?:
       />
       <strong data-testid="time-travel-version">v{versions[shown]}</strong>
       <span className="muted">of v{versions[versions.length - 1]}</span>
+      {pinned !== undefined && (
+        <button className="link" onClick={() => void unpin(table.name)} title="Queries of this tab read this version; read the latest again" data-testid="slider-unpin">
+          pinned v{pinned} — back to latest
+        </button>
+      )}
     </div>
   );
 }
 
 function CompareTab({ versions }: { versions: string[] }) {
-  const { compare, compareVersions, version } = useTableView();
-  const [from, setFrom] = useState(versions[0]);
-  const [to, setTo] = useState(version ?? versions[versions.length - 1]);
-  useEffect(() => setTo(version ?? versions[versions.length - 1]), [version, versions]);
-  const pick = (value: string, onChange: (v: string) => void) => (
-    <select value={value} onChange={(e) => onChange(e.target.value)}>
+  const { compare, compareVersions, version, history } = useTableView();
+  const ordinal = (v: string) => history.find((h) => h.version === v)?.ordinal;
+  const [fromOrdinal, toOrdinal] = compare ? [ordinal(compare.from), ordinal(compare.to)] : [];
+  const byCommits =
+    fromOrdinal !== undefined && toOrdinal !== undefined && fromOrdinal < toOrdinal ? changedRowsText(changedRowsBetween(history, fromOrdinal, toOrdinal), formatCount) : '';
+  // The pickers start on the comparison shown (else the first version and the slider's) and then only the
+  // user moves them: what they show is what Compare runs, and what it ran stays named above its result.
+  const [from, setFrom] = useState(compare?.from ?? versions[0]);
+  const [to, setTo] = useState(compare?.to ?? version ?? versions[versions.length - 1]);
+  const pick = (value: string, onChange: (v: string) => void, testId: string) => (
+    <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
       {versions.map((v) => (
         <option key={v} value={v}>
           v{v}
@@ -135,22 +150,33 @@ function CompareTab({ versions }: { versions: string[] }) {
   return (
     <div data-testid="compare">
       <div className="row">
-        From {pick(from, setFrom)} to {pick(to, setTo)}
+        From {pick(from, setFrom, 'compare-from')} to {pick(to, setTo, 'compare-to')}
         <button onClick={() => void compareVersions(from, to)} data-testid="compare-run">
           Compare
         </button>
       </div>
       {compare && (
         <table className="small-table" data-testid="compare-result">
+          <caption data-testid="compare-shown">
+            v{compare.from} → v{compare.to}
+          </caption>
           <tbody>
             <tr>
               <td>Rows</td>
-              <td>
-                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)})
+              <td title="Rows of one version and not the other, whole rows compared: an updated row is one out and one in">
+                {formatCount(compare.rowsFrom)} → {formatCount(compare.rowsTo)} (+{formatCount(compare.rowsAdded)} / −{formatCount(compare.rowsRemoved)}) whole-row diff
               </td>
             </tr>
+            {byCommits && (
+              <tr>
+                <td>Changed rows</td>
+                <td data-testid="compare-commit-rows" title="Summed from the commits' row metrics between the two versions">
+                  {byCommits} (commit metrics)
+                </td>
+              </tr>
+            )}
             <tr>
-              <td>Files</td>
+              <td>Data files</td>
               <td>
                 +{compare.filesAdded} / −{compare.filesRemoved}
               </td>
@@ -296,7 +322,7 @@ export function OpenTableView({ view }: { view: ShownTable }) {
       ) : (
         <>
           {travel ? (
-            <TimeTravelSlider versions={versions} version={version} />
+            <TimeTravelSlider table={table} versions={versions} version={version} />
           ) : (
             !offers(table, 'history') && (
               <p className="muted" data-testid="no-history">

@@ -132,3 +132,14 @@ export function maintenanceArgs(
       };
   }
 }
+
+/** The label of the vacuum's force checkbox, which the engine's messages call `--force`. */
+export const FORCE_LABEL = 'force (< 7 days)';
+
+/** Engine messages name the CLI's flags; the panel's user has checkboxes. */
+const APP_TERMS: ReadonlyArray<[RegExp, string]> = [[/\bpass --force\b/g, `tick “${FORCE_LABEL}”`]];
+
+/** An engine message in the Maintenance panel's terms. */
+export function inAppTerms(message: string): string {
+  return APP_TERMS.reduce((text, [flag, control]) => text.replace(flag, control), message);
+}

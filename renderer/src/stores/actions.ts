@@ -1,15 +1,55 @@
 /** Actions that span stores: running the editor's SQL, and time travel (table view ↔ editor ↔ results). */
-import type { JobInfo } from '../../../core/api/workbench';
+import type { FoundTable, JobInfo } from '../../../core/api/workbench';
 import { activeTab, useEditor } from './editor';
 import { useExplorer } from './explorer';
 import { useResults } from './results';
-import { useTableView } from './table-view';
+import { latestVersion, useTableView } from './table-view';
 import { useWorkspace } from './workspace';
 
 /** Runs SQL from the active tab; `editorOffset` is where it starts in the tab's text (for error markers). */
 export function runInActiveTab(sql: string, editorOffset: number): Promise<void> {
   const tab = activeTab(useEditor.getState());
   return useResults.getState().run(tab.id, sql, editorOffset, tab.bindings);
+}
+
+/**
+ * The version the active tab pins `table` at, if it does. The tab's binding is the one source of truth
+ * for a pin: the slider shows it, queries run at it, and only the user moves or drops it.
+ */
+export function pinnedVersion(table: FoundTable): string | undefined {
+  return activeTab(useEditor.getState()).bindings.find((b) => b.name === table.name && b.location === table.location)?.version;
+}
+
+/** Opens a table in the table view at the version the active tab pins it at, else at its latest. */
+export function openTable(table: FoundTable, connectionId?: string): Promise<void> {
+  return useTableView.getState().open(table, connectionId, pinnedVersion(table));
+}
+
+/** Re-runs the active tab's last query, if it has one (after its bindings changed). */
+function rerunActiveTab(): Promise<void> {
+  const last = useResults.getState().byTab[activeTab(useEditor.getState()).id];
+  return last ? runInActiveTab(last.sql, last.editorOffset) : Promise.resolve();
+}
+
+/** Drops the active tab's pin of `name`: the slider goes back to the latest version and the tab's last query runs again. */
+export async function unpin(name: string): Promise<void> {
+  const editor = useEditor.getState();
+  editor.unbindTable(editor.activeId, name);
+  const view = useTableView.getState();
+  const latest = latestVersion(view.history);
+  const moved = view.table?.name === name && latest !== undefined ? view.setVersion(latest) : Promise.resolve();
+  await Promise.all([moved, rerunActiveTab()]);
+}
+
+/** Keeps the slider on the pin of the tab being shown when the user switches editor tabs. */
+export function followActiveTabPins(): () => void {
+  return useEditor.subscribe((state, previous) => {
+    if (state.activeId === previous.activeId) return;
+    const { table, history } = useTableView.getState();
+    if (!table) return;
+    const version = pinnedVersion(table) ?? latestVersion(history);
+    if (version !== undefined) void useTableView.getState().setVersion(version);
+  });
 }
 
 /**
@@ -23,9 +63,7 @@ export async function travelTo(version: string): Promise<void> {
   const editor = useEditor.getState();
   const tab = activeTab(editor);
   editor.bindTable(tab.id, { name: table.name, location: table.location, version, label: `v${version}` });
-  const last = useResults.getState().byTab[tab.id];
-  const rerun = last ? runInActiveTab(last.sql, last.editorOffset) : Promise.resolve();
-  await Promise.all([details, rerun]);
+  await Promise.all([details, rerunActiveTab()]);
 }
 
 /** After an import or delete has committed: the lake's tables, the explorer and an open table view show the new state. */
@@ -39,5 +77,5 @@ export async function refreshLake(): Promise<void> {
   useExplorer.getState().reloadRoot();
   await useWorkspace.getState().load();
   const { table, connectionId } = useTableView.getState();
-  if (table) await useTableView.getState().open(table, connectionId);
+  if (table) await openTable(table, connectionId);
 }

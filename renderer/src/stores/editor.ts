@@ -31,6 +31,8 @@ interface EditorState {
   setSql(id: string, sql: string): void;
   /** Binds (or with version undefined, re-binds to latest) a table view in a tab. */
   bindTable(id: string, binding: TabBinding): void;
+  /** Drops a tab's binding of `name`: its queries read the lake's latest version again. */
+  unbindTable(id: string, name: string): void;
   /** Drops every tab's bindings: they name tables of a workspace that is no longer open. */
   clearBindings(): void;
   loadHistory(search?: string): Promise<void>;
@@ -73,6 +75,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
         t.id === id ? { ...t, bindings: [...t.bindings.filter((b) => b.name !== binding.name), binding] } : t,
       ),
     })),
+  unbindTable: (id, name) =>
+    set((s) => ({ tabs: s.tabs.map((t) => (t.id === id ? { ...t, bindings: t.bindings.filter((b) => b.name !== name) } : t)) })),
   clearBindings: () => set((s) => ({ tabs: s.tabs.map((t) => ({ ...t, bindings: [] })) })),
   loadHistory: async (search = get().historySearch) => {
     set({ historySearch: search });

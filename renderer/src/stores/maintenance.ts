@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { JobInfo, MaintenanceJobArgs, MaintenanceLogEntry, WorkbenchEvent } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
-import { DEFAULT_FIELDS, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
+import { DEFAULT_FIELDS, inAppTerms, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
 import { refreshLake } from './actions';
 import { useJobs } from './jobs';
 
@@ -114,7 +114,7 @@ export const useMaintenance = create<MaintenanceState>()((set, get) => {
         const known = useJobs.getState().jobs.find((j) => j.jobId === job.jobId);
         if (known && known.state !== 'running') ended(args, known);
       } catch (e) {
-        update(table, () => ({ error: errorMessage(e) }));
+        update(table, () => ({ error: inAppTerms(errorMessage(e)) }));
       }
     },
     confirmPlan: async (location) => {

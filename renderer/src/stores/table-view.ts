@@ -42,7 +42,8 @@ export interface TableViewState {
   compare?: CompareVersionsResult;
   loading: boolean;
   error?: string;
-  open(table: FoundTable, connectionId?: string): Promise<void>;
+  /** Opens a table at `pinned` (the version the editor's tab pins it at) or else at its latest version. */
+  open(table: FoundTable, connectionId?: string, pinned?: string): Promise<void>;
   close(): void;
   /** Shows a tab, loading what it shows at the selected version when not loaded yet. */
   setTab(tab: TableTab): Promise<void>;
@@ -109,14 +110,14 @@ export const useTableView = create<TableViewState>()((set, get) => {
     tab: 'history',
     details: {},
     loading: false,
-    open: async (table, connectionId) => {
+    open: async (table, connectionId, pinned) => {
       loading.clear();
       set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: true, error: undefined });
       if (ownView(table)) return set({ loading: false }); // its own view loads what it shows
       try {
         const history = offers(table, 'history') ? await api().history(args()) : [];
         if (get().table?.location !== table.location) return;
-        const version = travels(table) ? latestVersion(history) : undefined;
+        const version = travels(table) ? (pinned ?? latestVersion(history)) : undefined;
         set({ history, version, loading: false });
         await loadDetails(table, version);
       } catch (e) {

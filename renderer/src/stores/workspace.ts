@@ -57,7 +57,9 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     testConnection: (input) => api().testConnection(input),
     removeConnection: async (id) => {
       await api().removeConnection({ id });
-      await get().refreshConnections();
+      // The engine moved a workspace opened through it to a local folder: show that one, not the old path.
+      if (get().info?.connectionId === id) await get().load();
+      else await get().refreshConnections();
     },
   };
 });

@@ -59,6 +59,21 @@ async function stageRecords(): Promise<void> {
   }
 }
 
+/** A compaction run stopped between its uploads and its log entry (where a kill leaves unlogged files); `resume` lets it go on. */
+async function runPausedBeforeEntry(): Promise<{ first: ReturnType<typeof compactStagingIntoLakeside>; resume: () => void }> {
+  let resume!: () => void;
+  let reached!: () => void;
+  const atEntry = new Promise<void>((resolve) => (reached = resolve));
+  const first = compactStagingIntoLakeside(bucket, {
+    beforeCommit: () => {
+      reached();
+      return new Promise<void>((resolve) => (resume = resolve));
+    },
+  });
+  await atEntry;
+  return { first, resume };
+}
+
 /** The real-time view (compacted + staged) of the bucket, as sorted canonical rows. */
 async function viewRows(): Promise<string[]> {
   const session = await SqlSession.create();
@@ -193,22 +208,13 @@ describe('compact-staging --lakeside', () => {
     await stageRecords();
     const before = await viewRows();
     // The first run stops between its uploads and its entry (where a kill leaves unlogged files) …
-    let reached!: () => void;
-    let resume!: () => void;
-    const atEntry = new Promise<void>((resolve) => (reached = resolve));
-    const first = compactStagingIntoLakeside(bucket, {
-      beforeCommit: () => {
-        reached();
-        return new Promise<void>((resolve) => (resume = resolve));
-      },
-    });
-    await atEntry;
+    const { first, resume } = await runPausedBeforeEntry();
     const unlogged = await parquetKeys();
     expect(unlogged).toHaveLength(2);
     expect((await reconcileLakeside(bucket)).orphans.map((o) => [o.key, o.reason])).toEqual(unlogged.map((k) => [k, 'unlogged']));
     expect(await viewRows()).toEqual(before);
 
-    // … a second run takes the same records and commits version 0 (its file names move on a second) …
+    // … a second run takes the same records and commits version 0 under names of its own …
     expect(await compactStagingIntoLakeside(bucket)).toMatchObject({ version: 0, records: 80, sourcesDeleted: 64 });
     expect(await listRuns(bucket)).toEqual([]);
     // … so the first can no longer commit: it fails and removes what it wrote.
@@ -226,16 +232,7 @@ describe('compact-staging --lakeside', () => {
     await put(`data/order_ts_hour=${HOURS[0]}/batch.ndjson`, '{"id":1,"name":"a","amount":1.5,"qty":2}\n{"id":2,"name":"b","amount":2.5,"qty":3}\n');
     const before = await viewRows();
     vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-07T10:00:00Z') });
-    let reached!: () => void;
-    let resume!: () => void;
-    const atEntry = new Promise<void>((resolve) => (reached = resolve));
-    const first = compactStagingIntoLakeside(bucket, {
-      beforeCommit: () => {
-        reached();
-        return new Promise<void>((resolve) => (resume = resolve));
-      },
-    });
-    await atEntry;
+    const { first, resume } = await runPausedBeforeEntry();
     expect(await compactStagingIntoLakeside(bucket)).toMatchObject({ version: 0, records: 2 });
     resume();
     await expect(first).rejects.toMatchObject({ code: 'CONFLICT' });

@@ -146,7 +146,7 @@ function ExpireView({ result, location }: { result: ExpireResult; location: stri
   );
 }
 
-const STEPS = ['compact', 'checkpoint', 'expire', 'vacuum'] as const;
+const STEPS = ['compact', 'checkpoint', 'rewrite-manifests', 'expire', 'vacuum'] as const;
 
 function MaintainView({ result, dryRun }: { result: MaintainResult; dryRun: boolean }) {
   return (

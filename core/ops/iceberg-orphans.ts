@@ -15,9 +15,10 @@ import type { ObjectStore } from '../storage/types';
 import type { OpOptions } from './maintenance/operations';
 import { incompleteUploads, isHiddenPath, isTemporary, orphanOf, orphansResult, type Orphan, type OrphansResult } from './orphans';
 import { checkCancelled } from './table-references';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 
 /** Iceberg's default `older_than` for remove_orphan_files. */
-export const ICEBERG_ORPHAN_AGE_MS = 3 * 24 * 3600_000;
+export const ICEBERG_ORPHAN_AGE_MS = MAINTENANCE_DEFAULTS.icebergOrphanAgeMs;
 
 export interface IcebergOrphansOptions extends OpOptions {
   /** Only orphans at least this old; default 3 days. */

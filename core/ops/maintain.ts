@@ -22,8 +22,9 @@ import type { OpOptions } from './maintenance/operations';
 import { vacuumTableOf } from './table-cleanup';
 import type { VacuumResult } from './vacuum';
 
-export const MAINTAIN_STEPS = ['compact', 'checkpoint', 'rewrite-manifests', 'expire', 'vacuum'] as const;
-export type MaintainStep = (typeof MAINTAIN_STEPS)[number];
+import { MAINTAIN_STEPS, type MaintainStep } from './maintenance/maintain-steps';
+
+export { MAINTAIN_STEPS, type MaintainStep };
 
 export interface MaintainOptions {
   targetSize: number;

@@ -1,8 +1,11 @@
 /**
  * Orphans of an Iceberg table (Iceberg's remove_orphan_files, as a report): objects under the table's
  * location that no metadata file of its metadata log reaches (formats/iceberg/reachable.ts) — files of
- * failed or killed writes, metadata of lost commits, files of snapshots expired by a run that was cut
- * short — plus temp leftovers and incomplete multipart uploads, as for Delta. Iceberg's default age is
+ * failed or killed writes, metadata of lost commits — plus temp leftovers and incomplete multipart
+ * uploads, as for Delta. Files that older metadata files of the log still reach but only through
+ * snapshots the current metadata no longer holds (an expire killed after its commit, before its deletes)
+ * are listed too, as `expired-snapshot`: no reader of the table's current state or history needs them,
+ * and vacuum deletes them after the retention like other orphans. Iceberg's default age is
  * 3 days: younger objects may belong to a write still in flight.
  *
  * Hidden paths (a name starting with `_` or `.`) are not table data and are left alone, except
@@ -65,7 +68,8 @@ export async function scanIcebergTable(store: ObjectStore, options: IcebergOrpha
       options.onProgress?.({ phase: 'list', done: listed, total: 0, bytes: 0 });
     }
     if (isTemporary(info.key)) orphans.push(orphanOf(store, info, now, 'temporary'));
-    else if (!isHiddenPath(info.key, partitionNames) && !reachable.keys.has(info.key)) orphans.push(orphanOf(store, info, now, 'unreferenced'));
+    else if (isHiddenPath(info.key, partitionNames) || reachable.retainedKeys.has(info.key)) continue;
+    else orphans.push(orphanOf(store, info, now, reachable.keys.has(info.key) ? 'expired-snapshot' : 'unreferenced'));
   }
   options.onProgress?.({ phase: 'list', done: listed, total: listed, bytes: 0 });
   return { reachable, orphans: [...orphans, ...(await incompleteUploads(store, now))] };

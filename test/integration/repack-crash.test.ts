@@ -28,13 +28,23 @@ afterAll(async () => {
 
 const MUTATIONS = new Set<string | symbol>(['put', 'putFile', 'putIfAbsent', 'delete']);
 
-/** The store, except that every write after the first `allowed` ones fails. */
+/** The store, except that every write after the first `allowed` ones fails (each key of a batch delete is a write). */
 function failingAfter(store: ObjectStore, allowed: number): ObjectStore {
   let writes = 0;
   return new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
+      if (property === 'deleteMany') {
+        // A batch stopped part-way: the keys before the stop are gone, as after a kill mid-request.
+        return async (keys: readonly string[]) => {
+          const room = Math.max(0, allowed - writes);
+          writes += keys.length;
+          if (room >= keys.length) return target.deleteMany(keys);
+          await target.deleteMany(keys.slice(0, room));
+          throw new Error(`stopped before write ${allowed + 1}`);
+        };
+      }
       if (!MUTATIONS.has(property)) return value.bind(target);
       return async (...args: unknown[]) => {
         if (writes++ >= allowed) throw new Error(`stopped before write ${writes}`);

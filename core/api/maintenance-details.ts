@@ -69,6 +69,13 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
         return `${dry ? 'would expire' : 'expired'} ${plural(listedCount(d.expired), 'snapshot')}, ${num(d.retained)} kept; ${dry ? 'would delete' : 'deleted'} ${plural(listedCount(d.deleted), 'file')} (${size(d.bytes)})`;
       }
       return `${dry ? 'would delete' : 'deleted'} ${plural(listedCount(d.deleted), 'log entry', 'log entries')}; oldest readable version v${num(d.oldestVersion)}`;
+    case 'rewrite-manifests': {
+      const plan = Array.isArray(d.plan) ? (d.plan as Fields[]) : [];
+      if (plan.length === 0) return 'nothing to rewrite';
+      const before = plan.reduce((n, p) => n + num(p.manifests), 0);
+      const after = plan.reduce((n, p) => n + num(p.manifestsAfter), 0);
+      return `${dry ? '' : `snapshot ${String(d.snapshotId)}: `}${plural(before, 'data manifest')} → ${plural(after, 'manifest')}`;
+    }
     case 'checkpoint':
       return `${dry ? 'would write a checkpoint' : 'checkpoint'} at v${num(d.version)}`;
     case 'repack': {

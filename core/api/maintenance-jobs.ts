@@ -22,7 +22,8 @@ const VERBS: Record<MaintenanceJobOperation, string> = {
   vacuum: 'Vacuum',
   repack: 'Repack',
   checkpoint: 'Checkpoint',
-  expire: 'Expire the log of',
+  // Delta expires log entries, Iceberg snapshots: old versions either way.
+  expire: 'Expire old versions of',
   maintain: 'Maintain',
   'des-repack': 'Repack the DES archive',
 };

@@ -379,7 +379,7 @@ export type { MaintenanceLogEntry, MaintenanceStatus, MaintenanceOperation };
 export type { DesArchiveSummary, DesEntryPreview, DesEntryRow, DesRepackResult, DesShardSummary };
 export type { CompactResult, CompactStagingResult, ExpireResult, MaintainResult, OrphansResult, RepackResult, VacuumResult, VerifyProblem, VerifyReport };
 
-/** What a maintenance job runs: one operation, or `maintain` (compact → checkpoint → expire → vacuum, each logged). */
+/** What a maintenance job runs: one operation, or `maintain` (compact → checkpoint → rewrite-manifests (Iceberg) → expire → vacuum, each logged). */
 export type MaintenanceJobOperation = MaintenanceOperation | 'maintain' | 'des-repack';
 
 /**

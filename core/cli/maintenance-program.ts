@@ -169,7 +169,7 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     );
 
   locationOptions(program.command('maintain'))
-    .description('compact → checkpoint → expire → vacuum, for cron')
+    .description('compact → checkpoint → rewrite-manifests (Iceberg) → expire → vacuum, for cron')
     .argument('<table>')
     .option('--target-size <size>', 'compaction target file size', size, DEFAULTS.targetSize)
     .option('--min-files <n>', 'compaction minimum small files per partition', count, DEFAULTS.minFiles)

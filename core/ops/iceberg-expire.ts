@@ -24,12 +24,13 @@ import { formatDuration } from '../units';
 import type { OpOptions } from './maintenance/operations';
 import { checkCancelled } from './table-references';
 import { deleteDoomed, type Doomed } from './vacuum';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 
 export const MAX_SNAPSHOT_AGE_PROPERTY = 'history.expire.max-snapshot-age-ms';
 export const MIN_SNAPSHOTS_PROPERTY = 'history.expire.min-snapshots-to-keep';
 export const MAX_REF_AGE_PROPERTY = 'history.expire.max-ref-age-ms';
 /** Iceberg's default of `history.expire.max-snapshot-age-ms`: 5 days. */
-export const DEFAULT_MAX_SNAPSHOT_AGE_MS = 5 * 24 * 3600_000;
+export const DEFAULT_MAX_SNAPSHOT_AGE_MS = MAINTENANCE_DEFAULTS.icebergSnapshotAgeMs;
 
 export interface IcebergExpireOptions extends OpOptions {
   /** Expire snapshots older than this (default: the table's property, else 5 days). */

@@ -1,8 +1,11 @@
 /**
  * Orphans of an Iceberg table (Iceberg's remove_orphan_files, as a report): objects under the table's
  * location that no metadata file of its metadata log reaches (formats/iceberg/reachable.ts) — files of
- * failed or killed writes, metadata of lost commits, files of snapshots expired by a run that was cut
- * short — plus temp leftovers and incomplete multipart uploads, as for Delta. Iceberg's default age is
+ * failed or killed writes, metadata of lost commits — plus temp leftovers and incomplete multipart
+ * uploads, as for Delta. Files that older metadata files of the log still reach but only through
+ * snapshots the current metadata no longer holds (an expire killed after its commit, before its deletes)
+ * are listed too, as `expired-snapshot`: no reader of the table's current state or history needs them,
+ * and vacuum deletes them after the retention like other orphans. Iceberg's default age is
  * 3 days: younger objects may belong to a write still in flight.
  *
  * Hidden paths (a name starting with `_` or `.`) are not table data and are left alone, except
@@ -15,9 +18,10 @@ import type { ObjectStore } from '../storage/types';
 import type { OpOptions } from './maintenance/operations';
 import { incompleteUploads, isHiddenPath, isTemporary, orphanOf, orphansResult, type Orphan, type OrphansResult } from './orphans';
 import { checkCancelled } from './table-references';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 
 /** Iceberg's default `older_than` for remove_orphan_files. */
-export const ICEBERG_ORPHAN_AGE_MS = 3 * 24 * 3600_000;
+export const ICEBERG_ORPHAN_AGE_MS = MAINTENANCE_DEFAULTS.icebergOrphanAgeMs;
 
 export interface IcebergOrphansOptions extends OpOptions {
   /** Only orphans at least this old; default 3 days. */
@@ -64,7 +68,8 @@ export async function scanIcebergTable(store: ObjectStore, options: IcebergOrpha
       options.onProgress?.({ phase: 'list', done: listed, total: 0, bytes: 0 });
     }
     if (isTemporary(info.key)) orphans.push(orphanOf(store, info, now, 'temporary'));
-    else if (!isHiddenPath(info.key, partitionNames) && !reachable.keys.has(info.key)) orphans.push(orphanOf(store, info, now, 'unreferenced'));
+    else if (isHiddenPath(info.key, partitionNames) || reachable.retainedKeys.has(info.key)) continue;
+    else orphans.push(orphanOf(store, info, now, reachable.keys.has(info.key) ? 'expired-snapshot' : 'unreferenced'));
   }
   options.onProgress?.({ phase: 'list', done: listed, total: listed, bytes: 0 });
   return { reachable, orphans: [...orphans, ...(await incompleteUploads(store, now))] };

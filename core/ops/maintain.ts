@@ -1,11 +1,11 @@
 /**
- * `maintain`: compact → checkpoint → expire → vacuum, the routine a cron job (or the app, on an interval)
+ * `maintain`: compact → checkpoint → rewrite-manifests → expire → vacuum, the routine a cron job (or the app, on an interval)
  * runs on a table. Each step is its own maintenance operation: the caller's `runStep` opens the table
  * and records the step in the maintenance log. The pipeline stops at the first step that fails and says
  * which; a cancel stops it at once (the cancelled step is logged as such).
  *
  * A step runs in the variant the table's format supports it in (`steps`): an Iceberg table compacts
- * into a `replace` snapshot, expires snapshots and removes orphan files (remove_orphan_files), and has
+ * into a `replace` snapshot, merges its small manifests (rewrite_manifests), expires snapshots and removes orphan files (remove_orphan_files), and has
  * no checkpoint to write — a step the format does not support is left out, not failed.
  */
 import type { CommitTarget } from '../formats/iceberg/commit';
@@ -17,12 +17,14 @@ import { checkpointTable } from './checkpoint';
 import { compactTable, type CompactResult } from './compact';
 import { expireLog, type ExpireResult } from './expire';
 import type { IcebergExpireResult } from './iceberg-expire';
+import type { RewriteManifestsResult } from './iceberg-rewrite-manifests';
 import type { OpOptions } from './maintenance/operations';
 import { vacuumTableOf } from './table-cleanup';
 import type { VacuumResult } from './vacuum';
 
-export const MAINTAIN_STEPS = ['compact', 'checkpoint', 'expire', 'vacuum'] as const;
-export type MaintainStep = (typeof MAINTAIN_STEPS)[number];
+import { MAINTAIN_STEPS, type MaintainStep } from './maintenance/maintain-steps';
+
+export { MAINTAIN_STEPS, type MaintainStep };
 
 export interface MaintainOptions {
   targetSize: number;
@@ -52,6 +54,7 @@ export interface MaintainResult {
   dryRun: boolean;
   compact?: CompactResult;
   checkpoint?: CheckpointStepResult;
+  'rewrite-manifests'?: RewriteManifestsResult;
   expire?: ExpireResult | IcebergExpireResult;
   vacuum?: VacuumResult;
   /** The step that failed; the steps after it did not run. */
@@ -100,6 +103,11 @@ export async function maintainTable(runStep: StepRunner, options: MaintainOption
       ? { version: await (await DeltaTable.open(store)).latestVersion(), dryRun }
       : { ...(await checkpointTable(store, job('checkpoint'))), dryRun },
   );
+  // Iceberg only (Delta has no manifests): the compaction's snapshot leaves its manifests small and many.
+  result['rewrite-manifests'] = await attempt('rewrite-manifests', async (store, table) => {
+    const { rewriteManifests } = await import('./iceberg-rewrite-manifests');
+    return rewriteManifests(store, table.commitTarget, { dryRun, ...job('rewrite-manifests') });
+  });
   result.expire = await attempt('expire', async (store, table, variant) => {
     if (variant !== 'snapshots') return expireLog(store, { logRetentionMs: options.logRetentionMs, dryRun, now, ...job('expire') });
     // Iceberg's snapshot retention comes from the table (history.expire.*), as for `expire` without options.

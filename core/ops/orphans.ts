@@ -27,7 +27,8 @@ export interface Orphan {
   /** For an incomplete upload, when it was started. */
   lastModified: string;
   ageMs: number;
-  reason: 'unreferenced' | 'temporary' | 'incomplete-upload';
+  /** `expired-snapshot`: Iceberg only, reached only through snapshots no longer in the current metadata (an expire cut short). */
+  reason: 'unreferenced' | 'temporary' | 'incomplete-upload' | 'expired-snapshot';
   /** The upload to abort, for an incomplete upload. */
   uploadId?: string;
 }
@@ -118,7 +119,7 @@ export function scanTable(store: ObjectStore, { objects, retained }: ListedTable
 }
 
 /** A listed object as an orphan. */
-export function orphanOf(store: ObjectStore, info: ObjectInfo, now: number, reason: 'unreferenced' | 'temporary'): Orphan {
+export function orphanOf(store: ObjectStore, info: ObjectInfo, now: number, reason: Exclude<Orphan['reason'], 'incomplete-upload'>): Orphan {
   return {
     object: store.urlOf(info.key),
     key: info.key,

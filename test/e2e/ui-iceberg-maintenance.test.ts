@@ -5,7 +5,7 @@
  * stray file, a compaction planned then run, an expire planned and confirmed, each with its report and
  * log entry; rows unchanged. Screenshots go to /tmp/shots/iceberg-maintenance-*.png.
  */
-import { writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,11 @@ const app = appPerFile('iceberg-maintenance', async (lake) => {
   tableDir = join(lake, 'events');
   // Written in 2026-01 (the test writer's clock): every snapshot is past the 5-day expiry.
   await smallCommitsTable(tableDir, 8, 20, { fastAppends: false });
-  await writeFile(join(tableDir, 'data', 'part-left-by-a-crashed-writer.parquet'), 'partial');
+  // Left four days ago: past Iceberg's 3-day orphan age, which the panel offers on an Iceberg table.
+  const stray = join(tableDir, 'data', 'part-left-by-a-crashed-writer.parquet');
+  await writeFile(stray, 'partial');
+  const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000);
+  await utimes(stray, fourDaysAgo, fourDaysAgo);
 });
 const { poll, shot } = app;
 beforeAll(() => {
@@ -42,11 +46,19 @@ describe('the Maintenance tab on an Iceberg table', () => {
     await page.getByTestId('maintenance').waitFor();
     for (const operation of ['verify', 'compact', 'orphans', 'vacuum', 'expire', 'maintain']) await page.getByTestId(`mt-op-${operation}`).waitFor();
     for (const operation of ['repack', 'checkpoint']) expect(await page.getByTestId(`mt-op-${operation}`).count()).toBe(0);
+    // In Iceberg's terms and defaults: expire takes a snapshot age (5 days), orphans are 3 days old.
+    const expire = page.getByTestId('mt-op-expire');
+    expect(await expire.textContent()).toContain('snapshot age');
+    expect(await expire.textContent()).not.toContain('log retention');
+    expect(await expire.getByTestId('mt-field-logRetention').inputValue()).toBe('5d');
+    expect(await page.getByTestId('mt-op-orphans').getByTestId('mt-field-olderThan').inputValue()).toBe('3d');
+    expect(await page.getByTestId('mt-op-maintain').textContent()).toContain('compact → rewrite-manifests → expire → vacuum');
   });
 
   it('lists the stray file as an orphan', async () => {
     await page.getByTestId('mt-run-orphans').click();
     await poll(() => page.getByTestId('mt-summary').textContent()).toMatch(/^Result: 1 orphan/);
+    expect(await run('orphans').textContent()).toContain(`Find orphans in ${tableDir}`);
     expect(await page.getByTestId('mt-orphans').textContent()).toContain('part-left-by-a-crashed-writer.parquet');
     await poll(() => logRow('orphans').getAttribute('data-status')).toBe('problems');
     await shot('iceberg-maintenance-orphans');
@@ -76,6 +88,8 @@ describe('the Maintenance tab on an Iceberg table', () => {
     await page.getByTestId('mt-confirm').waitFor({ state: 'detached' });
     await poll(() => page.getByTestId('mt-summary').textContent()).toMatch(/^Result: expired 8 snapshots, 1 kept; deleted \d+ files/);
     await poll(() => logRow('expire').getAttribute('data-status')).toBe('ok');
+    // The job says what it expired in terms that fit Iceberg too (not "the log").
+    expect(await run('expire').textContent()).toContain(`Expire old versions of ${tableDir}`);
     await shot('iceberg-maintenance-expire');
     expect(await currentRows()).toEqual(before);
     expect(app.errors).toEqual([]);

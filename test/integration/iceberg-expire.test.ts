@@ -15,6 +15,7 @@ import { IcebergTable } from '../../core/formats/iceberg/table';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
 import { expireIceberg } from '../../core/ops/iceberg-expire';
 import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
+import { vacuumIcebergTable } from '../../core/ops/iceberg-vacuum';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { LocalStore } from '../../core/storage/local';
 import { filesOnDisk } from '../helpers/crash-checks';
@@ -124,6 +125,25 @@ describe('expire (Iceberg)', () => {
     expect(leftovers.deleted.length).toBeGreaterThan(0);
     const done = await expireIceberg(store, undefined, { olderThanMs: 0, now: lastAt + 1 });
     expect(done.deleted).toEqual(leftovers.deleted);
+    expect(await rowsBySnapshot(store)).toEqual(restrict(before, [ids[4]!]));
+    await onlyReachable(store, w.dir);
+  });
+
+  it('after a run stopped after its commit, orphans lists the leftovers as expired-snapshot and vacuum deletes them', async () => {
+    const { ids, store, w, lastAt } = await history();
+    const before = await rowsBySnapshot(store);
+    const stop = new AbortController();
+    const onProgress = (p: { phase: string; done: number }) => p.phase === 'commit' && p.done === 1 && stop.abort();
+    await expect(expireIceberg(store, undefined, { olderThanMs: 0, now: lastAt + 1, signal: stop.signal, onProgress })).rejects.toMatchObject({ code: 'CANCELLED' });
+    const leftovers = (await expireIceberg(store, undefined, { olderThanMs: 0, now: lastAt + 1, dryRun: true })).deleted.map((d) => d.object);
+    expect(leftovers.length).toBeGreaterThan(0);
+    const { orphans } = await findIcebergOrphans(store, { olderThanMs: 0 });
+    expect(orphans.map((o) => o.object).sort()).toEqual([...leftovers].sort());
+    expect(new Set(orphans.map((o) => o.reason))).toEqual(new Set(['expired-snapshot']));
+    // Vacuum keeps them while they are younger than the retention, then deletes them like other orphans.
+    expect((await vacuumIcebergTable(store, { retentionMs: 10 * DAY, force: true })).deleted).toEqual([]);
+    const vacuumed = await vacuumIcebergTable(store, { retentionMs: 0, force: true });
+    expect(vacuumed.deleted.map((d) => d.object).sort()).toEqual([...leftovers].sort());
     expect(await rowsBySnapshot(store)).toEqual(restrict(before, [ids[4]!]));
     await onlyReachable(store, w.dir);
   });

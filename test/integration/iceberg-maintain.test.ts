@@ -1,5 +1,5 @@
 /**
- * maintain on an Iceberg table: compact → expire → vacuum (no checkpoint: Iceberg has none), each step
+ * maintain on an Iceberg table: compact → rewrite-manifests → expire → vacuum (no checkpoint: Iceberg has none), each step
  * in its Iceberg variant and logged under one run id, through the CLI (for cron) and the app's job. A
  * dry run changes nothing; the real run leaves one compacted snapshot chain whose rows are unchanged,
  * with verify clean and nothing on disk the metadata does not reach.
@@ -77,9 +77,35 @@ describe('maintain (Iceberg)', () => {
     const log = await api.maintenanceLog({ location: table });
     expect(log.filter((e) => e.runId === result.runId).map((e) => [e.operation, e.status]).reverse()).toEqual([
       ['compact', 'ok'],
+      ['rewrite-manifests', 'ok'],
       ['expire', 'ok'],
       ['vacuum', 'ok'],
     ]);
     await maintained(table, rows);
+  }, 60_000);
+
+  it('many small manifests (one per fast append) end as fewer: rewrite-manifests runs between compact and expire', async () => {
+    const table = path.join(dir, 'manifests');
+    await smallCommitsTable(table, 12, 20);
+    const store = new LocalStore(table);
+    const rows = (await rowsBySnapshot(store)).get('current')!;
+    const dataManifests = async () => {
+      const opened = await IcebergTable.open(store);
+      return (await opened.manifests(opened.snapshot()!)).filter((m) => m.content === 'data').length;
+    };
+    expect(await dataManifests()).toBe(12);
+    // Too few files to compact: the manifests alone are what maintain has to fix.
+    const run = await runCli(['maintain', table, '--min-files', '100', '--retention', '0d', '--force', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as MaintainResult;
+    expect(result.compact?.plan).toEqual([]);
+    expect(result['rewrite-manifests']).toMatchObject({ manifestsRemoved: 12, manifestsAdded: 1 });
+    expect(await dataManifests()).toBe(1);
+    expect((await rowsBySnapshot(store)).get('current')).toEqual(rows);
+    expect((await verifyIcebergTable(store)).problems).toEqual([]);
+    // The old manifests went with the expired snapshots (expire, then vacuum).
+    const { retainedKeys } = await reachableFiles(store);
+    expect((await filesOnDisk(table)).filter((key) => !retainedKeys.has(key))).toEqual([]);
+    expect((await filesOnDisk(table)).filter((key) => key.endsWith('-m0.avro') || /-m\d+\.avro$/.test(key))).toHaveLength(1);
   }, 60_000);
 });

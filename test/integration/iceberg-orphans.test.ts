@@ -13,6 +13,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reachableFiles } from '../../core/formats/iceberg/reachable';
 import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
 import { vacuumIcebergTable } from '../../core/ops/iceberg-vacuum';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
@@ -142,14 +143,19 @@ describe('orphans (Iceberg)', () => {
     expect(old.orphans.map((o) => [o.key, Math.round(o.ageMs / DAY)])).toEqual([['data/stray.parquet', 4]]);
   });
 
-  it('keeps what older metadata files of the log reach (expired snapshots); a cut log lets them go', async () => {
+  it('lists what only expired snapshots reach (through older metadata files of the log) as expired-snapshot; a cut log makes it unreferenced', async () => {
     const { w, removed } = await writtenTable({ escaped: false });
     // The removed file was live in the two snapshots before its removal.
     await expireOldest(w, 2);
     const store = new LocalStore(w.dir);
     const removedKey = keyOf(w, removed);
-    // Only the metadata files of the log still reach the first snapshot's files.
-    expect((await findIcebergOrphans(store, { olderThanMs: 0 })).orphans).toEqual([]);
+    // Only the metadata files of the log still reach the first snapshots' files: what an expire cut short leaves.
+    const expired = (await findIcebergOrphans(store, { olderThanMs: 0 })).orphans;
+    expect(byKey(expired)[removedKey]).toBe('expired-snapshot');
+    expect(expired.filter((o) => o.reason !== 'expired-snapshot')).toEqual([]);
+    // Nothing the current metadata's snapshots need, and no metadata file of the log.
+    const { retainedKeys } = await reachableFiles(store);
+    expect(expired.filter((o) => retainedKeys.has(o.key) || o.key.endsWith('.metadata.json'))).toEqual([]);
 
     // Cut the log: the older metadata files and what only they reach become orphans ...
     const current = w.lastMetadataKey.replace(/v(\d+)/, (_, v: string) => `v${Number(v) + 1}`);

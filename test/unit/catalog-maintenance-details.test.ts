@@ -22,6 +22,10 @@ describe('summarizeMaintenance', () => {
     const plan = { plan: [{ partition: {}, files: 5, bytes: 1024, outputFiles: 1 }], filesRemoved: 0, filesAdded: 0, bytesRemoved: 0, bytesAdded: 0 };
     expect(summarizeMaintenance({ operation: 'compact', status: 'ok', details: plan, dryRun: true })).toBe('1 partition, 5 files (1 KB) → 1 file');
     expect(summarizeMaintenance({ operation: 'compact', status: 'ok', details: { plan: [] } })).toBe('nothing to compact');
+    const manifests = { snapshotId: '42', plan: [{ specId: 0, manifests: 12, entries: 12, manifestsAfter: 1 }], manifestsRemoved: 12, manifestsAdded: 1 };
+    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: manifests })).toBe('snapshot 42: 12 data manifests → 1 manifest');
+    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: { ...manifests, dryRun: true } })).toBe('12 data manifests → 1 manifest');
+    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: { plan: [] } })).toBe('nothing to rewrite');
     const verify = { problems: [{ object: 'a', kind: 'bad-magic', detail: '' }], checked: { files: 4, bytes: 4096 }, corruption_rate: 0.25 };
     expect(summarizeMaintenance({ operation: 'verify', status: 'problems', details: verify })).toBe('1 problem in 4 files (4 KB); corruption rate 25.00%');
     expect(summarizeMaintenance({ operation: 'vacuum', status: 'ok', details: { deleted: [{}, {}], bytes: 0, dryRun: true } })).toBe(

@@ -7,7 +7,7 @@ import type { WorkbenchEvent } from '../../core/api/workbench';
 import { createWorkbench, type Workbench } from '../../core/api/workbench-impl';
 import { LocalStore } from '../../core/storage/local';
 import { setClient } from '../../renderer/src/api/client';
-import { DEFAULT_FIELDS, maintenanceArgs } from '../../renderer/src/logic/maintenance-args';
+import { DEFAULT_FIELDS, defaultFields, maintenanceArgs } from '../../renderer/src/logic/maintenance-args';
 import { useJobs } from '../../renderer/src/stores/jobs';
 import { tableJobs, useMaintenance } from '../../renderer/src/stores/maintenance';
 import { appendCsv } from '../helpers/maintenance-table';
@@ -57,6 +57,13 @@ describe('maintenanceArgs', () => {
     expect(() => maintenanceArgs('compact', { ...DEFAULT_FIELDS, targetSize: 'big' }, where)).toThrow(/not a size: "big"/);
     expect(() => maintenanceArgs('compact', { ...DEFAULT_FIELDS, minFiles: '0' }, where)).toThrow(/min files/);
     expect(() => maintenanceArgs('expire', { ...DEFAULT_FIELDS, logRetention: 'soon' }, where)).toThrow(/not a duration: "soon"/);
+    // On Iceberg the expire field is the snapshots' age, 5 days by default (then the table's property decides); orphans 3 days.
+    const iceberg = defaultFields('snapshots');
+    expect([iceberg.logRetention, iceberg.olderThan]).toEqual(['5d', '3d']);
+    expect(defaultFields(undefined)).toEqual(DEFAULT_FIELDS);
+    expect(maintenanceArgs('expire', iceberg, where, true, 'snapshots')).toEqual({ ...where, operation: 'expire', logRetentionMs: undefined, dryRun: true });
+    expect(maintenanceArgs('expire', { ...iceberg, logRetention: '1d' }, where, true, 'snapshots')).toMatchObject({ logRetentionMs: 86_400_000 });
+    expect(maintenanceArgs('orphans', iceberg, where)).toMatchObject({ olderThanMs: 3 * 86_400_000 });
     expect(() => maintenanceArgs('repack', { ...DEFAULT_FIELDS, recompress: '30' }, where)).toThrow(/zstd level/);
   });
 });

@@ -1,4 +1,4 @@
-/** `maintain` (compact → checkpoint → expire → vacuum, each step logged) and `log` (the maintenance log). */
+/** `maintain` (compact → checkpoint → rewrite-manifests (Iceberg) → expire → vacuum, each step logged) and `log` (the maintenance log). */
 import { summarizeMaintenance } from '../../api/maintenance-details';
 import { EXIT_FAILED, type CliContext, type CommandOutput } from '../context';
 import type { LogFlags, MaintainFlags } from '../maintenance-program';

@@ -11,6 +11,10 @@ export const MAINTENANCE_DEFAULTS = {
   retentionMs: 168 * 3600_000,
   /** Expire keeps log entries younger than this (Delta's logRetentionDuration). */
   logRetentionMs: 30 * 24 * 3600_000,
+  /** Iceberg expire keeps snapshots younger than this (Iceberg's history.expire.max-snapshot-age-ms default). */
+  icebergSnapshotAgeMs: 5 * 24 * 3600_000,
+  /** Iceberg orphans are objects older than this (remove_orphan_files' default). */
+  icebergOrphanAgeMs: 3 * 24 * 3600_000,
   /** DES repack takes shards with at least this share of tombstoned entries. */
   desMinDeletionRatio: 0.2,
   /** A shard a DES repack replaced stays this long for readers that listed before the swap. */

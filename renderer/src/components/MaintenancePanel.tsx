@@ -5,9 +5,10 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { FoundTable, JobInfo, MaintenanceJobOperation, OperationSupport } from '../../../core/api/workbench';
+import { MAINTAIN_STEPS } from '../../../core/ops/maintenance/maintain-steps';
 import { errorMessage } from '../api/client';
 import { formatCount } from '../logic/format';
-import { FORCE_LABEL, isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
+import { defaultFields, FORCE_LABEL, isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';
 import { useJobs } from '../stores/jobs';
 import { NO_MAINTENANCE, tableJobs, useMaintenance, type MaintenanceRun } from '../stores/maintenance';
 import { MaintenanceLog } from './MaintenanceLog';
@@ -35,10 +36,16 @@ const OPERATIONS: OperationSpec[] = [
   { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, variants: ['metadata-log'] },
   { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true },
   { operation: 'checkpoint', label: 'Checkpoint', help: 'write a checkpoint at the latest version' },
-  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention (Iceberg: snapshots past it, and the files only they reached)', confirm: true, variants: ['snapshots'] },
+  { operation: 'expire', label: 'Expire', help: 'delete log entries past the log retention (Iceberg: snapshots older than the age, and the files only they reached)', confirm: true, variants: ['snapshots'] },
   { operation: 'maintain', label: 'Maintain', help: 'compact → checkpoint → expire → vacuum', confirm: true },
   { operation: 'compact-staging', label: 'Staging', help: 'compact a staging area (data/<partition>/*.json) into this table', plan: true, variants: ['own-staging'] },
 ];
+
+/** The steps `maintain` runs on the table (core/ops/maintain.ts): the ones its format takes. */
+function maintainSteps(table: FoundTable): string {
+  const ops = table.capabilities.operations;
+  return MAINTAIN_STEPS.filter((step) => ops[step]).join(' → ');
+}
 
 /** The table's support of the operation when this panel can run it that way. */
 function supportOf(table: FoundTable, spec: OperationSpec): OperationSupport | undefined {
@@ -75,7 +82,7 @@ function Check({ label, field, fields, set }: { label: string; field: keyof Main
  * The option fields shown with each operation; what it does when it has none (else in the name's
  * tooltip). A format that does an operation its own way says what it does instead (OperationSupport.note).
  */
-function OperationOptions({ spec, fields, set, support }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField; support: OperationSupport }): ReactNode {
+function OperationOptions({ spec, fields, set, support, table }: { spec: OperationSpec; fields: MaintenanceFields; set: SetField; support: OperationSupport; table: FoundTable }): ReactNode {
   const p = { fields, set };
   if (support.note) return <span className="muted small">{support.note}</span>;
   switch (spec.operation) {
@@ -108,9 +115,9 @@ function OperationOptions({ spec, fields, set, support }: { spec: OperationSpec;
         </>
       );
     case 'expire':
-      return <Text label="log retention" field="logRetention" {...p} />;
+      return <Text label={support.variant === 'snapshots' ? 'snapshot age' : 'log retention'} field="logRetention" {...p} />;
     case 'maintain':
-      return <span className="muted small">{spec.help}, with the options above</span>;
+      return <span className="muted small">{maintainSteps(table)}, with the options above</span>;
     case 'compact-staging':
       return <Text label="from" field="staging" width={220} {...p} />;
     case 'des-repack':
@@ -206,7 +213,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const [fieldError, setFieldError] = useState<string>();
   const state = useMaintenance((s) => s.byTable[table.location]) ?? NO_MAINTENANCE;
   const { start, loadLog, selectLogEntry, setFields } = useMaintenance();
-  const { fields } = state;
+  const fields: MaintenanceFields = { ...defaultFields(table.capabilities.operations.expire?.variant), ...state.fields };
   const jobs = useJobs((s) => s.jobs);
   useEffect(() => void loadLog(table.location, connectionId), [table.location, connectionId, loadLog]);
 
@@ -239,7 +246,7 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
           <div key={o.operation} className="mt-op" data-testid={`mt-op-${o.operation}`}>
             <strong title={o.help}>{o.label}</strong>
             <div className="mt-options">
-              <OperationOptions spec={o} fields={fields} set={set} support={support} />
+              <OperationOptions spec={o} fields={fields} set={set} support={support} table={table} />
             </div>
             <div className="mt-actions">
               {(o.plan || o.confirm) && (

@@ -16,6 +16,7 @@ import type {
   VerifyReport,
 } from '../../../core/api/workbench';
 import { summarizeMaintenance } from '../../../core/api/maintenance-details';
+import { MAINTAIN_STEPS } from '../../../core/ops/maintenance/maintain-steps';
 import { inAppTerms } from '../logic/maintenance-args';
 import { formatDuration } from '../../../core/units';
 import { formatBytes, formatCount } from '../logic/format';
@@ -146,13 +147,12 @@ function ExpireView({ result, location }: { result: ExpireResult; location: stri
   );
 }
 
-const STEPS = ['compact', 'checkpoint', 'expire', 'vacuum'] as const;
 
 function MaintainView({ result, dryRun }: { result: MaintainResult; dryRun: boolean }) {
   return (
     <table className="small-table" data-testid="mt-maintain-steps">
       <tbody>
-        {STEPS.map((step) => (
+        {MAINTAIN_STEPS.map((step) => (
           <tr key={step} className={result.failed?.step === step ? 'warn' : ''}>
             <td>{step}</td>
             <td>

@@ -50,6 +50,15 @@ export const DEFAULT_FIELDS: MaintenanceFields = {
   grace: formatDuration(MAINTENANCE_DEFAULTS.desGraceMs),
 };
 
+/**
+ * The fields' defaults on a table: one whose format expires snapshots (Iceberg) ages its snapshots and
+ * orphans as Iceberg does (5 and 3 days), where a Delta table's are its log retention and 0.
+ */
+export function defaultFields(expireVariant: OperationSupport['variant']): MaintenanceFields {
+  if (expireVariant !== 'snapshots') return DEFAULT_FIELDS;
+  return { ...DEFAULT_FIELDS, olderThan: formatDuration(MAINTENANCE_DEFAULTS.icebergOrphanAgeMs), logRetention: formatDuration(MAINTENANCE_DEFAULTS.icebergSnapshotAgeMs) };
+}
+
 function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text.trim());
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${what}: expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
@@ -105,8 +114,11 @@ export function maintenanceArgs(
       return { ...where, operation, purgeWhere: optional(fields.purgeWhere), purge: fields.purge, dropCorrupt: fields.dropCorrupt, ...recompress(), dryRun };
     case 'checkpoint':
       return { ...where, operation };
-    case 'expire':
-      return { ...where, operation, logRetentionMs: retention(fields.logRetention, MAINTENANCE_DEFAULTS.logRetentionMs), dryRun };
+    case 'expire': {
+      // On Iceberg the field is the snapshots' age: its default leaves history.expire.max-snapshot-age-ms to decide.
+      const byDefault = variant === 'snapshots' ? MAINTENANCE_DEFAULTS.icebergSnapshotAgeMs : MAINTENANCE_DEFAULTS.logRetentionMs;
+      return { ...where, operation, logRetentionMs: retention(fields.logRetention, byDefault), dryRun };
+    }
     case 'des-repack': {
       const ratio = Number(fields.minDeletionRatio.trim());
       if (!(ratio >= 0 && ratio <= 1)) throw new Error('deletion ratio: expected a number from 0 to 1');

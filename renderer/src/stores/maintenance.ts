@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { JobInfo, MaintenanceJobArgs, MaintenanceLogEntry, WorkbenchEvent } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
-import { DEFAULT_FIELDS, inAppTerms, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
+import { inAppTerms, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
 import { refreshLake } from './actions';
 import { useJobs } from './jobs';
 
@@ -24,8 +24,8 @@ export interface MaintenanceRun {
 }
 
 export interface TableMaintenance {
-  /** The option fields as typed (kept while the user looks at other tabs). */
-  fields: MaintenanceFields;
+  /** The option fields the user changed (kept while they look at other tabs); the rest are the table's defaults. */
+  fields: Partial<MaintenanceFields>;
   /** Jobs started from the panel, newest first. */
   runs: MaintenanceRun[];
   plan?: PendingPlan;
@@ -60,7 +60,7 @@ const LOG_LIMIT = 50;
 /** Operations that change the table (when not a dry run): the table view and explorer reload after them. */
 const CHANGING = new Set(['compact', 'compact-staging', 'vacuum', 'repack', 'checkpoint', 'expire', 'maintain']);
 
-export const NO_MAINTENANCE: TableMaintenance = { fields: DEFAULT_FIELDS, runs: [], log: [] };
+export const NO_MAINTENANCE: TableMaintenance = { fields: {}, runs: [], log: [] };
 const timers = new Map<string, ReturnType<typeof setInterval>>();
 
 function readSchedules(): Record<string, MaintenanceSchedule> {

@@ -193,7 +193,7 @@ describe('Iceberg tables in the app', () => {
     await shotBoth('quality');
   });
 
-  it('compares two snapshots, and offers verify alone in Maintenance (Iceberg tables are read-only)', async () => {
+  it('compares two snapshots, and runs verify from Maintenance (the other operations: ui-iceberg-maintenance)', async () => {
     await page.getByTestId('table-tab-compare').click();
     const pick = page.getByTestId('compare').locator('select');
     await pick.nth(0).selectOption(snapshots[0]!);
@@ -205,7 +205,6 @@ describe('Iceberg tables in the app', () => {
 
     await page.getByTestId('table-tab-maintenance').click();
     await page.getByTestId('mt-op-verify').waitFor();
-    expect(await page.locator('[data-testid^="mt-op-"]').count()).toBe(1);
     await page.getByTestId('mt-run-verify').click();
     const verify = page.locator('[data-testid="mt-job"][data-operation="verify"]').first();
     await poll(() => verify.getAttribute('data-state')).toBe('done');

@@ -6,11 +6,9 @@
  * exactly what the new metadata reaches (no orphan, no leftover). A
  * dry run commits and deletes nothing; a run cut short after its commit leaves files the next run finds.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
 import { expireIceberg } from '../../core/ops/iceberg-expire';
@@ -20,26 +18,17 @@ import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { LocalStore } from '../../core/storage/local';
 import { filesOnDisk } from '../helpers/crash-checks';
 import { rowsBySnapshot } from '../helpers/iceberg-rows';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { runCli } from '../helpers/cli-process';
 
 const DAY = 24 * 3600_000;
-let dir: string;
-let conn: DuckDBConnection;
+const bed = icebergTestBed('iceberg-expire');
 let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-expire-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(async () => {
-  conn.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** Five snapshots a minute apart: A, +B, −A +C (overwrite), +D, +E. Returns the writer, the ids, and A's key. */
 async function history(properties: Record<string, string> = {}) {
-  const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, { fields: [{ id: 1, name: 'id', type: 'long' }, { id: 2, name: 'kind', type: 'string' }], properties });
+  const w = new IcebergTestWriter(path.join(bed.dir, `t${n++}`), bed.conn, { fields: [{ id: 1, name: 'id', type: 'long' }, { id: 2, name: 'kind', type: 'string' }], properties });
   const ids: string[] = [];
   ids.push(String(await w.commit({ add: [{ sql: `SELECT range AS id, 'a' AS kind FROM range(4)` }] })));
   ids.push(String(await w.commit({ add: [{ sql: `SELECT 10 AS id, 'b' AS kind` }] })));

@@ -7,10 +7,8 @@
  * walked is refused. Every fixture vacuumed in a temp copy keeps its rows at every snapshot, and one
  * table on the loopback S3 server is vacuumed through the CLI.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { cp, mkdir, mkdtemp, readFile, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
@@ -22,24 +20,15 @@ import { S3Store } from '../../core/storage/s3';
 import { filesOnDisk } from '../helpers/crash-checks';
 import { fixture } from '../helpers/fixtures';
 import { rowsBySnapshot } from '../helpers/iceberg-rows';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { runCli } from '../helpers/cli-process';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { uploadFolder } from '../helpers/upload-folder';
 
 const DAY = 24 * 3600_000;
-let dir: string;
-let conn: DuckDBConnection;
+const bed = icebergTestBed('iceberg-orphans');
 let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-orphans-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(async () => {
-  conn.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const FIELDS = [
   { id: 1, name: 'id', type: 'long' },
@@ -65,7 +54,7 @@ async function put(root: string, key: string, text = 'x'): Promise<void> {
  * the escaped partition folder (`escaped: false`).
  */
 async function writtenTable({ escaped = true } = {}): Promise<{ w: IcebergTestWriter; removed: string }> {
-  const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, { location: 's3a://warehouse/db/t', fields: FIELDS });
+  const w = new IcebergTestWriter(path.join(bed.dir, `t${n++}`), bed.conn, { location: 's3a://warehouse/db/t', fields: FIELDS });
   await w.commit({
     add: [
       { sql: `SELECT range AS id, 'a' AS kind FROM range(5)` },
@@ -220,7 +209,7 @@ describe('vacuum (Iceberg)', () => {
   });
 
   it('keeps what a commit that lands while it lists reaches', async () => {
-    const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, { fields: FIELDS });
+    const w = new IcebergTestWriter(path.join(bed.dir, `t${n++}`), bed.conn, { fields: FIELDS });
     await w.commit({ add: [{ sql: `SELECT 1 AS id, 'a' AS kind` }] });
     // The next commit's files are all written; its metadata file is held back until vacuum has listed.
     await w.commit({ add: [{ sql: `SELECT 2 AS id, 'b' AS kind` }] });
@@ -252,7 +241,7 @@ describe('vacuum (Iceberg)', () => {
 
   for (const name of ['java/bunnies', 'spark/bunnies', 'spark/rename_column', 'athena/example']) {
     it(`${name}: a temp copy vacuumed with retention 0 loses only its strays and keeps its rows at every snapshot`, async () => {
-      const copy = path.join(dir, `fixture-${n++}`);
+      const copy = path.join(bed.dir, `fixture-${n++}`);
       await cp(fixture('iceberg', name), copy, { recursive: true });
       const store = new LocalStore(copy);
       const rows = await rowsBySnapshot(store);
@@ -278,7 +267,7 @@ describe('orphans and vacuum on S3 through the CLI', () => {
   afterAll(async () => s3?.stop());
 
   it('an Iceberg table recorded at s3a:// in bucket lake: orphans lists the strays, vacuum --retention 0 --force deletes only them', async () => {
-    const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, { location: 's3a://lake/wh/events', fields: FIELDS });
+    const w = new IcebergTestWriter(path.join(bed.dir, `t${n++}`), bed.conn, { location: 's3a://lake/wh/events', fields: FIELDS });
     await w.commit({ add: [{ sql: `SELECT range AS id, 'a' AS kind FROM range(3)` }] });
     await w.commit({ add: [{ sql: `SELECT 3 AS id, 'b' AS kind`, key: 'data/kind=b/b.parquet' }] });
     const store = new S3Store({ client: s3.client, bucket: 'lake', prefix: 'wh/events', urlScheme: 's3', endpoint: s3.endpoint });

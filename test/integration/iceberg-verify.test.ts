@@ -4,34 +4,23 @@
  * manifest, a deletion vector failing its CRC, pages that only --deep decoding catches), and nothing
  * under the table is written.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { appendFile, cp, mkdtemp, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { appendFile, cp, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { LocalStore } from '../../core/storage/local';
 import { fixture } from '../helpers/fixtures';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { avroBytes, IcebergTestWriter, MANIFEST_FILE_SCHEMA } from '../helpers/iceberg-writer';
 import { readAvroFile } from '../../core/formats/iceberg/avro';
 
-let dir: string;
-let conn: DuckDBConnection;
+const bed = icebergTestBed('iceberg-verify');
 let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-verify-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(async () => {
-  conn.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** A v3 table of two data files, a position delete file and a deletion vector. */
 async function table(): Promise<IcebergTestWriter> {
-  const w = new IcebergTestWriter(path.join(dir, `t${n++}`), conn, {
+  const w = new IcebergTestWriter(path.join(bed.dir, `t${n++}`), bed.conn, {
     formatVersion: 3,
     fields: [
       { id: 1, name: 'id', type: 'long' },
@@ -90,7 +79,7 @@ describe('verify (Iceberg)', () => {
   });
 
   it('cross-checks a corrupted copy of a fixture: a snapshot summary whose counts disagree with its manifests is named with both counts', async () => {
-    const copy = path.join(dir, `bunnies-${n++}`);
+    const copy = path.join(bed.dir, `bunnies-${n++}`);
     await cp(fixture('iceberg', 'java', 'bunnies'), copy, { recursive: true });
     const file = path.join(copy, 'metadata', 'v5.metadata.json');
     const text = await readFile(file, 'utf8');

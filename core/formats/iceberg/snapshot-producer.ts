@@ -16,8 +16,12 @@ import type { CommitRequirement, MetadataUpdate, SnapshotJson } from './metadata
 import type { IcebergSnapshot, PartitionSpec } from './metadata';
 import type { IcebergTable } from './table';
 
-/** A data or delete file to add, already written under a fresh name. */
-export interface NewFile {
+/** A data or delete file to add, already written under a fresh name; its optional stats as a manifest entry holds them. */
+export interface NewFile
+  extends Pick<
+    DataFile,
+    'valueCounts' | 'nullValueCounts' | 'lowerBounds' | 'upperBounds' | 'equalityIds' | 'referencedDataFile' | 'contentOffset' | 'contentSizeInBytes'
+  > {
   content: FileContent;
   /** Recorded (absolute) location. */
   path: string;
@@ -32,14 +36,6 @@ export interface NewFile {
    * number of the snapshot it read, so deletes committed after that still apply to its files.
    */
   dataSequenceNumber?: number;
-  valueCounts?: Map<number, number>;
-  nullValueCounts?: Map<number, number>;
-  lowerBounds?: Map<number, Uint8Array>;
-  upperBounds?: Map<number, Uint8Array>;
-  equalityIds?: number[];
-  referencedDataFile?: string;
-  contentOffset?: number;
-  contentSizeInBytes?: number;
 }
 
 export type SnapshotOperation = 'append' | 'replace' | 'overwrite' | 'delete';

@@ -5,12 +5,10 @@
  * may be lost or duplicated; every compaction either commits (retried on a fresh state) or reports a
  * CONFLICT; the table verifies clean.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RestCatalog } from '../../core/formats/iceberg/catalog/rest-catalog';
 import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
 import type { CommitTarget } from '../../core/formats/iceberg/commit';
@@ -20,6 +18,7 @@ import { IcebergSource } from '../../core/sql/iceberg-source';
 import { LocalStore } from '../../core/storage/local';
 import { ROOT } from '../helpers/cli-process';
 import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
+import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
 import { startRestCatalogServer } from '../helpers/rest-catalog-server';
 
@@ -27,17 +26,7 @@ const WORKER = path.join(ROOT, 'test/helpers/iceberg-writer-worker.ts');
 const APPENDS = 15;
 const COMPACTIONS = 6;
 
-let dir: string;
-let conn: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-concurrency-'));
-  conn = await (await DuckDBInstance.create(':memory:')).connect();
-});
-afterAll(async () => {
-  conn.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
+const bed = icebergTestBed('iceberg-concurrency');
 
 function runWorker(mode: 'append' | 'compact', target: string, count: number, writer: string): Promise<{ lines: Record<string, unknown>[]; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
@@ -53,8 +42,8 @@ function runWorker(mode: 'append' | 'compact', target: string, count: number, wr
 
 /** A table of 10 small files (writer `seed`, seq 0–9), catalog-style names or a folder's. */
 async function seedTable(name: string, catalogNames: boolean): Promise<{ tableDir: string; metadataFile: string }> {
-  const tableDir = path.join(dir, name);
-  const writer = new IcebergTestWriter(tableDir, conn, {
+  const tableDir = path.join(bed.dir, name);
+  const writer = new IcebergTestWriter(tableDir, bed.conn, {
     fields: [
       { id: 1, name: 'writer', type: 'string' },
       { id: 2, name: 'seq', type: 'long' },
@@ -79,8 +68,8 @@ async function appendWhileCompacting(target: string, reopen: () => CommitTarget)
 
   const state = await reopen().load();
   const view = `t${Math.floor(Math.random() * 1e9)}`;
-  await new IcebergSource(view, state.table).prepare(conn, `SELECT * FROM ${view}`, undefined);
-  const rows = (await conn.runAndReadAll(`SELECT writer, seq FROM ${view} ORDER BY writer, seq`)).getRowObjectsJson();
+  await new IcebergSource(view, state.table).prepare(bed.conn, `SELECT * FROM ${view}`, undefined);
+  const rows = (await bed.conn.runAndReadAll(`SELECT writer, seq FROM ${view} ORDER BY writer, seq`)).getRowObjectsJson();
   const expected = [...Array.from({ length: APPENDS }, (_, seq) => ({ writer: 'alpha', seq: String(seq) })), ...Array.from({ length: 10 }, (_, seq) => ({ writer: 'seed', seq: String(seq) }))];
   expect(rows).toEqual(expected);
   const report = await verifyIcebergTable(state.table.store, { metadataKey: state.table.metadataKey });
@@ -94,7 +83,7 @@ it('a folder table (put-if-absent vN.metadata.json)', async () => {
 
 it('a SQL catalog table (UPDATE … WHERE metadata_location = old)', async () => {
   const { metadataFile } = await seedTable('sql', true);
-  const catalog = path.join(dir, 'catalog.db');
+  const catalog = path.join(bed.dir, 'catalog.db');
   writeSqlCatalog(catalog, [{ catalog: 'c', namespace: 'db', table: 't', metadataLocation: metadataFile }]);
   await appendWhileCompacting(`sql:${catalog}`, () => new SqlCatalogTarget({ path: catalog, catalogName: 'c', namespace: ['db'], name: 't', openStore: defaultStoreOpener() }));
 }, 240_000);

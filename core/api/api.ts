@@ -343,9 +343,16 @@ export class LakebenchApi {
     run: MaintenanceRun = {},
   ): Promise<T> {
     await this.requireSupport(operation, args, run.variant);
-    const { runMaintenance } = await import('./maintenance-log');
+    const { runMaintenance, tableCounts } = await import('./maintenance-log');
     const located = await this.locate(args);
-    return runMaintenance(await this.catalog(), operation, located.store, (at) => work(at, located.pinned, located), run);
+    // Located afresh each time: a catalog's pointer has moved after a commit.
+    const counts = () =>
+      tableCounts(async () => {
+        const at = await this.locate(args);
+        const format = await formatOf(at);
+        return format && this.openLocated({ ...at, format });
+      });
+    return runMaintenance(await this.catalog(), operation, located.store, (at) => work(at, located.pinned, located), counts, run);
   }
 
   /**

@@ -37,14 +37,17 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
   switch (operation) {
     case 'compact': {
       const plan = Array.isArray(d.plan) ? (d.plan as Fields[]) : [];
-      if (d.version === undefined && plan.length === 0) return 'nothing to compact';
+      if (d.version === undefined && d.snapshotId === undefined && plan.length === 0) return 'nothing to compact';
       if (dry) {
         const files = plan.reduce((n, p) => n + num(p.files), 0);
         const out = plan.reduce((n, p) => n + num(p.outputFiles), 0);
         const inBytes = plan.reduce((n, p) => n + num(p.bytes), 0);
         return `${plural(plan.length, 'partition')}, ${plural(files, 'file')} (${size(inBytes)}) → ${plural(out, 'file')}`;
       }
-      return `v${num(d.version)}: ${plural(num(d.filesRemoved), 'file')} (${size(d.bytesRemoved)}) → ${plural(num(d.filesAdded), 'file')} (${size(d.bytesAdded)})`;
+      // Iceberg's compaction commits a snapshot where Delta's commits a version.
+      const commit = typeof d.snapshotId === 'string' ? `snapshot ${d.snapshotId}` : `v${num(d.version)}`;
+      const deletes = num(d.deleteFilesRemoved) ? `; ${plural(num(d.deleteFilesRemoved), 'delete file')} dropped` : '';
+      return `${commit}: ${plural(num(d.filesRemoved), 'file')} (${size(d.bytesRemoved)}) → ${plural(num(d.filesAdded), 'file')} (${size(d.bytesAdded)})${deletes}`;
     }
     case 'compact-staging': {
       const what = `${plural(num(d.records), 'record')} from ${plural(num(d.sourcesRead), 'source')} in ${plural(num(d.partitions), 'partition')}`;
@@ -74,7 +77,8 @@ export function summarizeMaintenance(run: { operation: string; status: string; d
       if (plan.length === 0) return 'nothing to rewrite';
       const before = plan.reduce((n, p) => n + num(p.manifests), 0);
       const after = plan.reduce((n, p) => n + num(p.manifestsAfter), 0);
-      return `${dry ? '' : `snapshot ${String(d.snapshotId)}: `}${plural(before, 'data manifest')} → ${plural(after, 'manifest')}`;
+      const manifests = `${plural(before, 'data manifest')} → ${plural(after, 'manifest')} in ${plural(plan.length, 'partition spec')}`;
+      return dry ? manifests : `snapshot ${String(d.snapshotId)}: ${manifests}`;
     }
     case 'checkpoint':
       return `${dry ? 'would write a checkpoint' : 'checkpoint'} at v${num(d.version)}`;

@@ -26,6 +26,7 @@ const VERBS: Record<MaintenanceJobOperation, string> = {
   expire: 'Expire old versions of',
   maintain: 'Maintain',
   'des-repack': 'Repack the DES archive',
+  'rewrite-manifests': 'Rewrite the manifests of',
 };
 
 /** `Compact /lake/orders (plan)`: the job's title in the jobs drawer. */
@@ -101,6 +102,8 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       const { shard, minDeletionRatio, recompressLevel, graceMs } = args;
       return api.maintenance('des-repack', where, (store) => repackArchive(store, { shard, minDeletionRatio, recompressLevel, graceMs, dryRun, ...op }), run);
     }
+    case 'rewrite-manifests':
+      return api.rewriteManifests(where, { ...(args.targetSize !== undefined && { targetSize: args.targetSize }), dryRun, ...op }, run);
     case 'maintain': {
       const result = await maintainLogged(api, where, {
         targetSize: args.targetSize ?? DEFAULTS.targetSize,

@@ -1,14 +1,12 @@
 /**
  * The maintenance log: every maintenance operation run through `LakebenchApi.maintenance` is recorded in
- * the catalog with its outcome, duration, and the table's retained versions and live files before and
- * after — also when it fails or is cancelled.
+ * the catalog with its outcome, duration, and the table's current version, retained versions and live
+ * files before and after (as its format tells them) — also when it fails or is cancelled.
  */
 import { randomUUID } from 'node:crypto';
 import { isLakebenchError } from '../errors';
 import type { Catalog, MaintenanceStatus } from '../catalog/catalog';
-import { earliestReadableVersion, latestListedVersion, listLog } from '../formats/delta/log-listing';
-import { DeltaTable } from '../formats/delta/table';
-import type { OperationSupport } from '../formats/table-format';
+import { LATEST, type OperationSupport, type TableHandle, type VersionsSummary } from '../formats/table-format';
 import type { LoggedOperation } from '../ops/maintenance/operations';
 import { storedDetails } from './maintenance-details';
 import type { ObjectStore } from '../storage/types';
@@ -23,23 +21,29 @@ export interface MaintenanceRun {
   variant?: OperationSupport['variant'];
 }
 
-interface TableCounts {
-  /** Versions readable from the log (oldest checkpoint or version 0 up to the latest). */
+/** What the log keeps of a table's state before and after a run. */
+export interface TableCounts {
+  /** Versions the table keeps (Delta: readable from the log; Iceberg: snapshots in its metadata). */
   snapshots: number | null;
   /** Live files at the latest version. */
   files: number | null;
+  /** The current version: a Delta version, an Iceberg snapshot id. */
+  version: string | null;
 }
 
-/** Runs `work` on `store` and records the run, whatever its outcome; the result or error passes through. */
+const NO_COUNTS: TableCounts = { snapshots: null, files: null, version: null };
+
+/** Runs `work` on `store` and records the run with the table's `counts` around it, whatever its outcome; the result or error passes through. */
 export async function runMaintenance<T>(
   catalog: Catalog,
   operation: LoggedOperation,
   store: ObjectStore,
   work: (store: ObjectStore) => Promise<T>,
+  counts: () => Promise<TableCounts>,
   run: MaintenanceRun = {},
 ): Promise<T> {
   const started = new Date();
-  const before = await tableCounts(store);
+  const before = await counts();
   let status: MaintenanceStatus = 'failed';
   let details: unknown;
   let dryRun = run.dryRun ?? false;
@@ -54,7 +58,7 @@ export async function runMaintenance<T>(
     details = errorDetails(e);
     throw e;
   } finally {
-    const after = await tableCounts(store);
+    const after = await counts();
     catalog.addMaintenance({
       tableName: store.url,
       operation,
@@ -64,6 +68,8 @@ export async function runMaintenance<T>(
       snapshotsAfter: after.snapshots,
       filesBefore: before.files,
       filesAfter: after.files,
+      versionBefore: before.version,
+      versionAfter: after.version,
       runId: run.runId ?? randomUUID(),
       executedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
@@ -73,21 +79,25 @@ export async function runMaintenance<T>(
 }
 
 /**
- * Retained versions and live files of the Delta table at `store`; null where they cannot be told (not a
- * Delta table: a Parquet folder or file, a staging area; or a log too broken to read — verify is run on
- * exactly such tables, and counting must never be what fails the run).
+ * The counts of the table `open` opens, by its format: null where the format keeps no versions (a
+ * Parquet folder or file, a staging area) or the table cannot be read (verify is run on exactly such
+ * tables, and counting must never be what fails the run).
  */
-async function tableCounts(store: ObjectStore): Promise<TableCounts> {
-  let snapshots: number | null = null;
+export async function tableCounts(open: () => Promise<TableHandle | undefined>): Promise<TableCounts> {
+  let table: TableHandle | undefined;
+  let versions: VersionsSummary;
   try {
-    const listing = await listLog(store);
-    const latest = latestListedVersion(listing);
-    const earliest = earliestReadableVersion(listing);
-    if (latest === undefined || earliest === undefined) return { snapshots: null, files: null };
-    snapshots = latest - earliest + 1;
-    return { snapshots, files: (await (await DeltaTable.open(store)).snapshot()).files.length };
+    table = await open();
+    if (!table?.versions) return NO_COUNTS;
+    versions = await table.versions();
   } catch {
-    return { snapshots, files: null };
+    return NO_COUNTS;
+  }
+  const counted = { snapshots: versions.count, version: versions.current ?? null };
+  try {
+    return { ...counted, files: table.files ? (await table.files(LATEST)).files.length : null };
+  } catch {
+    return { ...counted, files: null };
   }
 }
 

@@ -136,6 +136,7 @@ const maintenanceJob = z.discriminatedUnion('operation', [
     graceMs: millis.optional(),
     dryRun,
   }),
+  location.extend({ operation: z.literal('rewrite-manifests'), targetSize: compactOptions.targetSize, dryRun }),
   location.extend({
     operation: z.literal('maintain'),
     ...compactOptions,

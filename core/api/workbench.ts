@@ -22,6 +22,7 @@ import type { OrphansResult } from '../ops/orphans';
 import type { RepackResult } from '../ops/repack';
 import type { VacuumResult } from '../ops/vacuum';
 import type { DesRepackResult } from '../ops/des-repack';
+import type { RewriteManifestsPlanEntry, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
 import type { DesArchiveSummary, DesEntryPreview, DesShardSummary } from './des-archive';
 import type { LakeSyncDeltaFile, LakeSyncMaterialisedState, LakeSyncSummary, LakeSyncTableSummary } from './lakesync-summary';
 import type { LakesideCompactedFile, LakesideStagingPartition, LakesideSummary } from './lakeside-summary';
@@ -377,10 +378,11 @@ export interface SaveQualityRulesArgs extends LocationArgs {
 export { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 export type { MaintenanceLogEntry, MaintenanceStatus, MaintenanceOperation };
 export type { DesArchiveSummary, DesEntryPreview, DesEntryRow, DesRepackResult, DesShardSummary };
+export type { RewriteManifestsPlanEntry, RewriteManifestsResult };
 export type { CompactResult, CompactStagingResult, ExpireResult, MaintainResult, OrphansResult, RepackResult, VacuumResult, VerifyProblem, VerifyReport };
 
 /** What a maintenance job runs: one operation, or `maintain` (compact → checkpoint → rewrite-manifests (Iceberg) → expire → vacuum, each logged). */
-export type MaintenanceJobOperation = MaintenanceOperation | 'maintain' | 'des-repack';
+export type MaintenanceJobOperation = MaintenanceOperation | 'maintain' | 'des-repack' | 'rewrite-manifests';
 
 /**
  * One maintenance job on the table (or folder) at `location`, with the CLI command's options: durations
@@ -405,6 +407,8 @@ export type MaintenanceJobArgs = LocationArgs &
     | { operation: 'maintain'; targetSize?: number; minFiles?: number; retentionMs?: number; logRetentionMs?: number; force?: boolean; dryRun?: boolean }
     /** A DES archive: rewrite shards without tombstoned and corrupt entries (see `lakebench des repack`). */
     | { operation: 'des-repack'; shard?: string; minDeletionRatio?: number; recompressLevel?: number; graceMs?: number; dryRun?: boolean }
+    /** An Iceberg table: small data manifests merged by partition spec (see `lakebench rewrite-manifests`); `targetSize` in bytes. */
+    | { operation: 'rewrite-manifests'; targetSize?: number; dryRun?: boolean }
   );
 
 /** A finished maintenance job's `result`, by operation. */
@@ -419,6 +423,7 @@ export interface MaintenanceJobResults {
   expire: ExpireResult;
   maintain: MaintainResult & { runId: string };
   'des-repack': DesRepackResult;
+  'rewrite-manifests': RewriteManifestsResult;
 }
 
 export interface MaintenanceLogArgs {

@@ -44,6 +44,9 @@ export interface MaintenanceLogInput {
   /** Live files at the latest version; null as above. */
   filesBefore: number | null;
   filesAfter: number | null;
+  /** The current version (a Delta version, an Iceberg snapshot id); null or absent as above. */
+  versionBefore?: string | null;
+  versionAfter?: string | null;
   /** Shared by the steps of one `maintain` run. */
   runId: string;
   /** ISO-8601 UTC, when the run started. */
@@ -54,6 +57,8 @@ export interface MaintenanceLogInput {
 
 export interface MaintenanceLogEntry extends MaintenanceLogInput {
   id: number;
+  versionBefore: string | null;
+  versionAfter: string | null;
 }
 
 export interface MaintenanceLogFilter {
@@ -73,6 +78,8 @@ interface MaintenanceLogRow {
   snapshots_after: number | null;
   files_before: number | null;
   files_after: number | null;
+  version_before: string | null;
+  version_after: string | null;
   run_id: string;
   executed_at: string;
   duration_ms: number;
@@ -140,12 +147,14 @@ export class Catalog {
     const result = this.db
       .prepare(
         `INSERT INTO maintenance_log (table_name, operation, status, details, snapshots_before, snapshots_after,
-           files_before, files_after, run_id, executed_at, duration_ms, dry_run)
+           files_before, files_after, version_before, version_after, run_id, executed_at, duration_ms, dry_run)
          VALUES (@tableName, @operation, @status, @details, @snapshotsBefore, @snapshotsAfter,
-           @filesBefore, @filesAfter, @runId, @executedAt, @durationMs, @dryRun)`,
+           @filesBefore, @filesAfter, @versionBefore, @versionAfter, @runId, @executedAt, @durationMs, @dryRun)`,
       )
       .run({
         ...entry,
+        versionBefore: entry.versionBefore ?? null,
+        versionAfter: entry.versionAfter ?? null,
         details: entry.details === undefined ? null : JSON.stringify(entry.details),
         dryRun: entry.dryRun ? 1 : 0,
       });
@@ -169,6 +178,8 @@ export class Catalog {
       snapshotsAfter: r.snapshots_after,
       filesBefore: r.files_before,
       filesAfter: r.files_after,
+      versionBefore: r.version_before,
+      versionAfter: r.version_after,
       runId: r.run_id,
       executedAt: r.executed_at,
       durationMs: r.duration_ms,

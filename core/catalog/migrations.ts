@@ -120,6 +120,13 @@ export const migrations: readonly Migration[] = [
       DROP TABLE connections;
       ALTER TABLE connections_5 RENAME TO connections;
     `),
+  // 6: the table's current version before and after each maintenance run (a Delta version, an Iceberg
+  // snapshot id): text, as Iceberg's 64-bit ids do not fit a JavaScript number. Null as the counts are.
+  (db) =>
+    db.exec(`
+      ALTER TABLE maintenance_log ADD COLUMN version_before TEXT;
+      ALTER TABLE maintenance_log ADD COLUMN version_after TEXT;
+    `),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
 import { runMaintenanceJob } from '../../core/api/maintenance-jobs';
+import type { MaintenanceLogEntry } from '../../core/catalog/catalog';
 import type { MaintainResult } from '../../core/ops/maintain';
+import type { RewriteManifestsResult } from '../../core/ops/iceberg-rewrite-manifests';
 import { IcebergTable } from '../../core/formats/iceberg/table';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
@@ -82,6 +84,29 @@ describe('maintain (Iceberg)', () => {
       ['vacuum', 'ok'],
     ]);
     await maintained(table, rows);
+  }, 60_000);
+
+  it("the app's rewrite-manifests job: a plan that changes nothing, then one replace snapshot; each logged with the snapshot ids, snapshots and files before → after", async () => {
+    const table = path.join(dir, 'manifests-job');
+    await smallCommitsTable(table, 12, 20);
+    const store = new LocalStore(table);
+    const rows = (await rowsBySnapshot(store)).get('current')!;
+    const start = (await IcebergTable.open(store)).snapshot()!.id;
+    const job = { signal: new AbortController().signal, progress: () => undefined };
+    const files = await fileStates(table);
+    const plan = await runMaintenanceJob(api, { location: table, operation: 'rewrite-manifests', dryRun: true }, job);
+    expect(plan).toEqual({ plan: [{ specId: 0, manifests: 12, entries: 12, manifestsAfter: 1 }], manifestsRemoved: 0, manifestsAdded: 0, dryRun: true });
+    expect(await fileStates(table)).toEqual(files);
+
+    const result = (await runMaintenanceJob(api, { location: table, operation: 'rewrite-manifests' }, job)) as RewriteManifestsResult;
+    expect(result).toMatchObject({ manifestsRemoved: 12, manifestsAdded: 1 });
+    expect((await IcebergTable.open(store)).snapshot()!.id).toBe(result.snapshotId);
+    const [run, planned] = await api.maintenanceLog({ location: table });
+    const counts = (e: MaintenanceLogEntry) => [e.operation, e.dryRun, e.status, e.versionBefore, e.versionAfter, e.snapshotsBefore, e.snapshotsAfter, e.filesBefore, e.filesAfter];
+    expect(counts(planned!)).toEqual(['rewrite-manifests', true, 'ok', start, start, 12, 12, 12, 12]);
+    expect(counts(run!)).toEqual(['rewrite-manifests', false, 'ok', start, result.snapshotId, 12, 13, 12, 12]);
+    expect((await rowsBySnapshot(store)).get('current')).toEqual(rows);
+    expect((await verifyIcebergTable(store)).problems).toEqual([]);
   }, 60_000);
 
   it('many small manifests (one per fast append) end as fewer: rewrite-manifests runs between compact and expire', async () => {

@@ -72,6 +72,8 @@ describe('LakebenchApi.maintenance records every run', () => {
       snapshotsAfter: SMALL_FILES + 1,
       filesBefore: SMALL_FILES,
       filesAfter: 1,
+      versionBefore: String(SMALL_FILES - 1),
+      versionAfter: String(SMALL_FILES),
       dryRun: false,
       details: { version: SMALL_FILES, filesRemoved: SMALL_FILES, filesAdded: 1 },
     });
@@ -210,7 +212,7 @@ describe('maintain: compact → checkpoint → expire → vacuum', () => {
     await maintain(cli(), tableDir, flags({ dryRun: true }));
     const one = output(await log(cli(), tableDir, { limit: 2 }));
     expect((one.result as { operation: string }[]).map((e) => e.operation)).toEqual(['vacuum', 'expire']);
-    expect(one.text.split('\n')[0]).toMatch(/^executed\s+operation\s+status\s+versions\s+files\s+ms\s+summary$/);
+    expect(one.text.split('\n')[0]).toMatch(/^executed\s+operation\s+status\s+version\s+versions\s+files\s+ms\s+summary$/);
     expect(one.text).toMatch(/vacuum\s+ok \(dry run\)\s+8 → 8\s+8 → 8/);
     const all = output(await log(cli(), undefined, { limit: 50 }));
     expect(all.text.split('\n')[0]).toMatch(/^executed\s+table\s+operation/);

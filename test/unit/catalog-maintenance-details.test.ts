@@ -22,9 +22,16 @@ describe('summarizeMaintenance', () => {
     const plan = { plan: [{ partition: {}, files: 5, bytes: 1024, outputFiles: 1 }], filesRemoved: 0, filesAdded: 0, bytesRemoved: 0, bytesAdded: 0 };
     expect(summarizeMaintenance({ operation: 'compact', status: 'ok', details: plan, dryRun: true })).toBe('1 partition, 5 files (1 KB) → 1 file');
     expect(summarizeMaintenance({ operation: 'compact', status: 'ok', details: { plan: [] } })).toBe('nothing to compact');
+    // Iceberg's compaction names the snapshot it committed (not a v0) and the delete files it applied and dropped.
+    const iceberg = { ...compact, version: undefined, snapshotId: '8567055494559963826', deleteFilesRemoved: 3 };
+    expect(summarizeMaintenance({ operation: 'compact', status: 'ok', details: iceberg })).toBe(
+      'snapshot 8567055494559963826: 12 files (2 KB) → 2 files (1.5 KB); 3 delete files dropped',
+    );
     const manifests = { snapshotId: '42', plan: [{ specId: 0, manifests: 12, entries: 12, manifestsAfter: 1 }], manifestsRemoved: 12, manifestsAdded: 1 };
-    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: manifests })).toBe('snapshot 42: 12 data manifests → 1 manifest');
-    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: { ...manifests, dryRun: true } })).toBe('12 data manifests → 1 manifest');
+    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: manifests })).toBe('snapshot 42: 12 data manifests → 1 manifest in 1 partition spec');
+    expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: { ...manifests, dryRun: true } })).toBe(
+      '12 data manifests → 1 manifest in 1 partition spec',
+    );
     expect(summarizeMaintenance({ operation: 'rewrite-manifests', status: 'ok', details: { plan: [] } })).toBe('nothing to rewrite');
     const verify = { problems: [{ object: 'a', kind: 'bad-magic', detail: '' }], checked: { files: 4, bytes: 4096 }, corruption_rate: 0.25 };
     expect(summarizeMaintenance({ operation: 'verify', status: 'problems', details: verify })).toBe('1 problem in 4 files (4 KB); corruption rate 25.00%');

@@ -27,6 +27,8 @@ const run = (over: Partial<MaintenanceLogInput> = {}): MaintenanceLogInput => ({
   snapshotsAfter: 4,
   filesBefore: 6,
   filesAfter: 1,
+  versionBefore: '2',
+  versionAfter: '3',
   runId: 'run-1',
   executedAt: '2024-05-01T12:00:00.000Z',
   durationMs: 120,
@@ -88,6 +90,28 @@ describe('migration 3: the maintenance log', () => {
 
       expect(catalog.listMaintenance({ tableName: '/lake/orders' }).map((e) => e.operation)).toEqual(['vacuum', 'compact']);
       expect(catalog.listMaintenance({ limit: 1 }).map((e) => e.operation)).toEqual(['vacuum']);
+    } finally {
+      catalog.close();
+    }
+  });
+
+  it('migration 6: keeps the versions before → after as text (64-bit Iceberg snapshot ids intact); older rows have none', () => {
+    const old = new Database(file);
+    expect(migrate(old, migrations.slice(0, 5))).toBe(5);
+    old
+      .prepare(
+        `INSERT INTO maintenance_log (table_name, operation, status, snapshots_before, snapshots_after, files_before, files_after, run_id, executed_at, duration_ms)
+         VALUES ('/lake/orders', 'compact', 'ok', 3, 4, 6, 1, 'run-0', '2024-04-01T00:00:00.000Z', 5)`,
+      )
+      .run();
+    old.close();
+    const catalog = Catalog.open(file);
+    try {
+      const snapshotIds = { versionBefore: '9158179788527662007', versionAfter: '9158179788527662011' };
+      catalog.addMaintenance(run(snapshotIds));
+      const [added, upgraded] = catalog.listMaintenance();
+      expect(added).toMatchObject(snapshotIds);
+      expect(upgraded).toMatchObject({ runId: 'run-0', snapshotsBefore: 3, versionBefore: null, versionAfter: null });
     } finally {
       catalog.close();
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkbenchEvent } from '../../core/api/workbench';
 import { createWorkbench, type Workbench } from '../../core/api/workbench-impl';
+import { workbenchArgs } from '../../core/api/workbench-schema';
 import { LocalStore } from '../../core/storage/local';
 import { setClient } from '../../renderer/src/api/client';
 import { DEFAULT_FIELDS, defaultFields, maintenanceArgs } from '../../renderer/src/logic/maintenance-args';
@@ -65,6 +66,14 @@ describe('maintenanceArgs', () => {
     expect(maintenanceArgs('expire', { ...iceberg, logRetention: '1d' }, where, true, 'snapshots')).toMatchObject({ logRetentionMs: 86_400_000 });
     expect(maintenanceArgs('orphans', iceberg, where)).toMatchObject({ olderThanMs: 3 * 86_400_000 });
     expect(() => maintenanceArgs('repack', { ...DEFAULT_FIELDS, recompress: '30' }, where)).toThrow(/zstd level/);
+  });
+
+  it('rewrite-manifests: its plan and its run, as arguments the engine accepts', () => {
+    const plan = maintenanceArgs('rewrite-manifests', DEFAULT_FIELDS, where, true);
+    expect(plan).toEqual({ ...where, operation: 'rewrite-manifests', dryRun: true });
+    expect(workbenchArgs.maintenanceStart.parse(plan)).toEqual(plan);
+    expect(workbenchArgs.maintenanceStart.parse({ ...plan, targetSize: 1024 })).toMatchObject({ targetSize: 1024 });
+    expect(workbenchArgs.maintenanceStart.safeParse({ ...plan, targetSize: 0 }).success).toBe(false);
   });
 });
 

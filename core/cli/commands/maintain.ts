@@ -44,17 +44,18 @@ export async function maintain(ctx: CliContext, table: string, flags: MaintainFl
 export async function log(ctx: CliContext, table: string | undefined, flags: LogFlags): Promise<CommandOutput> {
   const api = await ctx.api();
   const entries = await api.maintenanceLog(table === undefined ? undefined : { location: table, ...ctx.location }, flags.limit);
-  const counts = (before: number | null, after: number | null) => (before === null && after === null ? '' : `${before ?? '?'} → ${after ?? '?'}`);
+  const counts = (before: number | string | null, after: number | string | null) => (before === null && after === null ? '' : `${before ?? '?'} → ${after ?? '?'}`);
   const rows = entries.map((e) => [
     e.executedAt,
     ...(table === undefined ? [e.tableName] : []),
     e.operation,
     e.dryRun ? `${e.status} (dry run)` : e.status,
+    counts(e.versionBefore, e.versionAfter),
     counts(e.snapshotsBefore, e.snapshotsAfter),
     counts(e.filesBefore, e.filesAfter),
     e.durationMs,
     summarizeMaintenance(e),
   ]);
-  const headers = ['executed', ...(table === undefined ? ['table'] : []), 'operation', 'status', 'versions', 'files', 'ms', 'summary'];
+  const headers = ['executed', ...(table === undefined ? ['table'] : []), 'operation', 'status', 'version', 'versions', 'files', 'ms', 'summary'];
   return { result: entries, text: entries.length === 0 ? 'the maintenance log is empty\n' : renderTable(headers, rows) };
 }

@@ -4,7 +4,7 @@ import { MAINTENANCE_OPERATIONS } from '../../formats/table-format';
 export { MAINTENANCE_OPERATIONS };
 export type MaintenanceOperation = (typeof MAINTENANCE_OPERATIONS)[number];
 
-/** Operations the maintenance log records that the app's Maintenance tab does not start (CLI only, for now). */
+/** Operations the maintenance log records beyond the common ones (the app starts des-repack and rewrite-manifests too). */
 export type LoggedOperation = MaintenanceOperation | 'lakesync-compact' | 'des-tombstone' | 'des-repack' | 'rewrite-manifests';
 
 /** Progress of a maintenance job (the same shape as a job's progress in the API). */

@@ -4,10 +4,14 @@ import { summarizeMaintenance } from '../../../core/api/maintenance-details';
 import { formatDate, formatDuration } from '../logic/format';
 import { SmallTable } from './SmallTable';
 
-function beforeAfter(before: number | null, after: number | null): string {
+function beforeAfter<T extends number | string>(before: T | null, after: T | null, show: (value: T) => string = String): string {
   if (before === null && after === null) return '–';
-  return before === after ? String(before) : `${before ?? '?'} → ${after ?? '?'}`;
+  const shown = (value: T | null) => (value === null ? '?' : show(value));
+  return before === after ? shown(before) : `${shown(before)} → ${shown(after)}`;
 }
+
+/** A version as the cell has room for it: Iceberg's 19-digit snapshot ids by their last digits (the cell's tooltip has them whole). */
+const shortVersion = (version: string): string => (version.length > 8 ? `…${version.slice(-6)}` : `v${version}`);
 
 const STATUS_CLASS: Record<string, string> = { ok: 'ok', problems: 'warn', failed: 'status-error', cancelled: 'muted' };
 
@@ -39,7 +43,13 @@ export function MaintenanceLog({ log, selectedId, onSelect }: { log: Maintenance
           ),
         },
         { header: 'Status', className: (e) => STATUS_CLASS[e.status] ?? '', cell: (e) => e.status },
-        { header: 'Versions', headerTitle: 'Versions readable from the log, before → after', cell: (e) => beforeAfter(e.snapshotsBefore, e.snapshotsAfter) },
+        {
+          header: 'Version',
+          headerTitle: 'The current version (Iceberg: snapshot id), before → after',
+          title: (e) => beforeAfter(e.versionBefore, e.versionAfter),
+          cell: (e) => beforeAfter(e.versionBefore, e.versionAfter, shortVersion),
+        },
+        { header: 'Versions', headerTitle: 'Versions kept (Iceberg: snapshots), before → after', cell: (e) => beforeAfter(e.snapshotsBefore, e.snapshotsAfter) },
         { header: 'Files', headerTitle: 'Live files at the latest version, before → after', cell: (e) => beforeAfter(e.filesBefore, e.filesAfter) },
         { header: 'Took', cell: (e) => formatDuration(e.durationMs) },
       ]}

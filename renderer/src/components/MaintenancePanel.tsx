@@ -32,6 +32,7 @@ const OPERATIONS: OperationSpec[] = [
   { operation: 'verify', label: 'Verify', help: 'log, files, footers and row counts (DES: every entry against its sidecar)' },
   { operation: 'des-repack', label: 'Repack', help: 'rewrite shards without tombstoned and corrupt entries (_R001 …)', confirm: true },
   { operation: 'compact', label: 'Compact', help: 'bin-pack small files per partition', plan: true, variants: ['replace-snapshot'] },
+  { operation: 'rewrite-manifests', label: 'Manifests', help: 'merge small data manifests by partition spec into few', plan: true },
   { operation: 'orphans', label: 'Orphans', help: 'objects no retained version references', variants: ['metadata-log'] },
   { operation: 'vacuum', label: 'Vacuum', help: 'delete tombstoned files and orphans past the retention', confirm: true, variants: ['metadata-log'] },
   { operation: 'repack', label: 'Repack', help: 'purge rows, quarantine corrupt files, recompress', confirm: true },

@@ -11,6 +11,7 @@ import type {
   MaintainResult,
   OrphansResult,
   RepackResult,
+  RewriteManifestsResult,
   VacuumResult,
   VerifyProblem,
   VerifyReport,
@@ -100,6 +101,12 @@ function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolea
               <td>v{result.version}</td>
             </tr>
           )}
+          {result.snapshotId !== undefined && (
+            <tr>
+              <td>Snapshot</td>
+              <td>{result.snapshotId}</td>
+            </tr>
+          )}
         </tbody>
       </table>
       {plan.length > 0 && (
@@ -147,6 +154,30 @@ function ExpireView({ result, location }: { result: ExpireResult; location: stri
   );
 }
 
+/** Data manifests before → after for each partition spec that has more than it needs, and the snapshot committed. */
+function RewriteManifestsView({ result }: { result: RewriteManifestsResult }) {
+  const plan = entries(result.plan).rows;
+  if (plan.length === 0) return null;
+  return (
+    <>
+      {result.snapshotId !== undefined && (
+        <p className="muted small" data-testid="mt-rewrite-snapshot">
+          snapshot {result.snapshotId}: {formatCount(result.manifestsRemoved)} data manifests replaced by {formatCount(result.manifestsAdded)}
+        </p>
+      )}
+      <SmallTable<(typeof plan)[number]>
+        testId="mt-rewrite-plan"
+        rows={plan}
+        rowKey={(p) => p.specId}
+        columns={[
+          { header: 'Partition spec', cell: (p) => p.specId },
+          { header: 'Files', className: 'num', cell: (p) => formatCount(p.entries) },
+          { header: 'Manifests', className: 'num', cell: (p) => `${formatCount(p.manifests)} → ${formatCount(p.manifestsAfter)}` },
+        ]}
+      />
+    </>
+  );
+}
 
 function MaintainView({ result, dryRun }: { result: MaintainResult; dryRun: boolean }) {
   return (
@@ -244,6 +275,8 @@ function Details({ operation, details, dryRun, location }: { operation: string; 
       return <MaintainView result={details as MaintainResult} dryRun={dryRun} />;
     case 'des-repack':
       return <DesRepackView result={details as DesRepackResult} dryRun={dryRun} />;
+    case 'rewrite-manifests':
+      return <RewriteManifestsView result={details as RewriteManifestsResult} />;
     default:
       return null;
   }

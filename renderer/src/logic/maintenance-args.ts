@@ -132,6 +132,9 @@ export function maintenanceArgs(
         dryRun,
       };
     }
+    case 'rewrite-manifests':
+      // The format's note stands for the options: manifests of Iceberg's default target size.
+      return { ...where, operation, dryRun };
     case 'maintain':
       return {
         ...where,

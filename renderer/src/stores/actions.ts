@@ -76,6 +76,6 @@ export async function refreshAfterWrite(job: JobInfo): Promise<void> {
 export async function refreshLake(): Promise<void> {
   useExplorer.getState().reloadRoot();
   await useWorkspace.getState().load();
-  const { table, connectionId } = useTableView.getState();
-  if (table) await openTable(table, connectionId);
+  const { table } = useTableView.getState();
+  if (table) await useTableView.getState().reload(pinnedVersion(table));
 }

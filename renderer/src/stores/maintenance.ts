@@ -58,7 +58,7 @@ interface MaintenanceState {
 const SCHEDULES_KEY = 'lakebench.maintenance.schedules';
 const LOG_LIMIT = 50;
 /** Operations that change the table (when not a dry run): the table view and explorer reload after them. */
-const CHANGING = new Set(['compact', 'compact-staging', 'vacuum', 'repack', 'checkpoint', 'expire', 'maintain']);
+const CHANGING = new Set(['compact', 'compact-staging', 'vacuum', 'repack', 'checkpoint', 'expire', 'maintain', 'rewrite-manifests']);
 
 export const NO_MAINTENANCE: TableMaintenance = { fields: {}, runs: [], log: [] };
 const timers = new Map<string, ReturnType<typeof setInterval>>();

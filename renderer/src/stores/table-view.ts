@@ -44,6 +44,11 @@ export interface TableViewState {
   error?: string;
   /** Opens a table at `pinned` (the version the editor's tab pins it at) or else at its latest version. */
   open(table: FoundTable, connectionId?: string, pinned?: string): Promise<void>;
+  /**
+   * Reads the open table again after something changed it (a maintenance run, an import), at `pinned` or
+   * else its latest version, while the view keeps showing what it has: no "Loading…" in place of the slider.
+   */
+  reload(pinned?: string): Promise<void>;
   close(): void;
   /** Shows a tab, loading what it shows at the selected version when not loaded yet. */
   setTab(tab: TableTab): Promise<void>;
@@ -122,6 +127,19 @@ export const useTableView = create<TableViewState>()((set, get) => {
         await loadDetails(table, version);
       } catch (e) {
         if (get().table?.location === table.location) set({ loading: false, error: errorMessage(e) });
+      }
+    },
+    reload: async (pinned) => {
+      const { table } = get();
+      if (!table || ownView(table)) return; // its own view loads what it shows
+      try {
+        const history = offers(table, 'history') ? await api().history(args()) : [];
+        if (get().table !== table) return;
+        loading.clear();
+        set({ history, version: travels(table) ? (pinned ?? latestVersion(history)) : undefined, details: {}, error: undefined });
+        await loadDetails(table, get().version);
+      } catch (e) {
+        if (get().table === table) set({ error: errorMessage(e) });
       }
     },
     close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined }),

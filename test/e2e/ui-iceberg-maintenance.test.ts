@@ -160,7 +160,7 @@ describe('the Maintenance tab on an Iceberg table', () => {
     expect(await loadingLines()).toBe(0);
     expect(await run('rewrite-manifests').textContent()).toContain(`Rewrite the manifests of ${feedDir}`);
     expect(await run('rewrite-manifests').getByTestId('mt-progress-text').textContent()).toBe('commit 1/1');
-    expect(await page.getByTestId('mt-rewrite-snapshot').textContent()).toMatch(/^snapshot \d+: 12 data manifests replaced by 1$/);
+    expect(await page.getByTestId('mt-rewrite-metrics').textContent()).toMatch(/^Data manifests12 → 1Snapshot\d+$/);
     await poll(() => logRow('rewrite-manifests').getAttribute('data-status')).toBe('ok');
     const [, , , version, versions, files] = await logCells('rewrite-manifests');
     expect([version, versions, files]).toEqual([`${snapshotBefore} → ${await shortSnapshot(feedDir)}`, '12 → 13', '12']);

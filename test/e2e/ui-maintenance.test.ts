@@ -80,7 +80,7 @@ describe('the Maintenance tab', () => {
     expect(await run('compact').getByTestId('mt-progress-text').textContent()).toMatch(/\d+\/\d+/);
     expect(await page.getByTestId('mt-compact-metrics').textContent()).toMatch(/Files6 → 1/);
     const logRow = page.locator('[data-testid="mt-log-row"][data-operation="compact"]').first();
-    await poll(() => logRow.textContent()).toMatch(/compactok6 → 76 → 1/); // versions 6 → 7, files 6 → 1
+    await poll(() => logRow.textContent()).toMatch(/compactokv5 → v66 → 76 → 1/); // version v5 → v6, versions 6 → 7, files 6 → 1
     await shot('maintenance-compact');
     expect(await rows()).toEqual(before);
     liveFile = (await (await DeltaTable.open(clicks)).snapshot()).files[0].path;

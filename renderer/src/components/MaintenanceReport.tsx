@@ -74,6 +74,22 @@ function ObjectTable<T extends { object: string }>(props: {
   );
 }
 
+/** A run's figures, one a row: what, and its value (before → after). */
+function Metrics({ testId, rows }: { testId: string; rows: ReadonlyArray<readonly [label: string, value: string]> }) {
+  return (
+    <table className="small-table mt-metrics" data-testid={testId}>
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr key={label}>
+            <td>{label}</td>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolean }) {
   const plan = entries(result.plan).rows;
   const before = dryRun ? plan.reduce((n, p) => n + p.files, 0) : result.filesRemoved;
@@ -81,34 +97,15 @@ function CompactView({ result, dryRun }: { result: CompactResult; dryRun: boolea
   const bytesBefore = dryRun ? plan.reduce((n, p) => n + p.bytes, 0) : result.bytesRemoved;
   return (
     <>
-      <table className="small-table mt-metrics" data-testid="mt-compact-metrics">
-        <tbody>
-          <tr>
-            <td>Files</td>
-            <td>
-              {formatCount(before)} → {formatCount(after)}
-            </td>
-          </tr>
-          <tr>
-            <td>Bytes</td>
-            <td>
-              {formatBytes(bytesBefore)} → {dryRun ? '≈ same' : formatBytes(result.bytesAdded)}
-            </td>
-          </tr>
-          {result.version !== undefined && (
-            <tr>
-              <td>Version</td>
-              <td>v{result.version}</td>
-            </tr>
-          )}
-          {result.snapshotId !== undefined && (
-            <tr>
-              <td>Snapshot</td>
-              <td>{result.snapshotId}</td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <Metrics
+        testId="mt-compact-metrics"
+        rows={[
+          ['Files', `${formatCount(before)} → ${formatCount(after)}`],
+          ['Bytes', `${formatBytes(bytesBefore)} → ${dryRun ? '≈ same' : formatBytes(result.bytesAdded)}`],
+          ...(result.version !== undefined ? [['Version', `v${result.version}`] as const] : []),
+          ...(result.snapshotId !== undefined ? [['Snapshot', result.snapshotId] as const] : []),
+        ]}
+      />
       {plan.length > 0 && (
         <SmallTable<(typeof plan)[number]>
           testId="mt-compact-plan"
@@ -154,17 +151,21 @@ function ExpireView({ result, location }: { result: ExpireResult; location: stri
   );
 }
 
-/** Data manifests before → after for each partition spec that has more than it needs, and the snapshot committed. */
+/** Data manifests before → after (in all, and for each partition spec that has more than it needs), and the snapshot committed. */
 function RewriteManifestsView({ result }: { result: RewriteManifestsResult }) {
   const plan = entries(result.plan).rows;
   if (plan.length === 0) return null;
+  const before = plan.reduce((n, p) => n + p.manifests, 0);
+  const after = plan.reduce((n, p) => n + p.manifestsAfter, 0);
   return (
     <>
-      {result.snapshotId !== undefined && (
-        <p className="muted small" data-testid="mt-rewrite-snapshot">
-          snapshot {result.snapshotId}: {formatCount(result.manifestsRemoved)} data manifests replaced by {formatCount(result.manifestsAdded)}
-        </p>
-      )}
+      <Metrics
+        testId="mt-rewrite-metrics"
+        rows={[
+          ['Data manifests', `${formatCount(before)} → ${formatCount(after)}`],
+          ...(result.snapshotId !== undefined ? [['Snapshot', result.snapshotId] as const] : []),
+        ]}
+      />
       <SmallTable<(typeof plan)[number]>
         testId="mt-rewrite-plan"
         rows={plan}

@@ -46,6 +46,7 @@ export function MaintenanceLog({ log, selectedId, onSelect }: { log: Maintenance
         {
           header: 'Version',
           headerTitle: 'The current version (Iceberg: snapshot id), before → after',
+          className: 'nowrap',
           title: (e) => beforeAfter(e.versionBefore, e.versionAfter),
           cell: (e) => beforeAfter(e.versionBefore, e.versionAfter, shortVersion),
         },

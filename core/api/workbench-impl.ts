@@ -12,6 +12,7 @@ import type { IcebergCatalog } from '../formats/iceberg/catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
+import { diffRows } from './row-diff';
 import { complete, type TableColumns } from './completion';
 import { Connections } from './connections';
 import { fetchJobListener, type FetchWatcher } from './fetch-progress';
@@ -149,6 +150,11 @@ export class Workbench implements W.WorkbenchApi {
   async compareVersions(args: W.CompareVersionsArgs): Promise<W.CompareVersionsResult> {
     await this.ready(args);
     return compareVersions(this.api, args);
+  }
+
+  async diffRows(args: W.RowDiffArgs): Promise<W.RowDiffResult> {
+    await this.ready(args);
+    return diffRows(this.api, args);
   }
 
   // ---------- queries ----------

@@ -174,6 +174,56 @@ export interface CompareVersionsResult {
   schemaChanges: SchemaChange[];
 }
 
+/** Rows that differ between two versions of a table, by a key or by whole rows. */
+export interface RowDiffArgs extends LocationArgs {
+  from: string;
+  to: string;
+  /** Columns that identify a row (unique in both versions); none: whole rows (a multiset difference, duplicates counted). */
+  key?: string[];
+  /** Sample rows of each kind (added, removed, changed); default 20. */
+  limit?: number;
+}
+
+/** One row's values by column name. */
+export type DiffRow = Record<string, JsonValue>;
+
+/** A row whose key is in both versions with other values. */
+export interface ChangedRow {
+  key: DiffRow;
+  before: DiffRow;
+  after: DiffRow;
+  /** The non-key columns whose values differ. */
+  columns: string[];
+}
+
+export interface RowDiffCounts {
+  added: number;
+  removed: number;
+  /** Always 0 for a whole-row diff: there an updated row is one removed and one added. */
+  changed: number;
+}
+
+/** Counts of one partition value (of `to`'s partition columns; a removed row counts where it was). */
+export interface PartitionDiff extends RowDiffCounts {
+  partition: DiffRow;
+}
+
+export interface RowDiffResult extends RowDiffCounts {
+  location: string;
+  from: string;
+  to: string;
+  /** The key compared by; [] for whole rows. */
+  key: string[];
+  /** The columns compared: those both versions have. */
+  columns: string[];
+  partitionColumns: string[];
+  /** Partitions with differences, in partition order (at most 1,000; `partitionCount` says how many in all). */
+  partitions: PartitionDiff[];
+  partitionCount: number;
+  /** The first rows of each kind, in column order. */
+  sample: { added: DiffRow[]; removed: DiffRow[]; changed: ChangedRow[] };
+}
+
 // ---------- queries and result sessions ----------
 
 export interface QueryStartArgs {
@@ -640,6 +690,8 @@ export interface WorkbenchApi {
   manifestFiles(args: ManifestFilesArgs): Promise<FilesResult>;
   preview(args: PreviewArgs): Promise<PreviewResult>;
   compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
+  /** Added, removed and changed rows between two versions: counts, per partition, and samples. */
+  diffRows(args: RowDiffArgs): Promise<RowDiffResult>;
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
@@ -717,6 +769,7 @@ export const WORKBENCH_METHODS = [
   'manifestFiles',
   'preview',
   'compareVersions',
+  'diffRows',
   'queryStart',
   'queryPage',
   'queryCancel',

@@ -1,5 +1,6 @@
 /**
- * The column explorer's numbers: a profile of every column of a held result, computed by DuckDB over the
+ * The column explorer's numbers: a profile of the columns of a held result (all, or those the explorer
+ * shows first), computed by DuckDB over the
  * whole result table (not the rows the grid has fetched). Two rounds, each aggregating all the columns
  * it covers at once, because one pass over 12 columns costs about what one pass over one column does:
  *   1. counts, nulls, distinct estimates (HyperLogLog), min and max;
@@ -77,22 +78,21 @@ export interface ProfiledTable {
   columnNames: string[];
 }
 
-export async function profileResult(session: SqlSession, table: ProfiledTable, columns: ResultColumn[], signal?: AbortSignal): Promise<ResultProfile> {
+/** Profiles the result's columns at `indexes` (default: all), in that order. */
+export async function profileResult(session: SqlSession, table: ProfiledTable, columns: ResultColumn[], indexes = columns.map((_, i) => i), signal?: AbortSignal): Promise<ResultProfile> {
   const source = table.name;
   const kinds = columns.map((c) => columnKind(c.type));
   const ident = table.columnNames.map(quoteIdent);
   const binned = columns.map((c, i) => (kinds[i] === 'number' || kinds[i] === 'time' ? binnedValue(ident[i], kinds[i], c.type) : ''));
 
   // Pass 1: counts, nulls, distinct estimates, min and max (also on the histogram's scale).
-  const selects = columns.map((c, i) => statsSelect(i, ident[i], kinds[i], c.type));
-  const first = (await session.query(`SELECT count(*) AS total, ${selects.join(', ')} FROM ${source}`, { signal })).rows[0];
+  const selects = indexes.map((i) => statsSelect(i, ident[i], kinds[i], columns[i].type));
+  const first = (await session.query(`SELECT ${['count(*) AS total', ...selects].join(', ')} FROM ${source}`, { signal })).rows[0];
   const rows = numberOf(first.total);
-  const stats: Stats[] = columns.map((_, i) => ({
-    nonNull: numberOf(first[`n${i}`]),
-    distinct: numberOf(first[`d${i}`]),
-    min: first[`lo${i}`] ?? null,
-    max: first[`hi${i}`] ?? null,
-  }));
+  const stats: Stats[] = []; // by column index
+  for (const i of indexes) {
+    stats[i] = { nonNull: numberOf(first[`n${i}`]), distinct: numberOf(first[`d${i}`]), min: first[`lo${i}`] ?? null, max: first[`hi${i}`] ?? null };
+  }
 
   // Pass 2: histograms between those bounds (one aggregate over all those columns) and the most frequent
   // values of text columns that repeat (one exact group-by per column).
@@ -100,7 +100,7 @@ export async function profileResult(session: SqlSession, table: ProfiledTable, c
   const bounds = new Map<number, Bounds>();
   const binSelects: string[] = [];
   const repeating: number[] = [];
-  columns.forEach((_, i) => {
+  indexes.forEach((i) => {
     const { nonNull, distinct } = stats[i];
     if (nonNull === 0) return;
     if (binned[i]) {
@@ -124,11 +124,13 @@ export async function profileResult(session: SqlSession, table: ProfiledTable, c
 
   return {
     rows,
-    columns: columns.map((column, i): ColumnProfile => {
+    columnCount: columns.length,
+    columns: indexes.map((i): ColumnProfile => {
       const { nonNull, distinct, min, max } = stats[i];
       return {
-        name: column.name,
-        type: column.type,
+        index: i,
+        name: columns[i].name,
+        type: columns[i].type,
         kind: kinds[i],
         nulls: rows - nonNull,
         // HyperLogLog can overshoot a little; more distinct values than values is never right.

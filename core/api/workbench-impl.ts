@@ -202,8 +202,8 @@ export class Workbench implements W.WorkbenchApi {
     return rows === undefined ? {} : { rows };
   }
 
-  async queryProfile(args: W.QueryIdArgs): Promise<W.QueryProfileResult> {
-    const profile = await this.results.profile(args.queryId);
+  async queryProfile(args: W.QueryProfileArgs): Promise<W.QueryProfileResult> {
+    const profile = await this.results.profile(args.queryId, args.from, args.count);
     return profile ? { profile } : {};
   }
 

@@ -290,6 +290,8 @@ export interface TopValue {
 }
 
 export interface ColumnProfile {
+  /** The column's position in the result. */
+  index: number;
   name: string;
   type: string;
   kind: ColumnKind;
@@ -307,7 +309,15 @@ export interface ColumnProfile {
 /** The column explorer's view of a whole held result, computed by DuckDB over all of its rows. */
 export interface ResultProfile {
   rows: number;
+  /** Columns of the result; `columns` holds the ones asked for. */
+  columnCount: number;
   columns: ColumnProfile[];
+}
+
+/** Which columns to profile: `count` columns from position `from` (default: all), so that the explorer can ask for the ones it shows first. */
+export interface QueryProfileArgs extends QueryIdArgs {
+  from?: number;
+  count?: number;
 }
 
 export interface QueryProfileResult {
@@ -701,7 +711,7 @@ export interface WorkbenchApi {
   /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */
   queryRowCount(args: QueryIdArgs): Promise<QueryRowCount>;
   /** Every column's profile over the whole result (the column explorer); never an error for a closed query. */
-  queryProfile(args: QueryIdArgs): Promise<QueryProfileResult>;
+  queryProfile(args: QueryProfileArgs): Promise<QueryProfileResult>;
   complete(args: CompleteArgs): Promise<CompleteResult>;
   queryHistory(args: HistoryFilter): Promise<QueryHistoryEntry[]>;
   savedQueries(args: EmptyArgs): Promise<SavedQuery[]>;

@@ -105,14 +105,16 @@ describe('diffRows', () => {
 });
 
 describe('lakebench diff', () => {
-  it('prints the counts, per partition and samples; --json is the api result', async () => {
+  it('prints the counts, per partition and samples', async () => {
     const run = await runCli(['diff', table, '--from', '0', '--to', '2', '--key', 'id', '--limit', '3'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`version 0 → 2, by key (id)\nadded ${INSERTED.length}, removed ${DELETED.length}, changed ${UPDATED.length}\n`);
     expect(run.stdout).toMatch(/per partition\nregion\s+added\s+removed\s+changed/);
     expect(run.stdout).toMatch(/changed rows\nid\s+column\s+before\s+after/);
+  });
 
+  it('--json prints the api result', async () => {
     const json = await runCli(['diff', table, '--from', '0', '--to', '2', '--key', 'id', '--limit', '3', '--json'], env);
     expect(JSON.parse(json.stdout)).toEqual(await diffRows(api, { location: table, from: '0', to: '2', key: ['id'], limit: 3 }));
   });

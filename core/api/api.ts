@@ -429,8 +429,10 @@ export class LakebenchApi {
     const at = { name: ref.view, version: ref.version, asOf: ref.asOf };
     const bound = args.tables?.find((b) => b.name.toLowerCase() === ref.table.toLowerCase());
     if (bound) return { ...bound, ...at };
+    // `prod.db.events@3`: a catalog's table by its qualified name (locate() reads it).
+    if (this.catalogs.tableRef(ref.table)) return { location: ref.table, ...at };
     const location = lakeTables.get(ref.table.toLowerCase());
-    if (location === undefined) throw new LakebenchError('NOT_FOUND', `${ref.view}: no table named ${ref.table} in the lake or the bindings`, { object: ref.view });
+    if (location === undefined) throw new LakebenchError('NOT_FOUND', `${ref.view}: no table named ${ref.table} in the lake, a catalog or the bindings`, { object: ref.view });
     return { ...args, location, ...at };
   }
 

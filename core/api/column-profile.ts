@@ -1,14 +1,15 @@
 /**
- * The column explorer's numbers: a profile of every column of a held result, computed by DuckDB over the
- * whole result table (not the rows the grid has fetched). Three scans at most, each one aggregate over
- * all columns at once, because one pass over 12 columns costs about what one pass over one column does:
+ * The column explorer's numbers: a profile of the columns of a held result (all, or those the explorer
+ * shows first), computed by DuckDB over the
+ * whole result table (not the rows the grid has fetched). Two rounds, each aggregating all the columns
+ * it covers at once, because one pass over 12 columns costs about what one pass over one column does:
  *   1. counts, nulls, distinct estimates (HyperLogLog), min and max;
- *   2. a histogram per number/time column (equal-width bins between that min and max) and the most
- *      frequent candidates per text column (approx_top_k, a space-saving sketch);
- *   3. the exact counts of those candidates.
+ *   2. a histogram per number/time column (equal-width bins between that min and max) and the exact
+ *      most frequent values of each text column that repeats (a group-by per column: cheaper than a
+ *      top-k sketch followed by a scan counting its candidates, and exact).
  * Nested and binary columns get counts and distinct estimates only.
  */
-import { quoteIdent, quoteLiteral } from '../sql-text';
+import { quoteIdent } from '../sql-text';
 import type { SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { ResultColumn } from './types';
@@ -62,34 +63,44 @@ function binsOf(entries: JsonValue | undefined, lo: number): HistogramBin[] {
   });
 }
 
+/**
+ * The TOP_VALUES most frequent values of each of `columns`, counted exactly (a group-by per column: these
+ * columns repeat, so their groups are few), ties in value order so that the list is stable between runs.
+ */
+function topValuesSql(source: string, columns: number[], ident: string[]): string {
+  const counts = columns.map((i) => `SELECT ${i} AS i, ${ident[i]}::VARCHAR AS value, count(*) AS n FROM ${source} WHERE ${ident[i]} IS NOT NULL GROUP BY ${ident[i]}`);
+  return `SELECT i, value, n FROM (${counts.join(' UNION ALL ')}) QUALIFY row_number() OVER (PARTITION BY i ORDER BY n DESC, value) <= ${TOP_VALUES} ORDER BY i, n DESC, value`;
+}
+
 /** The table holding a result: its qualified SQL name and its column names by position (they may differ from the result's). */
 export interface ProfiledTable {
   name: string;
   columnNames: string[];
 }
 
-export async function profileResult(session: SqlSession, table: ProfiledTable, columns: ResultColumn[], signal?: AbortSignal): Promise<ResultProfile> {
+/** Profiles the result's columns at `indexes` (default: all), in that order. */
+export async function profileResult(session: SqlSession, table: ProfiledTable, columns: ResultColumn[], indexes = columns.map((_, i) => i), signal?: AbortSignal): Promise<ResultProfile> {
   const source = table.name;
   const kinds = columns.map((c) => columnKind(c.type));
   const ident = table.columnNames.map(quoteIdent);
   const binned = columns.map((c, i) => (kinds[i] === 'number' || kinds[i] === 'time' ? binnedValue(ident[i], kinds[i], c.type) : ''));
 
   // Pass 1: counts, nulls, distinct estimates, min and max (also on the histogram's scale).
-  const selects = columns.map((c, i) => statsSelect(i, ident[i], kinds[i], c.type));
-  const first = (await session.query(`SELECT count(*) AS total, ${selects.join(', ')} FROM ${source}`, { signal })).rows[0];
+  const selects = indexes.map((i) => statsSelect(i, ident[i], kinds[i], columns[i].type));
+  const first = (await session.query(`SELECT ${['count(*) AS total', ...selects].join(', ')} FROM ${source}`, { signal })).rows[0];
   const rows = numberOf(first.total);
-  const stats: Stats[] = columns.map((_, i) => ({
-    nonNull: numberOf(first[`n${i}`]),
-    distinct: numberOf(first[`d${i}`]),
-    min: first[`lo${i}`] ?? null,
-    max: first[`hi${i}`] ?? null,
-  }));
+  const stats: Stats[] = []; // by column index
+  for (const i of indexes) {
+    stats[i] = { nonNull: numberOf(first[`n${i}`]), distinct: numberOf(first[`d${i}`]), min: first[`lo${i}`] ?? null, max: first[`hi${i}`] ?? null };
+  }
 
-  // Pass 2: histograms between those bounds; top-value candidates of text columns that repeat.
+  // Pass 2: histograms between those bounds (one aggregate over all those columns) and the most frequent
+  // values of text columns that repeat (one exact group-by per column).
   const histograms = new Map<number, HistogramBin[]>();
   const bounds = new Map<number, Bounds>();
-  const second: string[] = [];
-  columns.forEach((_, i) => {
+  const binSelects: string[] = [];
+  const repeating: number[] = [];
+  indexes.forEach((i) => {
     const { nonNull, distinct } = stats[i];
     if (nonNull === 0) return;
     if (binned[i]) {
@@ -98,42 +109,28 @@ export async function profileResult(session: SqlSession, table: ProfiledTable, c
       if (lo === hi) return histograms.set(i, [{ from: lo, to: hi, count: nonNull }]);
       bounds.set(i, { lo, hi });
       // Round edges read well for numbers; for times they would not fall on days.
-      second.push(`histogram(${binned[i]}, equi_width_bins(${lo}::DOUBLE, ${hi}::DOUBLE, ${HISTOGRAM_BINS}, ${kinds[i] === 'number'})) AS h${i}`);
+      binSelects.push(`histogram(${binned[i]}, equi_width_bins(${lo}::DOUBLE, ${hi}::DOUBLE, ${HISTOGRAM_BINS}, ${kinds[i] === 'number'})) AS h${i}`);
     } else if (kinds[i] === 'text' && distinct < nonNull * MOSTLY_DISTINCT) {
-      second.push(`approx_top_k(${ident[i]}::VARCHAR, ${TOP_VALUES}) AS top${i}`);
+      repeating.push(i);
     }
   });
-  const candidates = new Map<number, string[]>();
-  if (second.length) {
-    const row = (await session.query(`SELECT ${second.join(', ')} FROM ${source}`, { signal })).rows[0];
-    for (const [i, { lo }] of bounds) histograms.set(i, binsOf(row[`h${i}`], lo));
-    columns.forEach((_, i) => {
-      const top = row[`top${i}`];
-      if (Array.isArray(top)) candidates.set(i, top.map(String));
-    });
-  }
-
-  // Pass 3: the exact counts of the candidates (the sketch only ranks them).
-  const tops = new Map<number, TopValue[]>();
-  const third = [...candidates].flatMap(([i, values]) =>
-    values.map((value, k) => `count(*) FILTER (WHERE ${ident[i]}::VARCHAR = ${quoteLiteral(value)}) AS t${i}_${k}`),
-  );
-  if (third.length) {
-    const row = (await session.query(`SELECT ${third.join(', ')} FROM ${source}`, { signal })).rows[0];
-    for (const [i, values] of candidates) {
-      const counted = values.map((value, k) => ({ value, count: numberOf(row[`t${i}_${k}`]) }));
-      // Ties in value order, so that the list is stable between runs.
-      tops.set(i, counted.filter((t) => t.count > 0).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)));
-    }
-  }
+  const [binRows, topRows] = await Promise.all([
+    binSelects.length ? session.query(`SELECT ${binSelects.join(', ')} FROM ${source}`, { signal }) : undefined,
+    repeating.length ? session.query(topValuesSql(source, repeating, ident), { signal }) : undefined,
+  ]);
+  for (const [i, { lo }] of bounds) histograms.set(i, binsOf(binRows?.rows[0][`h${i}`], lo));
+  const tops = new Map<number, TopValue[]>(repeating.map((i) => [i, []]));
+  for (const row of topRows?.rows ?? []) tops.get(Number(row.i))!.push({ value: String(row.value), count: numberOf(row.n) });
 
   return {
     rows,
-    columns: columns.map((column, i): ColumnProfile => {
+    columnCount: columns.length,
+    columns: indexes.map((i): ColumnProfile => {
       const { nonNull, distinct, min, max } = stats[i];
       return {
-        name: column.name,
-        type: column.type,
+        index: i,
+        name: columns[i].name,
+        type: columns[i].type,
         kind: kinds[i],
         nulls: rows - nonNull,
         // HyperLogLog can overshoot a little; more distinct values than values is never right.

@@ -22,16 +22,17 @@ export function wordAt(sql: string, cursor: number): { from: number; word: strin
 /** A table's versions as SQL names them after `@` (newest first), for `orders@|`. */
 export type VersionsOf = (location: string) => Promise<string[]>;
 
-/** `orders@1|` before the cursor: the table's name and the version typed so far. */
-const VERSIONED = /([A-Za-z_][\w$]*)@([\w:.+-]*)$/;
+/** `orders@1|` (or a catalog table's `prod.db.events@1|`) before the cursor: the table's name and the version typed so far. */
+const VERSIONED = /((?:[A-Za-z_][\w$]*\.)*[A-Za-z_][\w$]*)@([\w:.+-]*)$/;
 
 export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number, versionsOf?: VersionsOf): Promise<CompleteResult> {
   const versioned = VERSIONED.exec(sql.slice(0, cursor));
-  const table = versioned && tables.get(versioned[1]!.toLowerCase());
-  if (versioned && table && versionsOf) {
+  // A qualified name is a catalog table's, which the API opens by that name.
+  const location = versioned && (tables.get(versioned[1]!.toLowerCase())?.location ?? (versioned[1]!.includes('.') ? versioned[1] : undefined));
+  if (versioned && location && versionsOf) {
     // `orders@|`: the versions of that table (versions-in-sql.ts makes `orders@3` a view), replacing what follows the @.
     const typed = versioned[2]!;
-    const items = (await versionsOf(table.location))
+    const items = (await versionsOf(location))
       .filter((v) => v.startsWith(typed))
       .slice(0, MAX_ITEMS)
       .map((v): Completion => ({ text: v, kind: 'other', detail: `${versioned[1]} at version ${v}` }));

@@ -205,15 +205,17 @@ export class QueryResults {
   }
 
   /**
-   * Every column's profile over the whole result (small results are made a table for it); undefined
+   * Columns' profiles (all, or `count` from `from`) over the whole result (small results are made a table for it); undefined
    * when the query is closed or cancelled meanwhile: the grid asks for the profile of a result the user
    * may replace any moment (a filter re-runs it), and that is no error.
    */
-  async profile(queryId: string): Promise<ResultProfile | undefined> {
+  async profile(queryId: string, from = 0, count?: number): Promise<ResultProfile | undefined> {
     const query = this.get(queryId);
+    // Columns from..from+count-1 that the result has (none past its end).
+    const indexes = query.columns.map((_, i) => i).slice(from, count === undefined ? undefined : from + count);
     try {
       const table = await this.tableFor(query);
-      return await profileResult(query.session!, table, query.columns, query.abort.signal);
+      return await profileResult(query.session!, table, query.columns, indexes, query.abort.signal);
     } catch (e) {
       if (query.abort.signal.aborted) return undefined;
       throw e;

@@ -12,6 +12,7 @@ import type { IcebergCatalog } from '../formats/iceberg/catalog/catalog';
 import type { SqlSession } from '../sql/session';
 import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
+import { diffRows } from './row-diff';
 import { complete, type TableColumns } from './completion';
 import { Connections } from './connections';
 import { fetchJobListener, type FetchWatcher } from './fetch-progress';
@@ -151,6 +152,11 @@ export class Workbench implements W.WorkbenchApi {
     return compareVersions(this.api, args);
   }
 
+  async diffRows(args: W.RowDiffArgs): Promise<W.RowDiffResult> {
+    await this.ready(args);
+    return diffRows(this.api, args);
+  }
+
   // ---------- queries ----------
 
   async queryStart(args: W.QueryStartArgs): Promise<W.QueryStarted> {
@@ -196,8 +202,8 @@ export class Workbench implements W.WorkbenchApi {
     return rows === undefined ? {} : { rows };
   }
 
-  async queryProfile(args: W.QueryIdArgs): Promise<W.QueryProfileResult> {
-    const profile = await this.results.profile(args.queryId);
+  async queryProfile(args: W.QueryProfileArgs): Promise<W.QueryProfileResult> {
+    const profile = await this.results.profile(args.queryId, args.from, args.count);
     return profile ? { profile } : {};
   }
 

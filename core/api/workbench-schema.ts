@@ -158,6 +158,12 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   manifestFiles: table.extend({ manifest: text.min(1) }),
   preview: location.extend({ key: text.min(1), limit: z.number().int().min(1).max(1000).optional() }),
   compareVersions: location.extend({ from: versionText, to: versionText }),
+  diffRows: location.extend({
+    from: versionText,
+    to: versionText,
+    key: z.array(text.min(1)).max(32).optional(),
+    limit: z.number().int().min(0).max(1000).optional(),
+  }),
   queryStart: z.object({
     sql: z.string().min(1).max(1_000_000),
     queryId: z.string().min(1).max(128).optional(),
@@ -168,7 +174,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   queryCancel: queryId,
   queryClose: queryId,
   queryRowCount: queryId,
-  queryProfile: queryId,
+  queryProfile: queryId.extend({ from: count.optional(), count: z.number().int().min(1).optional() }),
   complete: z.object({ sql: z.string().max(1_000_000), cursor: count, tables: z.array(binding).max(100).optional() }),
   queryHistory: z.object({ search: z.string().max(1000).optional(), limit: z.number().int().min(1).max(10_000).optional() }),
   savedQueries: empty,

@@ -175,6 +175,56 @@ export interface CompareVersionsResult {
   schemaChanges: SchemaChange[];
 }
 
+/** Rows that differ between two versions of a table, by a key or by whole rows. */
+export interface RowDiffArgs extends LocationArgs {
+  from: string;
+  to: string;
+  /** Columns that identify a row (unique in both versions); none: whole rows (a multiset difference, duplicates counted). */
+  key?: string[];
+  /** Sample rows of each kind (added, removed, changed); default 20. */
+  limit?: number;
+}
+
+/** One row's values by column name. */
+export type DiffRow = Record<string, JsonValue>;
+
+/** A row whose key is in both versions with other values. */
+export interface ChangedRow {
+  key: DiffRow;
+  before: DiffRow;
+  after: DiffRow;
+  /** The non-key columns whose values differ. */
+  columns: string[];
+}
+
+export interface RowDiffCounts {
+  added: number;
+  removed: number;
+  /** Always 0 for a whole-row diff: there an updated row is one removed and one added. */
+  changed: number;
+}
+
+/** Counts of one partition value (of `to`'s partition columns; a removed row counts where it was). */
+export interface PartitionDiff extends RowDiffCounts {
+  partition: DiffRow;
+}
+
+export interface RowDiffResult extends RowDiffCounts {
+  location: string;
+  from: string;
+  to: string;
+  /** The key compared by; [] for whole rows. */
+  key: string[];
+  /** The columns compared: those both versions have. */
+  columns: string[];
+  partitionColumns: string[];
+  /** Partitions with differences, in partition order (at most 1,000; `partitionCount` says how many in all). */
+  partitions: PartitionDiff[];
+  partitionCount: number;
+  /** The first rows of each kind, in column order. */
+  sample: { added: DiffRow[]; removed: DiffRow[]; changed: ChangedRow[] };
+}
+
 // ---------- queries and result sessions ----------
 
 export interface QueryStartArgs {
@@ -241,6 +291,8 @@ export interface TopValue {
 }
 
 export interface ColumnProfile {
+  /** The column's position in the result. */
+  index: number;
   name: string;
   type: string;
   kind: ColumnKind;
@@ -258,7 +310,15 @@ export interface ColumnProfile {
 /** The column explorer's view of a whole held result, computed by DuckDB over all of its rows. */
 export interface ResultProfile {
   rows: number;
+  /** Columns of the result; `columns` holds the ones asked for. */
+  columnCount: number;
   columns: ColumnProfile[];
+}
+
+/** Which columns to profile: `count` columns from position `from` (default: all), so that the explorer can ask for the ones it shows first. */
+export interface QueryProfileArgs extends QueryIdArgs {
+  from?: number;
+  count?: number;
 }
 
 export interface QueryProfileResult {
@@ -645,6 +705,8 @@ export interface WorkbenchApi {
   manifestFiles(args: ManifestFilesArgs): Promise<FilesResult>;
   preview(args: PreviewArgs): Promise<PreviewResult>;
   compareVersions(args: CompareVersionsArgs): Promise<CompareVersionsResult>;
+  /** Added, removed and changed rows between two versions: counts, per partition, and samples. */
+  diffRows(args: RowDiffArgs): Promise<RowDiffResult>;
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
@@ -654,7 +716,7 @@ export interface WorkbenchApi {
   /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */
   queryRowCount(args: QueryIdArgs): Promise<QueryRowCount>;
   /** Every column's profile over the whole result (the column explorer); never an error for a closed query. */
-  queryProfile(args: QueryIdArgs): Promise<QueryProfileResult>;
+  queryProfile(args: QueryProfileArgs): Promise<QueryProfileResult>;
   complete(args: CompleteArgs): Promise<CompleteResult>;
   queryHistory(args: HistoryFilter): Promise<QueryHistoryEntry[]>;
   savedQueries(args: EmptyArgs): Promise<SavedQuery[]>;
@@ -722,6 +784,7 @@ export const WORKBENCH_METHODS = [
   'manifestFiles',
   'preview',
   'compareVersions',
+  'diffRows',
   'queryStart',
   'queryPage',
   'queryCancel',

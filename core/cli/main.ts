@@ -14,6 +14,7 @@ import { addLakesyncCommands } from './lakesync-program';
 import { addDesCommands } from './des-program';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportArgs } from '../api/types';
 import { networkStats } from '../storage/s3-retry';
+import type { DiffFlags } from './commands/diff';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const port = (value: string): number => {
@@ -92,6 +93,17 @@ export function buildProgram(): Command {
         runCommand(cmd, async (ctx) => (await import('./commands/inspect'))[name](ctx, table, opts)),
       );
   }
+
+  locationOptions(program.command('diff'))
+    .description('rows added, removed and changed between two versions: counts, per partition and samples (whole rows, or by --key)')
+    .argument('<table>', 'table location (a folder, an Iceberg metadata file, or <catalog>.<namespace>.<table>)')
+    .requiredOption('--from <version>', 'the older version')
+    .requiredOption('--to <version>', 'the newer version')
+    .option('--key <columns>', 'columns that identify a row, comma-separated (default: compare whole rows)', list)
+    .option('--limit <n>', 'sample rows of each kind', count, 20)
+    .action((table: string, opts: DiffFlags, cmd: Command) =>
+      runCommand(cmd, async (ctx) => (await import('./commands/diff')).diff(ctx, table, opts)),
+    );
 
   locationOptions(program.command('sql'))
     .description('run DuckDB SQL over tables at any version, printing rows as they arrive (Ctrl-C cancels)')

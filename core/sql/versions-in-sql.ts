@@ -1,5 +1,6 @@
 /**
- * Versions named in SQL text: `events@3`, `events@2026-11-20T10:00:00Z`, `"events@tag:nightly"`. Each
+ * Versions named in SQL text: `events@3`, `events@2026-11-20T10:00:00Z`, `"events@tag:nightly"`, and of
+ * a catalog's tables by their qualified names, `prod.db.events@3`. Each
  * becomes a view of its own, named by that text (`"events@3"`), so two versions of a table can be joined
  * or diffed in one query. A bare reference is rewritten to the quoted view name; DuckDB would read `@` as
  * an operator. Strings and comments are left alone. Pure: the API registers the views.
@@ -8,14 +9,16 @@ import { quoteIdent } from '../sql-text';
 import { isTimestampText, isVersionText, parseAsOf } from '../formats/version-ref';
 
 export interface SqlVersionRef {
-  /** The view's name: the reference as written, unquoted (`events@3`). */
+  /** The view's name: the reference as written, unquoted (`events@3`, `prod.db.events@3`). */
   view: string;
+  /** The table's name as written: a view's, or a catalog table's qualified name. */
   table: string;
   version?: string;
   asOf?: string;
 }
 
-const NAME = String.raw`[A-Za-z_][\w$]*`;
+/** A table's name, or a catalog table's qualified one (`prod.db.events`). */
+const NAME = String.raw`[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*`;
 // The version after `@`: an id, tag:/branch: name, or an ISO time (what version-ref.ts reads).
 const BARE_VERSION = String.raw`\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?|\d+|(?:tag|branch):[\w.-]+`;
 /** Strings and comments (kept), quoted identifiers, or a bare `name@version`. */

@@ -94,6 +94,20 @@ describe('queryProfile edge cases', () => {
     expect(profile.columns[1].histogram).toEqual([{ from: 7, to: 7, count: 10 }]);
   });
 
+  it('profiles some columns when asked (the explorer asks for the ones it shows first), as the whole profile has them', async () => {
+    const started = await served.client.queryStart({ sql: sql(5000) });
+    await served.client.queryRowCount({ queryId: started.queryId });
+    const whole = (await served.client.queryProfile({ queryId: started.queryId })).profile!;
+    expect(whole.columnCount).toBe(6);
+    expect(whole.columns.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    const middle = (await served.client.queryProfile({ queryId: started.queryId, from: 1, count: 2 })).profile!;
+    expect(middle).toEqual({ rows: 5000, columnCount: 6, columns: whole.columns.slice(1, 3) });
+    // Past the end: what there is.
+    const rest = (await served.client.queryProfile({ queryId: started.queryId, from: 4, count: 10 })).profile!;
+    expect(rest.columns.map((c) => c.name)).toEqual(['pair', 'flag']);
+    expect((await served.client.queryProfile({ queryId: started.queryId, from: 6 })).profile!.columns).toEqual([]);
+  });
+
   it('answers without a profile when the query is closed meanwhile', async () => {
     const started = await served.client.queryStart({ sql: 'select i, i % 7 as m from range(3000000) t(i)' });
     const profiling = served.client.queryProfile({ queryId: started.queryId });

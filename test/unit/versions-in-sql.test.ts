@@ -13,6 +13,15 @@ describe('versionsInSql', () => {
     ]);
   });
 
+  it("reads a catalog table's qualified name before the version as the table", () => {
+    const { sql, refs } = versionsInSql('select * from prod.zoo.bunnies@42 join orders@3 using (id)');
+    expect(sql).toBe('select * from "prod.zoo.bunnies@42" join "orders@3" using (id)');
+    expect(refs).toEqual([
+      { view: 'prod.zoo.bunnies@42', table: 'prod.zoo.bunnies', version: '42' },
+      { view: 'orders@3', table: 'orders', version: '3' },
+    ]);
+  });
+
   it('names each view once however often it is referenced', () => {
     expect(versionsInSql('select * from t@1 except all select * from t@1').refs).toEqual([{ view: 't@1', table: 't', version: '1' }]);
   });

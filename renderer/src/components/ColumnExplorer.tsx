@@ -7,7 +7,7 @@
 import { useEffect, useRef } from 'react';
 import type { ColumnProfile, HistogramBin } from '../../../core/api/workbench';
 import { formatCount, formatValue } from '../logic/format';
-import { markProfilePainted } from '../logic/perf-marks';
+import { markProfilePainted, PROFILE_ALL_MARK, PROFILE_MARK } from '../logic/perf-marks';
 import { rangeFilters, type ResultFilter } from '../logic/result-filters';
 import { useColumnProfile } from '../stores/column-profile';
 
@@ -121,31 +121,46 @@ export function ColumnExplorer({ queryId, ...props }: Props) {
   const state = useColumnProfile((s) => s.byQuery[queryId]);
   const load = useColumnProfile((s) => s.load);
   useEffect(() => void load(queryId), [load, queryId]);
-  const marked = useRef<string>(undefined);
+  // The first cards painted, then all of them (each once per query).
+  const marked = useRef<{ queryId?: string; first?: boolean; all?: boolean }>({});
   useEffect(() => {
-    if (state?.status !== 'done' || marked.current === queryId) return;
-    marked.current = queryId;
-    markProfilePainted(queryId);
+    if (marked.current.queryId !== queryId) marked.current = { queryId };
+    const painted = state?.status === 'partial' || state?.status === 'done';
+    if (painted && !marked.current.first) {
+      marked.current.first = true;
+      markProfilePainted(queryId, PROFILE_MARK);
+    }
+    if (state?.status === 'done' && !marked.current.all) {
+      marked.current.all = true;
+      markProfilePainted(queryId, PROFILE_ALL_MARK);
+    }
   }, [state?.status, queryId]);
+  const profile = state?.profile;
 
   return (
     <aside className="column-explorer" data-testid="column-explorer" aria-label="Column explorer">
-      {!state || state.status === 'loading' ? (
-        <div className="muted">
-          <span className="spinner" /> Profiling every row…
-        </div>
-      ) : state.status === 'error' ? (
-        <div className="status-error">{state.error}</div>
+      {state?.status === 'error' && <div className="status-error">{state.error}</div>}
+      {!profile ? (
+        state?.status !== 'error' && (
+          <div className="muted">
+            <span className="spinner" /> Profiling every row…
+          </div>
+        )
       ) : (
         <>
           <div className="muted column-explorer-head">
-            {formatCount(state.profile!.rows)} rows · {state.profile!.columns.length} columns
+            {formatCount(profile.rows)} rows · {profile.columnCount} columns
           </div>
           <ul className="column-cards">
-            {state.profile!.columns.map((column, i) => (
-              <ColumnCard key={i} column={column} index={i} rows={state.profile!.rows} {...props} />
+            {profile.columns.map((column) => (
+              <ColumnCard key={column.index} column={column} index={column.index} rows={profile.rows} {...props} />
             ))}
           </ul>
+          {state?.status === 'partial' && (
+            <div className="muted" data-testid="profile-pending">
+              <span className="spinner" /> Profiling {formatCount(profile.columnCount - profile.columns.length)} more columns…
+            </div>
+          )}
         </>
       )}
     </aside>

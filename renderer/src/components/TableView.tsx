@@ -20,6 +20,7 @@ import { ManifestsView } from './ManifestsView';
 import { PartitionSpecs } from './PartitionSpecs';
 import { PartitionsChart } from './PartitionsChart';
 import { QualityPanel } from './QualityPanel';
+import { KeyPicker, RowDiffResultView } from './RowDiffView';
 import { TabBar } from './TabBar';
 
 /** The views of their own formats name (TableCapabilities.views), by name. */
@@ -129,7 +130,7 @@ function TimeTravelSlider({ table, versions, version }: { table: FoundTable; ver
 }
 
 function CompareTab({ versions }: { versions: string[] }) {
-  const { compare, compareVersions, version, history } = useTableView();
+  const { compare, rowDiff, comparing, compareVersions, version, history, details } = useTableView();
   const ordinal = (v: string) => history.find((h) => h.version === v)?.ordinal;
   const [fromOrdinal, toOrdinal] = compare ? [ordinal(compare.from), ordinal(compare.to)] : [];
   const byCommits =
@@ -138,6 +139,7 @@ function CompareTab({ versions }: { versions: string[] }) {
   // user moves them: what they show is what Compare runs, and what it ran stays named above its result.
   const [from, setFrom] = useState(compare?.from ?? versions[0]);
   const [to, setTo] = useState(compare?.to ?? version ?? versions[versions.length - 1]);
+  const [key, setKey] = useState<string[]>(rowDiff?.key ?? []);
   const pick = (value: string, onChange: (v: string) => void, testId: string) => (
     <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
       {versions.map((v) => (
@@ -151,10 +153,11 @@ function CompareTab({ versions }: { versions: string[] }) {
     <div data-testid="compare">
       <div className="row">
         From {pick(from, setFrom, 'compare-from')} to {pick(to, setTo, 'compare-to')}
-        <button onClick={() => void compareVersions(from, to)} data-testid="compare-run">
-          Compare
+        <button onClick={() => void compareVersions(from, to, key)} disabled={comparing} data-testid="compare-run">
+          {comparing ? 'Comparing…' : 'Compare'}
         </button>
       </div>
+      {details.schema && <KeyPicker columns={details.schema.fields.map((f) => f.name)} selected={key} onChange={setKey} />}
       {compare && (
         <table className="small-table" data-testid="compare-result">
           <caption data-testid="compare-shown">
@@ -188,6 +191,7 @@ function CompareTab({ versions }: { versions: string[] }) {
           </tbody>
         </table>
       )}
+      {rowDiff && <RowDiffResultView diff={rowDiff} />}
     </div>
   );
 }

@@ -1,10 +1,18 @@
-/** The column explorer's profiles, one per held query, asked of the engine when the explorer opens. */
+/**
+ * The column explorer's profiles, one per held query, asked of the engine when the explorer opens: the
+ * columns it shows without scrolling first (they paint while the engine profiles the rest), then the rest.
+ */
 import { create } from 'zustand';
 import type { ResultProfile } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 
+/** About the cards the explorer shows without scrolling at a laptop's height. */
+export const FIRST_COLUMNS = 4;
+
 export interface ProfileState {
-  status: 'loading' | 'done' | 'error';
+  /** `partial`: the first columns are profiled, the rest are being profiled. */
+  status: 'loading' | 'partial' | 'done' | 'error';
+  /** The columns profiled so far, in result order. */
   profile?: ResultProfile;
   error?: string;
 }
@@ -22,12 +30,18 @@ export const useColumnProfile = create<ColumnProfileStore>()((set, get) => ({
     // Only the latest query's profile is kept: results are replaced, and profiles of closed ones are useless.
     set({ byQuery: { [queryId]: { status: 'loading' } } });
     const settle = (state: ProfileState) => set((s) => (s.byQuery[queryId] ? { byQuery: { ...s.byQuery, [queryId]: state } } : s));
+    let shown: ResultProfile | undefined;
     try {
-      const { profile } = await api().queryProfile({ queryId });
       // No profile: the query was closed meanwhile, and its state with it (a newer one replaced it).
-      if (profile) settle({ status: 'done', profile });
+      shown = (await api().queryProfile({ queryId, count: FIRST_COLUMNS })).profile;
+      if (!shown) return;
+      const more = shown.columnCount > shown.columns.length;
+      settle({ status: more ? 'partial' : 'done', profile: shown });
+      if (!more) return;
+      const rest = (await api().queryProfile({ queryId, from: shown.columns.length })).profile;
+      if (rest) settle({ status: 'done', profile: { ...rest, columns: [...shown.columns, ...rest.columns] } });
     } catch (e) {
-      settle({ status: 'error', error: errorMessage(e) });
+      settle({ status: 'error', profile: shown, error: errorMessage(e) });
     }
   },
 }));

@@ -13,6 +13,7 @@ import {
   type HistoryEntry,
   type ManifestsResult,
   type PartitionsResult,
+  type RowDiffResult,
   type SchemaResult,
   type TableView,
 } from '../../../core/api/workbench';
@@ -40,6 +41,10 @@ export interface TableViewState {
   tab: TableTab;
   details: VersionDetails;
   compare?: CompareVersionsResult;
+  /** The rows that differ between the compared versions (by `rowDiff.key`, or whole rows). */
+  rowDiff?: RowDiffResult;
+  /** A comparison is running. */
+  comparing: boolean;
   loading: boolean;
   error?: string;
   /** Opens a table at `pinned` (the version the editor's tab pins it at) or else at its latest version. */
@@ -53,7 +58,8 @@ export interface TableViewState {
   /** Shows a tab, loading what it shows at the selected version when not loaded yet. */
   setTab(tab: TableTab): Promise<void>;
   setVersion(version: string): Promise<void>;
-  compareVersions(from: string, to: string): Promise<void>;
+  /** Compares two versions: the summary and the row diff by `key` (none: whole rows). */
+  compareVersions(from: string, to: string, key: string[]): Promise<void>;
 }
 
 export const offers = (table: FoundTable, view: TableView): boolean => table.capabilities.views.includes(view);
@@ -114,10 +120,11 @@ export const useTableView = create<TableViewState>()((set, get) => {
     history: [],
     tab: 'history',
     details: {},
+    comparing: false,
     loading: false,
     open: async (table, connectionId, pinned) => {
       loading.clear();
-      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, loading: true, error: undefined });
+      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, rowDiff: undefined, loading: true, error: undefined });
       if (ownView(table)) return set({ loading: false }); // its own view loads what it shows
       try {
         const history = offers(table, 'history') ? await api().history(args()) : [];
@@ -142,7 +149,7 @@ export const useTableView = create<TableViewState>()((set, get) => {
         if (get().table === table) set({ error: errorMessage(e) });
       }
     },
-    close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined }),
+    close: () => set({ table: undefined, history: [], version: undefined, details: {}, compare: undefined, rowDiff: undefined }),
     setTab: async (tab) => {
       set({ tab });
       const { table, version } = get();
@@ -155,12 +162,16 @@ export const useTableView = create<TableViewState>()((set, get) => {
       set({ version, details: {}, error: undefined });
       await loadDetails(table, version);
     },
-    compareVersions: async (from, to) => {
-      set({ compare: undefined, error: undefined });
+    compareVersions: async (from, to, key) => {
+      const { location, connectionId } = args();
+      set({ compare: undefined, rowDiff: undefined, comparing: true, error: undefined });
       try {
-        set({ compare: await api().compareVersions({ ...args(), from, to }) });
+        const [compare, rowDiff] = await Promise.all([api().compareVersions({ location, connectionId, from, to }), api().diffRows({ location, connectionId, from, to, key })]);
+        if (get().table?.location === location) set({ compare, rowDiff });
       } catch (e) {
-        set({ error: errorMessage(e) });
+        if (get().table?.location === location) set({ error: errorMessage(e) });
+      } finally {
+        set({ comparing: false });
       }
     },
   };

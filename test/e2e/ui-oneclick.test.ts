@@ -45,8 +45,8 @@ const TABLES = [
 
 const entry = (key: string) => explorerEntry(page, `${key}/`);
 const activeTabTitle = () => page.locator('[data-testid="editor-tab"][aria-selected="true"] span').first().textContent();
-/** The editor's visible text (Monaco draws spaces as no-break spaces). */
-const editorText = async () => (await page.locator('[data-testid="sql-editor"] .view-lines').innerText()).replace(/\u00a0/g, ' ');
+/** The editor's visible text, its lines joined (Monaco wraps long lines and draws spaces as no-break spaces). */
+const editorText = async () => (await page.locator('[data-testid="sql-editor"] .view-lines').innerText()).replace(/\s+/g, ' ');
 const focusedKey = () => page.evaluate(() => document.activeElement?.getAttribute('data-key'));
 
 async function badged(key: string, layout: string): Promise<void> {

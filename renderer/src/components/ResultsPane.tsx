@@ -28,7 +28,10 @@ async function exportRun(run: QueryRun, format: ExportFormat, setError: (error: 
   const sort = run.sort.length ? run.sort : undefined;
   setError(undefined);
   try {
-    if (client.downloadExport) return client.downloadExport({ queryId: run.queryId, format, sort });
+    if (client.downloadExport) {
+      client.downloadExport({ queryId: run.queryId, format, sort });
+      return useJobs.getState().setOpen(true); // the server's export job shows there until the download starts
+    }
     const path = await client.pickSavePath?.({ defaultName: `result.${format}` });
     if (path) useJobs.getState().track(await client.exportResult({ queryId: run.queryId, format, path, sort, overwrite: true }));
   } catch (e) {

@@ -3,7 +3,7 @@
  * before it reaches the engine: the sender must be our own renderer page, the method on the allow-list
  * and the arguments valid (zod). Native dialogs are separate channels handled in main.
  */
-import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import { isWorkbenchMethod } from '../core/api/workbench';
 import { parseWorkbenchArgs } from '../core/api/workbench-schema';
 import { toErrorJson } from '../core/api/workbench-errors';
@@ -14,6 +14,7 @@ export const CALL_CHANNEL = 'lakebench:call';
 export const EVENT_CHANNEL = 'lakebench:event';
 export const SAVE_DIALOG_CHANNEL = 'lakebench:pick-save-path';
 export const FOLDER_DIALOG_CHANNEL = 'lakebench:pick-folder';
+export const FILES_DIALOG_CHANNEL = 'lakebench:pick-files';
 
 export function registerIpc(engine: EngineHost, rendererUrl: string): void {
   /** Only the top frame of our own page may call: not an iframe, not a page navigated elsewhere. */
@@ -42,11 +43,13 @@ export function registerIpc(engine: EngineHost, rendererUrl: string): void {
     return chosen.canceled ? undefined : chosen.filePath;
   });
 
-  ipcMain.handle(FOLDER_DIALOG_CHANNEL, async (event) => {
-    if (!trusted(event)) return undefined;
+  /** The open dialog's chosen paths (none when cancelled or refused). */
+  const pickPaths = async (event: IpcMainInvokeEvent, properties: OpenDialogOptions['properties']): Promise<string[]> => {
+    if (!trusted(event)) return [];
     const window = BrowserWindow.fromWebContents(event.sender);
-    const options = { properties: ['openDirectory' as const] };
-    const chosen = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-    return chosen.canceled ? undefined : chosen.filePaths[0];
-  });
+    const chosen = window ? await dialog.showOpenDialog(window, { properties }) : await dialog.showOpenDialog({ properties });
+    return chosen.canceled ? [] : chosen.filePaths;
+  };
+  ipcMain.handle(FOLDER_DIALOG_CHANNEL, async (event) => (await pickPaths(event, ['openDirectory']))[0]);
+  ipcMain.handle(FILES_DIALOG_CHANNEL, (event) => pickPaths(event, ['openFile', 'multiSelections']));
 }

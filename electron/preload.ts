@@ -2,7 +2,7 @@
  * The bridge: `window.lakebench` is a WorkbenchClient whose methods go over one IPC channel. Only the
  * allow-listed method names exist on it; ipcRenderer itself is never exposed to the page.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { WORKBENCH_METHODS, type WorkbenchClient, type WorkbenchEvent } from '../core/api/workbench';
 import type { Outcome } from './engine-protocol';
 
@@ -29,6 +29,8 @@ const client: WorkbenchClient = {
   },
   pickSavePath: (args) => ipcRenderer.invoke('lakebench:pick-save-path', args) as Promise<string | undefined>,
   pickFolder: () => ipcRenderer.invoke('lakebench:pick-folder') as Promise<string | undefined>,
+  pickFiles: () => ipcRenderer.invoke('lakebench:pick-files') as Promise<string[]>,
+  pathOfFile: (file) => webUtils.getPathForFile(file as File),
 };
 
 contextBridge.exposeInMainWorld('lakebench', client);

@@ -842,6 +842,14 @@ export interface WorkbenchClient extends WorkbenchApi {
   pickSavePath?(args: { defaultName: string }): Promise<string | undefined>;
   /** Native folder picker (Electron), for a local-folder connection. */
   pickFolder?(args: EmptyArgs): Promise<string | undefined>;
+  /** Native open dialog (Electron) for files to import: their paths, none when the user cancels. */
+  pickFiles?(args: EmptyArgs): Promise<string[]>;
+  /** Web mode: the server exports the result and the browser saves it as a download. */
+  downloadExport?(args: Omit<ExportResultArgs, 'path' | 'overwrite'>): void;
+  /** Electron: where a file dropped on the page lives on disk. */
+  pathOfFile?(file: Blob & { name: string }): string;
+  /** Web mode: a file of the user's sent to the server; resolves to its path there (for importFiles). */
+  uploadFile?(file: Blob & { name: string }): Promise<string>;
 }
 
 /** An error as it crosses a transport: the LakebenchError code and object survive. */

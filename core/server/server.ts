@@ -3,6 +3,7 @@
  *   GET  /…             the built renderer (out/renderer)
  *   POST /api/<method>  JSON arguments → JSON `{ ok: true, value }` or `{ ok: false, error }`
  *   GET  /api/events    Server-Sent Events, one `data:` line per WorkbenchEvent
+ *   GET  /api/download/export, POST /api/upload   files to and from the page (transfers.ts)
  * Every request passes auth.ts first. Request logs carry method, path (never the query, which may hold
  * the token) and status.
  */
@@ -14,6 +15,8 @@ import { parseWorkbenchArgs } from '../api/workbench-schema';
 import { ERRORS_IN_BODY_HEADER, httpStatusOf, toErrorJson } from '../api/workbench-errors';
 import { checkRequest, newToken, sessionCookie } from './auth';
 import { plain, securityHeaders, serveStatic } from './static-files';
+import { DOWNLOAD_EXPORT_PATH, UPLOAD_PATH } from './transfer-paths';
+import { createTransfers } from './transfers';
 
 export interface ServedWorkbench extends WorkbenchApi {
   onEvent(listener: (event: WorkbenchEvent) => void): () => void;
@@ -46,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? (() => undefined);
   let port = 0;
   const streams = new Set<ServerResponse>();
+  const transfers = createTransfers(options.workbench);
 
   const server: Server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://host').pathname;
@@ -69,26 +73,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (req.method !== 'GET') return plain(res, 405, 'method not allowed');
       return openEventStream(res);
     }
+    if (pathname === DOWNLOAD_EXPORT_PATH) {
+      if (req.method !== 'GET') return plain(res, 405, 'method not allowed');
+      return download(req, res);
+    }
     if (pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return plain(res, 405, 'method not allowed');
-      return callApi(req, res, pathname.slice('/api/'.length));
+      if (pathname === UPLOAD_PATH) return answer(req, res, () => transfers.upload(req, requestUrl(req)));
+      return answer(req, res, () => callApi(req, pathname.slice('/api/'.length)));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
     return serveStatic(options.rendererDir, pathname, res);
   }
 
-  async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+  async function callApi(req: IncomingMessage, method: string): Promise<unknown> {
+    if (!isWorkbenchMethod(method)) throw new LakebenchError('NOT_FOUND', `no API method "${method}"`);
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      // Also keeps HTML forms (which cannot send JSON) from calling the API.
+      throw new LakebenchError('USAGE', 'API calls take Content-Type: application/json');
+    }
+    const args = parseWorkbenchArgs(method, await readJson(req));
+    const call = options.workbench[method] as (a: unknown) => Promise<unknown>;
+    return call.call(options.workbench, args);
+  }
+
+  /** Answers `{ ok: true, value }` with what `work` returns, or `{ ok: false, error }`. */
+  async function answer(req: IncomingMessage, res: ServerResponse, work: () => Promise<unknown>): Promise<void> {
     let status = 200;
     let body: unknown;
     try {
-      if (!isWorkbenchMethod(method)) throw new LakebenchError('NOT_FOUND', `no API method "${method}"`);
-      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        // Also keeps HTML forms (which cannot send JSON) from calling the API.
-        throw new LakebenchError('USAGE', 'API calls take Content-Type: application/json');
-      }
-      const args = parseWorkbenchArgs(method, await readJson(req));
-      const call = options.workbench[method] as (a: unknown) => Promise<unknown>;
-      body = { ok: true, value: (await call.call(options.workbench, args)) ?? null };
+      body = { ok: true, value: (await work()) ?? null };
     } catch (e) {
       const error = toErrorJson(e);
       // The app's page reads the engine's answer from the body and asks for 200s: a browser logs every
@@ -99,6 +113,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const text = JSON.stringify(body);
     res.writeHead(status, { ...securityHeaders('application/json; charset=utf-8'), 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
     res.end(text);
+  }
+
+  /** A download's failure before its first byte is a plain-text answer naming the problem. */
+  async function download(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await transfers.download(req, res, requestUrl(req));
+    } catch (e) {
+      if (res.headersSent) throw e;
+      const error = toErrorJson(e);
+      plain(res, httpStatusOf(error), error.message);
+    }
   }
 
   function openEventStream(res: ServerResponse): void {
@@ -128,8 +153,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const stream of streams) stream.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await transfers.close();
     },
   };
+}
+
+function requestUrl(req: IncomingMessage): URL {
+  return new URL(req.url ?? '/', 'http://host');
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

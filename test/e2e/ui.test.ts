@@ -138,10 +138,10 @@ describe('the workbench in a browser', () => {
     await poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(below);
   });
 
-  it('exports the result to CSV as a job (web mode: a path prompt) and shows it in the jobs drawer', async () => {
+  it('exports the result to CSV as a job (web mode: a browser download) and shows it in the jobs drawer', async () => {
     const path = join(dir, 'export.csv');
-    page.once('dialog', (dialog) => void dialog.accept(path));
-    await page.getByTestId('export-csv').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    await download.saveAs(path);
     const job = page.getByTestId('job').first();
     await poll(() => job.getByTestId('job-state').textContent()).toBe('done');
     const lines = (await readFile(path, 'utf8')).trim().split('\n');

@@ -65,13 +65,13 @@ describe('renderer stores over the real engine', () => {
     useExplorer.getState().browse(big);
     await until(() => useExplorer.getState().folders['']?.entries.length === 500, 'the first page');
     const state = () => useExplorer.getState();
-    let rows = explorerRows(state().folders, state().expanded, state().filter);
+    let rows = explorerRows(state());
     expect(rows.at(-1)).toMatchObject({ kind: 'more', prefix: '' });
     await state().loadPage('');
     await state().loadPage('');
     expect(state().folders[''].entries).toHaveLength(1100);
     expect(state().folders[''].nextToken).toBeUndefined();
-    rows = explorerRows(state().folders, state().expanded, 'f01099');
+    rows = explorerRows({ ...state(), filter: 'f01099' });
     expect(rows.map((r) => r.kind === 'entry' && r.entry.name)).toEqual(['f01099.txt']);
   });
 

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { monaco } from '../monaco/setup';
 import { activeTab, useEditor } from '../stores/editor';
 import { useResults } from '../stores/results';
+import { setShownEditor } from '../stores/sql-editor-instance';
 import { runFromEditor, SqlEditor } from './SqlEditor';
 import { countOf, formatDate, formatDuration } from '../logic/format';
 
@@ -93,6 +94,34 @@ function SidePanel() {
   );
 }
 
+/** "Save query as": the name typed inline in the toolbar (Enter saves, Esc cancels). */
+function SaveAs({ name, setName, save }: { name: string; setName(name: string | undefined): void; save(): void }) {
+  return (
+    <form
+      className="row save-as"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <input
+        autoFocus
+        aria-label="Save query as"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && setName(undefined)}
+        data-testid="save-query-name"
+      />
+      <button type="submit" className="primary" disabled={!name.trim()} data-testid="save-query-confirm">
+        Save
+      </button>
+      <button type="button" onClick={() => setName(undefined)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
 export function EditorPane() {
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor>(undefined);
   const tab = useEditor((s) => activeTab(s));
@@ -101,11 +130,9 @@ export function EditorPane() {
   const cancel = useResults((s) => s.cancel);
   const onEditor = useCallback((editor: monaco.editor.IStandaloneCodeEditor) => {
     editorRef.current = editor;
+    setShownEditor(editor);
   }, []);
-  const save = () => {
-    const name = window.prompt('Save query as:', tab.title);
-    if (name) void saveActive(name);
-  };
+  const [naming, setNaming] = useState<string>();
   return (
     <section className="editor-pane">
       <Tabs />
@@ -116,9 +143,20 @@ export function EditorPane() {
         <button onClick={() => void cancel(tab.id)} disabled={status !== 'running'} data-testid="cancel">
           ■ Cancel
         </button>
-        <button onClick={save} data-testid="save-query">
-          Save
-        </button>
+        {naming === undefined ? (
+          <button onClick={() => setNaming(tab.title)} data-testid="save-query">
+            Save
+          </button>
+        ) : (
+          <SaveAs
+            name={naming}
+            setName={setNaming}
+            save={() => {
+              if (naming.trim()) void saveActive(naming.trim());
+              setNaming(undefined);
+            }}
+          />
+        )}
         <span className="hint">Ctrl/⌘+Enter runs the statement under the cursor or the selection</span>
       </div>
       <div className="editor-body">

@@ -1,14 +1,16 @@
 /**
  * Importing files into a Delta table (created when absent) as a job: the files are paths on the
- * engine's machine (typed in web mode, where the page cannot see the disk), the mode is append,
- * overwrite or merge on key columns, optionally partitioned. Progress and the result land in the jobs drawer.
+ * engine's machine, typed, picked (the native dialog in Electron, a file input in the browser) or
+ * dropped (uploaded to the server first in web mode); the mode is append, overwrite or merge on key
+ * columns, optionally partitioned. Progress and the result land in the jobs drawer.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ImportJobArgs } from '../../../core/api/workbench';
 import { IMPORT_FORMATS, IMPORT_MODES } from '../../../core/api/types';
 import { api, errorMessage } from '../api/client';
 import { splitList } from '../logic/format';
 import { useJobs } from '../stores/jobs';
+import { draggedFiles, enginePaths } from '../stores/uploads';
 import { useEscape } from './use-escape';
 
 type ImportMode = (typeof IMPORT_MODES)[number];
@@ -18,18 +20,49 @@ export interface ImportTarget {
   /** Full location of the table to import into (an existing table or a new folder). */
   location: string;
   connectionId?: string;
+  /** Files to import, prefilled (paths on the engine's machine). */
+  inputs?: string[];
+  /** Files dropped on the explorer, to upload (web) or read in place (Electron) when the dialog opens. */
+  files?: File[];
 }
 
 export function ImportDialog({ target, onClose }: { target: ImportTarget; onClose(): void }) {
   const [location, setLocation] = useState(target.location);
-  const [inputs, setInputs] = useState('');
+  const [inputs, setInputs] = useState((target.inputs ?? []).join('\n'));
   const [format, setFormat] = useState<ImportFormat | ''>('');
   const [mode, setMode] = useState<ImportMode>('append');
   const [key, setKey] = useState('');
   const [partitionBy, setPartitionBy] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [adding, setAdding] = useState<string>();
+  const fileInput = useRef<HTMLInputElement>(null);
   useEscape(onClose);
+
+  /** Adds the files' engine paths to the list (after uploading them in web mode). */
+  const addFiles = async (files: readonly File[]) => {
+    if (files.length === 0) return;
+    setAdding(`Uploading ${files.length === 1 ? files[0].name : `${files.length} files`}…`);
+    setError(undefined);
+    try {
+      const paths = await enginePaths(files);
+      setInputs((old) => [...old.split('\n').filter((line) => line.trim()), ...paths].join('\n'));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setAdding(undefined);
+    }
+  };
+  const pick = async () => {
+    const client = api();
+    if (!client.pickFiles) return fileInput.current?.click();
+    const paths = await client.pickFiles({});
+    if (paths.length) setInputs((old) => [...old.split('\n').filter((line) => line.trim()), ...paths].join('\n'));
+  };
+  const dropped = target.files;
+  useEffect(() => {
+    if (dropped) void addFiles(dropped);
+  }, [dropped]);
 
   const submit = async () => {
     const args: ImportJobArgs = {
@@ -57,6 +90,13 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
     <div className="overlay" data-testid="import-dialog">
       <form
         className="dialog"
+        onDragOver={(e) => draggedFiles(e) && e.preventDefault()}
+        onDrop={(e) => {
+          const files = draggedFiles(e);
+          if (!files) return;
+          e.preventDefault();
+          void addFiles(files);
+        }}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
@@ -68,9 +108,30 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
           <input value={location} onChange={(e) => setLocation(e.target.value)} data-testid="import-location" />
         </label>
         <label>
-          Files or glob patterns on the engine's machine, one per line
+          Files or glob patterns on the engine's machine, one per line (or drop files here)
           <textarea rows={3} value={inputs} onChange={(e) => setInputs(e.target.value)} placeholder="/data/orders-*.csv" data-testid="import-inputs" />
         </label>
+        <div className="row">
+          <button type="button" onClick={() => void pick()} disabled={!!adding} data-testid="import-pick">
+            Choose files…
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            onChange={(e) => {
+              void addFiles(Array.from(e.target.files ?? []));
+              e.target.value = ''; // the same file can be chosen again
+            }}
+            data-testid="import-file-input"
+          />
+          {adding && (
+            <span className="muted" data-testid="import-uploading">
+              {adding}
+            </span>
+          )}
+        </div>
         <div className="row">
           <label>
             Format
@@ -114,7 +175,7 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy || !inputs.trim() || !location.trim()} data-testid="import-start">
+          <button type="submit" className="primary" disabled={busy || !!adding || !inputs.trim() || !location.trim()} data-testid="import-start">
             Import
           </button>
         </div>

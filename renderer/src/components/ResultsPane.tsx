@@ -19,22 +19,23 @@ import { ValueViewer } from './ValueViewer';
 const EXPORT_FORMATS = ['csv', 'parquet', 'json'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Where to write: the native save dialog in Electron, a path prompt in the browser (it cannot see the disk). */
-async function askExportPath(format: ExportFormat): Promise<string | undefined> {
-  const defaultName = `result.${format}`;
+/**
+ * Saves the result as a file of the user's: in Electron through the native save dialog (the engine writes
+ * the chosen path, as a job), in the browser as a download the server streams (the page cannot see the disk).
+ */
+async function exportRun(run: QueryRun, format: ExportFormat, setError: (error: string | undefined) => void): Promise<void> {
   const client = api();
-  if (client.pickSavePath) return client.pickSavePath({ defaultName });
-  return window.prompt(`Export the result as ${format.toUpperCase()} to this path on the engine's machine:`, `/tmp/${defaultName}`) ?? undefined;
-}
-
-async function exportRun(run: QueryRun, format: ExportFormat): Promise<void> {
-  const path = await askExportPath(format);
-  if (!path) return;
+  const sort = run.sort.length ? run.sort : undefined;
+  setError(undefined);
   try {
-    const job = await api().exportResult({ queryId: run.queryId, format, path, sort: run.sort.length ? run.sort : undefined });
-    useJobs.getState().track(job);
+    if (client.downloadExport) {
+      client.downloadExport({ queryId: run.queryId, format, sort });
+      return useJobs.getState().setOpen(true); // the server's export job shows there until the download starts
+    }
+    const path = await client.pickSavePath?.({ defaultName: `result.${format}` });
+    if (path) useJobs.getState().track(await client.exportResult({ queryId: run.queryId, format, path, sort, overwrite: true }));
   } catch (e) {
-    window.alert(`Export failed: ${errorMessage(e)}`);
+    setError(`Export failed: ${errorMessage(e)}`);
   }
 }
 
@@ -102,6 +103,7 @@ export function ResultsPane() {
   const run = useResults((s) => s.byTab[tab.id]);
   const [explorerOpen, setExplorerOpen] = useState(false);
   const [draftColumn, setDraftColumn] = useState<string>();
+  const [exportError, setExportError] = useState<string>();
   const setFilters = useResults((s) => s.setFilters);
   const names = run?.columns.map((c) => c.name) ?? [];
   const exactNumbers = useGridLayout((s) => storedLayout(s.byTab, tab.id, names)?.exactNumbers ?? false);
@@ -133,10 +135,15 @@ export function ResultsPane() {
               Columns
             </button>
             {EXPORT_FORMATS.map((format) => (
-              <button key={format} onClick={() => void exportRun(run, format)} data-testid={`export-${format}`}>
+              <button key={format} onClick={() => void exportRun(run, format, setExportError)} data-testid={`export-${format}`}>
                 Export {format.toUpperCase()}
               </button>
             ))}
+            {exportError && (
+              <span className="status-error" data-testid="export-error">
+                {exportError}
+              </span>
+            )}
           </>
         )}
       </div>

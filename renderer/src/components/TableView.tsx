@@ -6,7 +6,7 @@
  */
 import { useState, type ComponentType } from 'react';
 import type { FileEntry, FoundTable, HistoryEntry } from '../../../core/api/workbench';
-import { formatBytes, formatCount, formatDate } from '../logic/format';
+import { formatBytes, formatCount, formatDate, schemaTypeText } from '../logic/format';
 import { changedRowsBetween, changedRowsText, commitSummary } from '../logic/table-stats';
 import { pinnedVersion, travelTo, unpin } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
@@ -196,10 +196,6 @@ function CompareTab({ versions }: { versions: string[] }) {
   );
 }
 
-function typeText(type: unknown): string {
-  return typeof type === 'string' ? type : JSON.stringify(type);
-}
-
 interface SchemaColumn {
   name: string;
   type: string;
@@ -340,7 +336,7 @@ export function OpenTableView({ view }: { view: ShownTable }) {
             <>
               {details.schema.schemaId !== undefined && <p className="muted">Schema {details.schema.schemaId}</p>}
               <SchemaTable
-                columns={details.schema.fields.map((f) => ({ name: f.name, type: typeText(f.type), nullable: f.nullable, id: f.id, physicalName: f.physicalName }))}
+                columns={details.schema.fields.map((f) => ({ name: f.name, type: schemaTypeText(f.type), nullable: f.nullable, id: f.id, physicalName: f.physicalName }))}
                 partitionColumns={details.schema.partitionColumns}
               />
             </>

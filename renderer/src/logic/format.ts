@@ -69,3 +69,8 @@ export function splitList(text: string): string[] {
     .map((part) => part.trim())
     .filter(Boolean);
 }
+
+/** A column type as a format gives it (a name, or Delta's struct/array/map object) as text. */
+export function schemaTypeText(type: unknown): string {
+  return typeof type === 'string' ? type : JSON.stringify(type);
+}

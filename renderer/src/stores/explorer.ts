@@ -1,8 +1,13 @@
-/** The explorer: folders of the browsed location paged in lazily, the filter, the selected object and its preview. */
+/**
+ * The explorer: folders of the browsed location paged in lazily, the columns of expanded tables, the
+ * filter, the selected object and its preview.
+ */
 import { create } from 'zustand';
-import type { PreviewResult } from '../../../core/api/workbench';
+import type { FoundTable, PreviewResult } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
-import type { FolderState } from '../logic/explorer-rows';
+import type { FolderState, TableColumns } from '../logic/explorer-rows';
+import { schemaTypeText } from '../logic/format';
+import { offers } from './table-view';
 
 /** Entries per listing page: small enough to show at once, large enough to scroll through quickly. */
 const PAGE_SIZE = 500;
@@ -18,6 +23,8 @@ interface ExplorerState {
   location?: string;
   connectionId?: string;
   folders: Record<string, FolderState>;
+  /** Columns of the tables expanded so far, by the table's key. */
+  columns: Record<string, TableColumns>;
   expanded: Record<string, boolean>;
   filter: string;
   selected?: string;
@@ -29,16 +36,19 @@ interface ExplorerState {
   /** Fetches a folder's first page, or its next page when it has one. */
   loadPage(prefix: string): Promise<void>;
   toggle(prefix: string): void;
+  /** Fetches the columns of the table at `key` from its schema, once (tables without a schema view have none to show). */
+  loadColumns(key: string, table: FoundTable): Promise<void>;
   setFilter(filter: string): void;
   showPreview(key: string): Promise<void>;
 }
 
 export const useExplorer = create<ExplorerState>()((set, get) => ({
   folders: {},
+  columns: {},
   expanded: {},
   filter: '',
   browse: (location, connectionId) => {
-    set({ location, connectionId, folders: {}, expanded: {}, selected: undefined, preview: undefined });
+    set({ location, connectionId, folders: {}, columns: {}, expanded: {}, selected: undefined, preview: undefined });
     void get().loadPage('');
   },
   reloadRoot: () => {
@@ -69,6 +79,20 @@ export const useExplorer = create<ExplorerState>()((set, get) => ({
     const open = !get().expanded[prefix];
     set((s) => ({ expanded: { ...s.expanded, [prefix]: open } }));
     if (open && !get().folders[prefix]) void get().loadPage(prefix);
+  },
+  loadColumns: async (key, table) => {
+    const { location, connectionId, columns } = get();
+    if (columns[key] || !offers(table, 'schema')) return;
+    const settle = (state: TableColumns) => {
+      if (get().location === location) set((s) => ({ columns: { ...s.columns, [key]: state } }));
+    };
+    settle({ loading: true });
+    try {
+      const schema = await api().schema({ location: table.location, connectionId });
+      settle({ loading: false, fields: schema.fields.map((f) => ({ name: f.name, type: schemaTypeText(f.type) })) });
+    } catch (e) {
+      settle({ loading: false, error: errorMessage(e) });
+    }
   },
   setFilter: (filter) => set({ filter }),
   showPreview: async (key) => {

@@ -1,7 +1,6 @@
 /**
  * The pool of deep-check workers (deep-check-worker.ts), one per core, next to DuckDB's own threads:
- * each file goes to an idle worker, which reads it once, checks its page CRCs and decodes it with
- * parquet-wasm.
+ * each file goes to an idle worker, which checks its page CRCs and decodes it with parquet-wasm.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -10,10 +9,9 @@ import { LakebenchError } from '../../errors';
 import { deepCheckWorkerSpec } from './deep-check-worker-spec';
 import { checkPageCrcs, type PageCrcResult } from './page-crc';
 
-/** What a worker is sent: a local Parquet file and its parsed footer. */
+/** What a worker is sent: a local Parquet file and its parsed footer (parsed once, by the footer checks). */
 export interface DeepCheckTask {
   path: string;
-  size: number;
   metadata: FileMetaData;
 }
 

@@ -1,8 +1,8 @@
 /**
  * --deep: every page of every file decoded twice, by DuckDB and independently by parquet-wasm, and
  * every page CRC the writer stored compared with the page's bytes. They run side by side: DuckDB on its
- * own threads, and a pool of worker threads that each read a file once for its CRCs and parquet-wasm's
- * decode (deep-check-pool.ts). Remote files are copied
+ * own threads, and a pool of worker threads, one per core, that check a file's CRCs and decode it with
+ * parquet-wasm (deep-check-pool.ts). Remote files are copied
  * into the job's scratch folder a batch at a time (DuckDB and parquet-wasm read local files) and removed
  * after their batch.
  */
@@ -69,7 +69,7 @@ async function checkBatch(
     duckdbDecodeErrors(db.connection, files.map(pathOf), db.checkCancelled),
     Promise.all(
       files.map(async (file) => {
-        const result = await pool.check({ path: pathOf(file), size: file.size, metadata: file.metadata });
+        const result = await pool.check({ path: pathOf(file), metadata: file.metadata });
         db.checkCancelled();
         fileDone(file);
         return result;

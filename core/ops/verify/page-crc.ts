@@ -4,8 +4,8 @@
  * it, a mismatch is corruption that DuckDB and parquet-wasm read without complaint. Each column
  * chunk's page headers are walked with hyparquet's Thrift reader; page bodies are read only for pages
  * that carry a CRC, so files without CRCs cost a few small reads per page. The walk reads through a
- * `ReadAt`: the file on disk, or the bytes of a file already in memory (the deep-check worker reads
- * each file once, for the CRCs and the decoder both).
+ * `ReadAt`: the file on disk, or the bytes of a file already in memory (salvage reads the file whole
+ * anyway).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';

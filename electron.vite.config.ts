@@ -17,6 +17,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'electron/main.ts'),
           'engine-process': resolve(root, 'electron/engine-process.ts'),
+          // A worker thread's entry (verify --deep); core/ops/verify/deep-check-worker-spec.ts finds it beside these.
+          'deep-check-worker': resolve(root, 'core/ops/verify/deep-check-worker.ts'),
         },
       },
     },

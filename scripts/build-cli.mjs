@@ -17,7 +17,8 @@ const outdir = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1]) : join(roo
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'core/cli/main.ts' },
+  // The deep-verify worker is a thread's entry of its own; core/ops/verify/deep-check-worker-spec.ts finds it here.
+  entryPoints: { cli: 'core/cli/main.ts', 'deep-check-worker': 'core/ops/verify/deep-check-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

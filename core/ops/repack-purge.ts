@@ -16,6 +16,7 @@ import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import { LOG_DIR } from '../formats/delta/log-files';
 import type { ObjectStore } from '../storage/types';
+import { deleteInBatches } from './batch-delete';
 import { checkpointTable } from './checkpoint';
 import { expireLog } from './expire';
 import { progressReporter, type OpOptions } from './maintenance/operations';
@@ -81,10 +82,12 @@ export async function eraseOldVersions(
       { object: store.url },
     );
   }
-  for (const [index, key] of filesToDelete.entries()) {
-    progress('delete', index, filesToDelete.length);
-    await store.delete(key);
+  const failed = await deleteInBatches(store, filesToDelete.map((key) => ({ key })), { phase: 'delete', done: 0, total: filesToDelete.length, bytes: 0 }, { onProgress });
+  if (failed.length > 0) {
+    const named = failed.map((f) => `${f.object} (${f.code}: ${f.message})`).join(', ');
+    throw new LakebenchError('IO', `${failed.length} of ${filesToDelete.length} old data files holding purged rows could not be deleted: ${named}`, {
+      object: failed[0]!.object,
+    });
   }
-  progress('delete', filesToDelete.length, filesToDelete.length);
   return [...expired.deleted, ...filesToDelete.map((key) => store.urlOf(key))];
 }

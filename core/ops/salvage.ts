@@ -10,7 +10,7 @@ import { parquetMetadata } from 'hyparquet';
 import { readParquet } from 'parquet-wasm';
 import { quoteLiteral } from '../sql-text';
 import { queryRows, type ScratchDb } from './scratch-db';
-import { checkPageCrcs } from './verify/page-crc';
+import { checkPageCrcsInBytes } from './verify/page-crc';
 
 export interface Salvage {
   /** Local Parquet files holding the readable row groups, one per group, with the file's columns. */
@@ -32,7 +32,7 @@ export async function salvageRowGroups(db: ScratchDb, localPath: string, outPref
   const groups = await rowGroupsOf(db, localPath);
   if (!groups) return { parts: [], rowsSalvaged: 0, rowsLost: expectedRows, rowGroups: { total: 0, lost: 0 } };
   const bytes = await readFile(localPath);
-  const badCrcs = await rowGroupsWithBadCrcs(localPath, bytes);
+  const badCrcs = await rowGroupsWithBadCrcs(bytes);
   const salvage: Salvage = { parts: [], rowsSalvaged: 0, rowsLost: 0, rowGroups: { total: groups.length, lost: 0 } };
   for (const group of groups) {
     db.checkCancelled();
@@ -85,14 +85,14 @@ async function copyRowGroup(db: ScratchDb, localPath: string, group: RowGroup, p
 }
 
 /** Row groups holding a page whose stored CRC differs from its bytes' (none known when hyparquet cannot parse the footer). */
-async function rowGroupsWithBadCrcs(localPath: string, bytes: Uint8Array): Promise<Set<number>> {
+async function rowGroupsWithBadCrcs(bytes: Uint8Array): Promise<Set<number>> {
   let metadata;
   try {
     metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   } catch {
     return new Set();
   }
-  const { mismatches } = await checkPageCrcs(localPath, metadata);
+  const { mismatches } = await checkPageCrcsInBytes(bytes, metadata);
   return new Set(mismatches.map((m) => m.rowGroup));
 }
 

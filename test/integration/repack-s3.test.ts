@@ -67,4 +67,26 @@ describe('repack on S3', () => {
     expect(made.filter((r) => !/^(GET|HEAD) \/lake\/(tables\/plan\/_delta_log\/.*)?$/.test(r))).toEqual([]);
     expect((await (await DeltaTable.open(store)).snapshot()).version).toBe(snapshot.version);
   });
+
+  it('deletes the old files of a purge with DeleteObjects, naming each file the service refused to delete', async () => {
+    const store = storeAt('tables/erase');
+    const { marker } = await tableWithHistory(store, dir, ['p']);
+    const purgeWhere = `note = '${marker}'`;
+    const { purgedObjects } = await repackTable(store, { purgeWhere, purge: true, dryRun: true });
+    expect(purgedObjects.length).toBeGreaterThan(0);
+    const refused = purgedObjects[0]!;
+    server.denyDeletes((key) => `s3://lake/${key}` === refused);
+    const from = server.requests.length;
+    try {
+      await expect(repackTable(store, { purgeWhere, purge: true })).rejects.toThrow(
+        new RegExp(`erasing the older versions failed: 1 of ${purgedObjects.length} old data files .* could not be deleted: ${refused} \\(AccessDenied`),
+      );
+    } finally {
+      server.denyDeletes(undefined);
+    }
+    const made = server.requests.slice(from);
+    expect(made.filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(made.filter((r) => r.method === 'POST' && /[?&]delete(=|&|$)/.test(r.url)).length).toBeGreaterThan(0);
+    expect((await objectsContaining(store, marker)).map((key) => store.urlOf(key))).toEqual([refused]);
+  });
 });

@@ -68,6 +68,15 @@ describe('lakebench verify', () => {
     expect(report(bad.stdout).problems.map((p) => p.kind)).toEqual(['page-crc-mismatch']);
   });
 
+  it('runs the deep checks in the bundled worker: page CRCs and the parquet-wasm decode', async () => {
+    // dist/ holds no TypeScript: these findings come from dist/deep-check-worker.mjs, the worker entry of the bundle.
+    const crc = await cli(['verify', '--json', '--deep', join(PARQUET_TESTING, 'bad', 'datapage_v1-corrupt-checksum.parquet')]);
+    expect(report(crc.stdout).problems).toMatchObject([{ kind: 'page-crc-mismatch', detail: expect.stringMatching(/^2 of 4 pages with a CRC do not match it/) }]);
+    const decode = await cli(['verify', '--json', '--deep', join(PARQUET_TESTING, 'bad', 'ARROW-GH-47662.parquet')]);
+    expect(decode.code).toBe(1);
+    expect(report(decode.stdout).problems).toMatchObject([{ kind: 'decode-error', detail: expect.stringContaining('parquet-wasm: ') }]);
+  });
+
   it('verifies a single Parquet file on S3 and a table on S3', async () => {
     await uploadFolder(ORDERS, new S3Store({ client: server.client, bucket: 'lake', prefix: 'orders', urlScheme: 's3', endpoint: server.endpoint }));
     const [file] = (await (await DeltaTable.open(new LocalStore(ORDERS))).snapshot()).files.map((f) => decodeURIComponent(f.path));

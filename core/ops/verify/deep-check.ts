@@ -1,12 +1,12 @@
 /**
  * --deep: every page of every file decoded twice, by DuckDB and independently by parquet-wasm, and
- * every page CRC the writer stored compared with the page's bytes. The three run side by side: DuckDB
- * on its own threads, parquet-wasm on a worker pool, CRCs on the main thread. Remote files are copied
+ * every page CRC the writer stored compared with the page's bytes. They run side by side: DuckDB on its
+ * own threads, and a pool of worker threads, one per core, that check a file's CRCs and decode it with
+ * parquet-wasm (deep-check-pool.ts). Remote files are copied
  * into the job's scratch folder a batch at a time (DuckDB and parquet-wasm read local files) and removed
  * after their batch.
  */
 import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { mapWithConcurrency } from '../../storage/concurrency';
@@ -14,9 +14,8 @@ import type { ObjectStore } from '../../storage/types';
 import type { OpOptions } from '../maintenance/operations';
 import { withScratchDb, type ScratchDb } from '../scratch-db';
 import { duckdbDecodeErrors } from './duckdb-scan';
-import { checkPageCrcs, type PageCrcResult } from './page-crc';
+import { DeepCheckPool, type DeepCheckResult } from './deep-check-pool';
 import type { VerifyProblem } from './problems';
-import { WasmDecoderPool } from './wasm-decode';
 
 /** A file whose footer parsed: what the deep checks need of it. */
 export interface DeepCheckFile {
@@ -36,7 +35,7 @@ export async function deepCheck(store: ObjectStore, files: DeepCheckFile[], { si
   const progress = { phase: 'deep', done: 0, total: files.length, bytes: 0 };
   onProgress?.({ ...progress });
   return withScratchDb('verify', signal, async (db) => {
-    const pool = new WasmDecoderPool();
+    const pool = new DeepCheckPool();
     const stop = () => void pool.close();
     signal?.addEventListener('abort', stop);
     try {
@@ -60,26 +59,27 @@ export async function deepCheck(store: ObjectStore, files: DeepCheckFile[], { si
 
 async function checkBatch(
   db: ScratchDb,
-  pool: WasmDecoderPool,
+  pool: DeepCheckPool,
   files: DeepCheckFile[],
   paths: Map<string, string>,
   fileDone: (file: DeepCheckFile) => void,
 ): Promise<VerifyProblem[]> {
   const pathOf = (file: DeepCheckFile) => paths.get(file.key)!;
-  // Enough files in flight to keep every worker busy while the main thread reads CRC pages.
   const [duckdbErrors, perFile] = await Promise.all([
     duckdbDecodeErrors(db.connection, files.map(pathOf), db.checkCancelled),
-    mapWithConcurrency(files, 2 * availableParallelism(), async (file) => {
-      const [wasmError, crcs] = await Promise.all([pool.decode(pathOf(file)), checkPageCrcs(pathOf(file), file.metadata)]);
-      db.checkCancelled();
-      fileDone(file);
-      return { wasmError, crcs };
-    }),
+    Promise.all(
+      files.map(async (file) => {
+        const result = await pool.check({ path: pathOf(file), metadata: file.metadata });
+        db.checkCancelled();
+        fileDone(file);
+        return result;
+      }),
+    ),
   ]);
-  return files.flatMap((file, i) => fileProblems(file, duckdbErrors.get(pathOf(file)), perFile[i]!.wasmError, perFile[i]!.crcs));
+  return files.flatMap((file, i) => fileProblems(file, duckdbErrors.get(pathOf(file)), perFile[i]!));
 }
 
-function fileProblems(file: DeepCheckFile, duckdbError: string | undefined, wasmError: string | undefined, crcs: PageCrcResult): VerifyProblem[] {
+function fileProblems(file: DeepCheckFile, duckdbError: string | undefined, { wasmError, crcs }: DeepCheckResult): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
   const decodeErrors = [
     ...(duckdbError ? [`DuckDB: ${duckdbError}`] : []),

@@ -12,7 +12,7 @@ import type { FileCache } from '../storage/cache';
 import { formatDecides, requireOperation, requireView } from '../formats/capabilities';
 import { detectFormat, findTables } from '../formats/detect';
 import { tableFormats } from '../formats/registry';
-import { LATEST, type ManifestsResult, type OpenContext, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
+import { LATEST, type ManifestsResult, type OpenContext, type PageRequest, type OperationSupport, type StandardView, type TableFormat, type TableHandle, type TableOperation, type VersionRef } from '../formats/table-format';
 import { versionRefOf } from '../formats/version-ref';
 import type { Catalog, HistoryFilter, MaintenanceLogEntry, QueryHistoryEntry, QueryStatus } from '../catalog/catalog';
 import type { SqlSession } from '../sql/session';
@@ -41,6 +41,7 @@ import type {
   LsArgs,
   LsEntry,
   LsResult,
+  PagedTableArgs,
   PartitionsResult,
   ResultChunk,
   SchemaResult,
@@ -48,6 +49,29 @@ import type {
   SqlTableBinding,
   TableArgs,
 } from './types';
+
+/** The page `args` ask for, if any; USAGE for an offset or limit that is not a whole number in range. */
+function pageRequestOf(args: PagedTableArgs): PageRequest | undefined {
+  const { offset = 0, limit } = args;
+  if (limit === undefined) {
+    if (args.offset !== undefined) throw new LakebenchError('USAGE', 'an offset needs a limit (the page size)', { object: args.location });
+    return undefined;
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new LakebenchError('USAGE', `offset must be a whole number ≥ 0, not ${offset}`, { object: args.location });
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new LakebenchError('USAGE', `limit must be a whole number ≥ 1, not ${limit}`, { object: args.location });
+  return { offset, limit };
+}
+
+const pageOf = <T>(items: readonly T[], { offset, limit }: PageRequest): T[] => items.slice(offset, offset + limit);
+
+/** Marks each partition where Compact with its default options would merge files (needs every file of the table). */
+async function withCompactable(table: TableHandle, at: VersionRef, result: PartitionsResult): Promise<PartitionsResult> {
+  const { files } = await table.files!(at);
+  // Data files only: an Iceberg table lists its delete files too.
+  const data = files.filter((f) => f.content === undefined || f.content === 'data');
+  const compactable = compactablePartitions(data, result.partitionColumns, MAINTENANCE_DEFAULTS);
+  return { ...result, partitions: result.partitions.map((p) => ({ ...p, compactable: compactable.has(partitionKey(p, result.partitionColumns)) })) };
+}
 
 /** Opens a location as a store; the workbench passes one that knows its saved connections. */
 export type StoreOpener = (args: LocationArgs) => ObjectStore;
@@ -142,21 +166,27 @@ export class LakebenchApi {
     return table.history!(at);
   }
 
-  async files(args: TableArgs): Promise<FilesResult> {
+  /** Live files at a version; with `limit`, one page of them and their `total`. */
+  async files(args: PagedTableArgs): Promise<FilesResult> {
     const { table, at } = await this.tableAt(args, 'files');
-    return table.files!(at);
+    const page = pageRequestOf(args);
+    const result = await table.files!(at, page);
+    if (!page || result.total !== undefined) return result;
+    return { ...result, files: pageOf(result.files, page), total: result.files.length };
   }
 
-  /** Partitions at a version; where the table can be compacted, each says whether Compact with its defaults would merge files there. */
-  async partitions(args: TableArgs): Promise<PartitionsResult> {
+  /**
+   * Partitions at a version; with `limit`, one page of them and their `total`. Where the table can be
+   * compacted, each says whether Compact with its defaults would merge files there — except on pages a
+   * format made itself (a big Delta table's), where that would need every file.
+   */
+  async partitions(args: PagedTableArgs): Promise<PartitionsResult> {
     const { table, at, format } = await this.tableAt(args, 'partitions');
-    const result = await table.partitions!(at);
-    if (!format.capabilities.operations.compact || !table.files) return result;
-    const { files } = await table.files(at);
-    // Data files only: an Iceberg table lists its delete files too.
-    const data = files.filter((f) => f.content === undefined || f.content === 'data');
-    const compactable = compactablePartitions(data, result.partitionColumns, MAINTENANCE_DEFAULTS);
-    return { ...result, partitions: result.partitions.map((p) => ({ ...p, compactable: compactable.has(partitionKey(p, result.partitionColumns)) })) };
+    const page = pageRequestOf(args);
+    const result = await table.partitions!(at, page);
+    if (page && result.total !== undefined) return result;
+    const all = format.capabilities.operations.compact && table.files ? await withCompactable(table, at, result) : result;
+    return page ? { ...all, partitions: pageOf(all.partitions, page), total: all.partitions.length } : all;
   }
 
   async schema(args: TableArgs): Promise<SchemaResult> {

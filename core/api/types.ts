@@ -51,6 +51,15 @@ export interface TableArgs extends LocationArgs {
   asOf?: string;
 }
 
+/**
+ * A table's files or partitions, a page at a time when `limit` is given (from `offset`, default 0): the
+ * result then says how many there are in all (`total`), and a big Delta table reads only that page.
+ */
+export interface PagedTableArgs extends TableArgs {
+  offset?: number;
+  limit?: number;
+}
+
 export interface LsArgs extends LocationArgs {
   recursive?: boolean;
 }

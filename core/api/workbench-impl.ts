@@ -22,7 +22,7 @@ import { QueryResults } from './query-results';
 import { KeyFileSecretBox, type SecretBox } from './secret-box';
 import { homeSettings, lakebenchHome, type ApiOptions, type ApiSettings } from './settings';
 import { runDoctor, type DoctorReport } from './doctor';
-import type { FoundTable, LocationArgs, SqlTableBinding, TableArgs } from './types';
+import type { FoundTable, LocationArgs, PagedTableArgs, SqlTableBinding, TableArgs } from './types';
 import type * as W from './workbench';
 import { WorkbenchStore } from './workbench-store';
 
@@ -116,12 +116,12 @@ export class Workbench implements W.WorkbenchApi {
     return this.api.history(args);
   }
 
-  async files(args: TableArgs) {
+  async files(args: PagedTableArgs) {
     await this.ready(args);
     return this.api.files(args);
   }
 
-  async partitions(args: TableArgs) {
+  async partitions(args: PagedTableArgs) {
     await this.ready(args);
     return this.api.partitions(args);
   }

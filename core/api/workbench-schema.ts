@@ -24,6 +24,8 @@ const location = z.object({ location: text.min(1), ...locationOptions });
 const versionText = z.string().min(1).max(256);
 const version = { version: versionText.optional(), asOf: z.string().min(1).max(64).optional() };
 const table = location.extend(version);
+/** A page of a long list (files, partitions): the page size caps what one answer carries. */
+const paged = table.extend({ offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() });
 const binding = table.extend({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128) });
 const sort = z.array(z.object({ column: name, descending: z.boolean().optional() })).max(16).optional();
 const queryId = z.object({ queryId: z.string().min(1).max(128) });
@@ -151,8 +153,8 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   lsPage: location.extend({ prefix, token: z.string().max(4096).optional(), limit: z.number().int().min(1).max(1000).optional() }),
   tables: location,
   history: table,
-  files: table,
-  partitions: table,
+  files: paged,
+  partitions: paged,
   schema: table,
   manifests: table,
   manifestFiles: table.extend({ manifest: text.min(1) }),

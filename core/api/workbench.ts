@@ -44,6 +44,7 @@ import type {
   ResultColumn,
   SchemaField,
   SchemaResult,
+  PagedTableArgs,
   SqlTableBinding,
   TableArgs,
 } from './types';
@@ -53,7 +54,7 @@ export type { PartitionField, PartitionSpec } from './types';
 export type { OperationSupport, TableCapabilities, TableOperation, TableView } from './types';
 export { STANDARD_VIEWS } from '../formats/table-format';
 /** A location (and a table location at a version): see the module comment for `connectionId`. */
-export type { LocationArgs, TableArgs, SqlTableBinding };
+export type { LocationArgs, PagedTableArgs, TableArgs, SqlTableBinding };
 
 /** A JSON value as query results carry it (big integers beyond 2^53 and decimals as strings). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -696,8 +697,10 @@ export interface WorkbenchApi {
   lsPage(args: LsPageArgs): Promise<LsPageResult>;
   tables(args: LocationArgs): Promise<FoundTable[]>;
   history(args: TableArgs): Promise<HistoryEntry[]>;
-  files(args: TableArgs): Promise<FilesResult>;
-  partitions(args: TableArgs): Promise<PartitionsResult>;
+  /** With `limit`: one page of the files and their `total`. */
+  files(args: PagedTableArgs): Promise<FilesResult>;
+  /** With `limit`: one page of the partitions and their `total`. */
+  partitions(args: PagedTableArgs): Promise<PartitionsResult>;
   schema(args: TableArgs): Promise<SchemaResult>;
   /** The table's manifests at a version (tables offering `manifests`): what the Files tab shows first. */
   manifests(args: TableArgs): Promise<ManifestsResult>;

@@ -146,11 +146,19 @@ export interface FileEntry {
   sequenceNumber?: number;
 }
 
+/** A window of a long list (a table's files or partitions): `limit` entries from `offset` on. */
+export interface PageRequest {
+  offset: number;
+  limit: number;
+}
+
 export interface FilesResult {
   location: string;
   /** The version listed; absent for a table without versions. */
   version?: string;
   files: FileEntry[];
+  /** When a page was asked for: how many files there are in all (`files` holds the page). */
+  total?: number;
   /** Rows of the data files less those deletion vectors and delete files hide; absent when unknown. */
   liveRows?: number;
 }
@@ -219,6 +227,8 @@ export interface PartitionsResult {
   /** The spec new files follow (Iceberg's default spec). */
   currentSpecId?: number;
   partitions: PartitionEntry[];
+  /** When a page was asked for: how many partitions there are in all (`partitions` holds the page). */
+  total?: number;
 }
 
 export interface SchemaField {
@@ -314,8 +324,9 @@ export interface TableHandle {
   readonly store: ObjectStore;
   /** Versions newest first; `upTo` (not latest) keeps those up to the version it names. */
   history?(upTo: VersionRef): Promise<HistoryEntry[]>;
-  files?(at: VersionRef): Promise<FilesResult>;
-  partitions?(at: VersionRef): Promise<PartitionsResult>;
+  /** With `page`, a format may answer that page alone (setting `total`); the API pages the others' answers. */
+  files?(at: VersionRef, page?: PageRequest): Promise<FilesResult>;
+  partitions?(at: VersionRef, page?: PageRequest): Promise<PartitionsResult>;
   schema?(at: VersionRef): Promise<SchemaResult>;
   /** Registers the table at `at` as DuckDB view(s) in `session`: `name`, or names of the format's own. */
   register?(session: SqlSession, name: string, at: VersionRef, options?: RegisterOptions): Promise<void>;

@@ -4,15 +4,18 @@
  * numbers inside this folder and are text outside it.
  */
 import { LakebenchError } from '../../errors';
+import type { DeltaFileIndex } from '../../sql/delta-file-index';
 import type { SqlSession } from '../../sql/session';
 import type { ObjectStore } from '../../storage/types';
 import { lastSegment } from '../folder-listing';
 import { partitionEntries } from '../partition-entries';
-import type { FolderListing, HistoryEntry, TableFormat, TableHandle, VersionRef, VersionsSummary } from '../table-format';
+import type { FolderListing, HistoryEntry, PageRequest, TableFormat, TableHandle, VersionRef, VersionsSummary } from '../table-format';
 import { commonVersionRef } from '../version-ref';
 import { columnId, physicalName } from './column-mapping';
 import { featureNames } from './features';
+import type { AddFile } from './actions';
 import { fileEntry, liveRows } from './file-entries';
+import { partitionValueOf } from './partition-values';
 import { earliestReadableVersion, latestListedVersion, listLog } from './log-listing';
 import { LOG_DIR } from './log-files';
 import { DeltaTable, type Snapshot, type VersionSpec } from './table';
@@ -80,14 +83,31 @@ class DeltaHandle implements TableHandle {
     return { count: latest - (earliestReadableVersion(listing) ?? latest) + 1, current: String(latest) };
   }
 
-  async files(at: VersionRef) {
+  /** Pages of a table on local disk come from its file index (DuckDB), so a page costs the page, not the table. */
+  async files(at: VersionRef, page?: PageRequest) {
+    if (page && this.store.kind === 'local') {
+      const index = await this.fileIndex(at);
+      const [{ total, rows }, live] = await Promise.all([index.files(page.offset, page.limit), index.liveRows()]);
+      const files = rows.map((f) => fileEntry(f, index));
+      return { location: this.store.url, version: String(index.version), files, total, ...(live !== undefined && { liveRows: live }) };
+    }
     const snapshot = await this.snapshot(at);
     const files = snapshot.files.map((f) => fileEntry(f, snapshot));
     const live = liveRows(files);
     return { location: this.store.url, version: String(snapshot.version), files, ...(live !== undefined && { liveRows: live }) };
   }
 
-  async partitions(at: VersionRef) {
+  async partitions(at: VersionRef, page?: PageRequest) {
+    if (page && this.store.kind === 'local') {
+      const index = await this.fileIndex(at);
+      const { total, rows } = await index.partitions(page.offset, page.limit);
+      const columns = index.partitionColumns;
+      const partitions = rows.map(({ partitionValues, ...sums }) => ({
+        partitionValues: Object.fromEntries(columns.map((c) => [c, partitionValueOf(index, { partitionValues } as AddFile, c)])),
+        ...sums,
+      }));
+      return { location: this.store.url, version: String(index.version), partitionColumns: columns, partitions, total };
+    }
     const snapshot = await this.snapshot(at);
     const files = snapshot.files.map((f) => fileEntry(f, snapshot));
     return {
@@ -96,6 +116,11 @@ class DeltaHandle implements TableHandle {
       partitionColumns: snapshot.partitionColumns,
       partitions: partitionEntries(files, snapshot.partitionColumns),
     };
+  }
+
+  private async fileIndex(at: VersionRef): Promise<DeltaFileIndex> {
+    const { DeltaFileIndex } = await import('../../sql/delta-file-index');
+    return DeltaFileIndex.shared(this.table, deltaVersionSpec(at, this.store.url));
   }
 
   async schema(at: VersionRef) {

@@ -46,6 +46,21 @@ export interface Snapshot {
   domainMetadata: DomainMetadata[];
 }
 
+/**
+ * A version as a checkpoint's Parquet files plus what the commits after it do, replayed from nothing:
+ * for readers that take the checkpoint's file actions in bulk (DuckDB) instead of as JS objects.
+ */
+export interface LogSegment {
+  tableUrl: string;
+  version: number;
+  /** Parquet checkpoint parts still to read (empty when there is none, or it was JSON and is in `tail`). */
+  checkpointParts: ObjectInfo[];
+  /** The commits after the checkpoint replayed onto an empty state (with a JSON checkpoint: it too). */
+  tail: TableState;
+  /** The log object that identifies the version (its commit, else its checkpoint): see snapshotCacheKey. */
+  identity: ObjectInfo;
+}
+
 /** Which version to read: by number, or the latest commit at or before a time. Neither = latest. */
 export interface VersionSpec {
   version?: number;
@@ -102,14 +117,33 @@ export class DeltaTable {
   }
 
   async snapshot(spec: VersionSpec = {}): Promise<Snapshot> {
+    return this.snapshotAt(await this.resolveVersion(spec));
+  }
+
+  /** The log segment of a version (see LogSegment): reads the commits after the checkpoint, not the checkpoint. */
+  async segment(spec: VersionSpec = {}): Promise<LogSegment> {
+    const plan = await this.plan(await this.resolveVersion(spec));
+    const parts = plan.checkpoint?.parts ?? [];
+    const parquet = parts.every((part) => part.key.endsWith('.parquet'));
+    const [checkpointActions, commits] = await Promise.all([
+      parquet ? [] : this.readCheckpoint(parts),
+      mapWithConcurrency(plan.commits, READ_CONCURRENCY, ({ version, info }) => this.readCommit(version, info)),
+    ]);
+    const start = plan.checkpoint && !parquet ? [{ version: plan.checkpoint.version, actions: checkpointActions }] : [];
+    const tail = replay(emptyState(), [...start, ...commits]);
+    tail.version = plan.version;
+    const identity = plan.versionCommit ?? plan.checkpoint!.parts[0];
+    return { tableUrl: this.store.url, version: plan.version, checkpointParts: parquet ? parts : [], tail, identity };
+  }
+
+  private async resolveVersion(spec: VersionSpec): Promise<number | undefined> {
     if (spec.version !== undefined && (!Number.isSafeInteger(spec.version) || spec.version < 0)) {
       throw new LakebenchError('USAGE', `version must be a whole number ≥ 0, not ${spec.version}`, { object: this.store.url });
     }
     if (spec.version !== undefined && spec.asOf !== undefined) {
       throw new LakebenchError('USAGE', 'give a version or a time to travel to, not both', { object: this.store.url });
     }
-    if (spec.asOf !== undefined) return this.snapshotAt(await this.versionAsOf(spec.asOf));
-    return this.snapshotAt(spec.version);
+    return spec.asOf !== undefined ? this.versionAsOf(spec.asOf) : spec.version;
   }
 
   /** Every commit still in the log, newest first. */

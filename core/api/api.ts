@@ -355,7 +355,6 @@ export class LakebenchApi {
   async compact(args: LocationArgs, options: CompactOptions, run: MaintenanceRun = {}): Promise<CompactResult> {
     const variant = (await this.support('compact', args))?.variant;
     if (variant === 'replace-snapshot') {
-      if (options.where !== undefined) throw new LakebenchError('USAGE', '--where is not supported when compacting Iceberg tables (yet): compact the whole table', { object: args.location });
       const { compactIceberg } = await import('../ops/iceberg-compact');
       return this.maintenance('compact', args, (store, _pinned, located) => compactIceberg(store, located?.commitTarget, options), { ...run, variant });
     }

@@ -22,6 +22,7 @@ import { compactablePartitions, partitionKey } from '../ops/compact-plan';
 import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 import type { CompactOptions, CompactResult } from '../ops/compact';
 import type { RewriteManifestsOptions, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
+import type { IcebergImportResult } from '../ops/iceberg-append';
 import type { CommitTarget } from '../formats/iceberg/commit';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
@@ -316,10 +317,19 @@ export class LakebenchApi {
     return (await this.catalog()).listHistory(filter);
   }
 
-  /** Imports files into a Delta table (created when absent) in one commit. */
-  async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult> {
+  /**
+   * Imports files in one commit: into a Delta table (created when absent), or — for a format whose
+   * import is an `append` snapshot (Iceberg) — appended to the existing table through its catalog when it has one.
+   */
+  async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult | IcebergImportResult> {
     const { location, endpoint, region, profile, connectionId, ...options } = args;
     const where = { location, endpoint, region, profile, connectionId };
+    if ((await this.support('import', where))?.variant === 'append-snapshot') {
+      await this.requireSupport('import', where, 'append-snapshot');
+      const located = await this.locate(where);
+      const { appendToIceberg } = await import('../ops/iceberg-append');
+      return appendToIceberg(located.store, located.commitTarget, { ...options, ...job });
+    }
     await this.requireSupport('import', where);
     const { importFiles } = await import('../ops/import');
     return importFiles(this.open(where), { ...options, ...job });

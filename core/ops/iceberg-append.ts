@@ -14,7 +14,7 @@ import { commitSnapshot } from '../formats/iceberg/snapshot-producer';
 import { quoteIdent } from '../sql-text';
 import type { ObjectStore } from '../storage/types';
 import type { ImportOptions, ImportProgress, ImportResult } from './import';
-import { describeInputs, INPUT_TABLE, settleBadRows, stageInputs } from './import-input';
+import { describeInputs, importInputOptions, INPUT_TABLE, settleBadRows, stageInputs } from './import-input';
 import { expandInputs } from './input-files';
 import { writeInCurrentSpec } from './iceberg-data-files';
 import type { ColumnType } from './scratch-db';
@@ -76,13 +76,7 @@ export async function appendToIcebergTable(target: CommitTarget, options: Iceber
 
   return withScratchDb('import', options.signal, async (db) => {
     progress('read', 0, files.length);
-    const input = await describeInputs(db.connection, files, {
-      format: options.format,
-      auditColumns: options.auditColumns,
-      ingestedAt: new Date(),
-      badRowsPath: options.badRowsPath,
-      scratchDir: db.dir,
-    });
+    const input = await describeInputs(db.connection, files, importInputOptions(options, db.dir));
     const schema = table.schemaFor(table.snapshot());
     const select = fittedSelect(schema, input.columns, target.url);
     // The rows are read more than once (partition values, then each file): load them once.

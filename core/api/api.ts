@@ -22,6 +22,7 @@ import { compactablePartitions, partitionKey } from '../ops/compact-plan';
 import { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
 import type { CompactOptions, CompactResult } from '../ops/compact';
 import type { RewriteManifestsOptions, RewriteManifestsResult } from '../ops/iceberg-rewrite-manifests';
+import type { IcebergImportResult } from '../ops/iceberg-append';
 import type { CommitTarget } from '../formats/iceberg/commit';
 import { watchedCache, type FetchWatcher } from './fetch-progress';
 import type { MaintenanceRun } from './maintenance-log';
@@ -346,10 +347,19 @@ export class LakebenchApi {
     return (await this.catalog()).listHistory(filter);
   }
 
-  /** Imports files into a Delta table (created when absent) in one commit. */
-  async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult> {
+  /**
+   * Imports files in one commit: into a Delta table (created when absent), or — for a format whose
+   * import is an `append` snapshot (Iceberg) — appended to the existing table through its catalog when it has one.
+   */
+  async importFiles(args: ImportArgs, job: JobOptions = {}): Promise<ImportResult | IcebergImportResult> {
     const { location, endpoint, region, profile, connectionId, ...options } = args;
     const where = { location, endpoint, region, profile, connectionId };
+    if ((await this.support('import', where))?.variant === 'append-snapshot') {
+      await this.requireSupport('import', where, 'append-snapshot');
+      const located = await this.locate(where);
+      const { appendToIceberg } = await import('../ops/iceberg-append');
+      return appendToIceberg(located.store, located.commitTarget, { ...options, ...job });
+    }
     await this.requireSupport('import', where);
     const { importFiles } = await import('../ops/import');
     return importFiles(this.open(where), { ...options, ...job });
@@ -392,7 +402,6 @@ export class LakebenchApi {
   async compact(args: LocationArgs, options: CompactOptions, run: MaintenanceRun = {}): Promise<CompactResult> {
     const variant = (await this.support('compact', args))?.variant;
     if (variant === 'replace-snapshot') {
-      if (options.where !== undefined) throw new LakebenchError('USAGE', '--where is not supported when compacting Iceberg tables (yet): compact the whole table', { object: args.location });
       const { compactIceberg } = await import('../ops/iceberg-compact');
       return this.maintenance('compact', args, (store, _pinned, located) => compactIceberg(store, located?.commitTarget, options), { ...run, variant });
     }

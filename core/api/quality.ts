@@ -1,7 +1,8 @@
 /**
  * Data quality through the API: run a rule set against a table version (results kept in the catalog,
  * optionally appended to a Delta table in the lake), and the promote gate that copies a staging version
- * into a trusted table only when every check passes.
+ * into a trusted table only when every check passes (a Delta table, created when absent, or an existing
+ * Iceberg table, appended to by one append snapshot).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -37,8 +38,8 @@ export interface CheckReport {
   results: QualityResult[];
   /** Every check passed. */
   passed: boolean;
-  /** Where --write-results appended them. */
-  resultsTable?: { location: string; version: number };
+  /** Where --write-results appended them (version: a Delta version, or an Iceberg snapshot id). */
+  resultsTable?: { location: string; version: number | string };
 }
 
 export interface PromoteArgs extends LocationOptions {
@@ -49,8 +50,8 @@ export interface PromoteArgs extends LocationOptions {
 
 export interface PromoteReport {
   check: CheckReport;
-  /** The trusted table's new version; undefined when a check did not pass (nothing written). */
-  version?: number;
+  /** The trusted table's new version (a Delta version, or an Iceberg snapshot id as text); undefined when a check did not pass (nothing written). */
+  version?: number | string;
   rowsPromoted: number;
   /** Why nothing was written. */
   refused?: string;
@@ -141,7 +142,7 @@ function integerJson(version: string): unknown {
 }
 
 /** Appends the run's results (the `_quality_results` columns plus table_version) to a Delta table, in one commit. */
-async function appendResults(api: LakebenchApi, args: CheckArgs, report: CheckReport): Promise<{ location: string; version: number }> {
+async function appendResults(api: LakebenchApi, args: CheckArgs, report: CheckReport): Promise<{ location: string; version: number | string }> {
   const executedAt = new Date().toISOString();
   const rows = report.results.map((r) => ({
     check_name: r.check_name,

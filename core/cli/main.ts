@@ -116,7 +116,7 @@ export function buildProgram(): Command {
     );
 
   locationOptions(program.command('import'))
-    .description('import CSV, NDJSON/JSON or Parquet files into a Delta table (created when absent), in one commit')
+    .description('import CSV, NDJSON/JSON or Parquet files into a Delta table (created when absent), in one commit; into an existing Iceberg table: appended by one append snapshot')
     .argument('<table>')
     .argument('<files...>', 'files or glob patterns')
     .addOption(new Option('--format <format>', 'input format (default: from each file extension)').choices(IMPORT_FORMATS))

@@ -74,11 +74,14 @@ type Options = (command: Command) => Command;
 
 export function addMaintenanceCommands(program: Command, locationOptions: Options): void {
   locationOptions(program.command('compact'))
-    .description('bin-pack small files per partition into files near the target size (one OPTIMIZE commit)')
+    .description(
+      'bin-pack small files per partition into files near the target size (one OPTIMIZE commit; on Iceberg tables one replace ' +
+        'snapshot, deletes applied, and files written under an older partition spec always rewritten into the current one, whatever their size)',
+    )
     .argument('<table>')
     .option('--target-size <size>', 'size of the files to write', size, DEFAULTS.targetSize)
     .option('--min-files <n>', 'compact a partition only when it has at least n small files', count, DEFAULTS.minFiles)
-    .option('--where <predicate>', 'only partitions matching this filter on partition columns')
+    .option('--where <predicate>', 'only partitions matching this filter on partition columns (Iceberg: files whose partition or column bounds might match, any column)')
     .option('--sort-by <columns>', 'sort rows within each new file by these columns', list)
     .option('--dry-run', 'print the plan, change nothing')
     .action((table: string, opts: CompactFlags, cmd: Command) =>

@@ -63,9 +63,10 @@ export interface OperationSupport {
    * reaches, as Iceberg),
    * `replace-snapshot` (compact: data files rewritten into a `replace` snapshot, as Iceberg's rewrite_data_files),
    * `snapshots` (expire: old snapshots removed from the metadata, then the files only they reached, as
-   * Iceberg's expire_snapshots).
+   * Iceberg's expire_snapshots),
+   * `append-snapshot` (import: rows appended to an existing table by one `append` snapshot, as Iceberg).
    */
-  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot' | 'snapshots';
+  variant?: 'own-staging' | 'reconcile' | 'metadata-log' | 'replace-snapshot' | 'snapshots' | 'append-snapshot';
 }
 
 export interface TableCapabilities {

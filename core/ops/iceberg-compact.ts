@@ -12,22 +12,22 @@
  * Crash safety: nothing is visible before the pointer swap (commit.ts); leftovers are unreferenced files.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { LakebenchError } from '../errors';
 import type { CommitTarget, TableState } from '../formats/iceberg/commit';
 import { commitWithRetry } from '../formats/iceberg/commit';
 import { FileSystemTarget } from '../formats/iceberg/commit-targets';
-import { boundBytes } from '../formats/iceberg/bounds';
 import type { DataFile } from '../formats/iceberg/manifests';
 import { partitionDisplay } from '../formats/iceberg/partitions';
 import type { ScanPlan, ScanTask } from '../formats/iceberg/scan';
-import type { IcebergType, Schema } from '../formats/iceberg/schema';
+import type { Schema } from '../formats/iceberg/schema';
 import { produceSnapshot, snapshotCommit, type NewFile } from '../formats/iceberg/snapshot-producer';
 import type { IcebergTable } from '../formats/iceberg/table';
 import { IcebergSource } from '../sql/iceberg-source';
-import { quoteIdent, quoteLiteral } from '../sql-text';
+import { quoteIdent } from '../sql-text';
 import type { ObjectStore } from '../storage/types';
 import type { CompactPlanEntry, CompactResult } from './compact';
+import { filesMightMatch } from './iceberg-compact-where';
+import { currentSpec, writeDataFile, writeInCurrentSpec } from './iceberg-data-files';
 import { planRewrite, type RewriteGroup } from './iceberg-compact-plan';
 import { progressReporter, type OpOptions } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
@@ -42,6 +42,8 @@ export interface IcebergCompactOptions extends OpOptions {
   sortBy?: string[];
   /** Rewrite every data file, whatever its size (Iceberg's `rewrite-all`). */
   all?: boolean;
+  /** Only data files that might hold a row matching this SQL predicate (by partition and column bounds). */
+  where?: string;
   dryRun?: boolean;
   /** Lost races retried before CONFLICT (default 4). */
   attempts?: number;
@@ -83,8 +85,11 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
   const empty = { plan: [], filesRemoved: 0, filesAdded: 0, bytesRemoved: 0, bytesAdded: 0, deleteFilesRemoved: 0, ...(options.dryRun && { dryRun: true }) };
   if (!snapshot) return empty;
   progress('plan', 0, 1);
+  // The whole scan, even with --where: whether a delete file is obsolete depends on every file it applies to.
   const scan = await table.planScan(snapshot);
-  const { groups, obsoleteDeletes } = planRewrite(scan, table.specs, { targetSize, minFiles, all: options.all ?? false });
+  const candidates = options.where === undefined ? undefined : await filesMightMatch(table, snapshot, options.where, options.signal);
+  const limits = { targetSize, minFiles, all: options.all ?? false, currentSpecId: currentSpec(table).specId, ...(candidates && { candidates }) };
+  const { groups, obsoleteDeletes } = planRewrite(scan, table.specs, limits);
   const plan = groups.map((group) => planEntry(table, group));
   progress('plan', 1, 1);
   const nothing = { ...empty, plan };
@@ -99,8 +104,9 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
     progress('rewrite', 0, bins.length);
     for (const [i, { group, bin }] of bins.entries()) {
       db.checkCancelled();
-      added.push(await rewriteBin(db, table, schema, snapshot.sequenceNumber, group, bin, sortBy));
-      bytesDone += added[added.length - 1]!.fileSizeInBytes;
+      const files = await rewriteBin(db, table, schema, snapshot.sequenceNumber, group, bin, sortBy);
+      added.push(...files);
+      bytesDone += sum(files.map((f) => f.fileSizeInBytes));
       progress('rewrite', i + 1, bins.length, bytesDone);
     }
     db.checkCancelled();
@@ -188,75 +194,23 @@ function sortColumns(schema: Schema, names: string[], object: string): string[] 
   return names;
 }
 
-/** DuckDB's FIELD_IDS for a type: the id, and the ids of nested fields (struct fields, list element, map key and value). */
-function fieldIdSpec(id: number, type: IcebergType): string {
-  if (typeof type === 'string') return String(id);
-  const nested =
-    type.type === 'struct'
-      ? type.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdSpec(f.id, f.type)}`)
-      : type.type === 'list'
-        ? [`element: ${fieldIdSpec(type['element-id'], type.element)}`]
-        : [`key: ${fieldIdSpec(type['key-id'], type.key)}`, `value: ${fieldIdSpec(type['value-id'], type.value)}`];
-  return `{__duckdb_field_id: ${id}, ${nested.join(', ')}}`;
-}
-
-/** DuckDB's RETURN_STATS per column: `"name"` → min, max, null_count, num_values (as text). */
-type ColumnStatistics = { key: string; value: { key: string; value: string }[] }[] | null;
-
-/** Types whose bounds are written (the ones the engine prunes by, exact in DuckDB's text form). */
-const BOUNDED = new Set(['int', 'long', 'date']);
-
 /**
- * Iceberg file metrics of the new file from DuckDB's write statistics: value and null counts of every
- * top-level primitive column, and lower/upper bounds of int, long and date columns (scan planning prunes by them).
+ * Rewrites one bin through the table's view (its deletes applied): into one file of its partition when
+ * it is in the current spec, else into the current spec's partitions (one file each).
  */
-function fileMetrics(schema: Schema, statistics: ColumnStatistics): Pick<NewFile, 'valueCounts' | 'nullValueCounts' | 'lowerBounds' | 'upperBounds'> {
-  const valueCounts = new Map<number, number>();
-  const nullValueCounts = new Map<number, number>();
-  const lowerBounds = new Map<number, Uint8Array>();
-  const upperBounds = new Map<number, Uint8Array>();
-  const byName = new Map((statistics ?? []).map((column) => [column.key, new Map(column.value.map((v) => [v.key, v.value]))]));
-  for (const field of schema.fields) {
-    const stats = byName.get(`"${field.name.replaceAll('"', '""')}"`);
-    if (!stats || typeof field.type !== 'string') continue;
-    if (stats.has('num_values')) valueCounts.set(field.id, Number(stats.get('num_values')));
-    if (stats.has('null_count')) nullValueCounts.set(field.id, Number(stats.get('null_count')));
-    const [min, max] = [stats.get('min'), stats.get('max')];
-    const exact = field.type === 'date' ? /^\d{4}-\d{2}-\d{2}$/ : /^-?\d+$/;
-    if (!BOUNDED.has(field.type) || min === undefined || max === undefined || !exact.test(min) || !exact.test(max)) continue;
-    const internal = (text: string) => (field.type === 'date' ? BigInt(Date.parse(`${text}T00:00:00Z`) / 86_400_000) : BigInt(text));
-    lowerBounds.set(field.id, boundBytes(internal(min), field.type));
-    upperBounds.set(field.id, boundBytes(internal(max), field.type));
-  }
-  return { valueCounts, nullValueCounts, lowerBounds, upperBounds };
-}
-
-/** Rewrites one bin into one Parquet file under a fresh name; answers the file as the snapshot adds it. */
-async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, group: RewriteGroup, bin: ScanTask[], sortBy: string[]): Promise<NewFile> {
+async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, group: RewriteGroup, bin: ScanTask[], sortBy: string[]): Promise<NewFile[]> {
   const view = `rewrite_${randomUUID().replaceAll('-', '')}`;
   const source = new IcebergSource(view, table, { kind: 'current' }, scratchCache(db));
   const deleteFiles = [...new Map(bin.flatMap(deletesOf).map((d) => [`${d.path}#${d.referencedDataFile ?? ''}`, d])).values()];
   const part: ScanPlan = { tasks: bin, deleteFiles, stats: { manifests: 0, manifestsSkipped: 0, dataFiles: bin.length, dataFilesSkipped: 0 } };
   await source.createViewOf(db.connection, view, part, db.signal);
-  const local = join(db.dir, `${view}.parquet`);
-  const ids = schema.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdSpec(f.id, f.type)}`).join(', ');
-  const order = sortBy.length > 0 ? ` ORDER BY ${sortBy.map(quoteIdent).join(', ')}` : '';
-  const stats = await db.connection.runAndReadAll(
-    `COPY (SELECT * FROM ${quoteIdent(view)}${order}) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
-  );
-  const [row] = stats.getRowObjectsJson() as { count: string; file_size_bytes: string; column_statistics: ColumnStatistics }[];
+  const rows = { select: `SELECT * FROM ${quoteIdent(view)}`, sortBy, tag: 'compacted' as const };
+  // v1 tables have no sequence numbers; v2+ rewrites keep the one they read at.
+  const kept = table.metadata.formatVersion > 1 ? sequenceNumber : undefined;
+  const files =
+    group.specId === currentSpec(table).specId
+      ? [await writeDataFile(db, table, schema, rows, { specId: group.specId, partition: group.partition, ...(kept !== undefined && { dataSequenceNumber: kept }) })]
+      : await writeInCurrentSpec(db, table, schema, rows, kept);
   await db.connection.run(`DROP VIEW ${quoteIdent(view)}`);
-  const key = `data/${randomUUID()}-compacted.parquet`;
-  await table.store.putFile(key, local);
-  return {
-    content: 0,
-    path: `${table.metadata.location}/${key}`,
-    format: 'PARQUET',
-    specId: group.specId,
-    partition: group.partition,
-    recordCount: Number(row!.count),
-    fileSizeInBytes: Number(row!.file_size_bytes),
-    ...fileMetrics(schema, row!.column_statistics),
-    ...(table.metadata.formatVersion > 1 && { dataSequenceNumber: sequenceNumber }),
-  };
+  return files;
 }

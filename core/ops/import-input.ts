@@ -35,6 +35,11 @@ export interface InputOptions {
   scratchDir: string;
 }
 
+/** The input options of an import starting now, its cleaned copies kept in `scratchDir`. */
+export function importInputOptions(options: Pick<InputOptions, 'format' | 'auditColumns' | 'badRowsPath'>, scratchDir: string): InputOptions {
+  return { format: options.format, auditColumns: options.auditColumns, ingestedAt: new Date(), badRowsPath: options.badRowsPath, scratchDir };
+}
+
 export interface InputQuery {
   files: string[];
   /** SELECT of every input row (not read yet: DuckDB reads the files when a statement runs it). */

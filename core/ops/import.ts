@@ -16,7 +16,7 @@ import { DeltaTable, type Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import { expandInputs, type InputFormat } from './input-files';
-import { describeInputs, INPUT_TABLE, noRowsError, settleBadRows, stageInputs } from './import-input';
+import { describeInputs, importInputOptions, INPUT_TABLE, noRowsError, settleBadRows, stageInputs } from './import-input';
 import { planMerge, type WritePlan } from './import-merge';
 import { withScratchDb } from './scratch-db';
 import { fitPartitionColumns, fitSchema } from './table-schema';
@@ -76,13 +76,7 @@ export async function importFiles(store: ObjectStore, options: ImportOptions): P
 
   return withScratchDb('import', options.signal, async (db) => {
     progress('read', 0, files.length);
-    const input = await describeInputs(db.connection, files, {
-      format: options.format,
-      auditColumns: options.auditColumns,
-      ingestedAt: new Date(),
-      badRowsPath: options.badRowsPath,
-      scratchDir: db.dir,
-    });
+    const input = await describeInputs(db.connection, files, importInputOptions(options, db.dir));
     const fit = fitSchema(input.columns, snapshot?.schema, store.url);
     const partitionNames = fitPartitionColumns(options.partitionBy, fit.schema, snapshot?.partitionColumns, store.url);
     const partitionColumns = partitionNames.map((name) => fit.columns.find((c) => c.name === name)!);

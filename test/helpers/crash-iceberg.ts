@@ -54,8 +54,8 @@ async function deletedTable(dir: string): Promise<void> {
   }
 }
 
-/** `current <row>` at the current snapshot, and `<snapshot id> <row>` at every snapshot of the original history. */
-async function snapshotRows(location: string): Promise<string[]> {
+/** `current <row>` at the current snapshot, and `<snapshot id> <row>` at every snapshot of `history` (the original one). */
+export async function rowsAtSnapshots(location: string, history: readonly string[]): Promise<string[]> {
   const table = await IcebergTable.open(openLocation(location));
   const scratch = await mkdtemp(join(tmpdir(), 'lakebench-crash-iceberg-'));
   const instance = await DuckDBInstance.create(':memory:');
@@ -77,11 +77,8 @@ async function snapshotRows(location: string): Promise<string[]> {
   }
 }
 
-/** What a compaction writes under fresh names: the only objects that may be left unreferenced. */
-const COMPACTION_OUTPUT = [/^data\/[0-9a-f-]+-compacted\.parquet$/, /^metadata\/[0-9a-f-]+-m0\.avro$/, /^metadata\/snap-\d+-1-[0-9a-f-]+\.avro$/, /\.lakebench-tmp-/];
-
-/** Verify is clean and every object is referenced by the table's metadata or is compaction output (an orphan). */
-async function tableSound(location: string): Promise<void> {
+/** The check that verify is clean and every object is referenced by the table's metadata or is `output` of the operation (an orphan). */
+export const soundTable = (output: readonly RegExp[]) => async (location: string): Promise<void> => {
   const store = openLocation(location);
   const report = await verifyIcebergTable(store, { deep: true });
   if (report.problems.length) throw new Error(`verify found ${report.problems.length} problems: ${report.problems.slice(0, 3).map((p) => `${p.kind} ${p.object}: ${p.detail}`).join('; ')}`);
@@ -94,16 +91,20 @@ async function tableSound(location: string): Promise<void> {
       for (const entry of await table.manifestEntries(manifest)) referenced.add(table.paths.keyOf(entry.path));
     }
   }
-  const stray = (await objectKeys(location)).filter((key) => !referenced.has(key) && !COMPACTION_OUTPUT.some((pattern) => pattern.test(key)));
-  if (stray.length) throw new Error(`objects neither referenced nor compaction output: ${stray.slice(0, 3).join(', ')}`);
-}
+  const stray = (await objectKeys(location)).filter((key) => !referenced.has(key) && !output.some((pattern) => pattern.test(key)));
+  if (stray.length) throw new Error(`objects neither referenced nor the operation's output: ${stray.slice(0, 3).join(', ')}`);
+};
+
+/** What a snapshot writes besides its data files: manifests, a manifest list, and temp names of uploads cut short. */
+export const SNAPSHOT_OUTPUT = [/^metadata\/[0-9a-f-]+-m0\.avro$/, /^metadata\/snap-\d+-1-[0-9a-f-]+\.avro$/, /\.lakebench-tmp-/];
+const tableSound = soundTable([/^data\/[0-9a-f-]+-compacted\.parquet$/, ...SNAPSHOT_OUTPUT]);
 
 export const icebergCompactScenario: CrashScenario = {
   name: 'iceberg-compact',
   build: deletedTable,
   args: (dir) => ['compact', dir, '--min-files', '2'],
   table: (dir) => dir,
-  rows: snapshotRows,
+  rows: (dir) => rowsAtSnapshots(dir, history),
   // One committed compaction leaves every partition in one file without deletes: nothing more to do.
   exhausted: (run) => run.committed || !run.killed,
   async finished(location) {

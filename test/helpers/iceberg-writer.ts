@@ -66,8 +66,8 @@ export interface NewDataFile {
 
 export interface WrittenFile {
   path: string; // recorded
-  /** 0: the table's spec; 1: the unpartitioned spec (global equality deletes). */
-  specId: 0 | 1;
+  /** The spec it was written under: the default one when written, or the unpartitioned one (global equality deletes). */
+  specId: number;
   content: 0 | 1 | 2;
   format: string;
   partition: Record<string, unknown>;
@@ -233,13 +233,18 @@ export interface Commit {
   remove?: string[];
   /** Schema change at this commit. */
   fields?: Field[];
+  /** Partition spec evolution at this commit: a new spec (the next spec id) becomes the default; earlier files keep theirs. */
+  partitionFields?: PartitionFieldSpec[];
 }
 
 export class IcebergTestWriter {
   readonly location: string;
   private fields: Field[];
   private schemas: { 'schema-id': number; type: 'struct'; fields: Field[] }[];
-  private readonly partitionFields: PartitionFieldSpec[];
+  /** Partition specs by id: 0 the initial one, then the unpartitioned one and evolved ones in the order they were first used. */
+  private readonly specs = new Map<number, PartitionFieldSpec[]>();
+  private defaultSpecId = 0;
+  private unpartitionedSpecId?: number;
   private readonly formatVersion: 1 | 2 | 3;
   private live: WrittenFile[] = [];
   private snapshots: object[] = [];
@@ -263,7 +268,7 @@ export class IcebergTestWriter {
     this.location = options.location ?? `file:${dir}`;
     this.fields = options.fields;
     this.schemas = [{ 'schema-id': 0, type: 'struct', fields: options.fields }];
-    this.partitionFields = options.partitionFields ?? [];
+    this.specs.set(0, options.partitionFields ?? []);
     this.formatVersion = options.formatVersion ?? 2;
     this.nextSnapshotId = options.firstSnapshotId ?? 9_158_179_788_527_662_000n;
   }
@@ -314,7 +319,11 @@ export class IcebergTestWriter {
     const snapshotId = this.nextSnapshotId++;
     const sequenceNumber = this.formatVersion === 1 ? 0 : ++this.sequence;
     const added: WrittenFile[] = [];
-    const base = { sequenceNumber, snapshotId, specId: 0 as const };
+    if (commit.partitionFields) {
+      this.defaultSpecId = this.specs.size;
+      this.specs.set(this.defaultSpecId, commit.partitionFields);
+    }
+    const base = { sequenceNumber, snapshotId, specId: this.defaultSpecId };
     for (const file of commit.add ?? []) {
       const key = file.key ?? `data/${randomUUID()}.parquet`;
       const ids = file.withoutFieldIds
@@ -333,8 +342,7 @@ export class IcebergTestWriter {
       const key = `data/${randomUUID()}-eq-deletes.parquet`;
       const ids = Object.fromEntries(this.fields.filter((f) => d.equalityIds.includes(f.id)).map((f) => [f.name, f.id]));
       const { rows, size } = await this.parquet(key, d.sql, ids);
-      added.push({ ...base, ...(d.unpartitioned && { specId: 1 as const }), path: this.recorded(key), content: 2, format: 'PARQUET', partition: d.partition ?? {}, recordCount: rows, size, equalityIds: d.equalityIds });
-      if (d.unpartitioned) this.usesUnpartitionedSpec = true;
+      added.push({ ...base, ...(d.unpartitioned && { specId: this.unpartitioned() }), path: this.recorded(key), content: 2, format: 'PARQUET', partition: d.partition ?? {}, recordCount: rows, size, equalityIds: d.equalityIds });
     }
     if (commit.deletionVectors?.length) {
       const key = `data/${randomUUID()}.puffin`;
@@ -361,7 +369,7 @@ export class IcebergTestWriter {
     if (this.options.appendManifests && removed.size > 0) throw new Error('appendManifests: a commit may only add files');
     const manifests = this.options.appendManifests ? [...this.appended] : [];
     for (const content of ['data', 'deletes'] as const) {
-      for (const specId of [0, 1] as const) {
+      for (const specId of this.specs.keys()) {
         const files = (this.options.appendManifests ? added : this.live).filter((f) => f.specId === specId && (content === 'data' ? f.content === 0 : f.content !== 0));
         if (files.length === 0) continue;
         manifests.push(await this.writeManifest(files, content, snapshotId, sequenceNumber, specId));
@@ -401,9 +409,18 @@ export class IcebergTestWriter {
     return [...this.live];
   }
 
-  private async writeManifest(files: WrittenFile[], content: 'data' | 'deletes', snapshotId: bigint, sequenceNumber: number, specId: 0 | 1) {
+  /** The id of the unpartitioned spec, added when first used. */
+  private unpartitioned(): number {
+    if (this.unpartitionedSpecId === undefined) {
+      this.unpartitionedSpecId = this.specs.size;
+      this.specs.set(this.unpartitionedSpecId, []);
+    }
+    return this.unpartitionedSpecId;
+  }
+
+  private async writeManifest(files: WrittenFile[], content: 'data' | 'deletes', snapshotId: bigint, sequenceNumber: number, specId: number) {
     const key = `metadata/${randomUUID()}-m0.avro`;
-    const partitionFields = specId === 0 ? this.partitionFields : [];
+    const partitionFields = this.specs.get(specId)!;
     const entries = files.map((f) => ({
       status: f.snapshotId === snapshotId ? 1 : 0,
       snapshot_id: f.snapshotId,
@@ -478,12 +495,12 @@ export class IcebergTestWriter {
       'last-column-id': Math.max(...this.schemas.flatMap((s) => s.fields.map((f) => f.id))),
       'current-schema-id': this.schemas.length - 1,
       schemas: this.schemas,
-      'default-spec-id': 0,
-      'partition-specs': [
-        { 'spec-id': 0, fields: this.partitionFields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId })) },
-        ...(this.usesUnpartitionedSpec ? [{ 'spec-id': 1, fields: [] }] : []),
-      ],
-      'last-partition-id': Math.max(999, ...this.partitionFields.map((p) => p.fieldId)),
+      'default-spec-id': this.defaultSpecId,
+      'partition-specs': [...this.specs].map(([id, fields]) => ({
+        'spec-id': id,
+        fields: fields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId })),
+      })),
+      'last-partition-id': Math.max(999, ...[...this.specs.values()].flat().map((p) => p.fieldId)),
       properties: this.options.properties ?? {},
       ...(this.currentSnapshot !== undefined && { 'current-snapshot-id': `@@${this.currentSnapshot}@@` }),
       refs: this.refs,
@@ -506,7 +523,6 @@ export class IcebergTestWriter {
   }
 
   lastMetadataKey = '';
-  private usesUnpartitionedSpec = false;
 }
 
 /** A snapshot summary with the counts Iceberg's Java writers record (only the non-zero `added-*` ones). */

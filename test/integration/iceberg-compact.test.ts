@@ -112,6 +112,130 @@ describe('compacting a table with deletes', () => {
   });
 });
 
+describe('compact --where', () => {
+  it('rewrites only the files whose partition or column bounds might match; rows kept', async () => {
+    const { tableDir, location } = await writeDeletedTable('where-bounds', 2);
+    const store = new LocalStore(tableDir);
+    const opened = await IcebergTable.open(store);
+    const before = await engineRows(opened);
+    const [a0, a1] = (await opened.files(opened.snapshot())).filter((f) => f.content === 0).map((f) => f.path);
+    // id < 20 (a data column): a0 (ids 0–9) and a1 (10–19) by their bounds; a2 and every b file are left.
+    const result = await compactIcebergTable(new FileSystemTarget(store), { targetSize: BIG, minFiles: 2, where: 'id < 20' });
+    expect(result.plan.map((p) => [p.partition.kind, p.files])).toEqual([['a', 2]]);
+    expect(result).toMatchObject({ filesRemoved: 2, filesAdded: 1, deleteFilesRemoved: 1 });
+    const after = await IcebergTable.open(store);
+    const live = (await after.files(after.snapshot())).map((f) => f.path);
+    expect(live).not.toContain(a0);
+    expect(live).not.toContain(a1);
+    expect(live.filter((p) => p.endsWith('-compacted.parquet'))).toHaveLength(1);
+    expect(await engineRows(after)).toEqual(before);
+    expect(await icebirdRows(location)).toEqual(before);
+
+    // On the partition column: only b's files.
+    const byKind = await compactIcebergTable(new FileSystemTarget(store), { targetSize: BIG, minFiles: 2, where: "kind = 'b'" });
+    expect(byKind.plan.map((p) => [p.partition.kind, p.files])).toEqual([['b', 3]]);
+    expect(await engineRows(await IcebergTable.open(store))).toEqual(before);
+  });
+
+  it('keeps a delete file that still applies to a file left out', async () => {
+    const name = 'where-global-delete';
+    const tableDir = path.join(bed.dir, name);
+    const writer = new IcebergTestWriter(tableDir, bed.conn, { fields: FIELDS, partitionFields: BY_KIND, location: `${bed.url}/${name}`, firstSnapshotId: 1000n });
+    for (const [i, kind] of ['a', 'a', 'b', 'b'].entries()) {
+      await writer.commit({ add: [{ sql: `SELECT (range + ${i * 10})::BIGINT AS id, '${kind}' AS kind FROM range(10)`, partition: { kind } }] });
+    }
+    // A global equality delete (unpartitioned spec): it applies to a's files and b's.
+    await writer.commit({ operation: 'delete', equalityDeletes: [{ sql: `SELECT * FROM (VALUES (5::BIGINT), (25::BIGINT)) t(id)`, equalityIds: [1], unpartitioned: true }] });
+    const store = new LocalStore(tableDir);
+    const before = await engineRows(await IcebergTable.open(store));
+    expect(before).toHaveLength(38);
+    const result = await compactIcebergTable(new FileSystemTarget(store), { targetSize: BIG, minFiles: 2, where: "kind = 'a'" });
+    expect(result).toMatchObject({ filesRemoved: 2, deleteFilesRemoved: 0 });
+    const after = await IcebergTable.open(store);
+    expect((await after.files(after.snapshot())).filter((f) => f.content === 2)).toHaveLength(1);
+    expect(await engineRows(after)).toEqual(before);
+  });
+
+  it('refuses, naming the problem, a predicate on no column of the table, one that does not parse, and one no file can be left out by', async () => {
+    const { tableDir } = await writeDeletedTable('where-refused', 2);
+    const target = new FileSystemTarget(new LocalStore(tableDir));
+    const key = (await target.load()).table.metadataKey;
+    const compact = (where: string) => compactIcebergTable(target, { targetSize: BIG, minFiles: 2, where });
+    await expect(compact('colour = 1')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/"colour" is not a column of the table \(id, kind\)/) });
+    await expect(compact('kind =')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/not a valid predicate/) });
+    await expect(compact("kind = 'a'; DROP TABLE x")).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(compact('length(kind) = 1')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/no part of it compares a column with constants/) });
+    await expect(compact("id = 'x'")).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/cannot be evaluated/) });
+    expect((await target.load()).table.metadataKey).toBe(key);
+  });
+});
+
+describe('files of an older partition spec', () => {
+  // Spec 0: unpartitioned; spec 1 (current): identity(kind), truncate[10](id).
+  const EVOLVED = [
+    { sourceId: 2, fieldId: 1000, name: 'kind', transform: 'identity', avroType: 'string' as const },
+    { sourceId: 1, fieldId: 1001, name: 'id_trunc', transform: 'truncate[10]', avroType: 'long' as const },
+  ];
+  async function writeEvolvedTable(name: string) {
+    const location = `${bed.url}/${name}`;
+    const tableDir = path.join(bed.dir, name);
+    const writer = new IcebergTestWriter(tableDir, bed.conn, { fields: FIELDS, location, firstSnapshotId: 1000n });
+    // 30 rows in spec 0, kinds alternating, in three files; then two small files in spec 1's (a, 100).
+    for (let i = 0; i < 3; i++) {
+      await writer.commit({ add: [{ sql: `SELECT (range + ${i * 10})::BIGINT AS id, CASE WHEN range % 2 = 0 THEN 'a' ELSE 'b' END AS kind FROM range(10)` }] });
+    }
+    await writer.commit({ partitionFields: EVOLVED, add: [{ sql: `SELECT (range + 100)::BIGINT AS id, 'a' AS kind FROM range(5)`, partition: { kind: 'a', id_trunc: 100 } }] });
+    await writer.commit({ add: [{ sql: `SELECT (range + 105)::BIGINT AS id, 'a' AS kind FROM range(5)`, partition: { kind: 'a', id_trunc: 100 } }] });
+    return { store: new LocalStore(tableDir), tableDir, location };
+  }
+
+  /** Each new file's rows, read straight from its Parquet file: the partition tuple they make, computed here by SQL. */
+  async function tuplesInFile(tableDir: string, recorded: string, location: string): Promise<string[]> {
+    const local = path.join(tableDir, recorded.slice(location.length + 1));
+    const rows = await bed.conn.runAndReadAll(`SELECT DISTINCT kind, (id - id % 10)::BIGINT AS t FROM read_parquet('${local}') ORDER BY ALL`);
+    return rows.getRows().map(([kind, t]) => `${kind}/${t}`);
+  }
+
+  it('are rewritten into the current spec, split by its partitions; rows kept (engine and icebird); scans prune by the new tuples', async () => {
+    const { store, tableDir, location } = await writeEvolvedTable('evolved');
+    const before = await engineRows(await IcebergTable.open(store));
+    expect(before).toHaveLength(40);
+    const result = await compactIcebergTable(new FileSystemTarget(store), { targetSize: BIG, minFiles: 2 });
+    expect(result.plan.map((p) => [p.specId, p.files]).sort()).toEqual([
+      [0, 3],
+      [1, 2],
+    ]);
+    // Spec 0's 30 rows make six partitions of spec 1; spec 1's two files make one.
+    expect([result.filesRemoved, result.filesAdded]).toEqual([5, 7]);
+
+    const after = await IcebergTable.open(store);
+    const files = await after.files(after.snapshot());
+    expect(files.map((f) => f.specId)).toEqual(files.map(() => 1));
+    const recordedTuples = files.map((f) => `${String(f.partition.kind)}/${String(f.partition.id_trunc)}`).sort();
+    expect(recordedTuples).toEqual(['a/0', 'a/10', 'a/100', 'a/20', 'b/0', 'b/10', 'b/20']);
+    for (const file of files) {
+      expect(await tuplesInFile(tableDir, file.path, location)).toEqual([`${String(file.partition.kind)}/${String(file.partition.id_trunc)}`]);
+    }
+    // id = 29: only (a, 20) and (b, 20) can hold it by partition, and (a, 20)'s ids end at 28.
+    const point = await after.planScan(after.snapshot(), { op: 'eq', fieldId: 1, value: 29n });
+    expect(point.tasks.map((t) => `${String(t.file.partition.kind)}/${String(t.file.partition.id_trunc)}`)).toEqual(['b/20']);
+    expect(await engineRows(after)).toEqual(before);
+    expect(await icebirdRows(location)).toEqual(before);
+  });
+
+  it('are rewritten whatever their size (a file alone in its bin included); files of the current spec above the target are left', async () => {
+    const { store } = await writeEvolvedTable('evolved-big');
+    const before = await engineRows(await IcebergTable.open(store));
+    const planned = await compactIcebergTable(new FileSystemTarget(store), { targetSize: 1, minFiles: 10, dryRun: true });
+    expect(planned.plan.map((p) => [p.specId, p.files, p.outputFiles])).toEqual([[0, 3, 3]]);
+    const result = await compactIcebergTable(new FileSystemTarget(store), { targetSize: 1, minFiles: 10 });
+    expect(result.filesRemoved).toBe(3);
+    const after = await IcebergTable.open(store);
+    expect((await after.files(after.snapshot())).filter((f) => f.specId === 0)).toEqual([]);
+    expect(await engineRows(after)).toEqual(before);
+  });
+});
+
 describe('every fixture compacted in a temp copy keeps its rows', () => {
   const FIXTURES = ['java/bunnies', 'spark/bunnies', 'spark/rename_column', 'athena/example'];
   for (const name of FIXTURES) {

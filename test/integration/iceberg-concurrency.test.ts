@@ -1,7 +1,8 @@
 /**
  * Two processes write one Iceberg table at once through each commit path — a folder (put-if-absent
  * `vN.metadata.json`), a SQL catalog (UPDATE … WHERE metadata_location = old), a REST catalog (commit
- * with requirements): one appends one-row files, the other compacts again and again. No appended row
+ * with requirements): one appends one-row files (the test appender, or the engine's own append that
+ * import and promote use), the other compacts again and again. No appended row
  * may be lost or duplicated; every compaction either commits (retried on a fresh state) or reports a
  * CONFLICT; the table verifies clean.
  */
@@ -28,7 +29,7 @@ const COMPACTIONS = 6;
 
 const bed = icebergTestBed('iceberg-concurrency');
 
-function runWorker(mode: 'append' | 'compact', target: string, count: number, writer: string): Promise<{ lines: Record<string, unknown>[]; stderr: string; code: number | null }> {
+function runWorker(mode: 'append' | 'import' | 'compact', target: string, count: number, writer: string): Promise<{ lines: Record<string, unknown>[]; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER, mode, target, String(count), writer], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,8 +57,8 @@ async function seedTable(name: string, catalogNames: boolean): Promise<{ tableDi
 }
 
 /** Runs an appender and a compactor at once and checks what they leave. */
-async function appendWhileCompacting(target: string, reopen: () => CommitTarget): Promise<void> {
-  const [appender, compactor] = await Promise.all([runWorker('append', target, APPENDS, 'alpha'), runWorker('compact', target, COMPACTIONS, 'gamma')]);
+async function appendWhileCompacting(target: string, reopen: () => CommitTarget, appendMode: 'append' | 'import' = 'append'): Promise<void> {
+  const [appender, compactor] = await Promise.all([runWorker(appendMode, target, APPENDS, 'alpha'), runWorker('compact', target, COMPACTIONS, 'gamma')]);
   expect(appender.code, appender.stderr).toBe(0);
   expect(compactor.code, compactor.stderr).toBe(0);
   expect(appender.lines).toHaveLength(APPENDS);
@@ -102,3 +103,12 @@ it('a REST catalog table (commit with requirements)', async () => {
     await server.stop();
   }
 }, 240_000);
+
+it('the engine\'s append (import, promote) against compactions: a folder table and a SQL catalog table', async () => {
+  const folder = await seedTable('import-folder', false);
+  await appendWhileCompacting(`folder:${folder.tableDir}`, () => new FileSystemTarget(new LocalStore(folder.tableDir)), 'import');
+  const { metadataFile } = await seedTable('import-sql', true);
+  const catalog = path.join(bed.dir, 'import-catalog.db');
+  writeSqlCatalog(catalog, [{ catalog: 'c', namespace: 'db', table: 't', metadataLocation: metadataFile }]);
+  await appendWhileCompacting(`sql:${catalog}`, () => new SqlCatalogTarget({ path: catalog, catalogName: 'c', namespace: ['db'], name: 't', openStore: defaultStoreOpener() }), 'import');
+}, 480_000);

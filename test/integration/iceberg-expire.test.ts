@@ -5,18 +5,26 @@
  * every retained snapshot are unchanged (read back through DuckDB), verify is clean, and what is left is
  * exactly what the new metadata reaches (no orphan, no leftover). A
  * dry run commits and deletes nothing; a run cut short after its commit leaves files the next run finds.
+ * Every fixture of test/fixtures/iceberg compacted, expired (a day later, retention 0) and vacuumed
+ * (retention 0) in a temp copy keeps its rows, verifies clean and holds only what its metadata reaches.
  */
-import { readdir } from 'node:fs/promises';
+import { cp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultStoreOpener } from '../../core/formats/iceberg/catalog/table-location';
+import type { CommitTarget } from '../../core/formats/iceberg/commit';
+import { FileSystemTarget, SqlCatalogTarget } from '../../core/formats/iceberg/commit-targets';
 import { IcebergTable } from '../../core/formats/iceberg/table';
+import { compactIcebergTable } from '../../core/ops/iceberg-compact';
 import { reachableFiles } from '../../core/formats/iceberg/reachable';
-import { expireIceberg } from '../../core/ops/iceberg-expire';
+import { expireIceberg, expireIcebergTable } from '../../core/ops/iceberg-expire';
 import { findIcebergOrphans } from '../../core/ops/iceberg-orphans';
 import { vacuumIcebergTable } from '../../core/ops/iceberg-vacuum';
 import { verifyIcebergTable } from '../../core/ops/verify/iceberg-table';
 import { LocalStore } from '../../core/storage/local';
 import { filesOnDisk } from '../helpers/crash-checks';
+import { fixture } from '../helpers/fixtures';
+import { writeSqlCatalog } from '../helpers/iceberg-catalogs';
 import { rowsBySnapshot } from '../helpers/iceberg-rows';
 import { icebergTestBed } from '../helpers/iceberg-test-bed';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
@@ -152,4 +160,38 @@ describe('expire (Iceberg)', () => {
     expect(await rowsBySnapshot(store)).toEqual(restrict(before, ids.slice(3)));
     await onlyReachable(store, w.dir);
   });
+});
+
+describe('every fixture compacted, expired and vacuumed in a temp copy', () => {
+  for (const name of ['java/bunnies', 'spark/bunnies', 'spark/rename_column', 'athena/example']) {
+    it(`${name}: keeps its rows, verifies clean and holds only what its metadata reaches`, async () => {
+      const copy = path.join(bed.dir, 'fixtures', name);
+      await cp(fixture('iceberg', name), copy, { recursive: true });
+      const store = new LocalStore(copy);
+      const opened = await IcebergTable.open(store);
+      let target: CommitTarget = new FileSystemTarget(store);
+      if (!/^metadata\/v\d+\.metadata\.json$/.test(opened.metadataKey)) {
+        // Catalog-named metadata (Athena): committed through a SQL catalog row pointing at it.
+        const catalog = path.join(bed.dir, `${name.replace('/', '-')}.db`);
+        writeSqlCatalog(catalog, [{ catalog: 'c', namespace: 'db', table: 't', metadataLocation: `${copy}/${opened.metadataKey}` }]);
+        target = new SqlCatalogTarget({ path: catalog, catalogName: 'c', namespace: ['db'], name: 't', openStore: defaultStoreOpener() });
+      }
+      const before = (await rowsBySnapshot(store)).get('current');
+      const snapshotsBefore = opened.metadata.snapshots.length;
+
+      const compacted = await compactIcebergTable(target, { targetSize: 1 << 30, minFiles: 1, all: true });
+      expect(compacted.filesRemoved).toBeGreaterThan(0);
+      // A day after now with retention 0: every snapshot but the current one (the newest is always kept).
+      const expired = await expireIcebergTable(store, target, { olderThanMs: 0, now: Date.now() + DAY });
+      expect(expired.expired).toHaveLength(snapshotsBefore);
+      expect(expired.deleted.length).toBeGreaterThan(0);
+      await vacuumIcebergTable(store, { retentionMs: 0, force: true });
+
+      const after = await IcebergTable.open(store);
+      expect(after.metadata.snapshots.map((s) => s.id)).toEqual([compacted.snapshotId]);
+      const rows = await rowsBySnapshot(store);
+      expect(rows.get('current')).toEqual(before);
+      await onlyReachable(store, copy);
+    });
+  }
 });

@@ -2,25 +2,39 @@
  * check and promote (the quality gate) on Iceberg tables: exact failing counts at the current snapshot,
  * a clean pass at an older one named `@<snapshot id>` (the 64-bit id kept exactly in the report and in a
  * results table), a table named by its catalog-style metadata file; promote copies a passing snapshot
- * into a Delta trusted table and writes nothing when a check fails; an Iceberg table as the trusted side
- * is refused by name before anything is read or written.
+ * into a Delta trusted table and writes nothing when a check fails; into an Iceberg trusted table it
+ * appends by one append snapshot (files in the table's partition spec, read back by icebird), and a
+ * staging column the trusted table lacks is refused by name before anything is written.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { icebergRead } from 'icebird';
+import murmurhash from 'murmurhash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type LakebenchApi } from '../../core/api/api';
 import { checkTable, promoteTable } from '../../core/api/quality';
 import { DeltaTable } from '../../core/formats/delta/table';
+import { IcebergTable } from '../../core/formats/iceberg/table';
 import { parseRules } from '../../core/quality/rules';
 import { LocalStore } from '../../core/storage/local';
 import { queryTable } from '../helpers/delta-rows';
 import { fileStates } from '../helpers/refusals';
 import { IcebergTestWriter } from '../helpers/iceberg-writer';
+import { startFolderServer } from '../helpers/static-server';
+
+/** bucket[4] of a long as the spec defines it (Appendix B: Murmur3 x86 32, seed 0, of its 8 little-endian bytes), computed here. */
+function icebergBucket4(value: bigint): number {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigInt64LE(value);
+  return (murmurhash.v3(bytes, 0) & 0x7fffffff) % 4;
+}
 
 let dir: string;
 let api: LakebenchApi;
+/** `dir` over loopback HTTP, for icebird. */
+let http: { url: string; stop: () => Promise<void> };
 let table: string;
 let cleanSnapshot: string;
 let dirtySnapshot: string;
@@ -36,6 +50,7 @@ const RULES = parseRules(
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-iceberg-quality-'));
+  http = await startFolderServer(dir);
   api = createApi({ catalogPath: path.join(dir, 'catalog.sqlite'), cacheDir: path.join(dir, 'cache') });
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
   table = path.join(dir, 'orders');
@@ -53,6 +68,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api?.close();
+  await http?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -113,11 +129,76 @@ describe('promote from an Iceberg table', () => {
     expect(await DeltaTable.exists(new LocalStore(trusted))).toBe(false);
   });
 
-  it('refuses an Iceberg table as the trusted side by name, changing nothing', async () => {
-    const before = await fileStates(table);
-    await expect(promoteTable(api, { staging: `${table}@${cleanSnapshot}`, trusted: table, rules: RULES })).rejects.toThrow(
-      'import: not supported for Iceberg tables',
-    );
-    expect(await fileStates(table)).toEqual(before);
+});
+
+describe('promote into an Iceberg table', () => {
+  /** A trusted Iceberg table (bucket[4] on id) with one row already, written by the test writer. */
+  async function trustedIceberg(name: string): Promise<string> {
+    const location = path.join(dir, name);
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const w = new IcebergTestWriter(location, conn, {
+      location: `${http.url}/${name}`,
+      fields: [
+        { id: 1, name: 'id', type: 'long' },
+        { id: 2, name: 'amount', type: 'double' },
+      ],
+      partitionFields: [{ sourceId: 1, fieldId: 1000, name: 'id_bucket', transform: 'bucket[4]', avroType: 'int' }],
+    });
+    await w.commit({ add: [{ sql: `SELECT 100::BIGINT AS id, 9.5::DOUBLE AS amount`, partition: { id_bucket: icebergBucket4(100n) } }] });
+    conn.closeSync();
+    return location;
+  }
+
+  it('appends a passing snapshot by one append snapshot, each new file in its bucket; icebird reads the rows', async () => {
+    // The spec's own example (Appendix B): hash(34L) = 2017239379.
+    expect(murmurhash.v3(Buffer.from([34, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe(2017239379);
+    const trusted = await trustedIceberg('trusted-iceberg');
+    const before = await IcebergTable.open(new LocalStore(trusted));
+    const report = await promoteTable(api, { staging: `${table}@${cleanSnapshot}`, trusted, rules: RULES });
+    expect(report.refused).toBeUndefined();
+    expect(report.rowsPromoted).toBe(3);
+    const after = await IcebergTable.open(new LocalStore(trusted));
+    expect(after.metadata.currentSnapshotId).toBe(report.version);
+    expect(after.snapshot()).toMatchObject({ operation: 'append', parentId: before.snapshot()!.id });
+    const files = await after.files(after.snapshot());
+    expect(files).toHaveLength(1 + new Set([0n, 1n, 2n].map(icebergBucket4)).size);
+    // Every id is found through the partition pruning of its own bucket.
+    for (const id of [0n, 1n, 2n, 100n]) {
+      const scan = await after.planScan(after.snapshot(), { op: 'eq', fieldId: 1, value: id });
+      expect(scan.tasks.map((t) => t.file.partition.id_bucket)).toEqual([icebergBucket4(id)]);
+    }
+    const rows = (await icebergRead({ tableUrl: `${http.url}/trusted-iceberg` })) as Record<string, unknown>[];
+    expect(rows.map((r) => [Number(r.id), r.amount]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([
+      [0, 1],
+      [1, 2.5],
+      [2, 4],
+      [100, 9.5],
+    ]);
+  });
+
+  it('writes nothing when a check fails, and refuses staging columns the table does not have by name', async () => {
+    const trusted = await trustedIceberg('trusted-iceberg-refused');
+    const before = await fileStates(trusted);
+    const report = await promoteTable(api, { staging: table, trusted, rules: RULES });
+    expect(report.refused).toMatch(/3 check\(s\) did not pass/);
+    expect(await fileStates(trusted)).toEqual(before);
+
+    // A staging table with a column the trusted one lacks.
+    const wide = path.join(dir, 'staging-wide');
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const w = new IcebergTestWriter(wide, conn, {
+      fields: [
+        { id: 1, name: 'id', type: 'long' },
+        { id: 2, name: 'amount', type: 'double' },
+        { id: 3, name: 'note', type: 'string' },
+      ],
+    });
+    await w.commit({ add: [{ sql: `SELECT 5::BIGINT AS id, 1.0::DOUBLE AS amount, 'x' AS note` }] });
+    conn.closeSync();
+    await expect(promoteTable(api, { staging: wide, trusted, rules: RULES })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/input column note is not in the Iceberg table's schema \(id, amount\)/),
+    });
+    expect(await fileStates(trusted)).toEqual(before);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Iceberg tables take only the operations their format lists (compact and rewrite-manifests, tested
- * in iceberg-compact.test.ts and beside it; orphans and vacuum, in iceberg-orphans.test.ts; expire, in
- * iceberg-expire.test.ts; maintain, in iceberg-maintain.test.ts): every other write
- * operation (import, delete, compact-staging, repack, checkpoint) is refused by
+ * Iceberg tables take only the operations their format lists (import as an append, in
+ * iceberg-append.test.ts; compact and rewrite-manifests, tested in iceberg-compact.test.ts and beside
+ * it; orphans and vacuum, in iceberg-orphans.test.ts; expire, in iceberg-expire.test.ts; maintain, in
+ * iceberg-maintain.test.ts): every other write operation (delete, compact-staging, repack, checkpoint) is refused by
  * name before anything under the table changes, on a copy of a fixture table written by Iceberg's Java
  * API — through the API, the app's maintenance jobs, the local server and the CLI, and when the table
  * is named by one of its metadata files. Verify, which only reads, still runs.
@@ -34,8 +34,6 @@ beforeAll(async () => {
   table = join(dir, 'lake', 'bunnies');
   await cp(fixture('iceberg', 'java', 'bunnies'), table, { recursive: true });
   metadataFile = join(table, 'metadata', 'v4.metadata.json');
-  await mkdir(join(dir, 'scratch'), { recursive: true });
-  await writeFile(join(dir, 'scratch', 'more.csv'), 'id,name\n7,seven\n');
   // A staging area beside it, so that compact-staging has something to write into the table.
   await mkdir(join(dir, 'lake', 'staging', 'data', 'day=2026-11-23'), { recursive: true });
   await writeFile(join(dir, 'lake', 'staging', 'data', 'day=2026-11-23', 'a.json'), '{"id": 9}');
@@ -50,16 +48,15 @@ afterAll(async () => {
 });
 
 describe('an Iceberg table (a copy of java/bunnies)', () => {
-  it('is found as Iceberg, offering verify, compact, rewrite-manifests, orphans, vacuum, expire and maintain alone', async () => {
+  it('is found as Iceberg, offering import (append), verify, compact, rewrite-manifests, orphans, vacuum, expire and maintain alone', async () => {
     const [found] = await api.tables({ location: join(dir, 'lake') }).then((all) => all.filter((t) => t.name === 'bunnies'));
     expect(found).toMatchObject({ layout: 'iceberg' });
-    expect(Object.keys(found!.capabilities.operations)).toEqual(['verify', 'compact', 'rewrite-manifests', 'orphans', 'vacuum', 'expire', 'maintain']);
+    expect(Object.keys(found!.capabilities.operations)).toEqual(['import', 'verify', 'compact', 'rewrite-manifests', 'orphans', 'vacuum', 'expire', 'maintain']);
   });
 
-  it('refuses import and delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
+  it('refuses delete through the API, by name, also when named by a metadata file, and changes nothing', async () => {
     const before = await snapshot();
     for (const location of [table, metadataFile]) {
-      await refusedWith('import', () => api.importFiles({ location, inputs: [join(dir, 'scratch', 'more.csv')] }));
       await refusedWith('delete', () => api.deleteWhere({ location, where: 'id = 1' }));
     }
     expect(await snapshot()).toEqual(before);
@@ -99,7 +96,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
     it('fails each job by name and changes nothing', async () => {
       const before = await snapshot();
       const started: [string, JobInfo][] = [
-        ['import', await served.client.importFiles({ location: table, inputs: [join(dir, 'scratch', 'more.csv')] })],
         ['delete', await served.client.deleteWhere({ location: table, where: 'id = 1' })],
         ['repack', await served.client.maintenanceStart({ location: table, operation: 'repack', purgeWhere: 'id = 1', purge: true })],
         ['checkpoint', await served.client.maintenanceStart({ location: table, operation: 'checkpoint' })],
@@ -113,7 +109,6 @@ describe('an Iceberg table (a copy of java/bunnies)', () => {
     it('exits 1 naming the operation for every command that writes, and changes nothing', async () => {
       const before = await snapshot();
       const commands: [string, string[]][] = [
-        ['import', ['import', table, join(dir, 'scratch', 'more.csv')]],
         ['delete', ['delete', table, '--where', 'id = 1']],
         ['compact-staging', ['compact-staging', join(dir, 'lake', 'staging'), '--into', table]],
         ['repack', ['repack', table, '--purge-where', 'id = 1']],

@@ -2,8 +2,8 @@
  * Iceberg tables as a TableFormat: found by a metadata file in `metadata/`, read at any snapshot (by
  * id, time, tag or branch), inspected through snapshots, manifests, files, partitions per spec and
  * schemas with field ids, and queried through a DuckDB view. Writes go through one commit path
- * (commit.ts); the capabilities list the operations Iceberg tables take (compact, verify, orphans,
- * vacuum, expire, maintain), and every other operation is refused by name before anything is touched. Versions are
+ * (commit.ts); the capabilities list the operations Iceberg tables take (import as an append, compact,
+ * verify, orphans, vacuum, expire, maintain), and every other operation is refused by name before anything is touched. Versions are
  * snapshot ids, kept as text (64 bits) everywhere outside this folder.
  */
 import { LakebenchError } from '../../errors';
@@ -127,6 +127,8 @@ export const icebergFormat: TableFormat = {
     versionRefs: ['id', 'time', 'tag', 'branch'],
     // An operation added here is one the engine may run on Iceberg tables.
     operations: {
+      // Append only (promote's write into a trusted table too): ops/iceberg-append.ts.
+      import: { variant: 'append-snapshot', note: 'rows appended to the table by one append snapshot, in its current schema and partition spec' },
       verify: {},
       compact: { variant: 'replace-snapshot', note: 'rewrite_data_files: small files per partition bin-packed, deletes applied, one replace snapshot' },
       'rewrite-manifests': { note: 'rewrite_manifests: small data manifests merged by partition, one replace snapshot' },

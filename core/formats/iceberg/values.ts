@@ -30,6 +30,14 @@ export function fromAvro(value: unknown, type: IcebergType): IcebergValue | null
   return value as IcebergValue;
 }
 
+/** A value in internal form as Avro writes it in a partition tuple (fromAvro's inverse): int and date as numbers, other integral types as bigints. */
+export function toAvro(value: IcebergValue | null, type: IcebergType): unknown {
+  if (value === null) return null;
+  if (type === 'int' || type === 'date') return Number(value);
+  if (decimalOf(type)) throw new LakebenchError('UNSUPPORTED_FEATURE', `writing a decimal partition value (${type})`);
+  return value;
+}
+
 /** Decimal bytes: the unscaled value, two's-complement big-endian. */
 function unscaledOf(data: Uint8Array): bigint {
   if (data.length === 0) return 0n;

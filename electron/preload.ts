@@ -3,7 +3,7 @@
  * allow-listed method names exist on it; ipcRenderer itself is never exposed to the page.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { WORKBENCH_METHODS, type WorkbenchClient, type WorkbenchEvent } from '../core/api/workbench';
+import { WORKBENCH_METHODS, type WorkbenchApi, type WorkbenchClient, type WorkbenchEvent } from '../core/api/workbench';
 import type { Outcome } from './engine-protocol';
 
 // Channel names repeated here (not imported from ipc.ts): the sandboxed preload must not pull in main's modules.
@@ -21,8 +21,11 @@ async function call(method: string, args: unknown): Promise<unknown> {
 const listeners = new Set<(event: WorkbenchEvent) => void>();
 ipcRenderer.on(EVENT_CHANNEL, (_event, payload: WorkbenchEvent) => listeners.forEach((l) => l(payload)));
 
+// WORKBENCH_METHODS is checked (workbench.ts) to name every WorkbenchApi method, so the built object is one.
+const apiMethods = Object.fromEntries(WORKBENCH_METHODS.map((m) => [m, (args: unknown) => call(m, args)])) as unknown as WorkbenchApi;
+
 const client: WorkbenchClient = {
-  ...(Object.fromEntries(WORKBENCH_METHODS.map((m) => [m, (args: unknown) => call(m, args)])) as Omit<WorkbenchClient, 'onEvent'>),
+  ...apiMethods,
   onEvent(listener) {
     listeners.add(listener);
     return () => void listeners.delete(listener);

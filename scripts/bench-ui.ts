@@ -7,6 +7,8 @@
  *                       time to its first chunk (median); raw ui_run_to_rows_ms and engine_first_chunk_ms too
  *   ui_scroll_frame_ms  p95 frame time while scrolling that result end to end; p50 and the frame count too
  *                       (rAF deltas come in whole 60 Hz vsync intervals: 16.7 ms is a frame on time)
+ *   ui_pane_resize_frame_ms  p95 frame time while dragging the explorer's handle to and fro with that
+ *                       result in the grid (every frame re-lays out the explorer, editor and grid)
  *   ui_heap_mb          the page's JS heap after that scroll, after a forced garbage collection
  *   ui_column_profile_ms  Columns clicked → the column explorer's profile of a 1,500,000-row, 12-column
  *                       result painted for the columns it shows first (median; the engine profiles all rows);
@@ -124,6 +126,38 @@ async function waitForLastRow(page: Page): Promise<void> {
   );
 }
 
+/** Mouse moves in one drag of a pane handle: about 5 s of a hand moving it back and forth. */
+const DRAG_MOVES = 300;
+
+/**
+ * Drags the explorer's handle back and forth (real mouse events, as a hand does) while the page records the
+ * time between its animation frames; returns those times. The recorder is a script text: tsx would wrap
+ * named functions in a helper (__name) that the page does not have.
+ */
+async function paneResizeFrameTimes(page: Page): Promise<number[]> {
+  const box = (await page.getByTestId('pane-handle-explorer').boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height * 0.2; // away from the collapse buttons in its middle
+  await page.evaluate(`(() => {
+    const w = window;
+    w.__frames = [];
+    w.__recording = true;
+    let previous = performance.now();
+    const tick = (now) => {
+      w.__frames.push(now - previous);
+      previous = now;
+      if (w.__recording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= DRAG_MOVES; i++) await page.mouse.move(x + Math.round(160 * Math.sin(i / 25)), y);
+  await page.mouse.up();
+  const frames = (await page.evaluate('(window.__recording = false, window.__frames)')) as number[];
+  return frames.slice(1); // the first spans the time before the drag began
+}
+
 /** Replaces the editor's text with `sql` (select all, type). */
 async function typeQuery(page: Page, sql: string): Promise<void> {
   await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
@@ -197,6 +231,11 @@ try {
     report('ui_first_rows_ms', Math.round(quantile(runs.map((r) => r.runToRowsMs - r.engineFirstChunkMs), 0.5)), 'ms');
 
     await learnRowCount(page);
+    // The million rows are in the grid: drag a pane handle over them (before the scroll, which ends at the last row).
+    const resizeFrames = await paneResizeFrameTimes(page);
+    report('ui_pane_resize_frames', resizeFrames.length, 'frames');
+    report('ui_pane_resize_frame_p50_ms', quantile(resizeFrames, 0.5), 'ms');
+    report('ui_pane_resize_frame_ms', quantile(resizeFrames, 0.95), 'ms');
     const frames = await scrollFrameTimes(page);
     await waitForLastRow(page);
     report('ui_scroll_frames', frames.length, 'frames');

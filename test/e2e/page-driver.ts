@@ -43,6 +43,16 @@ export async function openTableAt(page: Page, key: string, layout: string): Prom
   await poll(() => page.getByTestId('table-view').locator('h3').textContent()).toBe(key.split('/').at(-2));
 }
 
+/** Saves a connection `name` to the local folder `path` (the top bar's + Connection), which the app then opens. */
+export async function addLocalConnection(page: Page, name: string, path: string): Promise<void> {
+  await page.getByTestId('add-connection').click();
+  await page.getByTestId('connection-kind').selectOption('local');
+  await page.getByTestId('connection-name').fill(name);
+  await page.getByTestId('connection-path').fill(path);
+  await page.getByTestId('connection-save').click();
+  await poll(() => page.getByTestId('workspace-root').textContent()).toBe(path);
+}
+
 /** Screenshots `<SHOT_DIR>/<name>-<theme>-<width>.png` in both themes (chosen as a user does) at 1440×900 and 1280×800. */
 export async function shotBoth(page: Page, name: string): Promise<void> {
   const shot = (suffix: string) => page.screenshot({ path: join(SHOT_DIR, `${name}-${suffix}.png`) });

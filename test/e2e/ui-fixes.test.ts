@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeLakeSyncJsonColumn } from '../helpers/lake-buckets';
 import { appPerFile } from './app-fixture';
-import { cell, doneStatus, explorerEntry, firstValue, openTableAt, poll, runSql, shotBoth } from './page-driver';
+import { addLocalConnection, cell, doneStatus, explorerEntry, firstValue, openTableAt, poll, runSql, shotBoth } from './page-driver';
 import { ROOT } from './ui-harness';
 
 let page: Page;
@@ -185,12 +185,7 @@ describe('connections and the --lake folder', () => {
 
   it('keeps the --lake folder in the selector after switching to a connection, and switches back to it', async () => {
     lake = (await root())!;
-    await page.getByTestId('add-connection').click();
-    await page.getByTestId('connection-kind').selectOption('local');
-    await page.getByTestId('connection-name').fill('Other folder');
-    await page.getByTestId('connection-path').fill(other);
-    await page.getByTestId('connection-save').click();
-    await poll(root).toBe(other);
+    await addLocalConnection(page, 'Other folder', other);
     await explorerEntry(page, 'customers/').waitFor();
     expect(await select().locator('option').allTextContents()).toEqual(['lake (folder)', 'Other folder (local)']);
     await select().selectOption({ label: 'lake (folder)' });

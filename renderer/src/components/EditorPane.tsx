@@ -1,18 +1,23 @@
 /** Editor tabs, Run/Cancel, and the history and saved-queries panel beside the editor. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { monaco } from '../monaco/setup';
 import { activeTab, useEditor } from '../stores/editor';
 import { useResults } from '../stores/results';
 import { setShownEditor } from '../stores/sql-editor-instance';
 import { runFromEditor, SqlEditor } from './SqlEditor';
 import { countOf, formatDate, formatDuration } from '../logic/format';
+import { fitHistoryWidth, HANDLE_PX, paneRange } from '../logic/pane-fit';
+import { usePaneLayout } from '../stores/pane-layout';
+import { OverflowScroller } from './OverflowScroller';
+import { PaneHandle } from './PaneHandle';
+import { useElementSize } from './use-element-size';
 
 function Tabs() {
   const { tabs, activeId, activate, closeTab, addTab } = useEditor();
   return (
-    <div className="tabs" role="tablist">
+    <OverflowScroller className="tabs" role="tablist" scrollTo={activeId} testId="editor-tabs">
       {tabs.map((t) => (
-        <div key={t.id} role="tab" aria-selected={t.id === activeId} className={`tab${t.id === activeId ? ' active' : ''}`} onClick={() => activate(t.id)} data-testid="editor-tab">
+        <div key={t.id} role="tab" aria-selected={t.id === activeId} className={`tab${t.id === activeId ? ' active' : ''}`} onClick={() => activate(t.id)} data-testid="editor-tab" data-scroll-key={t.id}>
           <span>{t.title}</span>
           {tabs.length > 1 && (
             <button
@@ -31,7 +36,7 @@ function Tabs() {
       <button className="tab-add" title="New tab (Alt+N)" onClick={() => addTab()} data-testid="new-tab">
         +
       </button>
-    </div>
+    </OverflowScroller>
   );
 }
 
@@ -122,6 +127,32 @@ function SaveAs({ name, setName, save }: { name: string; setName(name: string | 
   );
 }
 
+/** The editor beside the history panel, with the handle between them. */
+function EditorBody({ children }: { children: ReactNode }) {
+  const choices = usePaneLayout();
+  const [ref, body] = useElementSize<HTMLDivElement>();
+  const history = fitHistoryWidth(body.width, choices);
+  const range = paneRange('history', body.width);
+  return (
+    <div className="editor-body" ref={ref} style={{ gridTemplateColumns: `minmax(0, 1fr) ${HANDLE_PX}px ${history}px` }}>
+      {children}
+      <PaneHandle
+        pane="history"
+        axis="x"
+        direction={-1}
+        size={history}
+        min={range.min}
+        max={range.max}
+        toggles={[{ pane: 'history', open: '›', closed: '‹' }]}
+        label="History width"
+      />
+      <div className="pane-slot" style={{ visibility: history ? undefined : 'hidden' }} data-testid="pane-history">
+        <SidePanel />
+      </div>
+    </div>
+  );
+}
+
 export function EditorPane() {
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor>(undefined);
   const tab = useEditor((s) => activeTab(s));
@@ -159,10 +190,9 @@ export function EditorPane() {
         )}
         <span className="hint">Ctrl/⌘+Enter runs the statement under the cursor or the selection</span>
       </div>
-      <div className="editor-body">
+      <EditorBody>
         <SqlEditor onEditor={onEditor} />
-        <SidePanel />
-      </div>
+      </EditorBody>
     </section>
   );
 }

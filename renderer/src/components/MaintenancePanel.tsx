@@ -3,7 +3,7 @@
  * confirm before anything that deletes or rewrites (vacuum, expire, repack, maintain), progress bars of
  * running jobs, the report of the last run, the table's maintenance log, and an optional schedule.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { FoundTable, JobInfo, MaintenanceJobOperation, OperationSupport } from '../../../core/api/workbench';
 import { MAINTAIN_STEPS } from '../../../core/ops/maintenance/maintain-steps';
 import { errorMessage } from '../api/client';
@@ -233,6 +233,12 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   // Every running job, and the last finished one (its bar keeps its last progress).
   const shown = runs.filter((r) => r.job.state === 'running' || r === last);
   const busy = runs.some((r) => r.job.state === 'running');
+  // A run just started (Run, or Confirm at the foot of a long plan) brings its progress into view.
+  const runsBox = useRef<HTMLDivElement>(null);
+  const newest = runs[0]?.jobId;
+  useEffect(() => {
+    if (newest) runsBox.current?.scrollIntoView({ block: 'nearest' });
+  }, [newest]);
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
   const operations = OPERATIONS.flatMap((spec) => {
@@ -269,14 +275,15 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
       {table.capabilities.operations.maintain && <Schedule table={table} connectionId={connectionId} fields={fields} />}
 
       {shown.length > 0 && (
-        <>
+        // Sticky while a job runs: its bar, phase and Cancel stay in view as the report below is scrolled.
+        <div className={`mt-runs-box${busy ? ' busy' : ''}`} ref={runsBox} data-testid="mt-runs">
           <h4>Runs {busy && <span className="spinner" />}</h4>
           <ul className="jobs-list mt-runs">
             {shown.map((r) => (
               <RunProgress key={r.jobId} run={r} />
             ))}
           </ul>
-        </>
+        </div>
       )}
 
       {selected ? (

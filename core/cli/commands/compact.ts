@@ -13,7 +13,16 @@ export async function compact(ctx: CliContext, table: string, flags: CompactFlag
   return interruptible(ctx, async (signal) => {
     const result = await api.compact(
       { location: table, ...ctx.location },
-      { targetSize: flags.targetSize, minFiles: flags.minFiles, where: flags.where, sortBy: flags.sortBy, dryRun, signal, onProgress: progressLine(ctx) },
+      {
+        targetSize: flags.targetSize,
+        minFiles: flags.minFiles,
+        where: flags.where,
+        sortBy: flags.sortBy,
+        scratchLimit: flags.scratchLimit,
+        dryRun,
+        signal,
+        onProgress: progressLine(ctx),
+      },
       { dryRun },
     );
     return { result, text: report(result, dryRun) };

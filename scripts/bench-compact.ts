@@ -4,6 +4,7 @@
  *   compact_ratio  compactTable over a table of 2,000 small files (~200 MB, partitioned by `day` into 10
  *                  partitions of 200 files) ÷ raw DuckDB COPY of the same files into the same number of
  *                  output files (one COPY per partition, zstd), both on local disk
+ *   remote_compact_ratio  the same compaction on the loopback S3 server ÷ on local disk (bench-compact-remote.ts)
  *   repack_plan_ms  the plan (--dry-run) of repack --recompress zstd:9 over the same 2,000 files, median of 5;
  *                   the issue's goal is absolute (≤ 1,000 ms), so no baseline: a snapshot open is served
  *                   from the process's snapshot cache and would make a meaningless ratio
@@ -24,6 +25,7 @@ import { compactTable } from '../core/ops/compact';
 import { repackTable } from '../core/ops/repack';
 import { LocalStore } from '../core/storage/local';
 import { median, report, timed } from './bench-report';
+import { benchRemoteCompact } from './bench-compact-remote';
 
 const FILES = 2000;
 const PARTITIONS = 10;
@@ -147,6 +149,8 @@ try {
   report('compact_lakebench_ms', Math.round(median(lakebenchTimes)), 'ms');
   report('compact_raw_duckdb_ms', Math.round(median(rawTimes)), 'ms');
   report('compact_ratio', median(lakebenchTimes) / median(rawTimes), 'x');
+
+  await benchRemoteCompact(work, path.join(pristine, 'table'), { targetSize: TARGET_SIZE, minFiles: 2 });
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { LakebenchError } from '../errors';
 import { formatSize } from '../units';
-import { estimateEta, type TransferProgress } from './maintenance/operations';
+import type { CacheProgress } from '../storage/cache';
+import { estimateEta, type OpOptions } from './maintenance/operations';
 import { ScratchBudget } from './scratch-budget';
 
 /** What the pipeline needs to know of a bin before touching it. */
@@ -28,17 +29,11 @@ export interface BinSize {
 }
 
 export interface BinSteps<B, L, W, R> {
-  /** Makes the bin's inputs readable locally, downloading into `dir` and telling each file's bytes as it arrives. */
-  fetch(bin: B, dir: string, onBytes: (bytes: number) => void): Promise<L>;
+  /** Makes the bin's inputs readable locally, downloading into `dir` (a FileCache's folder) and telling its progress. */
+  fetch(bin: B, dir: string, onProgress: (progress: CacheProgress) => void): Promise<L>;
   /** Writes the bin's rows to `outPath`; undefined when they are none (nothing to upload). */
   rewrite(bin: B, local: L, outPath: string): Promise<W | undefined>;
   upload(file: W): Promise<R>;
-}
-
-export interface PipelineProgress extends TransferProgress {
-  /** Input bytes of the bins done (written and uploaded). */
-  doneBytes: number;
-  etaMs?: number;
 }
 
 export interface PipelineOptions<B> {
@@ -49,7 +44,8 @@ export interface PipelineOptions<B> {
   /** The object named in errors (the table). */
   object: string;
   signal?: AbortSignal;
-  onProgress?: (progress: PipelineProgress) => void;
+  /** Phase `transfer`: done and total are input bytes of bins done (written and uploaded) and of all, with the transfer's byte counts. */
+  onProgress?: OpOptions['onProgress'];
 }
 
 export interface PipelineResult<R> {
@@ -58,6 +54,10 @@ export interface PipelineResult<R> {
   /** The most scratch space held at once. */
   scratchHighWaterBytes: number;
 }
+
+/** A partition as messages print it: `day=2026-01-01/kind=a`, or `(table)` for an unpartitioned table. */
+export const partitionLabel = (partition: Record<string, string | null>): string =>
+  Object.entries(partition).map(([k, v]) => `${k}=${v ?? 'null'}`).join('/') || '(table)';
 
 /** Bins whose inputs download at once (each with its own parallel transfers): enough to keep the link busy across bin boundaries. */
 const BINS_FETCHED_AHEAD = 2;
@@ -90,7 +90,7 @@ export async function runBinPipeline<B, L, W, R>(bins: readonly B[], steps: BinS
         await budget.reserve(scratchNeed(sizes[index]!));
         if (failure) throw failure.error;
         await mkdir(binDir(index));
-        steps.fetch(bin, binDir(index), progress.downloaded).then(fetched[index]!.resolve, fetched[index]!.reject);
+        steps.fetch(bin, binDir(index), progress.fetchOf()).then(fetched[index]!.resolve, fetched[index]!.reject);
       } catch (e) {
         for (const rest of fetched.slice(index)) rest.reject(e);
         return;
@@ -165,13 +165,25 @@ function progressCounter(sizes: BinSize[], budget: ScratchBudget, onProgress: Pi
     if (!always && percent === reportedPercent) return;
     reportedPercent = percent;
     const etaMs = estimateEta(counts.doneBytes, totalBytes, Date.now() - began);
-    onProgress?.({ ...counts, totalBytes, scratchBytes: budget.usedBytes, ...(etaMs !== undefined && { etaMs }) });
+    onProgress?.({
+      phase: 'transfer',
+      done: counts.doneBytes,
+      total: totalBytes,
+      bytes: counts.uploadedBytes,
+      transfer: { downloadedBytes: counts.downloadedBytes, uploadedBytes: counts.uploadedBytes, totalBytes, scratchBytes: budget.usedBytes },
+      ...(etaMs !== undefined && { etaMs }),
+    });
   };
   report(true);
   return {
-    downloaded: (bytes: number) => {
-      counts.downloadedBytes += bytes;
-      report(false);
+    /** A bin's download progress (its bytes so far) into the counters. */
+    fetchOf: () => {
+      let counted = 0;
+      return (p: CacheProgress) => {
+        counts.downloadedBytes += p.bytes - counted;
+        counted = p.bytes;
+        report(false);
+      };
     },
     binDone: (inputBytes: number, uploadedBytes: number) => {
       counts.doneBytes += inputBytes;

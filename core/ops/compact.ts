@@ -22,7 +22,7 @@ import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
 import { FileCache } from '../storage/cache';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
-import { runBinPipeline } from './bin-pipeline';
+import { partitionLabel, runBinPipeline } from './bin-pipeline';
 import { inBusyPartitions, planGroups, smallFiles, type CompactGroup } from './compact-plan';
 import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
@@ -216,17 +216,10 @@ async function writeGroups(
   const { results, scratchHighWaterBytes } = await runBinPipeline(
     bins,
     {
-      fetch: async ({ bin }, dir, onBytes) => {
+      fetch: async ({ bin }, dir, onProgress) => {
         // The bin's own cache folder: removed whole once the bin is written (DV files go there too).
         const cache = new FileCache(dir, Number.POSITIVE_INFINITY);
-        let reported = 0;
-        const paths = await localPaths(db, store, snapshot.tableUrl, bin, {
-          cache,
-          onProgress: (p) => {
-            onBytes(p.bytes - reported);
-            reported = p.bytes;
-          },
-        });
+        const paths = await localPaths(db, store, snapshot.tableUrl, bin, { cache, onProgress });
         return viewFiles(store, snapshot, bin, paths, { cache, signal: db.signal });
       },
       rewrite: async ({ group }, files, outPath) => {
@@ -243,8 +236,7 @@ async function writeGroups(
       sizeOf: ({ group, bin }) => ({ label: partitionLabel(group.partition), inputBytes: sum(bin.map(inputBytes)), downloaded: store.kind !== 'local' }),
       object: store.url,
       signal: db.signal,
-      onProgress: ({ doneBytes, totalBytes, etaMs, ...transfer }) =>
-        onTransfer?.({ phase: 'transfer', done: doneBytes, total: totalBytes, bytes: transfer.uploadedBytes, transfer: { ...transfer, totalBytes }, ...(etaMs !== undefined && { etaMs }) }),
+      onProgress: onTransfer,
     },
   );
   return { adds: results, scratchHighWaterBytes };
@@ -271,10 +263,6 @@ function inputBytes(add: AddFile): number {
   const dv = deletionVectorOf(add);
   return add.size + (dv && dv.storageType !== 'i' ? (dv.offset ?? 0) + dv.sizeInBytes : 0);
 }
-
-/** A partition as messages print it: `day=2026-01-01/kind=a`, or `(table)` for an unpartitioned table. */
-const partitionLabel = (partition: Record<string, string | null>): string =>
-  Object.entries(partition).map(([k, v]) => `${k}=${v ?? 'null'}`).join('/') || '(table)';
 
 /**
  * The rows of a bin in the table's physical layout. Files with deletion vectors, or a column-mapping

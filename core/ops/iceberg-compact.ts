@@ -26,12 +26,14 @@ import { produceSnapshot, snapshotCommit, type NewFile } from '../formats/iceber
 import type { IcebergTable } from '../formats/iceberg/table';
 import { IcebergSource } from '../sql/iceberg-source';
 import { quoteIdent, quoteLiteral } from '../sql-text';
+import { FileCache, type CacheItem } from '../storage/cache';
 import type { ObjectStore } from '../storage/types';
 import type { CompactPlanEntry, CompactResult } from './compact';
 import { planRewrite, type RewriteGroup } from './iceberg-compact-plan';
 import { progressReporter, type OpOptions } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { scratchCache } from './table-files';
+import { partitionLabel, runBinPipeline } from './bin-pipeline';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 
 export interface IcebergCompactOptions extends OpOptions {
   /** Files under this size are merged into files of about this size (bytes). */
@@ -45,6 +47,8 @@ export interface IcebergCompactOptions extends OpOptions {
   dryRun?: boolean;
   /** Lost races retried before CONFLICT (default 4). */
   attempts?: number;
+  /** Local scratch space the compaction may hold at once (default MAINTENANCE_DEFAULTS.scratchLimit). */
+  scratchLimit?: number;
   /** Runs after the new files are uploaded and before the commit (lets tests race a concurrent writer). */
   beforeCommit?: () => Promise<void>;
 }
@@ -94,15 +98,43 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
 
   return withScratchDb('compact', options.signal, async (db) => {
     const bins = groups.flatMap((group) => group.bins.map((bin) => ({ group, bin })));
-    const added: NewFile[] = [];
+    let binsDone = 0;
     let bytesDone = 0;
     progress('rewrite', 0, bins.length);
-    for (const [i, { group, bin }] of bins.entries()) {
-      db.checkCancelled();
-      added.push(await rewriteBin(db, table, schema, snapshot.sequenceNumber, group, bin, sortBy));
-      bytesDone += added[added.length - 1]!.fileSizeInBytes;
-      progress('rewrite', i + 1, bins.length, bytesDone);
-    }
+    const { results: added, scratchHighWaterBytes } = await runBinPipeline(
+      bins,
+      {
+        fetch: async ({ bin }, dir, onProgress) => {
+          // The bin's own cache folder, removed whole once it is rewritten: the view made then finds every file there.
+          const cache = new FileCache(dir, Number.POSITIVE_INFINITY);
+          await cache.ensureMany(table.store, binInputs(table, bin), { signal: db.signal, onProgress });
+          return cache;
+        },
+        rewrite: async ({ group, bin }, cache, outPath) => {
+          db.checkCancelled();
+          const file = await rewriteBin(db, table, schema, snapshot.sequenceNumber, { group, bin, cache, outPath }, sortBy);
+          bytesDone += file.fileSizeInBytes;
+          progress('rewrite', ++binsDone, bins.length, bytesDone);
+          return { file, outPath };
+        },
+        upload: async ({ file, outPath }) => {
+          await table.store.putFile(table.paths.keyOf(file.path), outPath);
+          return file;
+        },
+      },
+      {
+        dir: join(db.dir, 'compaction'),
+        limitBytes: options.scratchLimit ?? MAINTENANCE_DEFAULTS.scratchLimit,
+        sizeOf: ({ group, bin }) => ({
+          label: partitionLabel(planEntry(table, group).partition),
+          inputBytes: sum(binInputs(table, bin).map((item) => item.size)),
+          downloaded: table.store.kind !== 'local',
+        }),
+        object: target.url,
+        ...(db.signal && { signal: db.signal }),
+        onProgress: options.onProgress,
+      },
+    );
     db.checkCancelled();
     await options.beforeCommit?.();
 
@@ -134,6 +166,7 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
       bytesAdded: sum(added.map((f) => f.fileSizeInBytes)),
       deleteFilesRemoved: dropped.length,
       attempts: committed.attempts,
+      scratchHighWaterBytes,
     };
   });
 }
@@ -231,23 +264,37 @@ function fileMetrics(schema: Schema, statistics: ColumnStatistics): Pick<NewFile
   return { valueCounts, nullValueCounts, lowerBounds, upperBounds };
 }
 
-/** Rewrites one bin into one Parquet file under a fresh name; answers the file as the snapshot adds it. */
-async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, group: RewriteGroup, bin: ScanTask[], sortBy: string[]): Promise<NewFile> {
+/** The bin's delete files, each once (a delete file applying to several of its data files is listed with each). */
+const binDeletes = (bin: ScanTask[]): DataFile[] => [...new Map(bin.flatMap(deletesOf).map((d) => [`${d.path}#${d.referencedDataFile ?? ''}`, d])).values()];
+
+/** The objects a bin's view reads from local copies: its data files and its delete files but Puffin (deletion vectors are read by range). */
+function binInputs(table: IcebergTable, bin: ScanTask[]): CacheItem[] {
+  const files = [...bin.map((task) => task.file), ...new Map(binDeletes(bin).filter((d) => d.format !== 'PUFFIN').map((d) => [d.path, d])).values()];
+  return files.map((file) => ({ key: table.paths.keyOf(file.path), size: file.fileSizeInBytes }));
+}
+
+/** A bin to rewrite, the cache its inputs were fetched into, and the local file to write. */
+interface BinRewrite {
+  group: RewriteGroup;
+  bin: ScanTask[];
+  cache: FileCache;
+  outPath: string;
+}
+
+/** Rewrites one bin into one local Parquet file, to be uploaded under a fresh name; answers the file as the snapshot adds it. */
+async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, { group, bin, cache, outPath }: BinRewrite, sortBy: string[]): Promise<NewFile> {
   const view = `rewrite_${randomUUID().replaceAll('-', '')}`;
-  const source = new IcebergSource(view, table, { kind: 'current' }, scratchCache(db));
-  const deleteFiles = [...new Map(bin.flatMap(deletesOf).map((d) => [`${d.path}#${d.referencedDataFile ?? ''}`, d])).values()];
-  const part: ScanPlan = { tasks: bin, deleteFiles, stats: { manifests: 0, manifestsSkipped: 0, dataFiles: bin.length, dataFilesSkipped: 0 } };
+  const source = new IcebergSource(view, table, { kind: 'current' }, cache);
+  const part: ScanPlan = { tasks: bin, deleteFiles: binDeletes(bin), stats: { manifests: 0, manifestsSkipped: 0, dataFiles: bin.length, dataFilesSkipped: 0 } };
   await source.createViewOf(db.connection, view, part, db.signal);
-  const local = join(db.dir, `${view}.parquet`);
   const ids = schema.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdSpec(f.id, f.type)}`).join(', ');
   const order = sortBy.length > 0 ? ` ORDER BY ${sortBy.map(quoteIdent).join(', ')}` : '';
   const stats = await db.connection.runAndReadAll(
-    `COPY (SELECT * FROM ${quoteIdent(view)}${order}) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
+    `COPY (SELECT * FROM ${quoteIdent(view)}${order}) TO ${quoteLiteral(outPath)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
   );
   const [row] = stats.getRowObjectsJson() as { count: string; file_size_bytes: string; column_statistics: ColumnStatistics }[];
   await db.connection.run(`DROP VIEW ${quoteIdent(view)}`);
   const key = `data/${randomUUID()}-compacted.parquet`;
-  await table.store.putFile(key, local);
   return {
     content: 0,
     path: `${table.metadata.location}/${key}`,

@@ -24,5 +24,8 @@ export function parseSize(text: string): number {
   return value;
 }
 
+/** Byte counts as messages and reports print them: `1.5 MB`. */
+export const formatSize = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
+
 /** `168h` style text of a duration, for reports; zero is `0h` (retentions are told in hours, and `ms` says `0ms`). */
 export const formatDuration = (millis: number): string => (millis === 0 ? '0h' : ms(millis, { long: false }));

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { isLakebenchError, LakebenchError } from '../errors';
 import { withAbortSignal } from '../storage/request-scope';
+import { estimateEta } from '../ops/maintenance/operations';
 import type { JobProgress } from './types';
 import type { JobInfo, JobKind, JobProgressEvent } from './workbench';
 
@@ -111,8 +112,8 @@ export class Jobs {
   }
 }
 
-/** Time left at the average rate so far; unknown until some work is done. */
+/** The job's own estimate of the time left, else one at the average rate so far. */
 function etaOf(p: JobProgress, elapsedMs: number): { etaMs?: number } {
-  if (p.total <= 0 || p.done <= 0 || p.done >= p.total) return {};
-  return { etaMs: Math.round((elapsedMs / p.done) * (p.total - p.done)) };
+  const etaMs = p.etaMs ?? estimateEta(p.done, p.total, elapsedMs);
+  return etaMs === undefined ? {} : { etaMs };
 }

@@ -3,6 +3,7 @@
  * local server sends and what Electron IPC passes. No class instances, Dates or bigints cross this line.
  */
 import type { TableCapabilities } from '../formats/table-format';
+import type { OpProgress } from '../ops/maintenance/operations';
 
 /** What tables return at a version: plain JSON, defined with the formats that fill them. */
 export type {
@@ -132,12 +133,8 @@ export interface DeleteArgs extends LocationArgs {
 }
 
 /** Progress of a long job, as design.md's jobs report it. */
-export interface JobProgress {
-  phase: string;
-  done: number;
-  total: number;
-  bytes: number;
-}
+/** A job's progress: a maintenance operation's (phase, counts, bytes, and the byte counts of transfers). */
+export type JobProgress = OpProgress;
 
 export interface JobOptions {
   signal?: AbortSignal;

@@ -13,7 +13,7 @@ import type { DoctorReport } from './doctor';
 import type { HistoryFilter, MaintenanceLogEntry, MaintenanceStatus, QualityResultEntry, QueryHistoryEntry } from '../catalog/catalog';
 import type { QualityCheck } from '../quality/rules';
 import type { CheckReport } from './quality';
-import type { MaintenanceOperation } from '../ops/maintenance/operations';
+import type { MaintenanceOperation, TransferProgress } from '../ops/maintenance/operations';
 import type { CompactResult } from '../ops/compact';
 import type { CompactStagingResult } from '../ops/compact-staging';
 import type { ExpireResult } from '../ops/expire';
@@ -384,6 +384,8 @@ export interface JobProgressEvent {
   done: number;
   total: number;
   bytes: number;
+  /** Downloaded, uploaded, total and scratch bytes of a job moving data through scratch space (remote compaction). */
+  transfer?: TransferProgress;
   /** Estimated milliseconds left, when it can be told. */
   etaMs?: number;
 }

@@ -7,11 +7,11 @@
  * exactly the files it replaces, so a concurrent delete or compaction that removed one of them makes it
  * fail with CONFLICT (nothing lost, nothing resurrected), while concurrent appends go through.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddFile } from '../formats/delta/actions';
 import { commit } from '../formats/delta/commit';
+import { deletionVectorOf } from '../formats/delta/deletion-vector';
 import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import { physicalColumnName } from '../formats/delta/column-mapping';
@@ -19,16 +19,19 @@ import { createDeltaView, fileKeyOf, viewFiles } from '../sql/delta-source';
 import { writeLayout, type WriteLayout } from '../sql/physical-layout';
 import type { ViewFile } from '../sql/views';
 import { quoteIdent, quoteLiteral, quoteLiteralList } from '../sql-text';
+import { FileCache } from '../storage/cache';
 import { mapWithConcurrency } from '../storage/concurrency';
 import type { ObjectStore } from '../storage/types';
+import { partitionLabel, runBinPipeline } from './bin-pipeline';
 import { inBusyPartitions, planGroups, smallFiles, type CompactGroup } from './compact-plan';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
 import { readLocalPhysicalSchemas, readPhysicalSchema, type PhysicalSchema } from './parquet-footer';
 import { filesMatchingPartitions, predicateColumns } from './partition-predicate';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { localPaths, scratchCache } from './table-files';
+import { localPaths } from './table-files';
 import { commitSettings, liveRecordCount, recordCount, removeOf } from './table-changes';
-import { describeLocalFile, uploadDataFiles } from './write-parquet';
+import { describeLocalFile, uploadDataFiles, type LocalDataFile } from './write-parquet';
 import { writableSnapshot } from './writable-snapshot';
 
 export interface CompactOptions extends OpOptions {
@@ -41,6 +44,8 @@ export interface CompactOptions extends OpOptions {
   /** Columns to sort the rows of each new file by. */
   sortBy?: string[];
   dryRun?: boolean;
+  /** Local scratch space the compaction may hold at once: downloaded inputs and written files not yet uploaded (default MAINTENANCE_DEFAULTS.scratchLimit). */
+  scratchLimit?: number;
   /** Runs after the new files are uploaded and before the commit (lets tests race a concurrent writer). */
   beforeCommit?: () => Promise<void>;
 }
@@ -65,6 +70,8 @@ export interface CompactResult {
   filesAdded: number;
   bytesRemoved: number;
   bytesAdded: number;
+  /** Delta: the most local scratch space the rewrite held at once (downloaded inputs, files not yet uploaded). */
+  scratchHighWaterBytes?: number;
 }
 
 /** Footers read at once while planning (small range reads). */
@@ -97,7 +104,8 @@ export async function compactTable(store: ObjectStore, options: CompactOptions):
     if (options.dryRun || groups.length === 0) return nothingChanged;
 
     const inputs = groups.flatMap((g) => g.bins.flat());
-    const adds = await writeGroups(db, store, snapshot, groups, sortBy, progress);
+    const scratchLimit = options.scratchLimit ?? MAINTENANCE_DEFAULTS.scratchLimit;
+    const { adds, scratchHighWaterBytes } = await writeGroups(db, store, snapshot, groups, { sortBy, scratchLimit }, progress, options.onProgress);
     assertSameRowCount(store, inputs, adds);
     db.checkCancelled();
     await options.beforeCommit?.();
@@ -107,7 +115,7 @@ export async function compactTable(store: ObjectStore, options: CompactOptions):
     progress('commit', 1, 1);
     const bytesRemoved = sum(inputs.map((f) => f.size));
     const bytesAdded = sum(adds.map((f) => f.size));
-    return { version, plan, filesRemoved: inputs.length, filesAdded: adds.length, bytesRemoved, bytesAdded };
+    return { version, plan, filesRemoved: inputs.length, filesAdded: adds.length, bytesRemoved, bytesAdded, scratchHighWaterBytes };
   });
 }
 
@@ -181,69 +189,79 @@ async function commitOptimize(
   return version;
 }
 
+/** A bin to rewrite into one file, with the group (partition and schema) it belongs to. */
+interface PlannedBin {
+  group: CompactGroup;
+  bin: AddFile[];
+}
+
 /**
- * Writes one file per bin (one COPY each) and uploads each while the next is written. The rows are read
- * through a Delta view of the bin's files, so rows their deletion vectors delete are dropped (the new
- * files carry no DV), and written in the table's physical layout (column mapping: physical names and
- * field ids). Returns the new files' adds.
+ * Writes one file per bin (one COPY each) through the bin pipeline: a bin's inputs download while the
+ * bin before it is written and earlier ones upload, within the scratch limit. The rows are read through a
+ * Delta view of the bin's files, so rows their deletion vectors delete are dropped (the new files carry
+ * no DV), and written in the table's physical layout (column mapping: physical names and field ids).
+ * Returns the new files' adds.
  */
 async function writeGroups(
   db: ScratchDb,
   store: ObjectStore,
   snapshot: Snapshot,
   groups: CompactGroup[],
-  sortBy: string[],
+  options: { sortBy: string[]; scratchLimit: number },
   progress: ProgressReporter,
-): Promise<AddFile[]> {
-  const inputs = groups.flatMap((g) => g.bins.flat());
-  const paths = await localPaths(db, store, snapshot.tableUrl, inputs, (p) => {
-    if (isStep(p.done, p.total)) progress('download', p.done, p.total, p.bytes);
-  });
-  const files = await viewFiles(store, snapshot, inputs, paths, { cache: scratchCache(db), signal: db.signal });
-  const fileOf = new Map(inputs.map((add, i) => [add, files[i]!]));
-  const outDir = join(db.dir, 'compacted');
-  await mkdir(outDir);
+  onTransfer: OpOptions['onProgress'],
+): Promise<{ adds: AddFile[]; scratchHighWaterBytes: number }> {
+  const bins: PlannedBin[] = groups.flatMap((group) => group.bins.map((bin) => ({ group, bin })));
+  let written = 0;
+  const { results, scratchHighWaterBytes } = await runBinPipeline(
+    bins,
+    {
+      fetch: async ({ bin }, dir, onProgress) => {
+        // The bin's own cache folder: removed whole once the bin is written (DV files go there too).
+        const cache = new FileCache(dir, Number.POSITIVE_INFINITY);
+        const paths = await localPaths(db, store, snapshot.tableUrl, bin, { cache, onProgress });
+        return viewFiles(store, snapshot, bin, paths, { cache, signal: db.signal });
+      },
+      rewrite: async ({ group }, files, outPath) => {
+        db.checkCancelled();
+        const file = await writeBin(db, snapshot, group, files, options.sortBy, outPath);
+        progress('write', ++written, bins.length);
+        return file;
+      },
+      upload: async (file) => (await uploadDataFiles(db, store, [file]))[0]!,
+    },
+    {
+      dir: join(db.dir, 'compaction'),
+      limitBytes: options.scratchLimit,
+      sizeOf: ({ group, bin }) => ({ label: partitionLabel(group.partition), inputBytes: sum(bin.map(inputBytes)), downloaded: store.kind !== 'local' }),
+      object: store.url,
+      signal: db.signal,
+      onProgress: onTransfer,
+    },
+  );
+  return { adds: results, scratchHighWaterBytes };
+}
 
-  const bins = groups.flatMap((group) => group.bins.map((bin) => ({ group, bin })));
-  const written = { bins: 0, bytes: 0 };
-  const uploaded = { done: 0, bytes: 0 };
-  const uploads: Promise<AddFile[]>[] = [];
-  try {
-    progress('write', 0, bins.length);
-    for (const [index, { group, bin }] of bins.entries()) {
-      db.checkCancelled();
-      const localPath = join(outDir, `${randomUUID()}.parquet`);
-      const view = `lb_compact_bin_${index}`;
-      const layout = await binRows(db, snapshot, bin.map((f) => fileOf.get(f)!), view);
-      // The columns the group's files hold, as they hold them (a column added later stays out of old files).
-      const stored = storedColumns(snapshot, group);
-      const order = sortBy.map((name) => physicalColumnName(snapshot.schema, name, snapshot.columnMapping)).filter((c) => stored.includes(c));
-      await db.connection.run(
-        `COPY (SELECT ${stored.map(quoteIdent).join(', ')} FROM (${layout.query})` +
-          `${order.length > 0 ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''})` +
-          ` TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION zstd${layout.fieldIds ? `, ${layout.fieldIds}` : ''})`,
-      );
-      await db.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(view)}`);
-      const file = await describeLocalFile(db, localPath, layout.partitionColumns, group.partition);
-      written.bins++;
-      written.bytes += sum(bin.map((f) => f.size));
-      progress('write', written.bins, bins.length, written.bytes);
-      if (!file) continue; // inputs of no rows: removing them loses nothing
-      const upload = uploadDataFiles(db, store, [file]).then(async (adds) => {
-        await rm(localPath); // scratch holds only the files not uploaded yet, however big the job
-        uploaded.done++;
-        uploaded.bytes += file.add.size;
-        progress('upload', uploaded.done, bins.length, uploaded.bytes);
-        return adds;
-      });
-      upload.catch(() => {}); // awaited below; this only keeps a failure from being unhandled meanwhile
-      uploads.push(upload);
-    }
-    return (await Promise.all(uploads)).flat();
-  } catch (e) {
-    await Promise.allSettled(uploads); // let them finish with the scratch folder still there
-    throw e;
-  }
+/** Writes one bin's rows to `outPath` (the group's stored columns, sorted if asked) and describes the file; undefined when it holds no rows. */
+async function writeBin(db: ScratchDb, snapshot: Snapshot, group: CompactGroup, files: ViewFile[], sortBy: string[], outPath: string): Promise<LocalDataFile | undefined> {
+  const view = `lb_compact_bin_${randomUUID().replaceAll('-', '')}`;
+  const layout = await binRows(db, snapshot, files, view);
+  // The columns the group's files hold, as they hold them (a column added later stays out of old files).
+  const stored = storedColumns(snapshot, group);
+  const order = sortBy.map((name) => physicalColumnName(snapshot.schema, name, snapshot.columnMapping)).filter((c) => stored.includes(c));
+  await db.connection.run(
+    `COPY (SELECT ${stored.map(quoteIdent).join(', ')} FROM (${layout.query})` +
+      `${order.length > 0 ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''})` +
+      ` TO ${quoteLiteral(outPath)} (FORMAT parquet, COMPRESSION zstd${layout.fieldIds ? `, ${layout.fieldIds}` : ''})`,
+  );
+  await db.connection.run(`DROP VIEW IF EXISTS ${quoteIdent(view)}`);
+  return describeLocalFile(db, outPath, layout.partitionColumns, group.partition);
+}
+
+/** Bytes a file's rewrite downloads: the data file and, stored apart, its deletion vector's file (at least up to the end of its DV). */
+function inputBytes(add: AddFile): number {
+  const dv = deletionVectorOf(add);
+  return add.size + (dv && dv.storageType !== 'i' ? (dv.offset ?? 0) + dv.sizeInBytes : 0);
 }
 
 /**

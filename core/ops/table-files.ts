@@ -45,17 +45,17 @@ export async function createFilesView(db: ScratchDb, store: ObjectStore, snapsho
 
 /**
  * Local paths DuckDB can read of some of a table's files, in their order: the files themselves for local
- * stores, copies in the job's scratch otherwise.
+ * stores, copies in the job's scratch otherwise (in `cache`, when given: a folder of its own).
  */
 export async function localPaths(
   db: ScratchDb,
   store: ObjectStore,
   tableUrl: string,
   files: readonly AddFile[],
-  onProgress?: EnsureOptions['onProgress'],
+  options: { onProgress?: EnsureOptions['onProgress']; cache?: FileCache } = {},
 ): Promise<string[]> {
   const items = files.map((add) => ({ key: fileKeyOf(add, tableUrl), size: add.size }));
-  const paths = await scratchCache(db).ensureMany(store, items, { signal: db.signal, onProgress });
+  const paths = await (options.cache ?? scratchCache(db)).ensureMany(store, items, { signal: db.signal, onProgress: options.onProgress });
   return items.map((item) => paths.get(item.key)!);
 }
 

@@ -61,6 +61,16 @@ export const compactScenario: CrashScenario = {
   exhausted: (run) => run.committed,
 };
 
+/**
+ * compact through a tight pipeline: small bins and a scratch limit of about three of them, so runs are
+ * killed while one bin downloads, another is rewritten and a third uploads, the scratch space full.
+ */
+export const compactPipelineScenario: CrashScenario = {
+  ...compactScenario,
+  name: 'compact through a bounded pipeline',
+  args: (dir) => ['compact', dir, '--target-size', '4KB', '--min-files', '2', '--scratch-limit', '24KB'],
+};
+
 /** Rows with this property are purged; they are spread over every file, so every file is rewritten. */
 const PURGED = 'id % 7 = 3';
 

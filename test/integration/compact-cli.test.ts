@@ -57,4 +57,23 @@ describe('lakebench compact', () => {
     const entries = JSON.parse(log.stdout) as { operation: string; status: string; filesBefore: number; filesAfter: number }[];
     expect(entries.filter((e) => e.operation === 'compact').map((e) => [e.status, e.filesBefore, e.filesAfter])).toContainEqual(['ok', 8, 5]);
   });
+
+  it('takes --scratch-limit as a size, refuses one a bin cannot fit by its partition, and reports bytes moved', async () => {
+    const bad = await cli(['compact', table, '--scratch-limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a size: "lots"');
+
+    const tooSmall = await cli(['compact', table, '--min-files', '3', '--where', "region = 'us'", '--scratch-limit', '1KB']);
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toMatch(/partition region=us: a bin of [\d.]+ KB of input files needs [\d.]+ KB of scratch space .* more than --scratch-limit 1 KB/);
+    expect(await (await DeltaTable.open(new LocalStore(table))).latestVersion()).toBe(4);
+
+    const run = await cli(['compact', table, '--min-files', '3', '--where', "region = 'us'", '--scratch-limit', '10GB', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { version: number; bytesRemoved: number; scratchHighWaterBytes: number };
+    expect(result).toMatchObject({ version: 5 });
+    expect(result.scratchHighWaterBytes).toBeGreaterThan(0);
+    // A local table's inputs are read in place: nothing downloaded, the written file uploaded (moved into the table).
+    expect(run.stderr).toMatch(/transfer downloaded 0 B of [\d.]+ KB, uploaded [\d.]+ K?B \(scratch 0 B\)\n/);
+  });
 });

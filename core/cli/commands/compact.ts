@@ -1,4 +1,5 @@
 /** `compact <table>`: bin-pack small files into files near the target size, one commit (Delta OPTIMIZE, Iceberg replace). Ctrl-C cancels before the commit. */
+import { partitionLabel } from '../../ops/bin-pipeline';
 import type { CompactResult } from '../../ops/compact';
 import type { CliContext, CommandOutput } from '../context';
 import type { CompactFlags } from '../maintenance-program';
@@ -13,7 +14,16 @@ export async function compact(ctx: CliContext, table: string, flags: CompactFlag
   return interruptible(ctx, async (signal) => {
     const result = await api.compact(
       { location: table, ...ctx.location },
-      { targetSize: flags.targetSize, minFiles: flags.minFiles, where: flags.where, sortBy: flags.sortBy, dryRun, signal, onProgress: progressLine(ctx) },
+      {
+        targetSize: flags.targetSize,
+        minFiles: flags.minFiles,
+        where: flags.where,
+        sortBy: flags.sortBy,
+        scratchLimit: flags.scratchLimit,
+        dryRun,
+        signal,
+        onProgress: progressLine(ctx),
+      },
       { dryRun },
     );
     return { result, text: report(result, dryRun) };
@@ -23,8 +33,7 @@ export async function compact(ctx: CliContext, table: string, flags: CompactFlag
 function report(result: CompactResult, dryRun: boolean): string {
   if (result.plan.length === 0) return 'nothing to compact (no partition has enough small files); nothing committed\n';
   const rows = result.plan.map((p) => {
-    const partition = Object.entries(p.partition).map(([k, v]) => `${k}=${v ?? 'null'}`).join('/') || '(table)';
-    return [partition, p.files, byteSize(p.bytes), p.outputFiles];
+    return [partitionLabel(p.partition), p.files, byteSize(p.bytes), p.outputFiles];
   });
   const table = renderTable(['partition', 'files', 'bytes', 'output files'], rows);
   const outcome = dryRun

@@ -1,11 +1,18 @@
 /** `import` and `delete`: jobs that commit one new table version. Ctrl-C cancels before the commit. */
 import type { JobProgress } from '../../api/types';
+import type { TransferProgress } from '../../ops/maintenance/operations';
+import { formatDuration } from '../../units';
+import { byteSize } from './byte-size';
 import type { CliContext, CommandOutput } from '../context';
 import type { ImportFlags } from '../main';
 import { interruptible } from './interrupt';
 
 export const progressLine = (ctx: CliContext) => (p: JobProgress) =>
-  ctx.err(`${p.phase} ${p.done}/${p.total}${p.bytes ? ` (${p.bytes} bytes)` : ''}\n`);
+  ctx.err(`${p.phase} ${p.transfer ? transferText(p.transfer) : `${p.done}/${p.total}${p.bytes ? ` (${p.bytes} bytes)` : ''}`}${p.etaMs !== undefined ? `, ${formatDuration(p.etaMs)} left` : ''}\n`);
+
+/** `downloaded 1.2 GB of 4 GB, uploaded 800 MB (scratch 512 MB)`: inputs read so far of all, new files written to the table. */
+const transferText = (t: TransferProgress): string =>
+  `downloaded ${byteSize(t.downloadedBytes)} of ${byteSize(t.totalBytes)}, uploaded ${byteSize(t.uploadedBytes)} (scratch ${byteSize(t.scratchBytes)})`;
 
 export async function importFiles(ctx: CliContext, table: string, inputs: string[], flags: ImportFlags): Promise<CommandOutput | number> {
   const api = await ctx.api();

@@ -7,6 +7,8 @@ export const MAINTENANCE_DEFAULTS = {
   targetSize: 128 * 1024 * 1024,
   /** Compact a partition only when it has at least this many small files. */
   minFiles: 5,
+  /** Compaction's local scratch space at once (downloaded inputs, written files not yet uploaded): a laptop's few free GB. */
+  scratchLimit: 4 * 1024 * 1024 * 1024,
   /** Vacuum keeps files removed or written more recently than this (Delta's deletedFileRetentionDuration). */
   retentionMs: 168 * 3600_000,
   /** Expire keeps log entries younger than this (Delta's logRetentionDuration). */

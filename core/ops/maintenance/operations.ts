@@ -13,6 +13,21 @@ export interface OpProgress {
   done: number;
   total: number;
   bytes: number;
+  /** Byte counts of a job that moves data through local scratch space (compaction of a remote table). */
+  transfer?: TransferProgress;
+  /** Estimated milliseconds left, when the job can tell (else a job's runner estimates from done/total). */
+  etaMs?: number;
+}
+
+export interface TransferProgress {
+  /** Input bytes downloaded so far. */
+  downloadedBytes: number;
+  /** Bytes of new files uploaded so far. */
+  uploadedBytes: number;
+  /** Input bytes the job reads in all. */
+  totalBytes: number;
+  /** Scratch space held now (downloaded inputs and written files not yet uploaded). */
+  scratchBytes: number;
 }
 
 /** What every maintenance operation takes besides its own options. */
@@ -26,4 +41,10 @@ export type ProgressReporter = (phase: string, done: number, total: number, byte
 
 export function progressReporter(onProgress: OpOptions['onProgress']): ProgressReporter {
   return (phase, done, total, bytes = 0) => onProgress?.({ phase, done, total, bytes });
+}
+
+/** Time left at the average rate so far; unknown until some work is done (and once it is all done). */
+export function estimateEta(done: number, total: number, elapsedMs: number): number | undefined {
+  if (total <= 0 || done <= 0 || done >= total) return undefined;
+  return Math.round((elapsedMs / done) * (total - done));
 }

@@ -193,6 +193,16 @@ describe('Iceberg tables in the app', () => {
     await shotBoth('quality');
   });
 
+  it('imports into an Iceberg table by append only: no overwrite, merge or partition-by to choose', async () => {
+    await page.getByTestId('table-import').click();
+    const mode = page.getByTestId('import-mode');
+    await mode.waitFor();
+    expect(await mode.locator('option').allTextContents()).toEqual(['append']);
+    expect(await page.getByTestId('import-partition-by').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await poll(() => page.getByTestId('import-mode').count()).toBe(0);
+  });
+
   it('compares two snapshots, and runs verify from Maintenance (the other operations: ui-iceberg-maintenance)', async () => {
     await page.getByTestId('table-tab-compare').click();
     const pick = page.getByTestId('compare').locator('select');

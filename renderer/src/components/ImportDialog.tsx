@@ -24,6 +24,8 @@ export interface ImportTarget {
   inputs?: string[];
   /** Files dropped on the explorer, to upload (web) or read in place (Electron) when the dialog opens. */
   files?: File[];
+  /** An existing table that only takes appended rows (an Iceberg table: one `append` snapshot) offers no other mode. */
+  appendOnly?: boolean;
 }
 
 export function ImportDialog({ target, onClose }: { target: ImportTarget; onClose(): void }) {
@@ -147,7 +149,7 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
           <label>
             Mode
             <select value={mode} onChange={(e) => setMode(e.target.value as ImportMode)} data-testid="import-mode">
-              {IMPORT_MODES.map((m) => (
+              {(target.appendOnly ? (['append'] as const) : IMPORT_MODES).map((m) => (
                 <option key={m} value={m}>
                   {m}
                 </option>
@@ -161,10 +163,12 @@ export function ImportDialog({ target, onClose }: { target: ImportTarget; onClos
             <input value={key} onChange={(e) => setKey(e.target.value)} data-testid="import-key" required />
           </label>
         )}
-        <label>
-          Partition by (comma-separated, new tables only)
-          <input value={partitionBy} onChange={(e) => setPartitionBy(e.target.value)} data-testid="import-partition-by" />
-        </label>
+        {!target.appendOnly && (
+          <label>
+            Partition by (comma-separated, new tables only)
+            <input value={partitionBy} onChange={(e) => setPartitionBy(e.target.value)} data-testid="import-partition-by" />
+          </label>
+        )}
         {error && (
           <p className="status-error" data-testid="import-error">
             {error}

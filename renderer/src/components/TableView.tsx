@@ -354,7 +354,7 @@ export function OpenTableView({ view }: { view: ShownTable }) {
           )}
         </>
       )}
-      {importing && <ImportDialog target={{ location: table.location, connectionId }} onClose={() => setImporting(false)} />}
+      {importing && <ImportDialog target={{ location: table.location, connectionId, appendOnly: table.capabilities.operations.import?.variant === 'append-snapshot' }} onClose={() => setImporting(false)} />}
     </div>
   );
 }

@@ -114,9 +114,8 @@ describe('the tree', () => {
     expect(await focusedKey()).toBe('bunnies/');
     await page.keyboard.press('ArrowRight'); // expands
     await poll(() => entry('bunnies').getAttribute('aria-expanded')).toBe('true');
-    await page.keyboard.press('ArrowRight'); // into its first child
-    await poll(focusedKey).toMatch(/^bunnies\//);
-    expect(await focusedKey()).not.toBe('bunnies/');
+    await page.keyboard.press('ArrowRight'); // into its first child (its columns load lazily)
+    await poll(focusedKey).toMatch(/^bunnies\/./);
     await page.keyboard.press('ArrowLeft'); // to the parent
     await poll(focusedKey).toBe('bunnies/');
     await page.keyboard.press('ArrowLeft'); // collapses
@@ -176,6 +175,11 @@ describe('the context menu', () => {
 });
 
 describe('folders that are no table', () => {
+  // The earlier tests leave tables expanded: the folders are below the tree's drawn rows until scrolled to.
+  beforeAll(async () => {
+    await page.getByTestId('explorer-tree').evaluate((tree) => tree.scrollTo({ top: tree.scrollHeight }));
+  });
+
   it('the sample staging area says what it is and how to compact it', async () => {
     await entry('staging').click();
     await poll(() => page.locator('[data-testid="explorer-note"][data-key="staging/"]').textContent()).toMatch(/^staging area .*compact it into a table/);

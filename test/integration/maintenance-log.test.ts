@@ -213,7 +213,7 @@ describe('maintain: compact → checkpoint → expire → vacuum', () => {
     const one = output(await log(cli(), tableDir, { limit: 2 }));
     expect((one.result as { operation: string }[]).map((e) => e.operation)).toEqual(['vacuum', 'expire']);
     expect(one.text.split('\n')[0]).toMatch(/^executed\s+operation\s+status\s+version\s+versions\s+files\s+ms\s+summary$/);
-    expect(one.text).toMatch(/vacuum\s+ok \(dry run\)\s+8 → 8\s+8 → 8/);
+    expect(one.text).toMatch(/vacuum\s+ok \(dry run\)\s+7 → 7\s+8 → 8\s+8 → 8/);
     const all = output(await log(cli(), undefined, { limit: 50 }));
     expect(all.text.split('\n')[0]).toMatch(/^executed\s+table\s+operation/);
     expect(all.result).toHaveLength(4);

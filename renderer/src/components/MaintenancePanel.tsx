@@ -235,10 +235,12 @@ export function MaintenancePanel({ table, connectionId }: { table: FoundTable; c
   const busy = runs.some((r) => r.job.state === 'running');
   // A run just started (Run, or Confirm at the foot of a long plan) brings its progress into view.
   const runsBox = useRef<HTMLDivElement>(null);
+  // Again when it ends: the table reloads then, and the report it shows must not push the run out of view.
   const newest = runs[0]?.jobId;
+  const newestState = runs[0]?.job.state;
   useEffect(() => {
     if (newest) runsBox.current?.scrollIntoView({ block: 'nearest' });
-  }, [newest]);
+  }, [newest, newestState]);
   const plan = state.plan && runs.find((r) => r.jobId === state.plan!.jobId);
   const selected = state.log.find((e) => e.id === state.selectedLogId);
   const operations = OPERATIONS.flatMap((spec) => {

@@ -121,11 +121,18 @@ export class DeltaFileIndex {
     }
   }
 
-  /** Rows of the live files less those their deletion vectors delete; undefined when a file has no stats. */
-  async liveRows(): Promise<number | undefined> {
-    const reader = await this.connection.runAndReadAll(`SELECT ${LIVE_ROWS_SQL} FROM ${FILES}`);
-    const rows = reader.getRows()[0][0];
-    return rows === null ? undefined : Number(rows);
+  private live?: Promise<number | undefined>;
+
+  /**
+   * Rows of the live files less those their deletion vectors delete; undefined when a file has no stats.
+   * Summed once per index (a scan of every file): each page of the files view asks for it.
+   */
+  liveRows(): Promise<number | undefined> {
+    this.live ??= this.connection.runAndReadAll(`SELECT ${LIVE_ROWS_SQL} FROM ${FILES}`).then((reader) => {
+      const rows = reader.getRows()[0][0];
+      return rows === null ? undefined : Number(rows);
+    });
+    return this.live;
   }
 
   /** Live files in the index's order (see fillFiles), `limit` from `offset` on. */

@@ -20,7 +20,10 @@ export function OverflowScroller({ className, role, scrollTo, testId, children }
     const el = ref.current;
     if (!el) return;
     // 1 px of slack: zoomed layouts round scroll positions.
-    setHidden({ before: el.scrollLeft > 1, after: el.scrollLeft + el.clientWidth < el.scrollWidth - 1 });
+    const before = el.scrollLeft > 1;
+    const after = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+    // Same answer, same object: a scroll that changes neither end renders nothing.
+    setHidden((h) => (h.before === before && h.after === after ? h : { before, after }));
   }, []);
   useLayoutEffect(() => {
     const el = ref.current;

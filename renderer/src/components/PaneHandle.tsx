@@ -36,7 +36,7 @@ const STEP = 16;
 const BIG_STEP = 80;
 
 export function PaneHandle({ pane, axis, direction, size, min, max, toggles, label }: PaneHandleProps) {
-  const { resize, reset, toggle, collapsed } = usePaneLayout();
+  const { resize, keep, reset, toggle, collapsed } = usePaneLayout();
   const drag = useRef<{ start: number; size: number }>(undefined);
   const clamp = (value: number) => Math.max(min, Math.min(max, value));
   const position = (e: PointerEvent) => (axis === 'x' ? e.clientX : e.clientY);
@@ -51,9 +51,11 @@ export function PaneHandle({ pane, axis, direction, size, min, max, toggles, lab
   };
   const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
     if (!drag.current) return;
-    resize(pane, clamp(drag.current.size + direction * (position(e) - drag.current.start)));
+    // Stored once when the drag ends, not on every move.
+    resize(pane, clamp(drag.current.size + direction * (position(e) - drag.current.start)), false);
   };
   const onPointerUp = (e: PointerEvent<HTMLDivElement>) => {
+    if (drag.current) keep();
     drag.current = undefined;
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
   };

@@ -27,26 +27,33 @@ interface PaneLayoutState extends PaneChoices {
   key?: string;
   /** Switches to the workspace's own choices. */
   load(key: string): void;
-  resize(pane: SizedPane, size: number): void;
+  /** A new size; `keep: false` while a drag is under way (kept once, by `keep()`, when it ends). */
+  resize(pane: SizedPane, size: number, keep?: boolean): void;
+  /** Writes the current choices to the workspace's storage. */
+  keep(): void;
   /** Back to the default size, and open. */
   reset(pane: SizedPane): void;
   toggle(pane: PaneId): void;
 }
 
 export const usePaneLayout = create<PaneLayoutState>()((set, get) => {
-  const change = (next: PaneChoices) => {
-    set(next);
-    const key = get().key;
-    if (key) globalThis.localStorage?.setItem(KEY_PREFIX + key, JSON.stringify(next));
-  };
   const choices = (): PaneChoices => ({ sizes: get().sizes, collapsed: get().collapsed });
+  const keep = () => {
+    const key = get().key;
+    if (key) globalThis.localStorage?.setItem(KEY_PREFIX + key, JSON.stringify(choices()));
+  };
+  const change = (next: PaneChoices, kept = true) => {
+    set(next);
+    if (kept) keep();
+  };
   return {
     ...NO_CHOICES,
     load: (key) => set({ key, ...read(key) }),
-    resize: (pane, size) => {
+    resize: (pane, size, kept = true) => {
       const { sizes, collapsed } = choices();
-      change({ sizes: { ...sizes, [pane]: Math.round(size) }, collapsed: { ...collapsed, [pane]: false } });
+      change({ sizes: { ...sizes, [pane]: Math.round(size) }, collapsed: { ...collapsed, [pane]: false } }, kept);
     },
+    keep,
     reset: (pane) => {
       const { sizes, collapsed } = choices();
       const { [pane]: _dropped, ...rest } = sizes;

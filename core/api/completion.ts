@@ -4,6 +4,7 @@
  */
 import { quoteLiteral } from '../sql-text';
 import type { SqlSession } from '../sql/session';
+import { TABLE_NAME_PATTERN } from '../sql/versions-in-sql';
 import type { CompleteResult, Completion } from './workbench';
 
 /** View name → its columns. */
@@ -23,7 +24,7 @@ export function wordAt(sql: string, cursor: number): { from: number; word: strin
 export type VersionsOf = (location: string) => Promise<string[]>;
 
 /** `orders@1|` (or a catalog table's `prod.db.events@1|`) before the cursor: the table's name and the version typed so far. */
-const VERSIONED = /((?:[A-Za-z_][\w$]*\.)*[A-Za-z_][\w$]*)@([\w:.+-]*)$/;
+const VERSIONED = new RegExp(String.raw`(${TABLE_NAME_PATTERN})@([\w:.+-]*)$`);
 
 export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number, versionsOf?: VersionsOf): Promise<CompleteResult> {
   const versioned = VERSIONED.exec(sql.slice(0, cursor));

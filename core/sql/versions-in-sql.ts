@@ -18,11 +18,11 @@ export interface SqlVersionRef {
 }
 
 /** A table's name, or a catalog table's qualified one (`prod.db.events`). */
-const NAME = String.raw`[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*`;
+export const TABLE_NAME_PATTERN = String.raw`[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*`;
 // The version after `@`: an id, tag:/branch: name, or an ISO time (what version-ref.ts reads).
 const BARE_VERSION = String.raw`\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?|\d+|(?:tag|branch):[\w.-]+`;
 /** Strings and comments (kept), quoted identifiers, or a bare `name@version`. */
-const TOKEN = new RegExp(String.raw`'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")*)"|\b(${NAME})@(${BARE_VERSION})`, 'g');
+const TOKEN = new RegExp(String.raw`'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")*)"|\b(${TABLE_NAME_PATTERN})@(${BARE_VERSION})`, 'g');
 
 function refOf(table: string, text: string): SqlVersionRef | undefined {
   const view = `${table}@${text}`;

@@ -27,7 +27,7 @@ function MoreRow({ row }: { row: Extract<ExplorerRow, { kind: 'more' }> }) {
   const loadPage = useExplorer((s) => s.loadPage);
   // Becoming visible is the signal to fetch: this row only renders when scrolled into view.
   useEffect(() => {
-    void loadPage(row.prefix);
+    if (!row.prefix.includes('#')) void loadPage(row.prefix); // `table#columns`: the columns are on their way
   }, [loadPage, row.prefix]);
   return (
     <div className="tree-row muted" style={{ paddingLeft: 8 + row.depth * 14 }} data-testid="explorer-more">
@@ -142,10 +142,9 @@ export function Explorer() {
     }
   });
 
-  // The one tab stop: the focused item while it is in the tree, else the first (worked out once per render, not per row).
-  const tabStop = focused !== undefined && rowIndex(focused) >= 0 ? focused : items[0]?.key;
+  const firstKey = items[0]?.key;
   const itemProps = (key: string): ItemProps => ({
-    focusable: key === tabStop,
+    focusable: key === (focused !== undefined && rowIndex(focused) >= 0 ? focused : firstKey),
     onFocusItem: setFocused,
     onMenu: showMenu,
   });

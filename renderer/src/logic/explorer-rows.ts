@@ -47,7 +47,7 @@ export function explorerRows({ folders, expanded, filter, columns = {}, noteFor 
     const table = columns[prefix];
     if (table?.fields) {
       for (const field of table.fields) rows.push({ kind: 'column', key: columnRowKey(prefix, field.name), table: prefix, name: field.name, type: field.type, depth });
-    } else if (table?.loading) rows.push({ kind: 'note', key: `${prefix}#columns`, prefix, depth, text: 'Loading columns…' });
+    } else if (table?.loading) rows.push({ kind: 'more', prefix: `${prefix}#columns`, depth, loading: true });
     else if (table?.error) rows.push({ kind: 'error', prefix, depth, message: table.error });
     const folder = folders[prefix];
     if (!folder) return;

@@ -122,12 +122,20 @@ export async function startApp(lake: string, dir: string, errors: string[]): Pro
   };
 }
 
-/** Replaces the SQL editor's text (Monaco: select all, delete, type) and runs it with Ctrl+Enter. */
+/** The query id of the result the active tab shows, if any. */
+const shownQueryId = () => document.querySelector('[data-testid="results"]')?.getAttribute('data-query-id') ?? null;
+
+/**
+ * Replaces the SQL editor's text (Monaco: select all, delete, type), runs it with Ctrl+Enter, and returns
+ * once the result pane shows this run — not the previous one, whose status line may look the same.
+ */
 export async function runSqlIn(page: Page, sql: string): Promise<void> {
+  const before = await page.evaluate(shownQueryId);
   await page.locator('[data-testid="sql-editor"] .monaco-editor .view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(sql);
   await page.keyboard.press('Escape'); // closes a completion list, if one opened
   await page.keyboard.press('ControlOrMeta+Enter');
+  await page.waitForFunction((previous) => (document.querySelector('[data-testid="results"]')?.getAttribute('data-query-id') ?? null) !== previous, before, { timeout: 60_000 });
 }

@@ -111,7 +111,7 @@ export function ResultsPane() {
   if (!run) return <div className="results empty">Run a query with Ctrl+Enter (⌘+Enter): the statement under the cursor, or the selection.</div>;
   const pinned = run.bindings.filter((b) => b.version !== undefined || b.asOf !== undefined);
   return (
-    <div className="results" data-testid="results">
+    <div className="results" data-testid="results" data-query-id={run.queryId}>
       <div className="results-bar">
         <StatusLine run={run} />
         {pinned.map((b) => (

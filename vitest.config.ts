@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { HeavyFirstSequencer } from './test/heavy-first-sequencer';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,6 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    sequence: { sequencer: HeavyFirstSequencer },
   },
 });

@@ -9,7 +9,6 @@
  * (DuckDB and parquet-wasm read local files) and removed after their batch.
  */
 import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { mapWithConcurrency } from '../../storage/concurrency';
@@ -32,8 +31,11 @@ export interface DeepCheckFile {
 /** Scratch space for remote copies per batch: bounds the disk a deep verify of a big bucket takes. */
 const REMOTE_BATCH_BYTES = 1024 ** 3;
 const DOWNLOAD_CONCURRENCY = 8;
-/** Files walked at once: each has at most one page in decompression on the thread pool, a column chunk in memory. */
-const WALK_CONCURRENCY = availableParallelism();
+/**
+ * Files walked at once: each has one page in decompression on libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise) and one column chunk in memory, so more would only cost memory.
+ */
+const WALK_CONCURRENCY = 4;
 
 export async function deepCheck(store: ObjectStore, files: DeepCheckFile[], { signal, onProgress }: OpOptions = {}): Promise<VerifyProblem[]> {
   if (files.length === 0) return [];

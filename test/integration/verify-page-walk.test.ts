@@ -150,6 +150,17 @@ describe('the page walk of verify --deep', () => {
     expect(report.problems).toMatchObject([{ kind: 'decode-error', detail: expect.stringContaining(pageErrors[0]!) }]);
   });
 
+  it('fails with an IO error naming a file it cannot read', async () => {
+    const path = await writeFileWith('zstd', 'V1');
+    const metadata = await metadataOf(path);
+    await rm(path);
+    await expect(walkFilePages(path, metadata, { decompress: true })).rejects.toMatchObject({
+      code: 'IO',
+      object: path,
+      message: expect.stringMatching(/^could not read the file to check it: ENOENT/),
+    });
+  });
+
   it('refuses a snappy or LZ4 page stating more bytes than its codec can inflate to, before allocating them', async () => {
     const body = new Uint8Array(16);
     for (const codec of ['SNAPPY', 'LZ4_RAW'] as const) {

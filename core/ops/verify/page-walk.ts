@@ -19,6 +19,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { ColumnMetaData, FileMetaData, PageHeader } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
+import { LakebenchError } from '../../errors';
 import { columnChunkRange } from './file-checks';
 import { decompressionProblem } from './page-codecs';
 
@@ -43,13 +44,16 @@ export interface PageWalkOptions {
 /** Bytes [offset, offset + length) of a file, fewer at its end. */
 type ReadAt = (offset: number, length: number) => Promise<Uint8Array>;
 
-/** The pages of a file on disk. */
+/** The pages of a file on disk. What is wrong with them is in the result; a file that cannot be read is an IO error. */
 export async function walkFilePages(localPath: string, metadata: FileMetaData, options: PageWalkOptions): Promise<PageWalkResult> {
-  const handle = await open(localPath, 'r');
+  let handle: FileHandle | undefined;
   try {
-    return await walkPages((offset, length) => readAt(handle, offset, length), metadata, options);
+    handle = await open(localPath, 'r');
+    return await walkPages((offset, length) => readAt(handle!, offset, length), metadata, options);
+  } catch (e) {
+    throw new LakebenchError('IO', `could not read the file to check it: ${(e as Error).message}`, { object: localPath, cause: e });
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 

@@ -2,7 +2,7 @@
  * `tsx scripts/bench-verify.ts`: the speed of `verify --deep`, printed as `BENCH <name> <value> <unit>`.
  *
  *   verify_deep_mb_s   table bytes ÷ time of a deep verify (log, footers, every page decoded by DuckDB and
- *                      parquet-wasm, page CRCs) of a Delta table of a few hundred MB
+ *                      decompressed by the page walk, page CRCs) of a Delta table of a few hundred MB
  *   verify_ratio       that time ÷ a DuckDB full scan of the same files in the same run: every column of
  *                      every row group decoded (a hash of each column; a plain count(*) would be answered
  *                      from the footers), with DuckDB's default threads

@@ -120,7 +120,7 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
   locationOptions(program.command('verify'))
     .description('check a Delta table, Parquet folder or Parquet file: log, files, footers, row counts (exit 1 on problems)')
     .argument('<location>')
-    .option('--deep', 'also decode every page (DuckDB and parquet-wasm) and check page CRCs')
+    .option('--deep', 'also decode every page (DuckDB), decompress it on its own and check page CRCs')
     .action((location: string, opts: VerifyFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/verify')).verify(ctx, location, opts)),
     );

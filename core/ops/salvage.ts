@@ -10,7 +10,7 @@ import { parquetMetadata } from 'hyparquet';
 import { readParquet } from 'parquet-wasm';
 import { quoteLiteral } from '../sql-text';
 import { queryRows, type ScratchDb } from './scratch-db';
-import { checkPageCrcsInBytes } from './verify/page-crc';
+import { walkPagesInBytes } from './verify/page-walk';
 
 export interface Salvage {
   /** Local Parquet files holding the readable row groups, one per group, with the file's columns. */
@@ -92,7 +92,7 @@ async function rowGroupsWithBadCrcs(bytes: Uint8Array): Promise<Set<number>> {
   } catch {
     return new Set();
   }
-  const { mismatches } = await checkPageCrcsInBytes(bytes, metadata);
+  const { mismatches } = await walkPagesInBytes(bytes, metadata, { decompress: false });
   return new Set(mismatches.map((m) => m.rowGroup));
 }
 

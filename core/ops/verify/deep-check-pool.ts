@@ -1,32 +1,23 @@
 /**
- * The pool of deep-check workers (deep-check-worker.ts), one per core, next to DuckDB's own threads:
- * each file goes to an idle worker, which checks its page CRCs and decodes it with parquet-wasm.
+ * The pool of deep-check workers (deep-check-worker.ts), at most one per core and started only when a
+ * file needs one: each file goes to an idle worker, which decodes it with parquet-wasm.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { FileMetaData } from 'hyparquet';
 import { LakebenchError } from '../../errors';
 import { deepCheckWorkerSpec } from './deep-check-worker-spec';
-import { checkPageCrcs, type PageCrcResult } from './page-crc';
 
-/** What a worker is sent: a local Parquet file and its parsed footer (parsed once, by the footer checks). */
+/** What a worker is sent: a local Parquet file. */
 export interface DeepCheckTask {
   path: string;
-  metadata: FileMetaData;
 }
 
-/** What a worker answers: that it started, or a file's results, or why the file could not be read. */
-export type DeepCheckAnswer = { ready: true } | { crcs: PageCrcResult; wasmError: string | undefined } | { failure: string };
-
-export interface DeepCheckResult {
-  crcs: PageCrcResult;
-  /** parquet-wasm's error, undefined when every page decoded. */
-  wasmError: string | undefined;
-}
+/** What a worker answers: that it started, or parquet-wasm's error (undefined when every page decoded), or why the file could not be read. */
+export type DeepCheckAnswer = { ready: true } | { wasmError: string | undefined } | { failure: string };
 
 interface PendingTask {
   task: DeepCheckTask;
-  resolve: (result: DeepCheckResult) => void;
+  resolve: (wasmError: string | undefined) => void;
   reject: (e: unknown) => void;
 }
 
@@ -41,8 +32,8 @@ export class DeepCheckPool {
 
   constructor(private readonly size = availableParallelism()) {}
 
-  /** The page CRCs and parquet-wasm's decode of one local file. */
-  check(task: DeepCheckTask): Promise<DeepCheckResult> {
+  /** parquet-wasm's error decoding one local file, undefined when every page decoded. */
+  decodeError(task: DeepCheckTask): Promise<string | undefined> {
     if (this.closed) return Promise.reject(cancelled(task));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
@@ -84,20 +75,19 @@ export class DeepCheckPool {
         // After a failed decode (a Rust panic, a failed allocation) the wasm instance may be unusable: replace it.
         if (answer.wasmError === undefined) this.idle.push(worker);
         else void worker.terminate();
-        pending.resolve(answer);
+        pending.resolve(answer.wasmError);
       }
       this.pump();
     });
     // An error escaping the worker ends it. Before it loaded it is a failure of the run; after, it is a
     // panic of the decoder raised outside the awaited call (arrow-rs asserts on some corrupt pages),
-    // which is a finding about the file. The worker's CRC results died with it: they are taken again here.
+    // which is a finding about the file.
     worker.on('error', (e) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       if (!pending) return;
       if (this.ready.has(worker)) {
-        const wasmError = `decoder crashed (${e.name}: ${e.message})`;
-        checkPageCrcs(pending.task.path, pending.task.metadata).then((crcs) => pending.resolve({ crcs, wasmError }), pending.reject);
+        pending.resolve(`decoder crashed (${e.name}: ${e.message})`);
       } else {
         pending.reject(new LakebenchError('IO', `the deep-check worker could not be started: ${e.message}`, { object: pending.task.path, cause: e }));
       }

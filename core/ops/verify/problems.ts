@@ -13,7 +13,7 @@ export type ProblemKind =
   | 'bad-magic' // no `PAR1` at the start or end of a data file (DES: no `DES2` header or `DESI` footer)
   | 'bad-footer' // a footer that cannot be parsed or points outside the file
   | 'row-count-mismatch' // footer row count differs from the log's stats.numRecords
-  | 'decode-error' // a page DuckDB or parquet-wasm cannot decode (--deep)
+  | 'decode-error' // a page DuckDB cannot decode, or whose header or compressed bytes do not hold up (--deep; parquet-wasm's error added)
   | 'page-crc-mismatch' // a page whose CRC32 differs from its header's (--deep)
   | 'bad-deletion-vector' // a DV whose file range, size word or CRC is wrong; with --deep also its bitmap, cardinality or row positions
   // DES archives
@@ -50,6 +50,6 @@ export interface VerifyReport {
 
 /** Options every verify entry point takes besides OpOptions. */
 export interface VerifyOptions {
-  /** Also decode every page (DuckDB and parquet-wasm) and check page CRCs. */
+  /** Also decode every page (DuckDB), decompress and count it from the raw bytes, and check page CRCs. */
   deep?: boolean;
 }

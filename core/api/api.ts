@@ -257,6 +257,7 @@ export class LakebenchApi {
       const { SqlSession } = await import('../sql/session');
       return SqlSession.create({ cache: await this.cache() });
     },
+    cache: () => this.cache(),
   };
 
   private async formatAt(args: LocationArgs): Promise<LocatedTable & { format: TableFormat }> {

@@ -9,6 +9,7 @@
  * Fields that only some formats have are optional and say which formats fill them.
  */
 import type { ObjectInfo, ObjectStore } from '../storage/types';
+import type { FileCache } from '../storage/cache';
 import type { SqlSession } from '../sql/session';
 import type { VerifyOptions, VerifyReport } from '../ops/verify/problems';
 import type { OpOptions } from '../ops/maintenance/operations';
@@ -302,6 +303,8 @@ export interface FolderListing {
 export interface OpenContext {
   /** A DuckDB session with the API's file cache (for formats whose schema only DuckDB can tell); the caller closes it. */
   session(): Promise<SqlSession>;
+  /** The API's file cache, through which a format reads remote metadata with DuckDB (a big Delta table's checkpoint). */
+  cache(): Promise<FileCache>;
   /**
    * Key of the file that pins the table's state, when the location named one (see TableFormat.tableFile)
    * or a catalog pointed at it: an Iceberg metadata file. Absent: the table's current state.

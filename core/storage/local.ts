@@ -21,6 +21,12 @@ interface WalkEntry {
   isDir: boolean;
 }
 
+/** A folder entry as walks order it: folders sort as `name/`. */
+interface DirEntry {
+  sortName: string;
+  isDir: boolean;
+}
+
 function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -327,18 +333,22 @@ export class LocalStore implements ObjectStore {
     recursive: boolean,
     includeTemporary = false,
   ): AsyncGenerator<WalkEntry> {
-    for (const entry of await this.readSortedDir(dirKey, includeTemporary)) {
+    const wanted = (entry: DirEntry) => {
       const key = dirKey + entry.sortName;
-      if (!key.startsWith(prefix)) continue;
+      if (!key.startsWith(prefix)) return false;
       // A folder that `after` points inside still holds keys to come (or is that folder's prefix).
       const resumesInside = entry.isDir && after !== undefined && after.startsWith(key) && after !== key;
-      if (after !== undefined && key <= after && !resumesInside) continue;
+      return after === undefined || key > after || resumesInside;
+    };
+    for (const entry of await this.readSortedDir(dirKey, includeTemporary, wanted)) {
+      const key = dirKey + entry.sortName;
       if (entry.isDir && recursive) yield* this.walk(key, prefix, after, recursive, includeTemporary);
       else yield { key, isDir: entry.isDir };
     }
   }
 
-  private async readSortedDir(dirKey: string, includeTemporary: boolean): Promise<{ sortName: string; isDir: boolean }[]> {
+  /** The folder's entries that `wanted` keeps, sorted: filtered first, as a listing from a log's checkpoint keeps 100 of 100,000. */
+  private async readSortedDir(dirKey: string, includeTemporary: boolean, wanted: (entry: DirEntry) => boolean): Promise<DirEntry[]> {
     const dir = path.join(this.rootDir, ...dirKey.split('/'));
     let dirents;
     try {
@@ -360,7 +370,7 @@ export class LocalStore implements ObjectStore {
       const isDir = d.isDirectory() || linksToFolders.has(d.name);
       return { sortName: isDir ? `${d.name}/` : d.name, isDir };
     });
-    return entries.sort((a, b) => compareStrings(a.sortName, b.sortName));
+    return entries.filter(wanted).sort((a, b) => compareStrings(a.sortName, b.sortName));
   }
 
   /**

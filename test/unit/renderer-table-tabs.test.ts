@@ -22,7 +22,7 @@ const history: HistoryEntry[] = [
 
 /** The table view's markup for `shown`, with its history loaded and `tab` selected. */
 function render(shown: FoundTable, tab: TableTab = 'history', loaded: HistoryEntry[] = []): string {
-  const view = { table: shown, history: loaded, version: loaded[0]?.version, tab, details: {}, loading: false, setTab: async () => undefined, close: () => undefined };
+  const view = { table: shown, history: loaded, version: loaded[0]?.version, tab, details: {}, pages: { files: 0, partitions: 0 }, showPage: async () => undefined, loading: false, setTab: async () => undefined, close: () => undefined };
   return renderToStaticMarkup(createElement(OpenTableView, { view }));
 }
 

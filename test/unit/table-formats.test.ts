@@ -39,8 +39,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A session factory is only used by formats whose schema DuckDB tells; these tests never call it. */
-const noSession = { session: () => Promise.reject(new Error('no session in this test')) };
+/** A session and the cache are only used by formats whose schema DuckDB tells, or by big tables' pages; these tests never call them. */
+const noSession = { session: () => Promise.reject(new Error('no session in this test')), cache: () => Promise.reject(new Error('no cache in this test')) };
 
 describe('the built-in formats', () => {
   it('have distinct names and describe themselves with known views, version refs and operations', () => {

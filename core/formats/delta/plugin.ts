@@ -9,7 +9,7 @@ import type { SqlSession } from '../../sql/session';
 import type { ObjectStore } from '../../storage/types';
 import { lastSegment } from '../folder-listing';
 import { partitionEntries } from '../partition-entries';
-import type { FolderListing, HistoryEntry, PageRequest, TableFormat, TableHandle, VersionRef, VersionsSummary } from '../table-format';
+import type { FolderListing, HistoryEntry, OpenContext, PageRequest, TableFormat, TableHandle, VersionRef, VersionsSummary } from '../table-format';
 import { commonVersionRef } from '../version-ref';
 import { columnId, physicalName } from './column-mapping';
 import { featureNames } from './features';
@@ -49,7 +49,10 @@ export function deltaVersionSpec(ref: VersionRef, object: string): VersionSpec {
 class DeltaHandle implements TableHandle {
   readonly format = deltaFormat;
 
-  constructor(readonly table: DeltaTable) {}
+  constructor(
+    readonly table: DeltaTable,
+    private readonly context: OpenContext,
+  ) {}
 
   get store(): ObjectStore {
     return this.table.store;
@@ -83,9 +86,9 @@ class DeltaHandle implements TableHandle {
     return { count: latest - (earliestReadableVersion(listing) ?? latest) + 1, current: String(latest) };
   }
 
-  /** Pages of a table on local disk come from its file index (DuckDB), so a page costs the page, not the table. */
+  /** Pages come from the table's file index (DuckDB), so a page costs the page, not the table. */
   async files(at: VersionRef, page?: PageRequest) {
-    if (page && this.store.kind === 'local') {
+    if (page) {
       const index = await this.fileIndex(at);
       const [{ total, rows }, live] = await Promise.all([index.files(page.offset, page.limit), index.liveRows()]);
       const files = rows.map((f) => fileEntry(f, index));
@@ -98,7 +101,7 @@ class DeltaHandle implements TableHandle {
   }
 
   async partitions(at: VersionRef, page?: PageRequest) {
-    if (page && this.store.kind === 'local') {
+    if (page) {
       const index = await this.fileIndex(at);
       const { total, rows } = await index.partitions(page.offset, page.limit);
       const columns = index.partitionColumns;
@@ -120,7 +123,7 @@ class DeltaHandle implements TableHandle {
 
   private async fileIndex(at: VersionRef): Promise<DeltaFileIndex> {
     const { DeltaFileIndex } = await import('../../sql/delta-file-index');
-    return DeltaFileIndex.shared(this.table, deltaVersionSpec(at, this.store.url));
+    return DeltaFileIndex.shared(this.table, deltaVersionSpec(at, this.store.url), await this.context.cache());
   }
 
   async schema(at: VersionRef) {
@@ -185,8 +188,8 @@ export const deltaFormat: TableFormat = {
     return commonVersionRef(text) ?? parseDeltaVersion(text, object);
   },
 
-  async open(store) {
-    return new DeltaHandle(await DeltaTable.open(store));
+  async open(store, context) {
+    return new DeltaHandle(await DeltaTable.open(store), context);
   },
 
   async verify(store, options) {

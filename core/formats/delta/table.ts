@@ -61,6 +61,15 @@ export interface LogSegment {
   identity: ObjectInfo;
 }
 
+/** A version found in the log listing, not read yet (DeltaTable.segmentPlan). */
+export interface SegmentPlan {
+  version: number;
+  /** As LogSegment.identity. */
+  identity: ObjectInfo;
+  /** Reads the commits after the checkpoint (not the checkpoint). */
+  read(): Promise<LogSegment>;
+}
+
 /** Which version to read: by number, or the latest commit at or before a time. Neither = latest. */
 export interface VersionSpec {
   version?: number;
@@ -101,10 +110,18 @@ const listStarts = new Map<string, number>();
 export class DeltaTable {
   private constructor(readonly store: ObjectStore) {}
 
-  /** Throws NOT_A_TABLE (naming the location) when `_delta_log/` holds no commit or checkpoint. */
+  /**
+   * Throws NOT_A_TABLE (naming the location) when `_delta_log/` holds no commit or checkpoint. A log
+   * this process has listed before, or a readable `_last_checkpoint` hint, is taken as enough (reads list
+   * the log and throw the same error if it is gone): listing a log of 100,000 commits here and again to
+   * read a version cost a big table's open a second.
+   */
   static async open(store: ObjectStore): Promise<DeltaTable> {
     const table = new DeltaTable(store);
-    await table.latestVersion();
+    if (listStarts.has(store.id)) return table;
+    const hint = await readLastCheckpointHint(store);
+    if (hint === undefined) await table.latestVersion();
+    else listStarts.set(store.id, hint);
     return table;
   }
 
@@ -122,7 +139,17 @@ export class DeltaTable {
 
   /** The log segment of a version (see LogSegment): reads the commits after the checkpoint, not the checkpoint. */
   async segment(spec: VersionSpec = {}): Promise<LogSegment> {
+    return (await this.segmentPlan(spec)).read();
+  }
+
+  /** Which version `spec` names and the log object identifying it, from the listing alone: a cache of segments checks it before reading any commit. */
+  async segmentPlan(spec: VersionSpec = {}): Promise<SegmentPlan> {
     const plan = await this.plan(await this.resolveVersion(spec));
+    const identity = plan.versionCommit ?? plan.checkpoint!.parts[0];
+    return { version: plan.version, identity, read: () => this.readSegment(plan, identity) };
+  }
+
+  private async readSegment(plan: ReplayPlan, identity: ObjectInfo): Promise<LogSegment> {
     const parts = plan.checkpoint?.parts ?? [];
     const parquet = parts.every((part) => part.key.endsWith('.parquet'));
     const [checkpointActions, commits] = await Promise.all([
@@ -132,7 +159,6 @@ export class DeltaTable {
     const start = plan.checkpoint && !parquet ? [{ version: plan.checkpoint.version, actions: checkpointActions }] : [];
     const tail = replay(emptyState(), [...start, ...commits]);
     tail.version = plan.version;
-    const identity = plan.versionCommit ?? plan.checkpoint!.parts[0];
     return { tableUrl: this.store.url, version: plan.version, checkpointParts: parquet ? parts : [], tail, identity };
   }
 

@@ -6,13 +6,13 @@ import { MAINTENANCE_DEFAULTS } from '../../../core/api/workbench';
 import { compactablePartitions, partitionLabel } from '../logic/table-stats';
 
 /** Delta partitions at a version, or a Parquet folder's (which has no version). */
-export function PartitionsChart({ result }: { result: Pick<PartitionsResult, 'partitionColumns' | 'partitions'> }) {
+export function PartitionsChart({ result }: { result: Pick<PartitionsResult, 'partitionColumns' | 'partitions' | 'total'> }) {
   const data = result.partitions.map((p) => ({ name: partitionLabel(p.partitionValues), bytes: p.bytes, files: p.files, rows: p.rows }));
   const small = compactablePartitions(result.partitions);
   return (
     <div data-testid="partitions">
       <p className="muted">
-        {result.partitionColumns.length ? `Partitioned by ${result.partitionColumns.join(', ')}` : 'Not partitioned'} · {result.partitions.length} partitions
+        {result.partitionColumns.length ? `Partitioned by ${result.partitionColumns.join(', ')}` : 'Not partitioned'} · {formatCount(result.total ?? result.partitions.length)} partitions
       </p>
       {small.length > 0 && (
         <p className="warn" data-testid="small-files">

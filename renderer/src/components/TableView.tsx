@@ -10,13 +10,14 @@ import { formatBytes, formatCount, formatDate, schemaTypeText } from '../logic/f
 import { changedRowsBetween, changedRowsText, commitSummary } from '../logic/table-stats';
 import { pinnedVersion, travelTo, unpin } from '../stores/actions';
 import { activeTab, useEditor } from '../stores/editor';
-import { offers, ownView, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
+import { offers, ownView, PAGE_ROWS, travels, useTableView, versionsOf, type TableTab, type TableViewState } from '../stores/table-view';
 import { ArchiveView } from './ArchiveView';
 import { ImportDialog } from './ImportDialog';
 import { LakeSyncView } from './LakeSyncView';
 import { LakesideView } from './LakesideView';
 import { MaintenancePanel } from './MaintenancePanel';
 import { ManifestsView } from './ManifestsView';
+import { Pager } from './Pager';
 import { PartitionSpecs } from './PartitionSpecs';
 import { PartitionsChart } from './PartitionsChart';
 import { QualityPanel } from './QualityPanel';
@@ -279,12 +280,12 @@ export function TableView() {
 }
 
 /** What the table view shows of one open table (the store's state), exported for tests that render it. */
-export type ShownTable = Pick<TableViewState, 'connectionId' | 'history' | 'version' | 'tab' | 'setTab' | 'details' | 'loading' | 'error' | 'close'> & {
+export type ShownTable = Pick<TableViewState, 'connectionId' | 'history' | 'version' | 'tab' | 'setTab' | 'details' | 'pages' | 'showPage' | 'loading' | 'error' | 'close'> & {
   table: FoundTable;
 };
 
 export function OpenTableView({ view }: { view: ShownTable }) {
-  const { table, connectionId, history, version, tab, setTab, details, loading, error, close } = view;
+  const { table, connectionId, history, version, tab, setTab, details, pages, showPage, loading, error, close } = view;
   const [importing, setImporting] = useState(false);
   const own = ownView(table);
   const Own = own === undefined ? undefined : OWN_VIEWS[own];
@@ -344,8 +345,21 @@ export function OpenTableView({ view }: { view: ShownTable }) {
           {shown === 'files' && details.manifests && (
             <ManifestsView result={details.manifests} location={table.location} connectionId={connectionId} version={version} />
           )}
+          {shown === 'files' && details.files?.total !== undefined && (
+            <Pager offset={pages.files} shown={details.files.files.length} total={details.files.total} pageRows={PAGE_ROWS} onPage={(o) => showPage('files', o)} testId="files-pager" />
+          )}
           {shown === 'files' && details.files && <FilesTable files={details.files.files} liveRows={details.files.liveRows} />}
           {shown === 'partitions' && details.partitions?.specs && <PartitionSpecs specs={details.partitions.specs} current={details.partitions.currentSpecId} />}
+          {shown === 'partitions' && details.partitions?.total !== undefined && (
+            <Pager
+              offset={pages.partitions}
+              shown={details.partitions.partitions.length}
+              total={details.partitions.total}
+              pageRows={PAGE_ROWS}
+              onPage={(o) => showPage('partitions', o)}
+              testId="partitions-pager"
+            />
+          )}
           {shown === 'partitions' && details.partitions && <PartitionsChart result={details.partitions} />}
           {shown === 'compare' && versions.length > 0 && <CompareTab versions={versions} />}
           {shown === 'maintenance' && <MaintenancePanel table={table} connectionId={connectionId} />}

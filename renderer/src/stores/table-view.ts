@@ -32,6 +32,12 @@ interface VersionDetails {
 
 type DetailPart = keyof VersionDetails;
 
+/** The parts shown a page at a time: a table of a million files shows 200 of them, and their total. */
+export type PagedPart = 'files' | 'partitions';
+
+/** Rows per page of the Files and Partitions tabs. */
+export const PAGE_ROWS = 200;
+
 export interface TableViewState {
   table?: FoundTable;
   connectionId?: string;
@@ -40,6 +46,8 @@ export interface TableViewState {
   version?: string;
   tab: TableTab;
   details: VersionDetails;
+  /** The first row of the page shown of each paged part. */
+  pages: Record<PagedPart, number>;
   compare?: CompareVersionsResult;
   /** The rows that differ between the compared versions (by `rowDiff.key`, or whole rows). */
   rowDiff?: RowDiffResult;
@@ -58,9 +66,13 @@ export interface TableViewState {
   /** Shows a tab, loading what it shows at the selected version when not loaded yet. */
   setTab(tab: TableTab): Promise<void>;
   setVersion(version: string): Promise<void>;
+  /** Shows the page of `part` starting at row `offset`, keeping the page shown until it arrives. */
+  showPage(part: PagedPart, offset: number): Promise<void>;
   /** Compares two versions: the summary and the row diff by `key` (none: whole rows). */
   compareVersions(from: string, to: string, key: string[]): Promise<void>;
 }
+
+const FIRST_PAGES: Record<PagedPart, number> = { files: 0, partitions: 0 };
 
 export const offers = (table: FoundTable, view: TableView): boolean => table.capabilities.views.includes(view);
 
@@ -90,41 +102,54 @@ export const useTableView = create<TableViewState>()((set, get) => {
     return [...new Set<DetailPart>(['schema', ...(part ? [part] : [])])].filter((p) => offers(table, p));
   };
 
+  /** How each part is asked for at `version`; the paged ones at `pages`. */
+  const callsAt = (version: string | undefined, pages = get().pages): Record<DetailPart, () => Promise<VersionDetails[DetailPart]>> => {
+    const page = (part: PagedPart) => ({ ...args(version), offset: pages[part], limit: PAGE_ROWS });
+    return {
+      schema: () => api().schema(args(version)),
+      files: () => api().files(page('files')),
+      manifests: () => api().manifests(args(version)),
+      partitions: () => api().partitions(page('partitions')),
+    };
+  };
+
   /** Loads the parts the shown tab needs that are not loaded (or loading) for this version yet. */
   const loadDetails = async (table: FoundTable, version: string | undefined) => {
-    const calls: Record<DetailPart, () => Promise<VersionDetails[DetailPart]>> = {
-      schema: () => api().schema(args(version)),
-      files: () => api().files(args(version)),
-      manifests: () => api().manifests(args(version)),
-      partitions: () => api().partitions(args(version)),
-    };
-    const parts = partsFor(table, get().tab).filter((part) => !get().details[part] && !loading.has(part));
+    const calls = callsAt(version);
+    const inFlight = (part: DetailPart) => `${version ?? ''}\n${part}`;
+    const parts = partsFor(table, get().tab).filter((part) => !get().details[part] && !loading.has(inFlight(part)));
     await Promise.all(
       parts.map(async (name) => {
-        loading.add(name);
+        loading.add(inFlight(name));
         try {
           const value = await calls[name]();
           if (current(table.location, version)) set((s) => ({ details: { ...s.details, [name]: value } }));
         } catch (e) {
           if (current(table.location, version)) set({ error: errorMessage(e) });
         } finally {
-          loading.delete(name);
+          loading.delete(inFlight(name));
         }
       }),
     );
   };
-  /** Parts being fetched for the shown version, so switching tabs back and forth asks once. */
-  const loading = new Set<DetailPart>();
+  /**
+   * Parts being fetched, by version, so switching tabs back and forth asks once — and a tab chosen while
+   * the history still loads (asked at no version yet) does not hold back the same part at the version it brings.
+   */
+  const loading = new Set<string>();
+  /** Page requests made so far, by part: only the newest one's answer is shown. */
+  const pageRequests: Record<PagedPart, number> = { files: 0, partitions: 0 };
 
   return {
     history: [],
     tab: 'history',
     details: {},
+    pages: FIRST_PAGES,
     comparing: false,
     loading: false,
     open: async (table, connectionId, pinned) => {
       loading.clear();
-      set({ table, connectionId, history: [], version: undefined, details: {}, compare: undefined, rowDiff: undefined, loading: true, error: undefined });
+      set({ table, connectionId, history: [], version: undefined, details: {}, pages: FIRST_PAGES, compare: undefined, rowDiff: undefined, loading: true, error: undefined });
       if (ownView(table)) return set({ loading: false }); // its own view loads what it shows
       try {
         const history = offers(table, 'history') ? await api().history(args()) : [];
@@ -143,7 +168,7 @@ export const useTableView = create<TableViewState>()((set, get) => {
         const history = offers(table, 'history') ? await api().history(args()) : [];
         if (get().table !== table) return;
         loading.clear();
-        set({ history, version: travels(table) ? (pinned ?? latestVersion(history)) : undefined, details: {}, error: undefined });
+        set({ history, version: travels(table) ? (pinned ?? latestVersion(history)) : undefined, details: {}, pages: FIRST_PAGES, error: undefined });
         await loadDetails(table, get().version);
       } catch (e) {
         if (get().table === table) set({ error: errorMessage(e) });
@@ -159,8 +184,22 @@ export const useTableView = create<TableViewState>()((set, get) => {
       const { table } = get();
       if (!table || version === get().version) return;
       loading.clear();
-      set({ version, details: {}, error: undefined });
+      set({ version, details: {}, pages: FIRST_PAGES, error: undefined });
       await loadDetails(table, version);
+    },
+    showPage: async (part, offset) => {
+      const { table, version, pages } = get();
+      if (!table) return;
+      const request = ++pageRequests[part];
+      try {
+        const value = await callsAt(version, { ...pages, [part]: offset })[part]();
+        // The offset changes with the rows it names; a later click's answer wins over this one.
+        if (current(table.location, version) && pageRequests[part] === request) {
+          set((s) => ({ pages: { ...s.pages, [part]: offset }, details: { ...s.details, [part]: value } }));
+        }
+      } catch (e) {
+        if (current(table.location, version)) set({ error: errorMessage(e) });
+      }
     },
     compareVersions: async (from, to, key) => {
       const { location, connectionId } = args();

@@ -12,7 +12,7 @@ import { DRY_RUN_ESTIMATE, repackArchive } from '../../core/ops/des-repack';
 import { tombstoneEntry } from '../../core/ops/des-tombstone';
 import { S3Store } from '../../core/storage/s3';
 import { countingStore } from '../helpers/counting-store';
-import { shardOf, writeArchive, type TestEntry } from '../helpers/des-writer';
+import { intoShards, shardOf, writeArchive, type TestEntry } from '../helpers/des-writer';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
 import { uploadFolder } from '../helpers/upload-folder';
 
@@ -29,12 +29,10 @@ describe('des repack --dry-run', () => {
   it('plans every shard from its index and sidecar: range reads only, no payload and no big file read', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lakebench-cheap-plan-des-'));
     try {
-      const shards = new Map<string, TestEntry[]>();
-      for (let uid = 100; uid < 140; uid++) {
-        const entry: TestEntry = uid === 101 ? { uid: String(uid), bytes: randomBytes(40_000), bigFile: true } : { uid: String(uid), bytes: randomBytes(2_000), codec: 'zstd' };
-        shards.set(shardOf(uid, 4), [...(shards.get(shardOf(uid, 4)) ?? []), entry]);
-      }
-      await writeArchive(dir, [...shards].map(([name, entries]) => ({ name, entries })));
+      const entries = Array.from({ length: 40 }, (_, i): TestEntry =>
+        i === 1 ? { uid: '101', bytes: randomBytes(40_000), bigFile: true } : { uid: String(100 + i), bytes: randomBytes(2_000), codec: 'zstd' },
+      );
+      await writeArchive(dir, intoShards(entries, 4));
       const s3 = new S3Store({ client: server.client, bucket: 'lake', prefix: 'des', urlScheme: 's3', endpoint: server.endpoint });
       await uploadFolder(dir, s3);
       for (const uid of ['100', '104', '101']) await tombstoneEntry(s3, { uid, reason: 'erase' });

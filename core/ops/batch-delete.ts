@@ -3,6 +3,7 @@
  * keys; locally a round of parallel unlinks), with progress and a cancellation check between batches,
  * and the keys a batch could not delete reported one by one instead of failing the whole job.
  */
+import { LakebenchError } from '../errors';
 import type { ObjectStore } from '../storage/types';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { checkCancelled } from './table-references';
@@ -43,4 +44,25 @@ export async function deleteInBatches<T extends { key: string; size?: number }>(
     onProgress?.({ ...progress });
   }
   return failed;
+}
+
+/** The failures as one clause naming every key: `2 of 5 <what> could not be deleted: url (Code: message), …`. */
+export function describeFailedDeletes(failed: readonly FailedDelete[], total: number, what: string): string {
+  const named = failed.map((f) => `${f.object} (${f.code}: ${f.message})`).join(', ');
+  return `${failed.length} of ${total} ${what} could not be deleted: ${named}`;
+}
+
+/**
+ * deleteInBatches for a step whose next step needs every key gone (a manifest deleted after what it
+ * names): any key left undeleted stops the run with one IO error naming them all.
+ */
+export async function deleteAllInBatches(
+  store: ObjectStore,
+  keys: readonly string[],
+  what: string,
+  options: OpOptions & { progress?: OpProgress } = {},
+): Promise<void> {
+  const progress = options.progress ?? { phase: 'delete', done: 0, total: keys.length, bytes: 0 };
+  const failed = await deleteInBatches(store, keys.map((key) => ({ key })), progress, options);
+  if (failed.length > 0) throw new LakebenchError('IO', describeFailedDeletes(failed, keys.length, what), { object: failed[0]!.object });
 }

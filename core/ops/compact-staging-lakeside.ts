@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LakebenchError } from '../errors';
+import { isLakebenchError, LakebenchError } from '../errors';
 import { appendLakesideLogEntry, lakesideLogKey, readLakesideLog, type LakesideAdd, type LakesideLogEntry, type LakesideState } from '../formats/lakeside/log';
 import { COMPACTED_PREFIX } from '../formats/lakeside/reconcile';
 import { readStagingSchema } from '../formats/lakeside/staging';
@@ -33,9 +33,10 @@ import {
   type CompactStagingResult,
   type StagingProgress,
 } from './compact-staging';
+import { deleteAllInBatches } from './batch-delete';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import {
-  discardRun,
+  discardRuns,
   newRunManifest,
   writeQuarantine,
   startRun,
@@ -76,10 +77,17 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
     db.checkCancelled();
     const run = await startRun(bucket, manifest, staged.quarantined.length);
     const uploaded: LakesideAdd[] = [];
-    // Nothing is committed: what this run wrote goes (Parquet files no entry names are never read).
-    const discard = async () => {
-      for (const add of uploaded) await bucket.delete(add.path).catch(() => undefined);
-      await discardRun(bucket, run).catch(() => undefined);
+    // Nothing is committed: what this run wrote goes, in batches (Parquet files no entry names are never
+    // read). Answers why something stayed, for the run's error; the orphan report finds what did.
+    const discard = async (): Promise<string> => {
+      try {
+        await deleteAllInBatches(bucket, uploaded.map((add) => add.path), 'Parquet files this run wrote');
+        await discardRuns(bucket, [run]);
+        return '';
+      } catch (e) {
+        if (!isLakebenchError(e)) throw e;
+        return `; ${e.message}`;
+      }
     };
     try {
       result.quarantineObjects.push(...(await writeQuarantine(bucket, manifest, staged.quarantined)));
@@ -87,7 +95,7 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
       db.checkCancelled();
       await options.beforeCommit?.();
     } catch (e) {
-      await discard();
+      await discard().catch(() => undefined);
       throw e;
     }
 
@@ -109,10 +117,10 @@ export async function compactStagingIntoLakeside(bucket: ObjectStore, options: C
       },
     };
     if (!(await appendLakesideLogEntry(bucket, entry))) {
-      await discard();
+      const leftover = await discard();
       throw new LakebenchError(
         'CONFLICT',
-        `another writer committed _lakeside_log version ${entry.version} while this run worked; nothing was committed, run again`,
+        `another writer committed _lakeside_log version ${entry.version} while this run worked; nothing was committed, run again${leftover}`,
         { object: bucket.urlOf(lakesideLogKey(entry.version)) },
       );
     }

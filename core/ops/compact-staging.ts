@@ -19,7 +19,7 @@ import { isLakebenchError, LakebenchError } from '../errors';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
 import {
-  discardRun,
+  discardRuns,
   finishCommittedRun,
   newRunManifest,
   runOutcome,
@@ -158,7 +158,7 @@ export async function compactStaging(
       await options.beforeCommit?.();
     } catch (e) {
       // Nothing is committed: what this run wrote under the staging area goes (its data files are orphans).
-      await discardRun(staging, run).catch(() => undefined);
+      await discardRuns(staging, [run]).catch(() => undefined);
       throw e;
     }
 

@@ -16,12 +16,13 @@ import { join } from 'node:path';
 import { LakebenchError } from '../errors';
 import { bigFileKey, readCachedSidecar, readShardIndex } from '../formats/des/archive';
 import { decodePayload, encodePayload } from '../formats/des/codecs';
-import type { CodecName, DesEntry } from '../formats/des/format';
+import { ShardFormatError, type CodecName, type DesEntry } from '../formats/des/format';
 import { listArchive, namesShard, sidecarKeysOf, type ArchiveListing, type ArchiveShard } from '../formats/des/listing';
 import { parseShardName, revisionName } from '../formats/des/names';
-import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar } from '../formats/des/sidecar';
+import { buildSidecar, sidecarEntryOf, sidecarStats, tombstoneOf, writeSidecar, type Sidecar } from '../formats/des/sidecar';
 import { ShardWriter } from '../formats/des/writer';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
+import { deleteInBatches, type FailedDelete } from './batch-delete';
 import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
 import type { OpOptions, OpProgress } from './maintenance/operations';
 import { checkCancelled } from './table-references';
@@ -58,7 +59,14 @@ export interface DesRepackResult {
   skipped: { shard: string; reason: string }[];
   /** Objects deleted: replaced shards past their grace period, their big files, unfinished repack output. */
   deleted: string[];
+  /** On a dry run: what the plan could not know without reading the shards' payloads. */
+  estimate?: string;
+  /** Objects the store refused to delete, each with its reason (their shards stay for a later run). */
+  failed?: FailedDelete[];
 }
+
+/** A plan reads indexes and sidecars only: tombstones are known, corrupt entries and output sizes are not. */
+export const DRY_RUN_ESTIMATE = 'planned from shard indexes and sidecars: corrupt entries, dropped too, are found only when a run reads each shard';
 
 export async function repackArchive(store: ObjectStore, options: DesRepackOptions = {}): Promise<DesRepackResult> {
   const now = options.now ?? new Date();
@@ -70,8 +78,12 @@ export async function repackArchive(store: ObjectStore, options: DesRepackOption
   };
   step('list');
   const listing = await listArchive(store);
-  const result: DesRepackResult = { dryRun: !!options.dryRun, repacked: [], skipped: [], deleted: [] };
-  if (!options.dryRun) result.deleted = await deleteExpired(store, listing, now, graceMs, step, progress);
+  const result: DesRepackResult = { dryRun: !!options.dryRun, repacked: [], skipped: [], deleted: [], ...(options.dryRun && { estimate: DRY_RUN_ESTIMATE }) };
+  if (!options.dryRun) {
+    const expired = await deleteExpired(store, listing, now, graceMs, step, progress, options);
+    result.deleted = expired.deleted;
+    if (expired.failed.length > 0) result.failed = expired.failed;
+  }
 
   const chosen: ArchiveShard[] = [];
   for (const shard of listing.shards) {
@@ -113,22 +125,13 @@ async function repackShard(
   graceMs: number,
   step: Step,
 ): Promise<RepackedShard | string> {
-  const inspection = await inspectShard(store, shard);
-  if (!inspection.index) return `the shard's structure is broken (${inspection.problems.map((p) => p.detail).join('; ')}): nothing can be copied out of it`;
-  const tombstoned = inspection.index.entries.filter((e) => tombstoneOf(inspection.sidecar, e.uid)).map((e) => e.uid);
-  const keep = inspection.index.entries.filter((e) => !inspection.corrupt.has(e.uid) && !tombstoned.includes(e.uid));
   const into = revisionName(shard.base, nextRevision(shard, listing));
+  if (options.dryRun) return plannedFromIndex(store, shard, into);
+  const inspection = await inspectShard(store, shard);
+  if (!inspection.index) return brokenStructure(inspection.problems.map((p) => p.detail).join('; '));
+  const planned = repackedShard(shard, into, inspection.index.entries, inspection.sidecar, inspection.corrupt);
+  const keep = inspection.index.entries.filter((e) => !inspection.corrupt.has(e.uid) && !planned.tombstonedDropped.includes(e.uid));
   const folder = shard.shard.key.slice(0, shard.shard.key.length - shard.name.length);
-  const planned: RepackedShard = {
-    shard: shard.name,
-    into,
-    entries: keep.length,
-    tombstonedDropped: tombstoned,
-    corruptDropped: [...inspection.corrupt].filter((uid) => !tombstoned.includes(uid)),
-    bytesBefore: shard.shard.size,
-    bytesAfter: 0,
-  };
-  if (options.dryRun) return planned;
 
   step('write');
   const scratch = await mkdtemp(join(tmpdir(), 'lakebench-des-repack-'));
@@ -164,6 +167,37 @@ async function repackShard(
     return planned;
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+const brokenStructure = (why: string) => `the shard's structure is broken (${why}): nothing can be copied out of it`;
+
+/** What repacking `shard` into `into` drops and keeps, before anything is written (bytesAfter 0). */
+function repackedShard(shard: ArchiveShard, into: string, entries: readonly DesEntry[], sidecar: Sidecar | undefined, corrupt: ReadonlySet<string>): RepackedShard {
+  const tombstoned = entries.filter((e) => tombstoneOf(sidecar, e.uid)).map((e) => e.uid);
+  return {
+    shard: shard.name,
+    into,
+    entries: entries.filter((e) => !corrupt.has(e.uid) && !tombstoned.includes(e.uid)).length,
+    tombstonedDropped: tombstoned,
+    corruptDropped: [...corrupt].filter((uid) => !tombstoned.includes(uid)),
+    bytesBefore: shard.shard.size,
+    bytesAfter: 0,
+  };
+}
+
+/**
+ * A dry run's entry from the shard's index and sidecar alone (a few range reads, no payload), so a plan
+ * stays cheap however big the archive: corrupt entries show only when a run reads the shard (DRY_RUN_ESTIMATE).
+ */
+async function plannedFromIndex(store: ObjectStore, shard: ArchiveShard, into: string): Promise<RepackedShard | string> {
+  try {
+    const index = await readShardIndex(store, shard.shard);
+    const sidecar = shard.sidecar ? await readCachedSidecar(store, shard.sidecar) : undefined;
+    return repackedShard(shard, into, index.entries, sidecar, new Set());
+  } catch (e) {
+    if (e instanceof ShardFormatError) return brokenStructure(e.message);
+    throw e;
   }
 }
 
@@ -210,36 +244,59 @@ async function writeShardFile(file: string, inspection: ShardInspection, keep: D
 }
 
 /**
- * Deletes replaced shards whose grace period is over (their sidecar first), with the big files no live
- * shard references, and the output of unfinished repacks older than the grace period.
+ * Deletes replaced shards whose grace period is over, with the big files no live shard references, and
+ * the output of unfinished repacks older than the grace period — in batches, in three rounds: big files,
+ * then sidecars, then shards, so a crash between rounds leaves a retired shard, never a sidecar without
+ * its shard. A shard whose big file or sidecar was refused stays whole for a later run.
  */
-async function deleteExpired(store: ObjectStore, listing: ArchiveListing, now: Date, graceMs: number, step: Step, progress: OpProgress): Promise<string[]> {
+async function deleteExpired(store: ObjectStore, listing: ArchiveListing, now: Date, graceMs: number, step: Step, progress: OpProgress, options: OpOptions): Promise<ExpiredDeletes> {
   const due: ArchiveShard[] = [];
   for (const retired of listing.retired) if ((await deleteAfter(store, retired, listing, graceMs)) <= now.getTime()) due.push(retired);
   const leftovers = listing.uncommitted.filter((o) => o.lastModified.getTime() + graceMs <= now.getTime());
-  if (due.length === 0 && leftovers.length === 0) return [];
-  step('delete', due.length + leftovers.length);
+  if (due.length === 0 && leftovers.length === 0) return { deleted: [], failed: [] };
+  const bigFiles = await bigFilesOnlyOf(store, due, listing);
+  step('delete', new Set([...bigFiles.values()].flat()).size + due.length + due.filter((s) => s.sidecar).length + leftovers.length);
+  const failed: FailedDelete[] = [];
+  const deleted: string[] = [];
+  /** Deletes `keys` (once each), answering the URLs refused. */
+  const round = async (keys: string[]): Promise<Set<string>> => {
+    const unique = [...new Set(keys)];
+    const refused = await deleteInBatches(store, unique.map((key) => ({ key })), progress, options);
+    failed.push(...refused);
+    const refusedUrls = new Set(refused.map((f) => f.object));
+    deleted.push(...unique.map((key) => store.urlOf(key)).filter((url) => !refusedUrls.has(url)));
+    return refusedUrls;
+  };
+  const whole = (refused: Set<string>, keysOf: (shard: ArchiveShard) => string[]) => (shard: ArchiveShard) => !keysOf(shard).some((key) => refused.has(store.urlOf(key)));
+  const refusedBig = await round([...bigFiles.values()].flat());
+  const withBigFilesGone = due.filter(whole(refusedBig, (shard) => bigFiles.get(shard) ?? []));
+  const sidecarKeys = (shard: ArchiveShard) => (shard.sidecar ? [shard.sidecar.key] : []);
+  const refusedSidecars = await round(withBigFilesGone.flatMap(sidecarKeys));
+  await round([...withBigFilesGone.filter(whole(refusedSidecars, sidecarKeys)).map((shard) => shard.shard.key), ...leftovers.map((o) => o.key)]);
+  return { deleted, failed };
+}
+
+interface ExpiredDeletes {
+  /** URLs deleted. */
+  deleted: string[];
+  failed: FailedDelete[];
+}
+
+/** Per shard, the keys of the big files it references that no live shard does and that exist. */
+async function bigFilesOnlyOf(store: ObjectStore, due: ArchiveShard[], listing: ArchiveListing): Promise<Map<ArchiveShard, string[]>> {
   const liveBigFiles = new Set<string>();
   if (due.length) for (const shard of listing.shards) for (const e of (await readShardIndex(store, shard.shard)).entries) if (e.isBigFile) liveBigFiles.add(e.bigFileHash!);
-  const deleted: string[] = [];
-  const remove = async (key: string) => {
-    await store.delete(key);
-    deleted.push(store.urlOf(key));
-  };
+  const only = new Map<ArchiveShard, string[]>();
   for (const shard of due) {
     const index = await readShardIndex(store, shard.shard).catch(() => undefined);
-    for (const e of index?.entries ?? []) if (e.isBigFile && !liveBigFiles.has(e.bigFileHash!) && (await store.head(bigFileKey(shard.shard.key, e.bigFileHash!)))) await remove(bigFileKey(shard.shard.key, e.bigFileHash!));
-    if (shard.sidecar) await remove(shard.sidecar.key);
-    await remove(shard.shard.key);
-    progress.done++;
-    step('delete');
+    const keys: string[] = [];
+    for (const e of index?.entries ?? []) {
+      const key = e.isBigFile && !liveBigFiles.has(e.bigFileHash!) ? bigFileKey(shard.shard.key, e.bigFileHash!) : undefined;
+      if (key && (await store.head(key))) keys.push(key);
+    }
+    only.set(shard, keys);
   }
-  for (const leftover of leftovers) {
-    await remove(leftover.key);
-    progress.done++;
-    step('delete');
-  }
-  return deleted;
+  return only;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Snapshot } from '../formats/delta/table';
 import { LakebenchError } from '../errors';
 import { LOG_DIR } from '../formats/delta/log-files';
 import type { ObjectStore } from '../storage/types';
-import { deleteInBatches } from './batch-delete';
+import { deleteAllInBatches } from './batch-delete';
 import { checkpointTable } from './checkpoint';
 import { expireLog } from './expire';
 import { progressReporter, type OpOptions } from './maintenance/operations';
@@ -82,12 +82,6 @@ export async function eraseOldVersions(
       { object: store.url },
     );
   }
-  const failed = await deleteInBatches(store, filesToDelete.map((key) => ({ key })), { phase: 'delete', done: 0, total: filesToDelete.length, bytes: 0 }, { onProgress });
-  if (failed.length > 0) {
-    const named = failed.map((f) => `${f.object} (${f.code}: ${f.message})`).join(', ');
-    throw new LakebenchError('IO', `${failed.length} of ${filesToDelete.length} old data files holding purged rows could not be deleted: ${named}`, {
-      object: failed[0]!.object,
-    });
-  }
+  await deleteAllInBatches(store, filesToDelete, 'old data files holding purged rows', { onProgress });
   return [...expired.deleted, ...filesToDelete.map((key) => store.urlOf(key))];
 }

@@ -72,7 +72,7 @@ export interface RepackResult {
 
 /**
  * Live files replaced by new ones; `dataChange` false when the rows are exactly the same. A dry run's
- * recompress writes nothing and only estimates how many files it would (`plannedFiles`).
+ * recompress and purge write nothing and only estimate how many files they would (`plannedFiles`).
  */
 interface Rewrite {
   removed: AddFile[];
@@ -181,7 +181,10 @@ async function planRewrites(db: ScratchDb, job: RepackJob): Promise<RepackPlan> 
     progress('scan', healthy.files.length, healthy.files.length);
     const { files, keptRows, rowsMatched } = plan.purgeMatch;
     plan.rowsPurged += rowsMatched;
-    if (files.length > 0) {
+    if (files.length > 0 && options.dryRun) {
+      // A plan finds the matching rows but writes none of the kept ones: it estimates their files.
+      plan.rewrites.push({ removed: files, written: [], plannedFiles: keptRows ? plannedOutputFiles(snapshot, files) : 0, dataChange: true });
+    } else if (files.length > 0) {
       const written = keptRows ? await writeRows(db, job, keptRows) : [];
       plan.rewrites.push({ removed: files, written, dataChange: true });
     }
@@ -260,11 +263,7 @@ async function recompressFiles(db: ScratchDb, job: RepackJob, healthy: Snapshot,
   const todo = healthy.files.map((file, index) => ({ file, index })).filter(({ file }) => !rewritten.has(file));
   if (todo.length === 0) return [];
   if (job.options.dryRun) {
-    // Partitioned output is one file per partition; unpartitioned output splits at TARGET_FILE_BYTES, so
-    // at most one file per that much input (a higher zstd level only makes the rows smaller).
-    const split = healthy.partitionColumns.length === 0;
-    const planned = (file: AddFile) => (split ? Math.max(1, Math.ceil(file.size / TARGET_FILE_BYTES)) : 1);
-    return todo.map(({ file }) => ({ removed: [file], written: [], plannedFiles: planned(file), dataChange: false }));
+    return todo.map(({ file }) => ({ removed: [file], written: [], plannedFiles: plannedOutputFiles(healthy, [file]), dataChange: false }));
   }
   await createFilesView(db, job.store, healthy, RECOMPRESS_VIEW);
   const rewrites: Rewrite[] = [];
@@ -276,6 +275,16 @@ async function recompressFiles(db: ScratchDb, job: RepackJob, healthy: Snapshot,
   }
   job.progress('recompress', todo.length, todo.length);
   return rewrites;
+}
+
+/**
+ * How many files rewriting the rows of `files` together makes, at most: partitioned output is one file
+ * per partition; unpartitioned output splits at TARGET_FILE_BYTES, so at most one file per that much
+ * input (dropping rows or a higher zstd level only makes it smaller).
+ */
+function plannedOutputFiles(snapshot: Snapshot, files: readonly AddFile[]): number {
+  if (snapshot.partitionColumns.length > 0) return new Set(files.map((f) => JSON.stringify(f.partitionValues))).size;
+  return Math.max(1, Math.ceil(files.reduce((n, f) => n + f.size, 0) / TARGET_FILE_BYTES));
 }
 
 /**

@@ -21,14 +21,13 @@ import { parseCommit } from '../formats/delta/parse';
 import { listRuns, MANIFEST_FORMAT, runManifestKey, type ConsumedSource, type ListedRun, type RunManifest, type StagingTargetLayout } from '../formats/lakeside/run-manifests';
 import { sourceEtag, STAGING_DATA_PREFIX } from '../formats/lakeside/staging';
 
-import { mapWithConcurrency } from '../storage/concurrency';
 import { conditionalPut, jsonFieldIs } from '../storage/conditional-write';
 import type { ObjectStore } from '../storage/types';
+import { deleteAllInBatches } from './batch-delete';
 
 /** The `txn.appId` of every compact-staging commit. */
 export const STAGING_TXN_APP_ID = 'lakebench-compact-staging';
 const QUARANTINE_PREFIX = 'quarantine/';
-const DELETE_CONCURRENCY = 16;
 
 /**
  * committed: its commit landed; its sources are consumed.
@@ -130,8 +129,9 @@ export async function runOutcome(target: ObjectStore, currentTxnVersion: number,
 }
 
 /**
- * Deletes the sources that still hold what a committed run consumed (same key, same ETag) and answers how
- * many. One listing of `data/` gives every ETag, however many sources.
+ * Deletes, in batches, the sources that still hold what committed runs consumed (same key, same ETag) and
+ * answers how many; any refused stops the run with their keys named (the manifests naming them stay).
+ * One listing of `data/` gives every ETag, however many sources.
  */
 async function deleteConsumedSources(
   staging: ObjectStore,
@@ -141,21 +141,19 @@ async function deleteConsumedSources(
   if (sources.length === 0) return 0;
   const current = new Map<string, string>();
   for await (const info of staging.listAll(STAGING_DATA_PREFIX)) current.set(info.key, sourceEtag(info));
-  const consumed = sources.filter((s) => current.get(s.key) === s.etag);
-  let done = 0;
-  await mapWithConcurrency(consumed, DELETE_CONCURRENCY, async ({ key }) => {
-    await staging.delete(key);
-    onDeleted?.({ done: ++done, total: consumed.length });
-  });
+  const consumed = [...new Set(sources.filter((s) => current.get(s.key) === s.etag).map((s) => s.key))];
+  await deleteAllInBatches(staging, consumed, 'consumed staged files', { onProgress: onDeleted });
   return consumed.length;
 }
 
 /**
- * Finishes what earlier runs left: a committed run's sources are deleted (on a dry run only noted), a
- * superseded run is discarded, open runs are returned for after this run's commit.
+ * Finishes what earlier runs left: committed runs' sources are deleted, then their manifests (on a dry run
+ * only noted), superseded runs are discarded, open runs are returned for after this run's commit.
  */
 export async function settleEarlierRuns(staging: ObjectStore, target: RunTarget, dryRun: boolean): Promise<EarlierRuns> {
   const earlier: EarlierRuns = { consumed: new Map(), sourcesDeleted: 0, resumed: 0, open: [] };
+  const committed: ListedRun[] = [];
+  const superseded: ListedRun[] = [];
   for (const run of await listRuns(staging)) {
     const manifest = run.manifest;
     if (!manifest) {
@@ -171,18 +169,18 @@ export async function settleEarlierRuns(staging: ObjectStore, target: RunTarget,
     }
     const outcome = await target.outcomeOf(manifest);
     if (outcome === 'open') earlier.open.push(run);
-    else if (dryRun) {
-      if (outcome !== 'committed') continue;
-      for (const source of manifest.sources) earlier.consumed.set(source.key, source.etag);
-      earlier.resumed++;
-    } else if (outcome === 'committed') {
-      earlier.sourcesDeleted += await deleteConsumedSources(staging, manifest.sources);
-      earlier.resumed++;
-      await staging.delete(run.key);
-    } else {
-      await discardRun(staging, run);
-    }
+    else if (outcome === 'committed') committed.push(run);
+    else superseded.push(run);
   }
+  earlier.resumed = committed.length;
+  const consumed = committed.flatMap((run) => run.manifest!.sources);
+  if (dryRun) {
+    for (const source of consumed) earlier.consumed.set(source.key, source.etag);
+    return earlier;
+  }
+  earlier.sourcesDeleted = await deleteConsumedSources(staging, consumed);
+  await deleteAllInBatches(staging, committed.map((run) => run.key), 'manifests of finished runs');
+  await discardRuns(staging, superseded);
   return earlier;
 }
 
@@ -204,13 +202,16 @@ export async function finishCommittedRun(
   onDeleted?: (progress: { done: number; total: number }) => void,
 ): Promise<number> {
   const deleted = await deleteConsumedSources(staging, manifest.sources, onDeleted);
-  for (const run of open) await discardRun(staging, run);
+  await discardRuns(staging, open);
   await staging.delete(runManifestKey(manifest.runId));
   return deleted;
 }
 
-/** Removes what a run that never committed wrote under the staging area: its quarantine, then its manifest. */
-export async function discardRun(staging: ObjectStore, run: ListedRun): Promise<void> {
-  for (const key of run.manifest?.quarantine ?? []) await staging.delete(key);
-  await staging.delete(run.key);
+/**
+ * Removes what runs that never committed wrote under the staging area, in batches: their quarantine, then
+ * their manifests (kept, with the keys named, when any quarantine object was refused).
+ */
+export async function discardRuns(staging: ObjectStore, runs: readonly ListedRun[]): Promise<void> {
+  await deleteAllInBatches(staging, runs.flatMap((run) => run.manifest?.quarantine ?? []), 'quarantine objects of unfinished runs');
+  await deleteAllInBatches(staging, runs.map((run) => run.key), 'manifests of unfinished runs');
 }

@@ -58,3 +58,13 @@ export async function writeArchive(
 
 /** `<date>_<HEX uid % buckets>_0001`: the shard DES puts a numeric uid in. */
 export const shardOf = (uid: number, buckets: number): string => `20261123_${(uid % buckets).toString(16).toUpperCase().padStart(2, '0')}_0001`;
+
+/** `entries` (numeric uids) grouped into the shards `shardOf(uid, buckets)` names, for writeArchive. */
+export function intoShards(entries: TestEntry[], buckets: number): { name: string; entries: TestEntry[] }[] {
+  const shards = new Map<string, TestEntry[]>();
+  for (const entry of entries) {
+    const name = shardOf(Number(entry.uid), buckets);
+    shards.set(name, [...(shards.get(name) ?? []), entry]);
+  }
+  return [...shards].map(([name, list]) => ({ name, entries: list }));
+}

@@ -1,10 +1,11 @@
 /** `des tombstone` and `des repack`: the DES archive changes, recorded in the maintenance log. */
 import type { DesRepackResult } from '../../ops/des-repack';
-import type { CliContext, CommandOutput } from '../context';
+import { EXIT_FAILED, type CliContext, type CommandOutput } from '../context';
 import type { DesRepackFlags, DesTombstoneFlags } from '../des-program';
 import { renderTable } from '../output';
 import { byteSize } from './byte-size';
 import { interruptible } from './interrupt';
+import { notDeleted } from './vacuum';
 import { progressLine } from './write';
 
 export async function desTombstone(ctx: CliContext, archive: string, uid: string, flags: DesTombstoneFlags): Promise<CommandOutput> {
@@ -37,7 +38,7 @@ export async function desRepack(ctx: CliContext, archive: string, flags: DesRepa
         }),
       { dryRun },
     );
-    return { result, text: report(result) };
+    return { result, text: report(result), ...(result.failed?.length && { exitCode: EXIT_FAILED }) };
   });
 }
 
@@ -51,6 +52,8 @@ function report(result: DesRepackResult): string {
   }
   for (const s of result.skipped) lines.push(`skipped ${s.shard}: ${s.reason}\n`);
   for (const d of result.deleted) lines.push(`deleted ${d}\n`);
+  lines.push(notDeleted(result.failed));
+  if (result.estimate) lines.push(`(${result.estimate})\n`);
   const verdict = result.dryRun ? 'dry run: nothing changed' : `${result.repacked.length} shard${result.repacked.length === 1 ? '' : 's'} repacked`;
   return `${lines.join('')}${verdict}\n`;
 }

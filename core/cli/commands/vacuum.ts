@@ -15,7 +15,7 @@ import { progressLine } from './write';
 
 const where = (ctx: CliContext, table: string): LocationArgs => ({ location: table, ...ctx.location });
 /** Lines naming the objects a run could not delete, with the store's reason. */
-const notDeleted = (failed: FailedDelete[] | undefined): string =>
+export const notDeleted = (failed: FailedDelete[] | undefined): string =>
   (failed ?? []).map((f) => `not deleted: ${f.object} (${f.code}: ${f.message})\n`).join('');
 const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
 

@@ -306,6 +306,7 @@ function DesRepackView({ result, dryRun }: { result: DesRepackResult; dryRun: bo
           Left alone: {result.skipped.map((s) => `${s.shard} (${s.reason})`).join('; ')}
         </p>
       )}
+      {result.estimate && <p className="muted small">Estimate: {result.estimate}.</p>}
     </>
   );
 }

@@ -320,7 +320,7 @@ export class LakebenchApi {
       // The lake first: an explicit binding (`orders` at version 3) replaces the lake's table of that name.
       const lakeTables = args.lake ? await this.registerLake(session, { ...args, location: args.lake }, signal) : new Map<string, string>();
       for (const binding of args.tables ?? []) await this.register(session, binding, signal);
-      for (const ref of args.versionRefs ?? []) await this.register(session, this.versionBinding(ref, args, lakeTables), signal);
+      for (const ref of args.versionRefs ?? []) await this.register(session, await this.versionBinding(ref, args, lakeTables), signal);
       return session;
     } catch (e) {
       session.close();
@@ -464,16 +464,39 @@ export class LakebenchApi {
     return locations;
   }
 
-  /** The binding of a `name@version` view: the table a binding or the lake calls `name`, at that version. */
-  private versionBinding(ref: SqlVersionRef, args: Omit<SqlArgs, 'sql'>, lakeTables: ReadonlyMap<string, string>): SqlTableBinding {
+  /**
+   * The binding of a `name@version` view: the table a binding or the lake calls `name`, a catalog's
+   * table by its qualified name, or else the one catalog table of that name, at that version.
+   */
+  private async versionBinding(ref: SqlVersionRef, args: Omit<SqlArgs, 'sql'>, lakeTables: ReadonlyMap<string, string>): Promise<SqlTableBinding> {
     const at = { name: ref.view, version: ref.version, asOf: ref.asOf };
     const bound = args.tables?.find((b) => b.name.toLowerCase() === ref.table.toLowerCase());
     if (bound) return { ...bound, ...at };
     // `prod.db.events@3`: a catalog's table by its qualified name (locate() reads it).
     if (this.catalogs.tableRef(ref.table)) return { location: ref.table, ...at };
     const location = lakeTables.get(ref.table.toLowerCase());
-    if (location === undefined) throw new LakebenchError('NOT_FOUND', `${ref.view}: no table named ${ref.table} in the lake, a catalog or the bindings`, { object: ref.view });
-    return { ...args, location, ...at };
+    if (location !== undefined) return { ...args, location, ...at };
+    const named = await this.catalogTablesNamed(ref.table, args.lake);
+    if (named.length === 1) return { location: named[0]!, ...at };
+    if (named.length > 1) {
+      throw new LakebenchError('USAGE', `${ref.view}: ${named.length} catalog tables are named ${ref.table} (${named.join(', ')}): write the qualified name`, { object: ref.view });
+    }
+    throw new LakebenchError('NOT_FOUND', `${ref.view}: no table named ${ref.table} in the lake, a catalog or the bindings`, { object: ref.view });
+  }
+
+  /**
+   * Qualified names of the catalog tables called `name` (a bare name): in the lake's catalog when the lake
+   * is one (a catalog workspace), else in every catalog known. Lists the catalogs: only asked when no
+   * binding and no lake table has the name.
+   */
+  private async catalogTablesNamed(name: string, lake: string | undefined): Promise<string[]> {
+    if (name.includes('.')) return [];
+    const catalogs = lake !== undefined && this.catalogs.named(lake) ? [lake] : this.catalogs.list();
+    const found: string[] = [];
+    for (const catalog of catalogs) {
+      for (const table of await this.catalogs.tables(catalog)) if (table.name.toLowerCase() === name.toLowerCase()) found.push(table.location);
+    }
+    return found;
   }
 
   async catalog(): Promise<Catalog> {

@@ -4,11 +4,17 @@
  */
 import { quoteLiteral } from '../sql-text';
 import type { SqlSession } from '../sql/session';
-import { TABLE_NAME_PATTERN } from '../sql/versions-in-sql';
+import { CHAIN_PATTERN, chainParts } from '../sql/references';
 import type { CompleteResult, Completion } from './workbench';
 
-/** View name → its columns. */
-export type TableColumns = Map<string, { location: string; columns: string[] }>;
+/** A table as completion lists its versions: where it is, through which connection. */
+export interface VersionedTable {
+  location: string;
+  connectionId?: string;
+}
+
+/** View name → the table and its columns. */
+export type TableColumns = Map<string, VersionedTable & { columns: string[] }>;
 
 const MAX_ITEMS = 200;
 
@@ -21,22 +27,28 @@ export function wordAt(sql: string, cursor: number): { from: number; word: strin
 }
 
 /** A table's versions as SQL names them after `@` (newest first), for `orders@|`. */
-export type VersionsOf = (location: string) => Promise<string[]>;
+export type VersionsOf = (table: VersionedTable) => Promise<string[]>;
 
-/** `orders@1|` (or a catalog table's `prod.db.events@1|`) before the cursor: the table's name and the version typed so far. */
-const VERSIONED = new RegExp(String.raw`(${TABLE_NAME_PATTERN})@([\w:.+-]*)$`);
+/**
+ * `orders@1|` (or a catalog table's `prod.db.events@1|`, `"events"@1|`) before the cursor: the table's
+ * name, read as references.ts reads it in a query, and the version typed so far.
+ */
+const VERSIONED = new RegExp(String.raw`(${CHAIN_PATTERN})@([\w:.+-]*)$`);
 
 export async function complete(session: SqlSession, tables: TableColumns, sql: string, cursor: number, versionsOf?: VersionsOf): Promise<CompleteResult> {
   const versioned = VERSIONED.exec(sql.slice(0, cursor));
-  // A qualified name is a catalog table's, which the API opens by that name.
-  const location = versioned && (tables.get(versioned[1]!.toLowerCase())?.location ?? (versioned[1]!.includes('.') ? versioned[1] : undefined));
-  if (versioned && location && versionsOf) {
+  const name = versioned && chainParts(versioned[1]!).join('.');
+  // A table the workspace or a binding names, through its own connection; a qualified name is a catalog table's, opened by that name.
+  const known = name ? tables.get(name.toLowerCase()) : undefined;
+  const table: VersionedTable | undefined = known ? { location: known.location, connectionId: known.connectionId } : name?.includes('.') ? { location: name } : undefined;
+  if (versioned && table && versionsOf) {
     // `orders@|`: the versions of that table (versions-in-sql.ts makes `orders@3` a view), replacing what follows the @.
     const typed = versioned[2]!;
-    const items = (await versionsOf(location))
+    // A table without a log (or one that cannot be read now) has no versions to offer.
+    const items = (await versionsOf(table).catch((): string[] => []))
       .filter((v) => v.startsWith(typed))
       .slice(0, MAX_ITEMS)
-      .map((v): Completion => ({ text: v, kind: 'other', detail: `${versioned[1]} at version ${v}` }));
+      .map((v): Completion => ({ text: v, kind: 'other', detail: `${name} at version ${v}` }));
     return { from: cursor - typed.length, items };
   }
   const { from, word } = wordAt(sql, cursor);

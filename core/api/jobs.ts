@@ -7,7 +7,7 @@ import { isLakebenchError, LakebenchError } from '../errors';
 import { withAbortSignal } from '../storage/request-scope';
 import { estimateEta } from '../ops/maintenance/operations';
 import type { JobProgress } from './types';
-import type { JobInfo, JobKind, JobProgressEvent } from './workbench';
+import type { JobInfo, JobKind, JobProgressEvent, MaintenanceSubject } from './workbench';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -41,9 +41,9 @@ export class Jobs {
     private readonly past: () => JobInfo[],
   ) {}
 
-  /** Starts `work` and answers at once with the running job. */
-  start(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<unknown>): JobInfo {
-    const job = this.begin(kind, title);
+  /** Starts `work` and answers at once with the running job (a maintenance job with its subject). */
+  start(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<unknown>, subject?: MaintenanceSubject): JobInfo {
+    const job = this.begin(kind, title, subject);
     // Every storage request the work makes carries the job's signal: a cancel aborts requests in flight.
     withAbortSignal(job.signal, () => work(job)).then(
       (result) => job.finish(result),
@@ -53,8 +53,8 @@ export class Jobs {
   }
 
   /** Registers a running job whose work happens elsewhere; the caller ends it with finish or fail. */
-  begin(kind: JobKind, title: string): JobHandle {
-    const info: JobInfo = { jobId: randomUUID(), kind, title, state: 'running', startedAt: new Date().toISOString() };
+  begin(kind: JobKind, title: string, subject?: MaintenanceSubject): JobHandle {
+    const info: JobInfo = { jobId: randomUUID(), kind, title, state: 'running', startedAt: new Date().toISOString(), ...(subject && { subject }) };
     const abort = new AbortController();
     const began = Date.now();
     let ended: () => void = () => undefined;

@@ -12,7 +12,8 @@ import type { OpOptions } from '../ops/maintenance/operations';
 import type { LakebenchApi } from './api';
 import type { JobContext } from './jobs';
 import type { LocationArgs } from './types';
-import type { MaintenanceJobArgs, MaintenanceJobOperation } from './workbench';
+import { stagingTarget } from '../formats/lakeside/staging-target';
+import type { MaintenanceJobArgs, MaintenanceJobOperation, MaintenanceSubject } from './workbench';
 
 const VERBS: Record<MaintenanceJobOperation, string> = {
   compact: 'Compact',
@@ -36,11 +37,16 @@ export function maintenanceJobTitle(args: MaintenanceJobArgs): string {
   return `${verb} ${args.location}${into}${'dryRun' in args && args.dryRun ? ' (plan)' : ''}`;
 }
 
+/** What the job does, as the job log keeps it beside its result. */
+export function maintenanceSubject(args: MaintenanceJobArgs): MaintenanceSubject {
+  return { operation: args.operation, dryRun: 'dryRun' in args && args.dryRun === true };
+}
+
 export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobArgs, job: JobContext): Promise<unknown> {
   const { location, endpoint, region, profile, connectionId } = args;
   const where: LocationArgs = { location, endpoint, region, profile, connectionId };
   const op: OpOptions = { signal: job.signal, onProgress: job.progress };
-  const dryRun = 'dryRun' in args && args.dryRun === true;
+  const { dryRun } = maintenanceSubject(args);
   const run = { dryRun };
   switch (args.operation) {
     case 'compact': {
@@ -56,7 +62,7 @@ export async function runMaintenanceJob(api: LakebenchApi, args: MaintenanceJobA
       // Logged on the target table, as the CLI does.
       const { compactStaging } = await import('../ops/compact-staging');
       const staging = api.open(where);
-      const into = { ...where, location: args.into ?? `${location.replace(/\/+$/, '')}/delta` };
+      const into = { ...where, location: args.into ?? stagingTarget(location) };
       return api.maintenance('compact-staging', into, (target) => compactStaging(staging, target, { dryRun, ...op }), run);
     }
     case 'verify': {

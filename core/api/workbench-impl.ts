@@ -13,7 +13,8 @@ import type { SqlSession } from '../sql/session';
 import { createApi, type LakebenchApi } from './api';
 import { compareVersions } from './compare-versions';
 import { diffRows } from './row-diff';
-import { complete, type TableColumns } from './completion';
+import { complete, type TableColumns, type VersionedTable } from './completion';
+import { VersionLists } from './version-lists';
 import { Connections } from './connections';
 import { fetchJobListener, type FetchWatcher } from './fetch-progress';
 import { Jobs } from './jobs';
@@ -58,6 +59,7 @@ export class Workbench implements W.WorkbenchApi {
   /** Columns of the workspace's tables for completion, computed once per workspace. */
   private completionTables?: { root: string; tables: Promise<TableColumns> };
   private completionSession?: Promise<SqlSession>;
+  private readonly versionLists = new VersionLists((table) => this.versionsOf(table));
   /** The sample lake is written once, even when several calls ask for it at the same time. */
   private sampleWritten?: Promise<void>;
 
@@ -70,7 +72,10 @@ export class Workbench implements W.WorkbenchApi {
     this.jobRunner = new Jobs(
       {
         progress: (progress) => this.emit({ type: 'job-progress', progress }),
-        state: (job) => this.emit({ type: 'job-state', job }),
+        state: (job) => {
+          if (job.state !== 'running') this.versionLists.clear(); // the job may have added versions
+          this.emit({ type: 'job-state', job });
+        },
       },
       (job) => this.store.logJob(job),
       () => this.store.jobLog(),
@@ -211,13 +216,13 @@ export class Workbench implements W.WorkbenchApi {
     const columns = new Map(await this.workspaceColumns());
     for (const [name, table] of await this.columnsOf(args.tables ?? [])) columns.set(name, table);
     this.completionSession ??= import('../sql/session').then(({ SqlSession }) => SqlSession.create({ threads: 1 }));
-    const connectionId = (await this.workspaceLocation()).connectionId;
-    // Versions by id, newest first, for `orders@|` (tables without a log have none).
-    const versionsOf = async (location: string) =>
-      (await this.api.history({ location, connectionId }).catch(() => []))
-        .sort((a, b) => b.ordinal - a.ordinal)
-        .map((h) => h.version);
-    return complete(await this.completionSession, columns, args.sql, args.cursor, versionsOf);
+    return complete(await this.completionSession, columns, args.sql, args.cursor, this.versionLists.of);
+  }
+
+  /** Versions by id, newest first, for `orders@|`, through the table's own connection (tables without a log have none). */
+  private async versionsOf(table: VersionedTable): Promise<string[]> {
+    await this.ready(table);
+    return (await this.api.history(table)).sort((a, b) => b.ordinal - a.ordinal).map((h) => h.version);
   }
 
   async queryHistory(args: W.HistoryFilter) {
@@ -264,8 +269,8 @@ export class Workbench implements W.WorkbenchApi {
 
   async maintenanceStart(args: W.MaintenanceJobArgs): Promise<W.JobInfo> {
     await this.ready(args);
-    const { maintenanceJobTitle, runMaintenanceJob } = await import('./maintenance-jobs');
-    return this.jobRunner.start('maintenance', maintenanceJobTitle(args), (job) => runMaintenanceJob(this.api, args, job));
+    const { maintenanceJobTitle, maintenanceSubject, runMaintenanceJob } = await import('./maintenance-jobs');
+    return this.jobRunner.start('maintenance', maintenanceJobTitle(args), (job) => runMaintenanceJob(this.api, args, job), maintenanceSubject(args));
   }
 
   async maintenanceLog(args: W.MaintenanceLogArgs): Promise<W.MaintenanceLogEntry[]> {
@@ -469,7 +474,7 @@ export class Workbench implements W.WorkbenchApi {
       } catch {
         columns = (await this.describe(binding).catch(() => [])).map((c) => c.name);
       }
-      result.set(binding.name.toLowerCase(), { location: binding.location, columns });
+      result.set(binding.name.toLowerCase(), { location: binding.location, connectionId: binding.connectionId, columns });
     }
     return result;
   }

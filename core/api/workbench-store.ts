@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { LakebenchError } from '../errors';
-import type { ConnectionKind, JobInfo, SavedQuery } from './workbench';
+import type { ConnectionKind, JobInfo, MaintenanceSubject, SavedQuery } from './workbench';
 import { openCatalogDatabase } from '../catalog/database';
 
 export interface ConnectionRow {
@@ -86,8 +86,8 @@ export class WorkbenchStore {
   logJob(job: JobInfo): void {
     this.db
       .prepare(
-        `INSERT INTO job_log (id, kind, title, state, started_at, finished_at, error, result)
-         VALUES (@jobId, @kind, @title, @state, @startedAt, @finishedAt, @error, @result)
+        `INSERT INTO job_log (id, kind, title, state, started_at, finished_at, error, result, subject)
+         VALUES (@jobId, @kind, @title, @state, @startedAt, @finishedAt, @error, @result, @subject)
          ON CONFLICT (id) DO UPDATE SET state = @state, finished_at = @finishedAt, error = @error, result = @result`,
       )
       .run({
@@ -99,6 +99,7 @@ export class WorkbenchStore {
         finishedAt: job.finishedAt ?? null,
         error: job.error ?? null,
         result: job.result === undefined ? null : JSON.stringify(job.result),
+        subject: job.subject === undefined ? null : JSON.stringify(job.subject),
       });
   }
 
@@ -113,6 +114,7 @@ export class WorkbenchStore {
       finished_at: string | null;
       error: string | null;
       result: string | null;
+      subject: string | null;
     }[];
     return rows.map((r) => ({
       jobId: r.id,
@@ -124,6 +126,7 @@ export class WorkbenchStore {
       ...(r.finished_at !== null && { finishedAt: r.finished_at }),
       ...(r.error !== null ? { error: r.error } : r.state === 'running' ? { error: 'interrupted: the engine stopped' } : {}),
       ...(r.result !== null && { result: JSON.parse(r.result) as unknown }),
+      ...(r.subject !== null && { subject: JSON.parse(r.subject) as MaintenanceSubject }),
     }));
   }
 

@@ -376,6 +376,13 @@ export interface JobInfo {
   error?: string;
   /** The job's result once done (ImportResult, DeleteResult, ExportResult). */
   result?: unknown;
+  /** A maintenance job's operation and whether it only planned: what its result means (kept in the job log). */
+  subject?: MaintenanceSubject;
+}
+
+export interface MaintenanceSubject {
+  operation: MaintenanceJobOperation;
+  dryRun: boolean;
 }
 
 export interface JobProgressEvent {

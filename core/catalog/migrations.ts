@@ -127,6 +127,9 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE maintenance_log ADD COLUMN version_before TEXT;
       ALTER TABLE maintenance_log ADD COLUMN version_after TEXT;
     `),
+  // 7: a maintenance job's operation and dry-run flag in the job log (JSON), so that its result can be
+  // summarized after a restart or a reload of the app, when only the log knows the job.
+  (db) => db.exec(`ALTER TABLE job_log ADD COLUMN subject TEXT;`),
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction with its version bump. */

@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIfStale, launchBrowser, serve, SHOTS } from './ui-harness';
 
 const OBJECTS = 100_000;
+/** A folder whose name holds `#` (the separator of the columns-loading row's old key), with more than one listing page (500) of objects. */
+const HASHED = 'runs#2026';
+const HASHED_OBJECTS = 620;
 let dir: string;
 let server: { child: ChildProcess; url: string };
 let context: BrowserContext;
@@ -33,6 +36,8 @@ beforeAll(async () => {
   const big = join(dir, 'lake', 'big');
   mkdirSync(big, { recursive: true });
   for (let i = 0; i < OBJECTS; i++) writeFileSync(join(big, `file-${String(i).padStart(6, '0')}.json`), `{"i":${i}}\n`);
+  mkdirSync(join(dir, 'lake', HASHED));
+  for (let i = 0; i < HASHED_OBJECTS; i++) writeFileSync(join(dir, 'lake', HASHED, `run-${String(i).padStart(4, '0')}.json`), '{}\n');
   await mkdir(SHOTS, { recursive: true });
   server = await serve(join(dir, 'lake'), join(dir, 'home'));
   context = await launchBrowser(join(dir, 'profile'));
@@ -70,7 +75,7 @@ describe('the explorer on 100,000 objects', () => {
     const now = await loaded();
     expect(now).toBeLessThan(OBJECTS);
     // The last loaded name is on screen at the bottom.
-    const lastKey = `big/file-${String(now - 2).padStart(6, '0')}.json`; // `now` counts big/ itself
+    const lastKey = `big/file-${String(now - 3).padStart(6, '0')}.json`; // `now` counts the root's two folders
     await tree.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
     await poll(() => page.locator(`[data-testid="explorer-entry"][data-key="${lastKey}"]`).count()).toBe(1);
   });
@@ -82,5 +87,22 @@ describe('the explorer on 100,000 objects', () => {
     expect(await page.locator('[data-testid="explorer-entry"][data-key^="big/file-"]').first().getAttribute('data-key')).toBe('big/file-000120.json');
     await page.screenshot({ path: join(SHOTS, 'explorer-100k-filter.png') });
     await page.getByTestId('explorer-filter').fill('');
+  });
+});
+
+describe('a folder with # in its name', () => {
+  it('loads its next page when scrolled to its end', async () => {
+    const tree = page.locator('.tree');
+    await page.locator('[data-testid="explorer-entry"][data-key="big/"]').click(); // folded: the hashed folder comes next
+    const hashed = page.locator(`[data-testid="explorer-entry"][data-key="${HASHED}/"]`);
+    await hashed.click();
+    const last = page.locator(`[data-testid="explorer-entry"][data-key="${HASHED}/run-${String(HASHED_OBJECTS - 1).padStart(4, '0')}.json"]`);
+    // The first page ends at 500; scrolling to its "more" row must fetch the rest.
+    await poll(async () => {
+      await tree.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      return last.count();
+    }).toBe(1);
+    expect(await page.locator('[data-testid="explorer-more"]').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'explorer-hashed-folder.png') });
   });
 });

@@ -289,6 +289,19 @@ describe('a confirmed job', () => {
     await shotBoth(page, 'layout-jobs-drawer');
     await page.getByTestId('jobs-toggle').click();
   });
+
+  it('keeps the finished jobs\' result lines after a reload (the engine keeps what each job was)', async () => {
+    await page.getByTestId('jobs-toggle').click();
+    const before = await page.getByTestId('job-result').allTextContents();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    await page.reload();
+    await explorerEntry(page, 'orders/').waitFor();
+    if (!(await page.getByTestId('jobs-drawer').locator('.jobs-list').count())) await page.getByTestId('jobs-toggle').click();
+    await poll(() => page.getByTestId('job-result').allTextContents()).toEqual(before);
+    await shotBoth(page, 'layout-jobs-drawer-reloaded');
+    await page.getByTestId('jobs-toggle').click();
+    await openTableAt(page, 'clicks/', 'delta'); // as before the reload, for the tests that follow
+  });
 });
 
 describe('a 4K screen (3840×2160)', () => {

@@ -133,6 +133,19 @@ describe('the tree', () => {
     expect(await page.locator('[role="treeitem"][tabindex="0"]').count()).toBe(1);
   });
 
+  it('keeps the focus on its item while rows above it come in', async () => {
+    expect(await entry('bunnies').getAttribute('aria-expanded')).toBe('false');
+    await entry('customers').focus();
+    // A click event that does not move the focus: bunnies/ (above customers/) opens, its columns and folders drawn at once.
+    await entry('bunnies').dispatchEvent('click');
+    await poll(() => page.locator('[data-testid="explorer-column"][data-key^="bunnies/#"]').count()).toBeGreaterThan(0);
+    expect(await focusedKey()).toBe('customers/');
+    await page.keyboard.press('ArrowUp'); // the keys still act on it: up to bunnies' last child
+    await poll(focusedKey).toMatch(/^bunnies\/./);
+    await entry('bunnies').click();
+    await poll(() => entry('bunnies').getAttribute('aria-expanded')).toBe('false');
+  });
+
   it('Enter on a table opens it; Shift+F10 opens its menu, Esc closes it and gives the focus back', async () => {
     await entry('customers').focus();
     await page.keyboard.press('Enter');
@@ -182,9 +195,11 @@ describe('folders that are no table', () => {
     await page.getByTestId('explorer-tree').evaluate((tree) => tree.scrollTo({ top: tree.scrollHeight }));
   });
 
-  it('the sample staging area says what it is and how to compact it', async () => {
+  it('the sample staging area says what it is and names the table it compacts into', async () => {
     await entry('staging').click();
-    await poll(() => page.locator('[data-testid="explorer-note"][data-key="staging/"]').textContent()).toMatch(/^staging area .*compact it into a table/);
+    await poll(() => page.locator('[data-testid="explorer-note"][data-key="staging/"]').textContent()).toBe(
+      'staging area (data/ + schema/) of the Delta table staging/delta: compact it into that table with Maintenance › Staging',
+    );
     await entry('staging').click();
   });
 

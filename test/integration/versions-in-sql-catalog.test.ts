@@ -71,6 +71,36 @@ describe('versions of a catalog table in SQL', () => {
     expect(JSON.parse(run.stdout)).toEqual([expected]);
   });
 
+  it('reads a bare name@version as the one catalog table of that name (a catalog workspace), in the API and the CLI', async () => {
+    const [first, latest] = [snapshots[0]!, snapshots.at(-1)!];
+    const versioned = versionsInSql(`select (select count(*) from bunnies@${first}) as first, (select count(*) from "bunnies"@${latest}) as latest`);
+    const session = await api.openSqlSession({ lake: 'prod', versionRefs: versioned.refs });
+    try {
+      const [row] = (await session.query(versioned.sql)).rows;
+      expect({ first: Number(row.first), latest: Number(row.latest) }).toEqual({ first: await boundCount(first), latest: await boundCount(latest) });
+    } finally {
+      session.close();
+    }
+    const run = await runCli(['sql', `select count(*) as n from "bunnies"@${first}`, `--catalog=prod=sqlite://${catalogFile}`, '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([{ n: await boundCount(first) }]);
+  });
+
+  it('refuses a bare name two catalog tables have, naming both', async () => {
+    const twice = path.join(dir, 'twice.db');
+    const metadataLocation = fixture('iceberg/java/bunnies/metadata/v5.metadata.json');
+    writeSqlCatalog(twice, ['zoo', 'farm'].map((namespace) => ({ catalog: 'twice', namespace, table: 'bunnies', metadataLocation })));
+    api.catalogs.add('twice', openCatalog(`sqlite://${twice}`, defaultStoreOpener()));
+    try {
+      const versioned = versionsInSql(`select count(*) from bunnies@${snapshots[0]}`);
+      await expect(api.openSqlSession({ lake: 'twice', versionRefs: versioned.refs })).rejects.toThrow(
+        `bunnies@${snapshots[0]}: 2 catalog tables are named bunnies (twice.farm.bunnies, twice.zoo.bunnies): write the qualified name`,
+      );
+    } finally {
+      api.catalogs.remove('twice');
+    }
+  });
+
   it('refuses a version of a table no catalog has, naming it', async () => {
     const run = await runCli(['sql', `select * from prod.zoo.hares@${snapshots[0]}`, `--catalog=prod=sqlite://${catalogFile}`], env);
     expect(run.code).not.toBe(0);
@@ -80,7 +110,7 @@ describe('versions of a catalog table in SQL', () => {
   it('completes the snapshots after prod.zoo.bunnies@, newest first', async () => {
     const session = await SqlSession.create({ threads: 1 });
     try {
-      const versionsOf = async (location: string) => (await api.history({ location })).sort((a, b) => b.ordinal - a.ordinal).map((h) => h.version);
+      const versionsOf = async ({ location }: { location: string }) => (await api.history({ location })).sort((a, b) => b.ordinal - a.ordinal).map((h) => h.version);
       const sql = `select * from ${TABLE}@`;
       const result = await complete(session, new Map(), sql, sql.length, versionsOf);
       expect(result.from).toBe(sql.length);

@@ -1,7 +1,7 @@
 /** The explorer tree's pure parts: rows with a table's columns and a folder's note, and the keyboard moves of the WAI-ARIA tree. */
 import { describe, expect, it } from 'vitest';
 import type { LsPageEntry } from '../../core/api/workbench';
-import { explorerRows, folderNote, type FolderState } from '../../renderer/src/logic/explorer-rows';
+import { explorerRows, folderNote, rowKey, type FolderState } from '../../renderer/src/logic/explorer-rows';
 import { treeAction, type TreeItem } from '../../renderer/src/logic/tree-keys';
 
 /** A listed folder of these keys (names are their last segment, as listings give them). */
@@ -20,7 +20,7 @@ describe('explorer rows', () => {
       expanded: { 'events/': true, 'raw/': true },
       filter: '',
       columns: { 'events/': { loading: false, fields: [{ name: 'id', type: 'long' }, { name: 'at', type: 'timestamp' }] } },
-      noteFor: (prefix, f) => (prefix === 'raw/' ? folderNote(f) : undefined),
+      noteFor: (prefix, f) => (prefix === 'raw/' ? folderNote(prefix, f) : undefined),
     });
     expect(rows.map((r) => (r.kind === 'entry' ? r.entry.key : r.kind === 'column' ? `${r.name}:${r.type}` : r.kind === 'note' ? r.text : r.kind))).toEqual([
       'events/',
@@ -34,9 +34,26 @@ describe('explorer rows', () => {
     ]);
   });
 
+  it('keeps a loading table\'s columns apart from a folder\'s next page, whatever the folder is named', () => {
+    const rows = explorerRows({
+      folders: { '': folder('t/', 'a#b/'), 'a#b/': { ...folder('a#b/1.json'), nextToken: 'next' }, 't/': folder('t/_delta_log/') },
+      expanded: { 't/': true, 'a#b/': true },
+      filter: '',
+      columns: { 't/': { loading: true } },
+    });
+    // The folder named with `#` gets its own "more" row (the one that loads its next page) …
+    expect(rows.filter((r) => r.kind === 'more').map((r) => r.kind === 'more' && r.prefix)).toEqual(['a#b/']);
+    // … and the columns on their way are a note, never a "more" row.
+    expect(rows.find((r) => r.kind === 'note')).toMatchObject({ prefix: 't/', text: 'Loading columns…' });
+    const keys = rows.map(rowKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('tells a staging area from a folder of folders', () => {
-    expect(folderNote(folder('s/data/', 's/schema/'))).toMatch(/^staging area/);
-    expect(folderNote(folder('x/a/', 'x/b/'))).toBe('plain folder: 2 folders, no table');
+    expect(folderNote('lake/s/', folder('lake/s/data/', 'lake/s/schema/'))).toBe(
+      'staging area (data/ + schema/) of the Delta table lake/s/delta: compact it into that table with Maintenance › Staging',
+    );
+    expect(folderNote('x/', folder('x/a/', 'x/b/'))).toBe('plain folder: 2 folders, no table');
   });
 });
 

@@ -28,7 +28,7 @@ describe('catalogReferences', () => {
       ['r2', 'Sales', 'Events'],
       ['r2', 'a.b', 't'],
     ]);
-    expect(identifierChains(`select "x""y".z`)).toEqual([['select'], ['x"y', 'z']]);
+    expect(identifierChains(`select "x""y".z`).map((c) => c.parts)).toEqual([['select'], ['x"y', 'z']]);
   });
 });
 

@@ -22,6 +22,20 @@ describe('versionsInSql', () => {
     ]);
   });
 
+  it('reads quoted names and a quoted time before and after the @', () => {
+    const { sql, refs } = versionsInSql(`select * from "events"@3 a join "prod"."Db".events@tag:x b using (id) join events@'2026-11-20 10:00:00' c using (id)`);
+    expect(sql).toBe('select * from "events@3" a join "prod.Db.events@tag:x" b using (id) join "events@2026-11-20 10:00:00" c using (id)');
+    expect(refs).toEqual([
+      { view: 'events@3', table: 'events', version: '3' },
+      { view: 'prod.Db.events@tag:x', table: 'prod.Db.events', version: 'tag:x' },
+      { view: 'events@2026-11-20 10:00:00', table: 'events', asOf: new Date('2026-11-20 10:00:00').toISOString() },
+    ]);
+  });
+
+  it('refuses a quoted version that names none, naming the table', () => {
+    expect(() => versionsInSql("select * from events@'yesterday'")).toThrow(/^events@'yesterday': not a version/);
+  });
+
   it('names each view once however often it is referenced', () => {
     expect(versionsInSql('select * from t@1 except all select * from t@1').refs).toEqual([{ view: 't@1', table: 't', version: '1' }]);
   });

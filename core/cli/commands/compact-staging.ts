@@ -3,6 +3,7 @@
  * or into the bucket's own Lakeside layout. Ctrl-C cancels before the commit.
  */
 import { LakebenchError } from '../../errors';
+import { stagingTarget } from '../../formats/lakeside/staging-target';
 import type { CompactStagingResult } from '../../ops/compact-staging';
 import type { CliContext, CommandOutput } from '../context';
 import type { CompactStagingFlags } from '../maintenance-program';
@@ -12,7 +13,7 @@ import { progressLine } from './write';
 export async function compactStaging(ctx: CliContext, location: string, flags: CompactStagingFlags): Promise<CommandOutput | number> {
   if (flags.lakeside && flags.into) throw new LakebenchError('USAGE', '--lakeside writes into <location> itself: leave out --into', { object: location });
   const api = await ctx.api();
-  const into = flags.into ?? `${location.replace(/\/+$/, '')}/delta`;
+  const into = flags.into ?? stagingTarget(location);
   return interruptible(ctx, async (signal) => {
     const options = { dryRun: flags.dryRun, signal, onProgress: progressLine(ctx) };
     if (flags.lakeside) {

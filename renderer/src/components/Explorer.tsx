@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FoundTable } from '../../../core/api/workbench';
-import { explorerRows, folderNote, type ExplorerRow, type FolderState } from '../logic/explorer-rows';
+import { explorerRows, folderNote, rowKey, type ExplorerRow, type FolderState } from '../logic/explorer-rows';
 import { treeAction, type TreeItem } from '../logic/tree-keys';
 import { useExplorer } from '../stores/explorer';
 import { tableAtKey, useWorkspace } from '../stores/workspace';
@@ -27,7 +27,7 @@ function MoreRow({ row }: { row: Extract<ExplorerRow, { kind: 'more' }> }) {
   const loadPage = useExplorer((s) => s.loadPage);
   // Becoming visible is the signal to fetch: this row only renders when scrolled into view.
   useEffect(() => {
-    if (!row.prefix.includes('#')) void loadPage(row.prefix); // `table#columns`: the columns are on their way
+    void loadPage(row.prefix);
   }, [loadPage, row.prefix]);
   return (
     <div className="tree-row muted" style={{ paddingLeft: 8 + row.depth * 14 }} data-testid="explorer-more">
@@ -49,7 +49,7 @@ export function Explorer() {
   const workspace = useWorkspace((s) => s.info);
   const findingTables = useWorkspace((s) => s.findingTables);
   const tables = useMemo(() => (workspace && workspace.root === location ? workspace.tables : []), [workspace, location]);
-  const noteFor = useCallback((prefix: string, folder: FolderState) => (insideTable(tables, prefix) ? undefined : folderNote(folder)), [tables]);
+  const noteFor = useCallback((prefix: string, folder: FolderState) => (insideTable(tables, prefix) ? undefined : folderNote(prefix, folder)), [tables]);
   const rows = useMemo(() => explorerRows({ folders, expanded, filter, columns, noteFor }), [folders, expanded, filter, columns, noteFor]);
   const items = useMemo(
     () =>
@@ -66,6 +66,9 @@ export function Explorer() {
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
+    // By index, a row that moves down (a table's columns arriving above it) would be drawn into another
+    // row's element, and the focused element would lose its item (or the focus) mid-navigation.
+    getItemKey: useCallback((index: number) => rowKey(rows[index]!), [rows]),
     overscan: 15,
   });
   const loadedObjects = useMemo(() => Object.values(folders).reduce((n, f) => n + f.entries.length, 0), [folders]);
@@ -142,9 +145,10 @@ export function Explorer() {
     }
   });
 
-  const firstKey = items[0]?.key;
+  // The one tab stop: the focused item while it is in the tree, else the first (worked out once per render, not per row).
+  const tabStop = focused !== undefined && rowIndex(focused) >= 0 ? focused : items[0]?.key;
   const itemProps = (key: string): ItemProps => ({
-    focusable: key === (focused !== undefined && rowIndex(focused) >= 0 ? focused : firstKey),
+    focusable: key === tabStop,
     onFocusItem: setFocused,
     onMenu: showMenu,
   });

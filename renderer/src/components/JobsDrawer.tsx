@@ -6,7 +6,6 @@ import type { JobInfo } from '../../../core/api/workbench';
 import { formatBytes, formatCount, formatDate, formatDuration } from '../logic/format';
 import { jobResultLine } from '../logic/job-summary';
 import { useJobs } from '../stores/jobs';
-import { findRun, maintenanceSubject, useMaintenance } from '../stores/maintenance';
 
 /** `compacting 3/12 · 40 MB · 5 s left`. */
 function progressLine(job: JobInfo): string {
@@ -19,11 +18,9 @@ function progressLine(job: JobInfo): string {
 
 function JobRow({ job }: { job: JobInfo }) {
   const cancel = useJobs((s) => s.cancel);
-  // The run itself (a stable object of the store), not a summary made in the selector.
-  const run = useMaintenance((s) => findRun(s.byTable, job.jobId));
   const p = job.progress;
   const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : undefined;
-  const result = jobResultLine(job, maintenanceSubject(run));
+  const result = jobResultLine(job);
   return (
     <li className={`job job-${job.state}`} data-testid="job" data-state={job.state}>
       <div className="row">

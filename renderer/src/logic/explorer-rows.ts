@@ -4,6 +4,7 @@
  * a "load more" row where a folder has further pages, filtered by name.
  */
 import type { LsPageEntry } from '../../../core/api/workbench';
+import { stagingTarget } from '../../../core/formats/lakeside/staging-target';
 
 export interface FolderState {
   entries: LsPageEntry[];
@@ -40,6 +41,24 @@ export interface ExplorerRowsInput {
 /** The key of a column row (never an object key: `#` cannot end a listed prefix). */
 export const columnRowKey = (table: string, column: string): string => `${table}#${column}`;
 
+/**
+ * A row's identity in the drawn list, unique across kinds (a folder's "more" row and its note share its
+ * prefix). Keyed by it, a drawn row keeps its element while rows above it come and go, so the focused
+ * item keeps the focus when a table's columns or a folder's page arrive.
+ */
+export function rowKey(row: ExplorerRow): string {
+  switch (row.kind) {
+    case 'entry':
+      return `entry:${row.entry.key}`;
+    case 'column':
+    case 'note':
+      return `${row.kind}:${row.key}`;
+    case 'more':
+    case 'error':
+      return `${row.kind}:${row.prefix}`;
+  }
+}
+
 export function explorerRows({ folders, expanded, filter, columns = {}, noteFor }: ExplorerRowsInput): ExplorerRow[] {
   const needle = filter.trim().toLowerCase();
   const rows: ExplorerRow[] = [];
@@ -47,7 +66,7 @@ export function explorerRows({ folders, expanded, filter, columns = {}, noteFor 
     const table = columns[prefix];
     if (table?.fields) {
       for (const field of table.fields) rows.push({ kind: 'column', key: columnRowKey(prefix, field.name), table: prefix, name: field.name, type: field.type, depth });
-    } else if (table?.loading) rows.push({ kind: 'more', prefix: `${prefix}#columns`, depth, loading: true });
+    } else if (table?.loading) rows.push({ kind: 'note', key: `${prefix}#columns`, prefix, depth, text: 'Loading columns…' });
     else if (table?.error) rows.push({ kind: 'error', prefix, depth, message: table.error });
     const folder = folders[prefix];
     if (!folder) return;
@@ -70,12 +89,15 @@ export function explorerRows({ folders, expanded, filter, columns = {}, noteFor 
 }
 
 /**
- * What a folder that is no table is, from its listing: a Lakeside-style staging area (`data/` and
- * `schema/` inside) can be compacted into a table; a folder of files can be imported into one.
+ * What the folder at `prefix` that is no table is, from its listing: a Lakeside-style staging area
+ * (`data/` and `schema/` inside) is compacted into the table it names; a folder of files can be
+ * imported into one.
  */
-export function folderNote(folder: FolderState): string {
+export function folderNote(prefix: string, folder: FolderState): string {
   const names = new Set(folder.entries.filter((e) => e.kind === 'prefix').map((e) => e.name.replace(/\/$/, '')));
-  if (names.has('data') && names.has('schema')) return 'staging area (data/ + schema/): compact it into a table with Maintenance › Staging';
+  if (names.has('data') && names.has('schema')) {
+    return `staging area (data/ + schema/) of the Delta table ${stagingTarget(prefix)}: compact it into that table with Maintenance › Staging`;
+  }
   const objects = folder.entries.filter((e) => e.kind === 'object').length;
   const more = folder.nextToken !== undefined ? '+' : '';
   if (objects > 0) return `plain folder: ${objects.toLocaleString('en-US')}${more} ${objects === 1 ? 'object' : 'objects'}; import them into a table`;

@@ -8,12 +8,6 @@ import { summarizeMaintenance } from '../../../core/api/maintenance-details';
 import { countOf, formatBytes } from './format';
 import { inAppTerms } from './maintenance-args';
 
-/** What the app knows of a maintenance job it started (JobInfo does not say). */
-export interface MaintenanceSubject {
-  operation: string;
-  dryRun: boolean;
-}
-
 function importLine(r: ImportResult): string {
   const bad = r.badRows ? `, ${countOf(r.badRows, 'bad row')} skipped` : '';
   return `v${r.version}${r.created ? ' (new table)' : ''}: ${countOf(r.rowsWritten, 'row')} in ${countOf(r.filesWritten, 'file')}${bad}`;
@@ -26,7 +20,7 @@ function deleteLine(r: DeleteResult): string {
 }
 
 /** The finished job's one-line result; empty when there is nothing more to say than its state. */
-export function jobResultLine(job: JobInfo, subject: MaintenanceSubject | undefined): string {
+export function jobResultLine(job: JobInfo): string {
   if (job.state !== 'done' || job.result === undefined || job.result === null) return '';
   switch (job.kind) {
     case 'export': {
@@ -37,9 +31,12 @@ export function jobResultLine(job: JobInfo, subject: MaintenanceSubject | undefi
       return importLine(job.result as ImportResult);
     case 'delete':
       return deleteLine(job.result as DeleteResult);
-    case 'maintenance':
+    case 'maintenance': {
+      // The subject comes with the job (the engine keeps it in the job log): a reloaded app still has it.
+      const { subject } = job;
       if (!subject) return '';
       return `${subject.dryRun ? 'plan: ' : ''}${inAppTerms(summarizeMaintenance({ ...subject, status: 'done', details: job.result }))}`;
+    }
     case 'prefetch':
       return '';
   }

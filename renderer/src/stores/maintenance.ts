@@ -7,7 +7,6 @@ import { create } from 'zustand';
 import type { JobInfo, MaintenanceJobArgs, MaintenanceLogEntry, WorkbenchEvent } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 import { inAppTerms, isDryRun, type MaintenanceFields } from '../logic/maintenance-args';
-import type { MaintenanceSubject } from '../logic/job-summary';
 import { refreshLake } from './actions';
 import { useJobs } from './jobs';
 
@@ -159,10 +158,6 @@ export function startMaintenanceSchedules(): () => void {
 }
 
 /** What a maintenance run the panel started does, for the jobs drawer's summary of it. */
-export function maintenanceSubject(run: MaintenanceRun | undefined): MaintenanceSubject | undefined {
-  return run && { operation: run.args.operation, dryRun: isDryRun(run.args) };
-}
-
 export function findRun(byTable: Record<string, TableMaintenance>, jobId: string): MaintenanceRun | undefined {
   for (const table of Object.values(byTable)) {
     const run = table.runs.find((r) => r.jobId === jobId);

@@ -1,7 +1,9 @@
 /**
  * Row-level diff of two versions (api `diffRows`, CLI `lakebench diff`) on a partitioned Delta table that
  * a MERGE (updates and inserts) and a DELETE changed: counts, counts per partition and samples, by key
- * and by whole rows. The expected numbers come from the rows the test wrote.
+ * and by whole rows. The expected numbers come from the rows the test wrote. Then the same on an Iceberg
+ * table written by Iceberg's Java API, between snapshots that a position delete and an equality delete
+ * made (what changed is in test/fixtures/iceberg/README.md).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import { createApi, type LakebenchApi } from '../../core/api/api';
 import { diffRows } from '../../core/api/row-diff';
 import { isLakebenchError } from '../../core/errors';
 import { runCli } from '../helpers/cli-process';
+import { fixture } from '../helpers/fixtures';
 
 const REGIONS = ['a', 'b', 'c'];
 const region = (id: number) => REGIONS[id % REGIONS.length];
@@ -101,6 +104,34 @@ describe('diffRows', () => {
     const refused = await diffRows(api, { location: table, from: '0', to: '2', key: ['nope'] }).catch((e: unknown) => e);
     expect(isLakebenchError(refused, 'USAGE')).toBe(true);
     expect(String(refused)).toContain(`${table}: key column nope is not a column of both version 0 and version 2`);
+  });
+});
+
+describe('diffRows on an Iceberg table (java/bunnies)', () => {
+  const bunnies = fixture('iceberg', 'java', 'bunnies');
+  const BREED = 'Breed Name';
+  /** The snapshot ids: an append of 21 rows, a delete (position deletes), an overwrite (an equality delete and its replacement row). */
+  let appended: string, deleted: string, overwritten: string;
+  beforeAll(async () => {
+    const byOperation = new Map((await api.history({ location: bunnies })).map((h) => [h.operation, h.version]));
+    [appended, deleted, overwritten] = ['append', 'delete', 'overwrite'].map((op) => byOperation.get(op)!);
+  });
+
+  it('by key: the rows a position delete removed', async () => {
+    const diff = await diffRows(api, { location: bunnies, from: appended, to: deleted, key: [BREED], limit: 10 });
+    expect([diff.added, diff.removed, diff.changed]).toEqual([0, 6, 0]);
+    expect(diff.sample.removed.map((r) => r[BREED]).sort()).toEqual(['English Lop', 'Flemish Giant', 'French Angora', 'Lionhead', 'Mini Lop', 'Rex']);
+  });
+
+  it('by key, an equality delete and its replacement row are one changed row; by whole rows one removed and one added', async () => {
+    const keyed = await diffRows(api, { location: bunnies, from: deleted, to: overwritten, key: [BREED] });
+    expect([keyed.added, keyed.removed, keyed.changed]).toEqual([0, 0, 1]);
+    const [changed] = keyed.sample.changed;
+    expect(changed.key).toEqual({ [BREED]: 'New Zealand' });
+    expect(changed.columns).toEqual(['Popularity Rank', '__happy__']);
+    expect(changed.after.__happy__).toBe(true);
+    const whole = await diffRows(api, { location: bunnies, from: deleted, to: overwritten });
+    expect([whole.added, whole.removed, whole.changed]).toEqual([1, 1, 0]);
   });
 });
 

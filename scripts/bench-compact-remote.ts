@@ -4,7 +4,8 @@
  * copies (uploaded under a new prefix, copied on disk) made outside the timing; the two alternate so load
  * drift hits both, and the medians are compared. The remote run goes through the bin pipeline: downloads,
  * rewrites and uploads overlap within the scratch limit (the default, 4 GB, holds this table whole;
- * `remote_compact_scratch_mb` reports what it held at most).
+ * `remote_compact_scratch_mb` reports what it held at most). The server runs in a child process, as a real
+ * endpoint runs off the client's CPU: in this process its JS work would queue behind the engine's.
  *
  * Run alone: `tsx scripts/bench-compact-remote.ts [rounds]` builds the table itself (default 3 rounds).
  */
@@ -15,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { compactTable, type CompactOptions, type CompactResult } from '../core/ops/compact';
 import { LocalStore } from '../core/storage/local';
 import { S3Store } from '../core/storage/s3';
-import { startS3Server } from '../test/helpers/s3server';
+import { startS3ServerProcess } from '../test/helpers/s3server-process';
 import { uploadFolder } from '../test/helpers/upload-folder';
 import { median, report, timed } from './bench-report';
 import { makeTable, TARGET_SIZE } from './bench-compact-table';
@@ -23,7 +24,7 @@ import { makeTable, TARGET_SIZE } from './bench-compact-table';
 const DEFAULT_ROUNDS = 3;
 
 export async function benchRemoteCompact(work: string, pristineTable: string, options: CompactOptions, rounds = DEFAULT_ROUNDS): Promise<void> {
-  const server = await startS3Server({ conditionalWrites: true });
+  const server = await startS3ServerProcess({ conditionalWrites: true });
   try {
     await server.createBucket('lake');
     const remoteTimes: number[] = [];

@@ -84,7 +84,7 @@ export function addMaintenanceCommands(program: Command, locationOptions: Option
     .option('--min-files <n>', 'compact a partition only when it has at least n small files', count, DEFAULTS.minFiles)
     .option('--where <predicate>', 'only partitions matching this filter on partition columns (Iceberg: files whose partition or column bounds might match, any column)')
     .option('--sort-by <columns>', 'sort rows within each new file by these columns', list)
-    .option('--scratch-limit <size>', 'Delta tables: local disk space to use at once for downloaded inputs and files not yet uploaded (Iceberg compaction does not pipeline yet)', size, DEFAULTS.scratchLimit)
+    .option('--scratch-limit <size>', 'local disk space to use at once for downloaded inputs and files not yet uploaded (Delta and Iceberg tables alike)', size, DEFAULTS.scratchLimit)
     .option('--dry-run', 'print the plan, change nothing')
     .action((table: string, opts: CompactFlags, cmd: Command) =>
       runCommand(cmd, async (ctx) => (await import('./commands/compact')).compact(ctx, table, opts)),

@@ -5,11 +5,11 @@
  * bigger than the free disk compacts, within `limitBytes` of scratch space (a ScratchBudget).
  *
  * A bin holds its inputs' bytes (when they are downloaded, not read in place) plus as much again for the
- * file it writes, from before its download until its files are gone; the written file's real size
+ * files it writes, from before its download until its files are gone; the written files' real size
  * replaces that estimate once known. A bin needing more than the limit alone is refused before anything
  * is downloaded or written. Nothing here commits: the caller commits the uploaded files once, at the end.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { LakebenchError } from '../errors';
@@ -31,8 +31,8 @@ export interface BinSize {
 export interface BinSteps<B, L, W, R> {
   /** Makes the bin's inputs readable locally, downloading into `dir` (a FileCache's folder) and telling its progress. */
   fetch(bin: B, dir: string, onProgress: (progress: CacheProgress) => void): Promise<L>;
-  /** Writes the bin's rows to `outPath`; undefined when they are none (nothing to upload). */
-  rewrite(bin: B, local: L, outPath: string): Promise<W | undefined>;
+  /** Writes the bin's rows into files in `outDir` (a fresh folder of its own); undefined when they are none (nothing to upload). */
+  rewrite(bin: B, local: L, outDir: string): Promise<W | undefined>;
   upload(file: W): Promise<R>;
 }
 
@@ -104,20 +104,21 @@ export async function runBinPipeline<B, L, W, R>(bins: readonly B[], steps: BinS
       if (failure) throw failure.error;
       const size = sizes[index]!;
       const local = await fetched[index]!.promise;
-      const outPath = join(outDir, `${randomUUID()}.parquet`);
-      const file = await steps.rewrite(bin, local, outPath);
+      const binOut = join(outDir, randomUUID());
+      await mkdir(binOut);
+      const file = await steps.rewrite(bin, local, binOut);
       await rm(binDir(index), { recursive: true, force: true });
       if (size.downloaded) budget.release(size.inputBytes);
       if (!file) {
-        await rm(outPath, { force: true });
+        await rm(binOut, { recursive: true, force: true });
         budget.release(size.inputBytes);
         progress.binDone(size.inputBytes, 0);
         continue;
       }
-      const written = (await stat(outPath)).size;
+      const written = await folderBytes(binOut);
       budget.resize(size.inputBytes, written);
       const upload = steps.upload(file).then(async (result) => {
-        await rm(outPath);
+        await rm(binOut, { recursive: true });
         budget.release(written);
         progress.binDone(size.inputBytes, written);
         return result;
@@ -135,6 +136,13 @@ export async function runBinPipeline<B, L, W, R>(bins: readonly B[], steps: BinS
   } finally {
     options.signal?.removeEventListener('abort', cancelled);
   }
+}
+
+/** Bytes of the files a bin wrote (its folder holds nothing else). */
+async function folderBytes(dir: string): Promise<number> {
+  const names = await readdir(dir);
+  const sizes = await Promise.all(names.map(async (name) => (await stat(join(dir, name))).size));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /** USAGE naming the first bin that cannot fit under the limit even alone, before anything is touched. */

@@ -222,9 +222,9 @@ async function writeGroups(
         const paths = await localPaths(db, store, snapshot.tableUrl, bin, { cache, onProgress });
         return viewFiles(store, snapshot, bin, paths, { cache, signal: db.signal });
       },
-      rewrite: async ({ group }, files, outPath) => {
+      rewrite: async ({ group }, files, outDir) => {
         db.checkCancelled();
-        const file = await writeBin(db, snapshot, group, files, options.sortBy, outPath);
+        const file = await writeBin(db, snapshot, group, files, options.sortBy, join(outDir, `${randomUUID()}.parquet`));
         progress('write', ++written, bins.length);
         return file;
       },

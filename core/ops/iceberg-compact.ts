@@ -12,6 +12,7 @@
  * Crash safety: nothing is visible before the pointer swap (commit.ts); leftovers are unreferenced files.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { LakebenchError } from '../errors';
 import type { CommitTarget, TableState } from '../formats/iceberg/commit';
 import { commitWithRetry } from '../formats/iceberg/commit';
@@ -24,14 +25,17 @@ import { produceSnapshot, snapshotCommit, type NewFile } from '../formats/iceber
 import type { IcebergTable } from '../formats/iceberg/table';
 import { IcebergSource } from '../sql/iceberg-source';
 import { quoteIdent } from '../sql-text';
+import { FileCache, type CacheItem } from '../storage/cache';
+import { withAbortSignal } from '../storage/request-scope';
 import type { ObjectStore } from '../storage/types';
+import { partitionLabel, runBinPipeline } from './bin-pipeline';
 import type { CompactPlanEntry, CompactResult } from './compact';
 import { filesMightMatch } from './iceberg-compact-where';
-import { currentSpec, writeDataFile, writeInCurrentSpec } from './iceberg-data-files';
+import { currentSpec, uploadIcebergFiles, writeLocalDataFile, writeLocalInCurrentSpec, type LocalIcebergFile } from './iceberg-data-files';
 import { planRewrite, type RewriteGroup } from './iceberg-compact-plan';
-import { progressReporter, type OpOptions } from './maintenance/operations';
+import { MAINTENANCE_DEFAULTS } from './maintenance/defaults';
+import { progressReporter, type OpOptions, type ProgressReporter } from './maintenance/operations';
 import { withScratchDb, type ScratchDb } from './scratch-db';
-import { scratchCache } from './table-files';
 
 export interface IcebergCompactOptions extends OpOptions {
   /** Files under this size are merged into files of about this size (bytes). */
@@ -47,6 +51,8 @@ export interface IcebergCompactOptions extends OpOptions {
   dryRun?: boolean;
   /** Lost races retried before CONFLICT (default 4). */
   attempts?: number;
+  /** Local scratch space the rewrite may hold at once: downloaded inputs and written files not yet uploaded (default MAINTENANCE_DEFAULTS.scratchLimit). */
+  scratchLimit?: number;
   /** Runs after the new files are uploaded and before the commit (lets tests race a concurrent writer). */
   beforeCommit?: () => Promise<void>;
 }
@@ -99,16 +105,8 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
 
   return withScratchDb('compact', options.signal, async (db) => {
     const bins = groups.flatMap((group) => group.bins.map((bin) => ({ group, bin })));
-    const added: NewFile[] = [];
-    let bytesDone = 0;
-    progress('rewrite', 0, bins.length);
-    for (const [i, { group, bin }] of bins.entries()) {
-      db.checkCancelled();
-      const files = await rewriteBin(db, table, schema, snapshot.sequenceNumber, group, bin, sortBy);
-      added.push(...files);
-      bytesDone += sum(files.map((f) => f.fileSizeInBytes));
-      progress('rewrite', i + 1, bins.length, bytesDone);
-    }
+    const scratchLimit = options.scratchLimit ?? MAINTENANCE_DEFAULTS.scratchLimit;
+    const { added, scratchHighWaterBytes } = await rewriteBins(db, table, schema, snapshot.sequenceNumber, bins, { sortBy, scratchLimit }, progress, options.onProgress);
     db.checkCancelled();
     await options.beforeCommit?.();
 
@@ -140,6 +138,7 @@ export async function compactIcebergTable(target: CommitTarget, options: Iceberg
       bytesAdded: sum(added.map((f) => f.fileSizeInBytes)),
       deleteFilesRemoved: dropped.length,
       attempts: committed.attempts,
+      scratchHighWaterBytes,
     };
   });
 }
@@ -194,23 +193,106 @@ function sortColumns(schema: Schema, names: string[], object: string): string[] 
   return names;
 }
 
+/** A bin to rewrite, with the group (spec and partition) it belongs to. */
+interface PlannedBin {
+  group: RewriteGroup;
+  bin: ScanTask[];
+}
+
 /**
- * Rewrites one bin through the table's view (its deletes applied): into one file of its partition when
- * it is in the current spec, else into the current spec's partitions (one file each).
+ * Rewrites the bins through the bin pipeline (bin-pipeline.ts): a bin's data and delete files download
+ * while the bin before it is written and earlier ones upload, within the scratch limit. Answers the new
+ * files, in bin order.
  */
-async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, sequenceNumber: number, group: RewriteGroup, bin: ScanTask[], sortBy: string[]): Promise<NewFile[]> {
-  const view = `rewrite_${randomUUID().replaceAll('-', '')}`;
-  const source = new IcebergSource(view, table, { kind: 'current' }, scratchCache(db));
+async function rewriteBins(
+  db: ScratchDb,
+  table: IcebergTable,
+  schema: Schema,
+  sequenceNumber: number,
+  bins: PlannedBin[],
+  options: { sortBy: string[]; scratchLimit: number },
+  progress: ProgressReporter,
+  onTransfer: OpOptions['onProgress'],
+): Promise<{ added: NewFile[]; scratchHighWaterBytes: number }> {
+  const store = table.store;
+  let written = 0;
+  progress('write', 0, bins.length);
+  const { results, scratchHighWaterBytes } = await runBinPipeline(
+    bins,
+    {
+      fetch: async ({ bin }, dir, onProgress) => {
+        // The bin's own cache folder, removed whole once the bin is written; the view made from it finds every file there.
+        const cache = new FileCache(dir, Number.POSITIVE_INFINITY);
+        if (store.kind !== 'local') await withAbortSignal(db.signal, () => cache.ensureMany(store, downloadsOf(table, bin), { signal: db.signal, onProgress }));
+        return cache;
+      },
+      rewrite: async ({ group, bin }, cache, outDir) => {
+        db.checkCancelled();
+        const files = await rewriteBin(db, table, schema, { sequenceNumber, group, bin, sortBy: options.sortBy, cache, outDir });
+        progress('write', ++written, bins.length);
+        return files.length > 0 ? files : undefined;
+      },
+      upload: (files) => uploadIcebergFiles(table, files),
+    },
+    {
+      dir: join(db.dir, 'compaction'),
+      limitBytes: options.scratchLimit,
+      sizeOf: ({ group, bin }) => ({
+        label: partitionLabel(planEntry(table, { ...group, bins: [bin] }).partition),
+        inputBytes: sum(downloadsOf(table, bin).map((item) => item.size)),
+        downloaded: store.kind !== 'local',
+      }),
+      object: table.url,
+      ...(db.signal && { signal: db.signal }),
+      onProgress: onTransfer,
+    },
+  );
+  return { added: results.flat(), scratchHighWaterBytes };
+}
+
+/** The bin's tasks with the delete files that apply to them (each once): what its view reads. */
+function binScan(bin: ScanTask[]): ScanPlan {
   const deleteFiles = [...new Map(bin.flatMap(deletesOf).map((d) => [`${d.path}#${d.referencedDataFile ?? ''}`, d])).values()];
-  const part: ScanPlan = { tasks: bin, deleteFiles, stats: { manifests: 0, manifestsSkipped: 0, dataFiles: bin.length, dataFilesSkipped: 0 } };
-  await source.createViewOf(db.connection, view, part, db.signal);
-  const rows = { select: `SELECT * FROM ${quoteIdent(view)}`, sortBy, tag: 'compacted' as const };
+  return { tasks: bin, deleteFiles, stats: { manifests: 0, manifestsSkipped: 0, dataFiles: bin.length, dataFilesSkipped: 0 } };
+}
+
+/**
+ * The objects a bin's view reads from local copies: its data files and its delete files but Puffin ones
+ * (a deletion vector is read by a range of its Puffin file, not downloaded whole).
+ */
+function downloadsOf(table: IcebergTable, bin: ScanTask[]): CacheItem[] {
+  const { tasks, deleteFiles } = binScan(bin);
+  const files = [...tasks.map((t) => t.file), ...new Map(deleteFiles.filter((d) => d.format !== 'PUFFIN').map((d) => [d.path, d])).values()];
+  return files.map((file) => ({ key: table.paths.keyOf(file.path), size: file.fileSizeInBytes }));
+}
+
+interface BinRewrite {
+  /** The snapshot's sequence number, which v2+ rewrites keep. */
+  sequenceNumber: number;
+  group: RewriteGroup;
+  bin: ScanTask[];
+  sortBy: string[];
+  /** The bin's downloaded files (a remote table's). */
+  cache: FileCache;
+  /** Where the new files are written. */
+  outDir: string;
+}
+
+/**
+ * Rewrites one bin through the table's view (its deletes applied) into files in `outDir`: one file of its
+ * partition when it is in the current spec, else one per partition of the current spec.
+ */
+async function rewriteBin(db: ScratchDb, table: IcebergTable, schema: Schema, work: BinRewrite): Promise<LocalIcebergFile[]> {
+  const view = `rewrite_${randomUUID().replaceAll('-', '')}`;
+  const source = new IcebergSource(view, table, { kind: 'current' }, work.cache);
+  await source.createViewOf(db.connection, view, binScan(work.bin), db.signal);
+  const rows = { select: `SELECT * FROM ${quoteIdent(view)}`, sortBy: work.sortBy, tag: 'compacted' as const };
   // v1 tables have no sequence numbers; v2+ rewrites keep the one they read at.
-  const kept = table.metadata.formatVersion > 1 ? sequenceNumber : undefined;
+  const kept = table.metadata.formatVersion > 1 ? work.sequenceNumber : undefined;
   const files =
-    group.specId === currentSpec(table).specId
-      ? [await writeDataFile(db, table, schema, rows, { specId: group.specId, partition: group.partition, ...(kept !== undefined && { dataSequenceNumber: kept }) })]
-      : await writeInCurrentSpec(db, table, schema, rows, kept);
+    work.group.specId === currentSpec(table).specId
+      ? [await writeLocalDataFile(db, table, schema, rows, { specId: work.group.specId, partition: work.group.partition, ...(kept !== undefined && { dataSequenceNumber: kept }) }, work.outDir)]
+      : await writeLocalInCurrentSpec(db, table, schema, rows, work.outDir, kept);
   await db.connection.run(`DROP VIEW ${quoteIdent(view)}`);
   return files;
 }

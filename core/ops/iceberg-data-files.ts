@@ -1,9 +1,9 @@
 /**
  * Writing rows into new Iceberg data files (compaction's rewrites, appends): a DuckDB SELECT of the
  * schema's columns copied to Parquet with the schema's field ids and DuckDB's write statistics as the
- * file's metrics, uploaded under a fresh name — one file, or one per partition of the table's current
- * spec, the partition tuple of every row computed by the spec's transforms (transforms.ts) the way the
- * table's readers prune by them.
+ * file's metrics, written into the job's scratch space and then uploaded under a fresh name — one file,
+ * or one per partition of the table's current spec, the partition tuple of every row computed by the
+ * spec's transforms (transforms.ts) the way the table's readers prune by them.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import type { IcebergTable } from '../formats/iceberg/table';
 import { applyTransform, parseTransform } from '../formats/iceberg/transforms';
 import { partitionKey, toAvro, type IcebergValue } from '../formats/iceberg/values';
 import { quoteIdent, quoteLiteral } from '../sql-text';
+import { mapWithConcurrency } from '../storage/concurrency';
 import type { ScratchDb } from './scratch-db';
 
 /** Where a new file goes: its spec and partition tuple (Avro form), and the data sequence number it keeps, if any. */
@@ -33,6 +34,9 @@ export interface RowSource {
   /** What the new files' names say made them (`data/<uuid>-<tag>.parquet`), so a listing tells them apart. */
   tag: 'compacted' | 'appended';
 }
+
+/** Uploads in flight at once, as for Delta's written files. */
+const UPLOAD_CONCURRENCY = 4;
 
 /** DuckDB's FIELD_IDS for a type: the id, and the ids of nested fields (struct fields, list element, map key and value). */
 function fieldIdSpec(id: number, type: IcebergType): string {
@@ -77,19 +81,26 @@ function fileMetrics(schema: Schema, statistics: ColumnStatistics): Pick<NewFile
   return { valueCounts, nullValueCounts, lowerBounds, upperBounds };
 }
 
-/** Copies the rows of `rows` into one Parquet file under a fresh name in the table's data folder; answers it as a snapshot adds it. */
-export async function writeDataFile(db: ScratchDb, table: IcebergTable, schema: Schema, rows: RowSource, placement: FilePlacement): Promise<NewFile> {
-  const local = join(db.dir, `${randomUUID()}.parquet`);
+/** A data file written into the job's scratch space, as the snapshot adds it once it is uploaded to `key`. */
+export interface LocalIcebergFile {
+  localPath: string;
+  /** Its key in the table's store (`data/<uuid>-<tag>.parquet`). */
+  key: string;
+  file: NewFile;
+}
+
+/** Copies the rows of `rows` into one Parquet file in `dir`, named for a fresh key in the table's data folder; nothing is uploaded. */
+export async function writeLocalDataFile(db: ScratchDb, table: IcebergTable, schema: Schema, rows: RowSource, placement: FilePlacement, dir: string): Promise<LocalIcebergFile> {
+  const localPath = join(dir, `${randomUUID()}.parquet`);
   const ids = schema.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdSpec(f.id, f.type)}`).join(', ');
   const order = rows.sortBy?.length ? ` ORDER BY ${rows.sortBy.map(quoteIdent).join(', ')}` : '';
   const columns = schema.fields.map((f) => quoteIdent(f.name)).join(', ');
   const stats = await db.connection.runAndReadAll(
-    `COPY (SELECT ${columns} FROM (${rows.select})${order}) TO ${quoteLiteral(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
+    `COPY (SELECT ${columns} FROM (${rows.select})${order}) TO ${quoteLiteral(localPath)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${ids}}, RETURN_STATS true)`,
   );
   const [row] = stats.getRowObjectsJson() as { count: string; file_size_bytes: string; column_statistics: ColumnStatistics }[];
   const key = `data/${randomUUID()}-${rows.tag}.parquet`;
-  await table.store.putFile(key, local);
-  return {
+  const file: NewFile = {
     content: 0,
     path: `${table.metadata.location}/${key}`,
     format: 'PARQUET',
@@ -100,6 +111,15 @@ export async function writeDataFile(db: ScratchDb, table: IcebergTable, schema: 
     ...fileMetrics(schema, row!.column_statistics),
     ...(placement.dataSequenceNumber !== undefined && { dataSequenceNumber: placement.dataSequenceNumber }),
   };
+  return { localPath, key, file };
+}
+
+/** Uploads written files under their keys, a few at once; answers them as the snapshot adds them, in the same order. */
+export function uploadIcebergFiles(table: IcebergTable, files: readonly LocalIcebergFile[]): Promise<NewFile[]> {
+  return mapWithConcurrency(files, UPLOAD_CONCURRENCY, async ({ localPath, key, file }) => {
+    await table.store.putFile(key, localPath);
+    return file;
+  });
 }
 
 /** A source column's value in internal form (values.ts) as SQL, for the types whose transforms are computed here. */
@@ -134,16 +154,28 @@ export function currentSpec(table: IcebergTable): PartitionSpec {
   return spec;
 }
 
-/**
- * Writes the rows of `rows` into the table's current spec: one file per partition tuple. The distinct
- * values of the spec's source columns are read once, their tuples computed by the transforms here (the
- * same code the reader prunes with: bucket's Murmur3 has no DuckDB twin), and every row joined to its
- * tuple's number in one staged table, which each file then copies its partition from.
- */
+/** Writes the rows of `rows` into the table's current spec (writeLocalInCurrentSpec) and uploads the files. */
 export async function writeInCurrentSpec(db: ScratchDb, table: IcebergTable, schema: Schema, rows: RowSource, dataSequenceNumber?: number): Promise<NewFile[]> {
+  return uploadIcebergFiles(table, await writeLocalInCurrentSpec(db, table, schema, rows, db.dir, dataSequenceNumber));
+}
+
+/**
+ * Writes the rows of `rows` into files in `dir`, in the table's current spec: one file per partition
+ * tuple. The distinct values of the spec's source columns are read once, their tuples computed by the
+ * transforms here (the same code the reader prunes with: bucket's Murmur3 has no DuckDB twin), and every
+ * row joined to its tuple's number in one staged table, which each file then copies its partition from.
+ */
+export async function writeLocalInCurrentSpec(
+  db: ScratchDb,
+  table: IcebergTable,
+  schema: Schema,
+  rows: RowSource,
+  dir: string,
+  dataSequenceNumber?: number,
+): Promise<LocalIcebergFile[]> {
   const spec = currentSpec(table);
   const placement = (partition: Record<string, unknown>): FilePlacement => ({ specId: spec.specId, partition, ...(dataSequenceNumber !== undefined && { dataSequenceNumber }) });
-  if (spec.fields.length === 0) return [await writeDataFile(db, table, schema, rows, placement({}))];
+  if (spec.fields.length === 0) return [await writeLocalDataFile(db, table, schema, rows, placement({}), dir)];
 
   const columns = fieldsById(schema);
   const sources = [...new Set(spec.fields.map((f) => f.sourceIds[0]!))].map((id) => {
@@ -176,10 +208,10 @@ export async function writeInCurrentSpec(db: ScratchDb, table: IcebergTable, sch
   for (let at = 0; at < mapping.length; at += 1000) await db.connection.run(`INSERT INTO __lb_tuples VALUES ${mapping.slice(at, at + 1000).join(', ')}`);
   const joined = sources.map((s, i) => `${s.sql('r.')} IS NOT DISTINCT FROM t.${keyColumns[i]}`);
   await db.connection.run(`CREATE OR REPLACE TEMP TABLE __lb_partitioned AS SELECT r.*, t.__lb_part FROM (${rows.select}) r JOIN __lb_tuples t ON ${joined.join(' AND ')}`);
-  const files: NewFile[] = [];
+  const files: LocalIcebergFile[] = [];
   for (const { number, partition } of tuples.values()) {
     db.checkCancelled();
-    files.push(await writeDataFile(db, table, schema, { ...rows, select: `SELECT * FROM __lb_partitioned WHERE __lb_part = ${number}` }, placement(partition)));
+    files.push(await writeLocalDataFile(db, table, schema, { ...rows, select: `SELECT * FROM __lb_partitioned WHERE __lb_part = ${number}` }, placement(partition), dir));
   }
   await db.connection.run('DROP TABLE __lb_partitioned; DROP TABLE __lb_tuples');
   return files;

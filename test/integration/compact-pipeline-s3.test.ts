@@ -4,7 +4,7 @@
  * it; a bin that cannot fit is refused before anything is written; the rows stay the same.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import type { OpProgress } from '../../core/ops/maintenance/operations';
 import { S3Store } from '../../core/storage/s3';
 import { queryTable } from '../helpers/delta-rows';
 import { startS3Server, type S3TestServer } from '../helpers/s3server';
+import { sampleScratch } from '../helpers/scratch-sampler';
 
 const APPENDS = 10;
 const ROWS_PER_DAY = 1500;
@@ -45,41 +46,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Bytes of every file under `folder` now (files may vanish while it is walked). */
-async function folderBytes(folder: string): Promise<number> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
-  const sizes = await Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(path.join(e.parentPath, e.name)).then((s) => s.size, () => 0)));
-  return sizes.reduce((a, b) => a + b, 0);
-}
-
-/**
- * Runs `work` with the jobs' scratch folders under a private temp folder and samples the bytes of the
- * compaction's folder there (`compaction/`: downloaded inputs and written files) until it ends.
- */
-async function sampleScratch<T>(work: () => Promise<T>): Promise<{ result: T; samples: number[] }> {
-  const tmp = await mkdtemp(path.join(dir, 'tmp-'));
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = tmp;
-  const samples: number[] = [];
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      const jobs = (await readdir(tmp).catch(() => [] as string[])).filter((name) => name.startsWith('lakebench-compact-'));
-      const sizes = await Promise.all(jobs.map((job) => folderBytes(path.join(tmp, job, 'compaction'))));
-      samples.push(sizes.reduce((a, b) => a + b, 0));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  })();
-  try {
-    return { result: await work(), samples };
-  } finally {
-    running = false;
-    await sampler;
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-  }
-}
-
 describe('compact on S3 as a pipeline', () => {
   it('refuses a bin bigger than --scratch-limit by partition and sizes, before writing anything', async () => {
     const version = (await (await DeltaTable.open(store)).snapshot()).version;
@@ -97,7 +63,7 @@ describe('compact on S3 as a pipeline', () => {
     expect(inputBytes).toBeGreaterThan(1.5 * limit);
 
     const events: OpProgress[] = [];
-    const { result, samples } = await sampleScratch(() =>
+    const { result, samples } = await sampleScratch(dir, () =>
       compactTable(store, { targetSize: TARGET_SIZE, minFiles: 2, scratchLimit: limit, onProgress: (p) => events.push(p) }),
     );
 

@@ -322,12 +322,17 @@ describe('a writer committing between the rewrite and the swap', () => {
 describe('lakebench compact on Iceberg tables (the CLI)', () => {
   const home = () => ({ LAKEBENCH_HOME: path.join(bed.dir, 'cli-home') });
 
-  it('a folder table: plans, commits a replace snapshot, reports it, and the maintenance log records it', async () => {
+  it('a folder table: plans, honours --scratch-limit, commits a replace snapshot, reports it, and the maintenance log records it', async () => {
     const { tableDir } = await writeDeletedTable('cli-folder', 2);
     const before = await engineRows(await IcebergTable.open(new LocalStore(tableDir)));
     const planned = await runCli(['compact', tableDir, '--min-files', '2', '--dry-run'], home());
     expect(planned.code, planned.stderr).toBe(0);
     expect(planned.stdout).toMatch(/kind=a\s+│?\s*3/);
+    const tooSmall = await runCli(['compact', tableDir, '--min-files', '2', '--scratch-limit', '1KB'], home());
+    expect(tooSmall.code).not.toBe(0);
+    expect(tooSmall.stderr).toMatch(/partition kind=[ab]: a bin of [\d.]+ KB of input files needs [\d.]+ KB of scratch space .* more than --scratch-limit 1 KB/);
+    const help = await runCli(['compact', '--help'], home());
+    expect(help.stdout).toMatch(/--scratch-limit <size>\s+local disk space/);
     const run = await runCli(['compact', tableDir, '--min-files', '2', '--json'], home());
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { snapshotId: string; filesRemoved: number; deleteFilesRemoved: number };

@@ -126,7 +126,8 @@ export class QueryResults {
     }
   }
 
-  async page(args: QueryPageArgs): Promise<QueryPage> {
+  /** A window of the result; `signal` drops it (the grid scrolled on) while it waits for its turn or runs. */
+  async page(args: QueryPageArgs, signal?: AbortSignal): Promise<QueryPage> {
     const query = this.get(args.queryId);
     const { offset, limit } = args;
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) {
@@ -140,7 +141,7 @@ export class QueryResults {
     if (!query.complete) {
       const table = await query.table!;
       if (table) {
-        const rows = await collect(query.session!, `${selectFrom(query, table, sort)} LIMIT ${limit} OFFSET ${offset}`);
+        const rows = await collect(query.session!, pageFrom(query, table, sort, offset, limit), signal);
         return pageOf(rows, offset, table.rows);
       }
     }
@@ -289,14 +290,24 @@ function selectFrom(query: HeldQuery, table: HeldTable, sort: QuerySort[]): stri
   return `SELECT * FROM ${table.name} ORDER BY ${[...orderBy, 'rowid'].join(', ')}`;
 }
 
+/**
+ * One page of the retained table. Unsorted, it is a rowid range: the table is only ever appended to, so
+ * its rowids are 0…rows-1 in result order, and a range reads only the row groups holding it, where
+ * LIMIT/OFFSET over ORDER BY rowid sorted the whole table (~1.5 s a page at offset 500,000 of 1,000,000).
+ */
+function pageFrom(query: HeldQuery, table: HeldTable, sort: QuerySort[], offset: number, limit: number): string {
+  if (sort.length) return `${selectFrom(query, table, sort)} LIMIT ${limit} OFFSET ${offset}`;
+  return `SELECT * FROM ${table.name} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`;
+}
+
 function pageOf(rows: JsonValue[][], offset: number, totalRows: number | undefined): QueryPage {
   const done = totalRows !== undefined && offset + rows.length >= totalRows;
   return { rows, offset, ...(totalRows !== undefined && { totalRows }), done };
 }
 
-async function collect(session: SqlSession, sql: string): Promise<JsonValue[][]> {
+async function collect(session: SqlSession, sql: string, signal?: AbortSignal): Promise<JsonValue[][]> {
   const rows: JsonValue[][] = [];
-  for await (const chunk of session.stream(sql)) rows.push(...chunk.rows);
+  for await (const chunk of session.stream(sql, { signal })) rows.push(...chunk.rows);
   return rows;
 }
 

@@ -185,8 +185,8 @@ export class Workbench implements W.WorkbenchApi {
       });
   }
 
-  async queryPage(args: W.QueryPageArgs): Promise<W.QueryPage> {
-    return this.results.page(args);
+  async queryPage(args: W.QueryPageArgs, options?: W.CallOptions): Promise<W.QueryPage> {
+    return this.results.page(args, options?.signal);
   }
 
   async queryCancel(args: W.QueryIdArgs): Promise<void> {

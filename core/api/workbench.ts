@@ -262,6 +262,14 @@ export interface QueryPageArgs {
   sort?: QuerySort[];
 }
 
+/**
+ * Per call, beside its arguments: `signal` says the caller no longer wants the answer (the grid scrolled
+ * past the page). The HTTP client aborts its request and the server then drops the work if it has not run.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export interface QueryPage {
   rows: JsonValue[][];
   offset: number;
@@ -715,7 +723,7 @@ export interface WorkbenchApi {
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
-  queryPage(args: QueryPageArgs): Promise<QueryPage>;
+  queryPage(args: QueryPageArgs, options?: CallOptions): Promise<QueryPage>;
   queryCancel(args: QueryIdArgs): Promise<void>;
   queryClose(args: QueryIdArgs): Promise<void>;
   /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */

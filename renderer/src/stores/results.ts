@@ -59,7 +59,7 @@ export const useResults = create<ResultsState>()((set, get) => {
 
   const rowWindow = (tabId: string, queryId: string, sort: QuerySort[]) =>
     new RowWindow(
-      (offset, limit) => api().queryPage({ queryId, offset, limit, sort: sort.length ? sort : undefined }),
+      (offset, limit, signal) => api().queryPage({ queryId, offset, limit, sort: sort.length ? sort : undefined }, { signal }),
       { pageSize: ROWS_PER_PAGE, onChange: () => update(tabId, queryId, (r) => ({ revision: r.revision + 1 })) },
     );
 

@@ -20,7 +20,7 @@ import type { ResultChunk, RetainedResult, SqlSession } from '../sql/session';
 import type { JsonValue } from '../sql/json-values';
 import type { QueryStatus } from '../catalog/catalog';
 import type { ResultColumn } from './types';
-import { profileResult } from './column-profile';
+import { profileResult, summarizeResult, summaryProfile, type ProfileSummary } from './column-profile';
 import type { ExportResult, ExportResultArgs, QueryPage, QueryPageArgs, QuerySort, QueryStarted, ResultProfile } from './workbench';
 
 export const MAX_PAGE_ROWS = 10_000;
@@ -64,6 +64,8 @@ class HeldQuery {
   /** A small result's retained table (for export), when its columns could be held in one. */
   retained?: HeldTable;
   totalRows?: number;
+  /** The profile's summary, once made: the whole profile asked for next reuses it. */
+  summary?: ProfileSummary;
   private finished = false;
 
   constructor(
@@ -206,17 +208,18 @@ export class QueryResults {
   }
 
   /**
-   * Columns' profiles (all, or `count` from `from`) over the whole result (small results are made a table for it); undefined
+   * Every column's profile (or its summary alone) over the whole result (small results are made a table for it); undefined
    * when the query is closed or cancelled meanwhile: the grid asks for the profile of a result the user
    * may replace any moment (a filter re-runs it), and that is no error.
    */
-  async profile(queryId: string, from = 0, count?: number): Promise<ResultProfile | undefined> {
+  async profile(queryId: string, summaryOnly = false): Promise<ResultProfile | undefined> {
     const query = this.get(queryId);
-    // Columns from..from+count-1 that the result has (none past its end).
-    const indexes = query.columns.map((_, i) => i).slice(from, count === undefined ? undefined : from + count);
     try {
       const table = await this.tableFor(query);
-      return await profileResult(query.session!, table, query.columns, indexes, query.abort.signal);
+      const { session, columns, abort } = query;
+      if (!summaryOnly) return await profileResult(session!, table, columns, abort.signal, query.summary);
+      query.summary ??= await summarizeResult(session!, table, columns, abort.signal);
+      return summaryProfile(columns, query.summary);
     } catch (e) {
       if (query.abort.signal.aborted) return undefined;
       throw e;

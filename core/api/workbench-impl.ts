@@ -203,7 +203,7 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async queryProfile(args: W.QueryProfileArgs): Promise<W.QueryProfileResult> {
-    const profile = await this.results.profile(args.queryId, args.from, args.count);
+    const profile = await this.results.profile(args.queryId, args.summaryOnly);
     return profile ? { profile } : {};
   }
 

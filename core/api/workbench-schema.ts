@@ -176,7 +176,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
   queryCancel: queryId,
   queryClose: queryId,
   queryRowCount: queryId,
-  queryProfile: queryId.extend({ from: count.optional(), count: z.number().int().min(1).optional() }),
+  queryProfile: queryId.extend({ summaryOnly: z.boolean().optional() }),
   complete: z.object({ sql: z.string().max(1_000_000), cursor: count, tables: z.array(binding).max(100).optional() }),
   queryHistory: z.object({ search: z.string().max(1000).optional(), limit: z.number().int().min(1).max(10_000).optional() }),
   savedQueries: empty,

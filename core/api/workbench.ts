@@ -306,8 +306,8 @@ export interface ColumnProfile {
   type: string;
   kind: ColumnKind;
   nulls: number;
-  /** An estimate (HyperLogLog): off by up to about 10%. */
-  distinct: number;
+  /** An estimate (HyperLogLog): off by up to about 10%. Absent from a summary (`summaryOnly`). */
+  distinct?: number;
   /** Absent for nested and binary columns and for columns of nulls only. */
   min?: JsonValue;
   max?: JsonValue;
@@ -319,15 +319,17 @@ export interface ColumnProfile {
 /** The column explorer's view of a whole held result, computed by DuckDB over all of its rows. */
 export interface ResultProfile {
   rows: number;
-  /** Columns of the result; `columns` holds the ones asked for. */
   columnCount: number;
   columns: ColumnProfile[];
 }
 
-/** Which columns to profile: `count` columns from position `from` (default: all), so that the explorer can ask for the ones it shows first. */
+/** A profile of every column of the result. */
 export interface QueryProfileArgs extends QueryIdArgs {
-  from?: number;
-  count?: number;
+  /**
+   * Only the summary: counts, nulls, min and max (one cheap scan), which the explorer paints first; the
+   * profile asked for next reuses it and adds distinct estimates, histograms and top values.
+   */
+  summaryOnly?: boolean;
 }
 
 export interface QueryProfileResult {

@@ -36,6 +36,7 @@ export interface QueryOutcome {
 export interface StartQuery {
   sql: string;
   queryId?: string;
+  firstPageRows?: number;
   /** Opens a session with the query's tables registered. */
   openSession(signal: AbortSignal): Promise<SqlSession>;
   /** Called once when the query has finished (all rows held), failed or was cancelled. */
@@ -120,7 +121,11 @@ export class QueryResults {
           query.table.catch(() => undefined); // failures reach queryPage and onFinished
         }
       }
-      return { queryId: id, columns: query.columns, engineFirstChunkMs };
+      // Only from what is buffered: the answer must not wait for the rest of the result.
+      const { firstPageRows: wanted } = request;
+      const buffered = wanted !== undefined && (query.complete || query.buffered.length >= wanted);
+      const firstPage = buffered ? await this.page({ queryId: id, offset: 0, limit: wanted }) : undefined;
+      return { queryId: id, columns: query.columns, engineFirstChunkMs, ...(firstPage && { firstPage }) };
     } catch (e) {
       query.failWith(e);
       this.close(id);

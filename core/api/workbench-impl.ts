@@ -170,6 +170,7 @@ export class Workbench implements W.WorkbenchApi {
     return this.results.start({
       sql: versioned.sql,
       queryId,
+      firstPageRows: args.firstPageRows,
       openSession: (signal) => this.api.openSqlSession({ ...sqlArgs, versionRefs: versioned.refs }, signal, this.prefetchJobs(queryId)),
       onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
     });

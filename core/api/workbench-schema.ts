@@ -171,6 +171,7 @@ export const workbenchArgs: Record<WorkbenchMethod, z.ZodType> = {
     queryId: z.string().min(1).max(128).optional(),
     tables: z.array(binding).max(100).optional(),
     lake: location.optional(),
+    firstPageRows: z.number().int().min(1).max(10_000).optional(),
   }),
   queryPage: queryId.extend({ offset: count, limit: z.number().int().min(1).max(10_000), sort }),
   queryCancel: queryId,

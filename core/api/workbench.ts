@@ -239,6 +239,8 @@ export interface QueryStartArgs {
   tables?: SqlTableBinding[];
   /** Register every table under this location by folder name; default: the workspace root. */
   lake?: LocationArgs;
+  /** Rows of the first page to send with the answer (at most 10,000): the grid paints them without a queryPage round trip. */
+  firstPageRows?: number;
 }
 
 export interface QueryStarted {
@@ -246,6 +248,8 @@ export interface QueryStarted {
   columns: ResultColumn[];
   /** Milliseconds from the start until the engine had the first chunk of rows. */
   engineFirstChunkMs: number;
+  /** With `firstPageRows`: what queryPage at offset 0 answers. */
+  firstPage?: QueryPage;
 }
 
 export interface QuerySort {

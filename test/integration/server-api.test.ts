@@ -81,6 +81,16 @@ describe('WorkbenchApi over HTTP', () => {
     await expect(served.client.queryPage({ queryId: started.queryId, offset: 0, limit: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('sends the first page with the start when asked, as queryPage at offset 0 answers it', async () => {
+    const big = await served.client.queryStart({ sql: 'select i from range(1000000) t(i)', firstPageRows: 1000 });
+    expect(big.firstPage).toEqual(await served.client.queryPage({ queryId: big.queryId, offset: 0, limit: 1000 }));
+    expect(big.firstPage!.rows.at(-1)).toEqual([999]);
+    const small = await served.client.queryStart({ sql: 'select i from range(3) t(i)', firstPageRows: 1000 });
+    expect(small.firstPage).toEqual({ rows: [[0], [1], [2]], offset: 0, totalRows: 3, done: true });
+    expect((await served.client.queryStart({ sql: 'select 1 as one' })).firstPage).toBeUndefined();
+    await Promise.all([big, small].map((q) => served.client.queryClose({ queryId: q.queryId })));
+  });
+
   it('drops a page whose caller stopped waiting: the client aborts its request, the engine skips the work', async () => {
     const started = await served.client.queryStart({ sql: 'select i from range(100000) t(i)' });
     await served.client.queryRowCount({ queryId: started.queryId }); // held whole: a page is a table read

@@ -174,6 +174,15 @@ describe('RowWindow', () => {
     expect(window.row(5)).toEqual([5]);
   });
 
+  it('holds a first page that came with the start without asking for it', async () => {
+    const { fetchPage, requests } = source(10);
+    const window = new RowWindow(fetchPage, { pageSize: 4 });
+    window.seedFirstPage({ rows: [[0], [1], [2], [3]], done: false });
+    await window.ensure(0, 3);
+    expect(window.row(3)).toEqual([3]);
+    expect(requests).toEqual([]);
+  });
+
   it('keeps the first error for the grid to show', async () => {
     const window = new RowWindow(async () => {
       throw new Error('query was cancelled');

@@ -103,6 +103,11 @@ export class RowWindow {
     await Promise.all(arrivals);
   }
 
+  /** The first page, when it came with the query's start (queryStart's firstPage). */
+  seedFirstPage(page: FetchedPage): void {
+    if (!this.closed && !this.pages.has(0)) this.store(0, 0, page);
+  }
+
   /** The exact total, told by the engine once it holds the whole result (before a page says it). */
   learnTotal(total: number): void {
     if (this.closed || this.total !== undefined) return;

@@ -6,13 +6,15 @@
  *   ui_first_rows_ms    Run → first rows of a 1,000,000-row result painted, minus the engine's own
  *                       time to its first chunk (median); raw ui_run_to_rows_ms and engine_first_chunk_ms too
  *   ui_scroll_frame_ms  p95 frame time while scrolling that result end to end; p50 and the frame count too
- *                       (rAF deltas come in whole 60 Hz vsync intervals: 16.7 ms is a frame on time)
+ *                       (rAF deltas come in whole 60 Hz vsync intervals: 16.7 ms is a frame on time), and
+ *                       ui_scroll_page_requests: the page requests the grid sent until the last row showed
  *   ui_pane_resize_frame_ms  p95 frame time while dragging the explorer's handle to and fro with that
  *                       result in the grid (every frame re-lays out the explorer, editor and grid)
  *   ui_heap_mb          the page's JS heap after that scroll, after a forced garbage collection
- *   ui_column_profile_ms  Columns clicked → the column explorer's profile of a 1,500,000-row, 12-column
- *                       result painted for the columns it shows first (median; the engine profiles all rows);
- *                       ui_column_profile_all_ms: until every column's profile is painted
+ *   ui_column_profile_ms  Columns clicked → every card of the column explorer shows its column's stats
+ *                       (null share, min and max, over all rows of a 1,500,000-row, 12-column result held
+ *                       by the engine; median of 3); ui_column_profile_all_ms: until every card also shows its
+ *                       distinct estimate and its histogram or top values
  *
  * The page marks Run and first-rows-painted itself (renderer/src/logic/perf-marks.ts).
  */
@@ -20,7 +22,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Page, type Request } from 'playwright-core';
 import { createWorkbench } from '../core/api/workbench-impl';
 import { startServer } from '../core/server/server';
 import { FIRST_ROWS_MARK, PROFILE_ALL_MARK, PROFILE_MARK, RUN_MARK, type FirstRowsMarkDetail, type RunMarkDetail } from '../renderer/src/logic/perf-marks';
@@ -168,7 +170,7 @@ async function typeQuery(page: Page, sql: string): Promise<void> {
 
 /**
  * Runs PROFILE_QUERY, waits until the engine holds all of it (the exact row count shows), then times
- * Columns clicked → the first columns' and then every column's profile painted (the page's marks). The
+ * Columns clicked → every column's summary and then every column's whole profile painted (the page's marks). The
  * explorer is closed again afterwards.
  */
 async function timeColumnProfile(page: Page): Promise<{ first: number; all: number }> {
@@ -236,8 +238,13 @@ try {
     report('ui_pane_resize_frames', resizeFrames.length, 'frames');
     report('ui_pane_resize_frame_p50_ms', quantile(resizeFrames, 0.5), 'ms');
     report('ui_pane_resize_frame_ms', quantile(resizeFrames, 0.95), 'ms');
+    let pageRequests = 0;
+    const countPageRequest = (request: Request) => void (request.url().endsWith('/api/queryPage') && pageRequests++);
+    page.on('request', countPageRequest);
     const frames = await scrollFrameTimes(page);
     await waitForLastRow(page);
+    page.off('request', countPageRequest);
+    report('ui_scroll_page_requests', pageRequests, 'requests');
     report('ui_scroll_frames', frames.length, 'frames');
     report('ui_scroll_frame_p50_ms', quantile(frames, 0.5), 'ms');
     report('ui_scroll_frame_ms', quantile(frames, 0.95), 'ms');

@@ -175,6 +175,7 @@ export class Workbench implements W.WorkbenchApi {
     return this.results.start({
       sql: versioned.sql,
       queryId,
+      firstPageRows: args.firstPageRows,
       openSession: (signal) => this.api.openSqlSession({ ...sqlArgs, versionRefs: versioned.refs }, signal, this.prefetchJobs(queryId)),
       onFinished: (outcome) => void this.api.recordQuery(sqlArgs, outcome).catch(() => undefined),
     });
@@ -190,8 +191,8 @@ export class Workbench implements W.WorkbenchApi {
       });
   }
 
-  async queryPage(args: W.QueryPageArgs): Promise<W.QueryPage> {
-    return this.results.page(args);
+  async queryPage(args: W.QueryPageArgs, options?: W.CallOptions): Promise<W.QueryPage> {
+    return this.results.page(args, options?.signal);
   }
 
   async queryCancel(args: W.QueryIdArgs): Promise<void> {
@@ -208,7 +209,7 @@ export class Workbench implements W.WorkbenchApi {
   }
 
   async queryProfile(args: W.QueryProfileArgs): Promise<W.QueryProfileResult> {
-    const profile = await this.results.profile(args.queryId, args.from, args.count);
+    const profile = await this.results.profile(args.queryId, args.summaryOnly);
     return profile ? { profile } : {};
   }
 

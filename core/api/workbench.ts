@@ -239,6 +239,8 @@ export interface QueryStartArgs {
   tables?: SqlTableBinding[];
   /** Register every table under this location by folder name; default: the workspace root. */
   lake?: LocationArgs;
+  /** Rows of the first page to send with the answer (at most 10,000): the grid paints them without a queryPage round trip. */
+  firstPageRows?: number;
 }
 
 export interface QueryStarted {
@@ -246,6 +248,8 @@ export interface QueryStarted {
   columns: ResultColumn[];
   /** Milliseconds from the start until the engine had the first chunk of rows. */
   engineFirstChunkMs: number;
+  /** With `firstPageRows`: what queryPage at offset 0 answers. */
+  firstPage?: QueryPage;
 }
 
 export interface QuerySort {
@@ -260,6 +264,14 @@ export interface QueryPageArgs {
   limit: number;
   /** Sort the whole result (the engine sorts once per sort spec and pages the sorted copy). */
   sort?: QuerySort[];
+}
+
+/**
+ * Per call, beside its arguments: `signal` says the caller no longer wants the answer (the grid scrolled
+ * past the page). The HTTP client aborts its request and the server then drops the work if it has not run.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
 }
 
 export interface QueryPage {
@@ -298,8 +310,8 @@ export interface ColumnProfile {
   type: string;
   kind: ColumnKind;
   nulls: number;
-  /** An estimate (HyperLogLog): off by up to about 10%. */
-  distinct: number;
+  /** An estimate (HyperLogLog): off by up to about 10%. Absent from a summary (`summaryOnly`). */
+  distinct?: number;
   /** Absent for nested and binary columns and for columns of nulls only. */
   min?: JsonValue;
   max?: JsonValue;
@@ -311,15 +323,17 @@ export interface ColumnProfile {
 /** The column explorer's view of a whole held result, computed by DuckDB over all of its rows. */
 export interface ResultProfile {
   rows: number;
-  /** Columns of the result; `columns` holds the ones asked for. */
   columnCount: number;
   columns: ColumnProfile[];
 }
 
-/** Which columns to profile: `count` columns from position `from` (default: all), so that the explorer can ask for the ones it shows first. */
+/** A profile of every column of the result. */
 export interface QueryProfileArgs extends QueryIdArgs {
-  from?: number;
-  count?: number;
+  /**
+   * Only the summary: counts, nulls, min and max (one cheap scan), which the explorer paints first; the
+   * profile asked for next reuses it and adds distinct estimates, histograms and top values.
+   */
+  summaryOnly?: boolean;
 }
 
 export interface QueryProfileResult {
@@ -722,7 +736,7 @@ export interface WorkbenchApi {
 
   // queries: the engine holds each result until queryClose
   queryStart(args: QueryStartArgs): Promise<QueryStarted>;
-  queryPage(args: QueryPageArgs): Promise<QueryPage>;
+  queryPage(args: QueryPageArgs, options?: CallOptions): Promise<QueryPage>;
   queryCancel(args: QueryIdArgs): Promise<void>;
   queryClose(args: QueryIdArgs): Promise<void>;
   /** The result's exact row count, once the engine holds all of it (waits for that); never an error. */

@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LakebenchError } from '../errors';
-import { isWorkbenchMethod, type WorkbenchApi, type WorkbenchEvent } from '../api/workbench';
+import { isWorkbenchMethod, type CallOptions, type WorkbenchApi, type WorkbenchEvent } from '../api/workbench';
 import { parseWorkbenchArgs } from '../api/workbench-schema';
 import { ERRORS_IN_BODY_HEADER, httpStatusOf, toErrorJson } from '../api/workbench-errors';
 import { checkRequest, newToken, sessionCookie } from './auth';
@@ -80,21 +80,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return plain(res, 405, 'method not allowed');
       if (pathname === UPLOAD_PATH) return answer(req, res, () => transfers.upload(req, requestUrl(req)));
-      return answer(req, res, () => callApi(req, pathname.slice('/api/'.length)));
+      return answer(req, res, () => callApi(req, res, pathname.slice('/api/'.length)));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
     return serveStatic(options.rendererDir, pathname, res);
   }
 
-  async function callApi(req: IncomingMessage, method: string): Promise<unknown> {
+  async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<unknown> {
     if (!isWorkbenchMethod(method)) throw new LakebenchError('NOT_FOUND', `no API method "${method}"`);
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
       // Also keeps HTML forms (which cannot send JSON) from calling the API.
       throw new LakebenchError('USAGE', 'API calls take Content-Type: application/json');
     }
     const args = parseWorkbenchArgs(method, await readJson(req));
-    const call = options.workbench[method] as (a: unknown) => Promise<unknown>;
-    return call.call(options.workbench, args);
+    // A page closed before its answer was sent tells the engine to drop the call (CallOptions).
+    const stop = new AbortController();
+    res.on('close', () => res.writableEnded || stop.abort());
+    const call = options.workbench[method] as (a: unknown, o: CallOptions) => Promise<unknown>;
+    return call.call(options.workbench, args, { signal: stop.signal });
   }
 
   /** Answers `{ ok: true, value }` with what `work` returns, or `{ ok: false, error }`. */

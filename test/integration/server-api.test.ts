@@ -81,6 +81,55 @@ describe('WorkbenchApi over HTTP', () => {
     await expect(served.client.queryPage({ queryId: started.queryId, offset: 0, limit: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('sends the first page with the start when asked, as queryPage at offset 0 answers it', async () => {
+    const big = await served.client.queryStart({ sql: 'select i from range(1000000) t(i)', firstPageRows: 1000 });
+    expect(big.firstPage).toEqual(await served.client.queryPage({ queryId: big.queryId, offset: 0, limit: 1000 }));
+    expect(big.firstPage!.rows.at(-1)).toEqual([999]);
+    const small = await served.client.queryStart({ sql: 'select i from range(3) t(i)', firstPageRows: 1000 });
+    expect(small.firstPage).toEqual({ rows: [[0], [1], [2]], offset: 0, totalRows: 3, done: true });
+    expect((await served.client.queryStart({ sql: 'select 1 as one' })).firstPage).toBeUndefined();
+    await Promise.all([big, small].map((q) => served.client.queryClose({ queryId: q.queryId })));
+  });
+
+  it('drops a page whose caller stopped waiting: the client aborts its request, the engine skips the work', async () => {
+    const started = await served.client.queryStart({ sql: 'select i from range(100000) t(i)' });
+    await served.client.queryRowCount({ queryId: started.queryId }); // held whole: a page is a table read
+    const page = { queryId: started.queryId, offset: 50_000, limit: 10 };
+    // The engine's own answer to an already-dropped call, in process.
+    await expect(served.workbench.queryPage(page, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+
+    // Over HTTP: the engine's call is held until the client has given up, then let through.
+    const real = served.workbench.queryPage;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let engineCall: { signal?: AbortSignal; outcome?: string } | undefined;
+    served.workbench.queryPage = async (args, options) => {
+      const call: NonNullable<typeof engineCall> = (engineCall = { signal: options?.signal });
+      await held;
+      const answer = real.call(served.workbench, args, options);
+      answer.then(
+        () => (call.outcome = 'rows'),
+        (e: { code?: string }) => (call.outcome = e.code),
+      );
+      return answer;
+    };
+    try {
+      const client = new AbortController();
+      const asked = served.client.queryPage(page, { signal: client.signal });
+      await expect.poll(() => engineCall !== undefined).toBe(true);
+      client.abort();
+      await expect(asked).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect.poll(() => engineCall?.signal?.aborted).toBe(true);
+      release();
+      await expect.poll(() => engineCall?.outcome).toBe('CANCELLED');
+    } finally {
+      served.workbench.queryPage = real;
+      release();
+    }
+    expect((await served.client.queryPage(page)).rows[0]).toEqual([50_000]);
+    await served.client.queryClose({ queryId: started.queryId });
+  });
+
   it('queries the workspace lake by table name and sorts a small result', async () => {
     const started = await served.client.queryStart({ sql: 'select order_date, count(*) as n from orders group by 1' });
     const page = await served.client.queryPage({ queryId: started.queryId, offset: 0, limit: 100, sort: [{ column: 'order_date' }] });

@@ -104,6 +104,85 @@ describe('RowWindow', () => {
     expect(requests.length).toBe(3);
   });
 
+  /**
+   * A result of `total` rows whose pages are answered when the test says so (as an engine busy with
+   * other pages would), with every request, its signal and a way to answer it.
+   */
+  function heldSource(total: number, totalKnown = false) {
+    const requests: Array<{ offset: number; signal: AbortSignal; answer(): void }> = [];
+    const fetchPage: FetchPage = (offset, limit, signal) =>
+      new Promise((resolve) => {
+        const end = Math.min(total, offset + limit);
+        const rows = Array.from({ length: Math.max(0, end - offset) }, (_, k) => [offset + k]);
+        requests.push({ offset, signal, answer: () => resolve({ rows, done: end >= total, ...(totalKnown && { totalRows: total }) }) });
+      });
+    /** Requests neither answered nor aborted. */
+    const open = (answered: Set<number>) => requests.filter((r, i) => !answered.has(i) && !r.signal.aborted);
+    return { fetchPage, requests, open };
+  }
+
+  it('asks only for the pages in view while scrolling fast, at most two at a time, and drops those it left', async () => {
+    const { fetchPage, requests, open } = heldSource(1_000_000);
+    const window = new RowWindow(fetchPage, { pageSize: 1000, maxPages: 4 });
+    const answered = new Set<number>();
+    // A scrollbar dragged end to end: each frame shows 40 rows of the next page; the engine answers nothing meanwhile.
+    let last: Promise<void> = Promise.resolve();
+    for (let page = 0; page < 1000; page++) {
+      last = window.ensure(page * 1000 + 500, page * 1000 + 540);
+      expect(open(answered).length).toBeLessThanOrEqual(2);
+    }
+    // Every request but the one for the end was aborted: the last page waits behind nothing.
+    expect(open(answered).map((r) => r.offset)).toEqual([999_000]);
+    expect(requests.filter((r) => !r.signal.aborted)).toHaveLength(1);
+    requests.at(-1)!.answer();
+    await last;
+    expect(window.row(999_999)).toEqual([999_999]);
+    expect(window.totalRows).toBe(1_000_000);
+  });
+
+  it('asks for the pages of a view nearest its middle first and never keeps an answer for a page it left', async () => {
+    const { fetchPage, requests } = heldSource(100_000);
+    const window = new RowWindow(fetchPage, { pageSize: 100, maxInFlight: 2 });
+    void window.ensure(1000, 1499); // pages 10–14
+    expect(requests.map((r) => r.offset)).toEqual([1200, 1100]);
+    requests[1].answer(); // page 11 arrives: the next nearest takes its place
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(requests.map((r) => r.offset)).toEqual([1200, 1100, 1300]);
+    const moved = window.ensure(50_000, 50_010);
+    expect(requests[0].signal.aborted && requests[2].signal.aborted).toBe(true);
+    requests[0].answer(); // too late: the page is out of view and its request was aborted
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(window.row(1200)).toBeUndefined();
+    requests.at(-1)!.answer();
+    await moved;
+    expect(window.row(50_000)).toEqual([50_000]);
+  });
+
+  it('stops waiting for pages past the end once a page tells the total', async () => {
+    const { fetchPage, requests } = heldSource(6, true);
+    const window = new RowWindow(fetchPage, { pageSize: 4, maxInFlight: 1 });
+    let shown = false;
+    const view = window.ensure(0, 20).then(() => (shown = true)); // pages 0–5, of which only 0 and 1 hold rows
+    for (let answered = 0; !shown && answered < requests.length; answered++) {
+      requests[answered].answer();
+      await new Promise((resolve) => setTimeout(resolve));
+    }
+    await view;
+    // The middle page (2) went first and told the total: pages 3–5 were never asked for.
+    expect(requests.map((r) => r.offset)).toEqual([8, 4, 0]);
+    expect(window.rowCount).toBe(6);
+    expect(window.row(5)).toEqual([5]);
+  });
+
+  it('holds a first page that came with the start without asking for it', async () => {
+    const { fetchPage, requests } = source(10);
+    const window = new RowWindow(fetchPage, { pageSize: 4 });
+    window.seedFirstPage({ rows: [[0], [1], [2], [3]], done: false });
+    await window.ensure(0, 3);
+    expect(window.row(3)).toEqual([3]);
+    expect(requests).toEqual([]);
+  });
+
   it('keeps the first error for the grid to show', async () => {
     const window = new RowWindow(async () => {
       throw new Error('query was cancelled');

@@ -8,6 +8,7 @@
 import {
   WORKBENCH_METHODS,
   WorkbenchError,
+  type CallOptions,
   type WorkbenchClient,
   type WorkbenchErrorJson,
   type WorkbenchEvent,
@@ -36,13 +37,17 @@ export function createHttpClient(options: HttpClientOptions = {}): WorkbenchClie
 
   /** Sends a request and reads the server's `{ ok, value | error }` answer; `what` names the call in errors. */
   async function request(what: string, path: string, init: RequestInit): Promise<unknown> {
+    // The caller's signal aborts the fetch or the reading of its body: that is its wish, not a fault.
+    const cancelled = () => new WorkbenchError({ code: 'CANCELLED', message: `${what} was cancelled` });
     let response: Response;
     try {
       response = await fetchFn(`${base}${path}`, { ...init, credentials: 'same-origin' });
     } catch (e) {
+      if (init.signal?.aborted) throw cancelled();
       throw new WorkbenchError({ code: 'ENGINE_UNREACHABLE', message: `the Lakebench server does not answer (${(e as Error).message})` });
     }
     const reply = (await response.json().catch(() => undefined)) as Reply | undefined;
+    if (init.signal?.aborted) throw cancelled();
     if (!reply) {
       const reason = response.status === 401 ? 'not signed in: open the URL that `lakebench serve` printed' : response.statusText;
       throw new WorkbenchError({ code: response.status === 401 ? 'UNAUTHORIZED' : 'INTERNAL', message: `${what}: ${reason}` });
@@ -51,7 +56,8 @@ export function createHttpClient(options: HttpClientOptions = {}): WorkbenchClie
     return reply.value ?? undefined;
   }
 
-  const call = (method: WorkbenchMethod, args: unknown) => request(method, `/api/${method}`, { method: 'POST', headers, body: JSON.stringify(args ?? {}) });
+  const call = (method: WorkbenchMethod, args: unknown, options?: CallOptions) =>
+    request(method, `/api/${method}`, { method: 'POST', headers, body: JSON.stringify(args ?? {}), signal: options?.signal });
 
   const uploadFile = async (file: Blob & { name: string }): Promise<string> => {
     const uploadHeaders = { ...headers, 'content-type': 'application/octet-stream' };
@@ -91,6 +97,6 @@ export function createHttpClient(options: HttpClientOptions = {}): WorkbenchClie
     };
   }
 
-  const methods = Object.fromEntries(WORKBENCH_METHODS.map((m) => [m, (args: unknown) => call(m, args)]));
+  const methods = Object.fromEntries(WORKBENCH_METHODS.map((m) => [m, (args: unknown, options?: CallOptions) => call(m, args, options)]));
   return { ...methods, onEvent, uploadFile, downloadExport } as WorkbenchClient;
 }

@@ -99,9 +99,11 @@ function ColumnCard({ column, index, rows, ...props }: Omit<Props, 'queryId'> & 
         <span data-testid="column-nulls" title={`${formatCount(column.nulls)} nulls`}>
           {percent(column.nulls, rows)} null
         </span>
-        <span data-testid="column-distinct" title="estimated distinct values">
-          ~{formatCount(column.distinct)} distinct
-        </span>
+        {column.distinct !== undefined && (
+          <span data-testid="column-distinct" title="estimated distinct values">
+            ~{formatCount(column.distinct)} distinct
+          </span>
+        )}
       </div>
       {shownMinMax && (
         <div className="column-card-range" data-testid="column-range">
@@ -112,7 +114,7 @@ function ColumnCard({ column, index, rows, ...props }: Omit<Props, 'queryId'> & 
       )}
       {column.histogram && <Histogram column={column} addFilters={props.addFilters} />}
       {column.top && column.top.length > 0 && <TopValues column={column} rows={rows} addFilters={props.addFilters} />}
-      {column.top === undefined && column.kind === 'text' && column.distinct > 0 && <div className="muted">nearly every value is distinct</div>}
+      {column.top === undefined && column.kind === 'text' && (column.distinct ?? 0) > 0 && <div className="muted">nearly every value is distinct</div>}
     </li>
   );
 }
@@ -121,7 +123,7 @@ export function ColumnExplorer({ queryId, ...props }: Props) {
   const state = useColumnProfile((s) => s.byQuery[queryId]);
   const load = useColumnProfile((s) => s.load);
   useEffect(() => void load(queryId), [load, queryId]);
-  // The first cards painted, then all of them (each once per query).
+  // Every card's summary painted, then every card whole (each once per query).
   const marked = useRef<{ queryId?: string; first?: boolean; all?: boolean }>({});
   useEffect(() => {
     if (marked.current.queryId !== queryId) marked.current = { queryId };
@@ -158,7 +160,7 @@ export function ColumnExplorer({ queryId, ...props }: Props) {
           </ul>
           {state?.status === 'partial' && (
             <div className="muted" data-testid="profile-pending">
-              <span className="spinner" /> Profiling {formatCount(profile.columnCount - profile.columns.length)} more columns…
+              <span className="spinner" /> Estimating distinct values, drawing histograms…
             </div>
           )}
         </>

@@ -27,6 +27,11 @@ import { markFirstRowsPainted } from '../logic/perf-marks';
 import type { QueryRun } from '../stores/results';
 
 const ROW_HEIGHT = 24;
+/**
+ * Rows beyond the screen whose pages are fetched with it: a few screenfuls, so that a wheel scroll finds
+ * the next page there, yet near one page (1,000 rows): a fast scroll asks only for the page in view.
+ */
+const FETCH_AHEAD = 200;
 
 interface GridRow {
   index: number;
@@ -106,7 +111,7 @@ export function ResultsGrid({ run, tabId, onSort, onFilterColumn, onOpenValue }:
   useEffect(() => setFocused(undefined), [run.queryId]);
 
   useEffect(() => {
-    if (rows && count > 0) void rows.ensure(first, last);
+    if (rows && count > 0) void rows.ensure(Math.max(0, first - FETCH_AHEAD), last + FETCH_AHEAD);
   }, [rows, first, last, count]);
 
   const names = useMemo(() => run.columns.map((c) => c.name), [run.columns]);

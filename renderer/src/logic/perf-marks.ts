@@ -28,12 +28,12 @@ export function markFirstRowsPainted(detail: FirstRowsMarkDetail): void {
   requestAnimationFrame(() => setTimeout(() => performance.mark(FIRST_ROWS_MARK, { detail })));
 }
 
-/** The column explorer painted the profile of the columns it shows first. */
+/** The column explorer painted every column's summary (counts, nulls, min and max). */
 export const PROFILE_MARK = 'lakebench:profile-painted';
-/** The column explorer painted the profile of every column. */
+/** The column explorer painted every column's whole profile (distinct estimates, histograms, top values too). */
 export const PROFILE_ALL_MARK = 'lakebench:profile-all-painted';
 
-/** Marks once a query's column profile (`mark`: its first columns, or all) is painted in the column explorer (scripts/bench-ui.ts). */
+/** Marks once a query's column profile (`mark`: its summary, or all of it) is painted in the column explorer (scripts/bench-ui.ts). */
 export function markProfilePainted(queryId: string, mark: typeof PROFILE_MARK | typeof PROFILE_ALL_MARK): void {
   requestAnimationFrame(() => setTimeout(() => performance.mark(mark, { detail: { queryId } satisfies RunMarkDetail })));
 }

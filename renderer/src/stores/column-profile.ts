@@ -1,18 +1,16 @@
 /**
- * The column explorer's profiles, one per held query, asked of the engine when the explorer opens: the
- * columns it shows without scrolling first (they paint while the engine profiles the rest), then the rest.
+ * The column explorer's profiles, one per held query, asked of the engine when the explorer opens: every
+ * column's summary first (counts, nulls, min and max: one cheap scan, painted while the engine goes on),
+ * then the whole profile (distinct estimates, histograms, top values).
  */
 import { create } from 'zustand';
 import type { ResultProfile } from '../../../core/api/workbench';
 import { api, errorMessage } from '../api/client';
 
-/** About the cards the explorer shows without scrolling at a laptop's height. */
-export const FIRST_COLUMNS = 4;
-
 export interface ProfileState {
-  /** `partial`: the first columns are profiled, the rest are being profiled. */
+  /** `partial`: the summary is here, the rest of the profile is being made. */
   status: 'loading' | 'partial' | 'done' | 'error';
-  /** The columns profiled so far, in result order. */
+  /** The summary, then the whole profile. */
   profile?: ResultProfile;
   error?: string;
 }
@@ -33,13 +31,11 @@ export const useColumnProfile = create<ColumnProfileStore>()((set, get) => ({
     let shown: ResultProfile | undefined;
     try {
       // No profile: the query was closed meanwhile, and its state with it (a newer one replaced it).
-      shown = (await api().queryProfile({ queryId, count: FIRST_COLUMNS })).profile;
+      shown = (await api().queryProfile({ queryId, summaryOnly: true })).profile;
       if (!shown) return;
-      const more = shown.columnCount > shown.columns.length;
-      settle({ status: more ? 'partial' : 'done', profile: shown });
-      if (!more) return;
-      const rest = (await api().queryProfile({ queryId, from: shown.columns.length })).profile;
-      if (rest) settle({ status: 'done', profile: { ...rest, columns: [...shown.columns, ...rest.columns] } });
+      settle({ status: 'partial', profile: shown });
+      const whole = (await api().queryProfile({ queryId })).profile;
+      if (whole) settle({ status: 'done', profile: whole });
     } catch (e) {
       settle({ status: 'error', profile: shown, error: errorMessage(e) });
     }

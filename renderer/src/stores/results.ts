@@ -59,7 +59,7 @@ export const useResults = create<ResultsState>()((set, get) => {
 
   const rowWindow = (tabId: string, queryId: string, sort: QuerySort[]) =>
     new RowWindow(
-      (offset, limit) => api().queryPage({ queryId, offset, limit, sort: sort.length ? sort : undefined }),
+      (offset, limit, signal) => api().queryPage({ queryId, offset, limit, sort: sort.length ? sort : undefined }, { signal }),
       { pageSize: ROWS_PER_PAGE, onChange: () => update(tabId, queryId, (r) => ({ revision: r.revision + 1 })) },
     );
 
@@ -81,8 +81,9 @@ export const useResults = create<ResultsState>()((set, get) => {
       const run: QueryRun = { queryId, sql, baseSql, filters, editorOffset, bindings, status: 'running', columns: [], sort: [], startedAt, revision: 0 };
       set((s) => ({ byTab: { ...s.byTab, [tabId]: run } }));
       try {
-        const started = await api().queryStart({ sql, queryId, tables: bindings.length ? bindings : undefined });
+        const started = await api().queryStart({ sql, queryId, tables: bindings.length ? bindings : undefined, firstPageRows: ROWS_PER_PAGE });
         const rows = rowWindow(tabId, queryId, []);
+        if (started.firstPage) rows.seedFirstPage(started.firstPage);
         update(tabId, queryId, {
           columns: started.columns,
           engineFirstChunkMs: started.engineFirstChunkMs,

@@ -460,6 +460,10 @@ export interface SaveQualityRulesArgs extends LocationArgs {
 // ---------- maintenance ----------
 
 export { MAINTENANCE_DEFAULTS } from '../ops/maintenance/defaults';
+export { MAINTAIN_STEPS, type MaintainStep } from '../ops/maintenance/maintain-steps';
+export { stagingTarget } from '../formats/lakeside/staging-target';
+/** The server's file transfer routes, which the page's HTTP client calls. */
+export { DOWNLOAD_EXPORT_PATH, UPLOAD_PATH } from '../server/transfer-paths';
 export type { MaintenanceLogEntry, MaintenanceStatus, MaintenanceOperation };
 export type { DesArchiveSummary, DesEntryPreview, DesEntryRow, DesRepackResult, DesShardSummary };
 export type { RewriteManifestsPlanEntry, RewriteManifestsResult };

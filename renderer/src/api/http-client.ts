@@ -15,7 +15,7 @@ import {
   type WorkbenchMethod,
 } from '../../../core/api/workbench';
 import { ERRORS_IN_BODY_HEADER } from '../../../core/api/workbench-errors';
-import { DOWNLOAD_EXPORT_PATH, UPLOAD_PATH } from '../../../core/server/transfer-paths';
+import { DOWNLOAD_EXPORT_PATH, UPLOAD_PATH } from '../../../core/api/workbench';
 
 export interface HttpClientOptions {
   /** Server origin, e.g. `http://127.0.0.1:4100`; default: the page's own. */

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { FoundTable, JobInfo, MaintenanceJobOperation, OperationSupport } from '../../../core/api/workbench';
-import { MAINTAIN_STEPS } from '../../../core/ops/maintenance/maintain-steps';
+import { MAINTAIN_STEPS } from '../../../core/api/workbench';
 import { errorMessage } from '../api/client';
 import { formatCount } from '../logic/format';
 import { defaultFields, FORCE_LABEL, isDryRun, maintenanceArgs, type MaintenanceFields } from '../logic/maintenance-args';

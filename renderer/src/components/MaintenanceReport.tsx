@@ -17,7 +17,7 @@ import type {
   VerifyReport,
 } from '../../../core/api/workbench';
 import { summarizeMaintenance } from '../../../core/api/maintenance-details';
-import { MAINTAIN_STEPS } from '../../../core/ops/maintenance/maintain-steps';
+import { MAINTAIN_STEPS } from '../../../core/api/workbench';
 import { inAppTerms } from '../logic/maintenance-args';
 import { formatDuration } from '../../../core/units';
 import { formatBytes, formatCount } from '../logic/format';

@@ -4,7 +4,7 @@
  * a "load more" row where a folder has further pages, filtered by name.
  */
 import type { LsPageEntry } from '../../../core/api/workbench';
-import { stagingTarget } from '../../../core/formats/lakeside/staging-target';
+import { stagingTarget } from '../../../core/api/workbench';
 
 export interface FolderState {
   entries: LsPageEntry[];

@@ -1,8 +1,10 @@
 /**
  * `npm run soak`: the campaigns of test/crash and test/faults at length, two at a time, printing a
  * summary of each; exit 1 when any broke an invariant (its message names the seed to replay with).
- * - SIGKILL campaigns (compact, compact-staging, repack, vacuum, des repack): 250 kills per op on local
- *   folders and again on a loopback S3 server (replay: CRASH_SEED=<seed>; SOAK_KILLS=<n> per op);
+ * - SIGKILL campaigns (compact, compact-staging, repack, vacuum, des repack, Iceberg compact, expire and
+ *   vacuum): 250 kills per op on local folders and again on a loopback S3 server; on a deletion-vector
+ *   table (compact, repack --purge) and Iceberg append: 250 locally (replay: CRASH_SEED=<seed>;
+ *   SOAK_KILLS=<n> per op);
  * - network fault campaigns: 1,000 operations at each of 2, 5 and 10% fault rates, with longer latency
  *   faults than the suite (replay: CAMPAIGN_SEED=<seed>; SOAK_FAULT_OPS=<n> per rate).
  * SOAK_ONLY=crash|faults runs one family.
@@ -10,12 +12,18 @@
 import { buildPrivateCli } from '../test/helpers/crash-cli';
 import { campaignSeed, formatSummary, runCrashCampaign, type CrashScenario } from '../test/helpers/crash-harness';
 import { desRepackScenario } from '../test/helpers/crash-des';
-import { CRASH_SCENARIOS } from '../test/helpers/crash-scenarios';
+import { compactDvScenario, CRASH_SCENARIOS, repackDvScenario } from '../test/helpers/crash-scenarios';
+import { icebergAppendScenario } from '../test/helpers/crash-iceberg-append';
+import { icebergExpireScenario, icebergVacuumScenario } from '../test/helpers/crash-iceberg-cleanup';
+import { icebergCompactScenario } from '../test/helpers/crash-iceberg';
 import { formatCampaign, runFaultCampaign } from '../test/helpers/fault-campaign';
 import { s3CrashSite, useS3Site } from '../test/helpers/s3-crash-site';
 import { startS3Server, type S3TestServer } from '../test/helpers/s3server';
 
-const SCENARIOS: CrashScenario[] = [...CRASH_SCENARIOS, desRepackScenario];
+/** Run locally and on S3; the suite runs the same scenarios with fewer kills. */
+const SCENARIOS: CrashScenario[] = [...CRASH_SCENARIOS, desRepackScenario, icebergCompactScenario, icebergExpireScenario, icebergVacuumScenario];
+/** Run locally only: the suite has no S3 campaign of these. */
+const LOCAL_SCENARIOS: CrashScenario[] = [compactDvScenario, repackDvScenario, icebergAppendScenario];
 const KILLS = Number(process.env.SOAK_KILLS ?? 250);
 const FAULT_OPS = Number(process.env.SOAK_FAULT_OPS ?? 1000);
 const FAULT_RATES = [0.02, 0.05, 0.1];
@@ -35,9 +43,10 @@ if (ONLY !== 'faults') {
   await crashServer.createBucket('crash');
   useS3Site(crashServer);
   const site = s3CrashSite(crashServer, 'crash');
-  for (const scenario of SCENARIOS) {
+  for (const scenario of [...SCENARIOS, ...LOCAL_SCENARIOS]) {
     const seed = campaignSeed();
     jobs.push({ name: scenario.name, run: async () => formatSummary(await runCrashCampaign(scenario, { kills: KILLS, seed, launcher: cli.launcher, log: console.log })) });
+    if (LOCAL_SCENARIOS.includes(scenario)) continue;
     jobs.push({
       name: `${scenario.name} on S3`,
       run: async () => `on S3: ${formatSummary(await runCrashCampaign(scenario, { kills: KILLS, seed, launcher: cli.launcher, log: console.log, site }))}`,

@@ -1,4 +1,4 @@
 import { icebergAppendScenario } from '../helpers/crash-iceberg-append';
 import { crashSuite } from '../helpers/crash-suite';
 
-crashSuite(icebergAppendScenario, 25);
+crashSuite(icebergAppendScenario, 15);

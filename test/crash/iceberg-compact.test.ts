@@ -1,4 +1,4 @@
 import { icebergCompactScenario } from '../helpers/crash-iceberg';
 import { crashSuite } from '../helpers/crash-suite';
 
-crashSuite(icebergCompactScenario, 30);
+crashSuite(icebergCompactScenario, 20);

@@ -1,4 +1,4 @@
 import { icebergExpireScenario } from '../helpers/crash-iceberg-cleanup';
 import { crashSuite } from '../helpers/crash-suite';
 
-crashSuite(icebergExpireScenario, 30);
+crashSuite(icebergExpireScenario, 20);

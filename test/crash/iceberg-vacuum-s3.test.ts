@@ -2,4 +2,4 @@ import { icebergVacuumScenario } from '../helpers/crash-iceberg-cleanup';
 import { crashSuite } from '../helpers/crash-suite';
 
 // The same campaign once with the table on the loopback S3 server, with few kills to keep the suite short.
-crashSuite(icebergVacuumScenario, 10, { onS3: true });
+crashSuite(icebergVacuumScenario, 5, { onS3: true });

@@ -1,4 +1,4 @@
 import { icebergVacuumScenario } from '../helpers/crash-iceberg-cleanup';
 import { crashSuite } from '../helpers/crash-suite';
 
-crashSuite(icebergVacuumScenario, 40);
+crashSuite(icebergVacuumScenario, 20);

@@ -11,9 +11,8 @@ export default defineConfig({
     // The SDK warns on Node 20 about its 2027 support window; that is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     pool: 'forks',
-    // Three forks on two cores: the campaigns and e2e tests wait on child processes and the browser, so
-    // two forks left a fifth of the CPU idle.
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    // Two forks on two cores: a third was tried and only stretched every file (the campaigns are CPU-bound).
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     sequence: { sequencer: HeavyFirstSequencer },
   },
 });
